@@ -1,0 +1,98 @@
+import { assert, assertEquals } from "./test-assert.ts";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { encodePacket, decodePacket } from "./codec.ts";
+import { Codec, MediaKind, PacketSchema } from "./gen/videocall/v1/packet_pb.ts";
+import { BodyField, RoutingHeader, scanRoutingHeader, stampFromSession } from "./routing-header.ts";
+
+Deno.test("scan reads the media header written by the generated codec and skips the payload", () => {
+  const payload = new Uint8Array(1200).fill(7);
+  const bytes = encodePacket({
+    body: {
+      case: "media",
+      value: {
+        trackId: 2,
+        kind: MediaKind.VIDEO,
+        keyframe: true,
+        sequence: 123456,
+        captureTimeUs: Date.now() * 1000,
+        codec: Codec.VP8,
+        payload,
+      },
+    },
+  });
+  const header = new RoutingHeader();
+  assert(scanRoutingHeader(bytes, header), header.error);
+  assertEquals(header.body, BodyField.media);
+  assertEquals(header.trackId, 2);
+  assertEquals(header.kind, MediaKind.VIDEO);
+  assertEquals(header.keyframe, true);
+  assertEquals(header.sequence, 123456);
+  assert(Math.abs(header.captureTimeUs - Date.now() * 1000) < 10_000_000);
+  assertEquals(header.payloadBytes, 1200);
+  assertEquals(header.fromSessionOffset, 1, "the placeholder stamp is encoded first");
+});
+
+Deno.test("stamping in place sets from_session_id and keeps the payload byte for byte", () => {
+  const payload = crypto.getRandomValues(new Uint8Array(300));
+  const bytes = encodePacket({ body: { case: "media", value: { trackId: 1, kind: MediaKind.AUDIO, payload } } });
+  const header = new RoutingHeader();
+  assert(scanRoutingHeader(bytes, header));
+  const stamped = stampFromSession(bytes, header, 0xdeadbeef);
+  assert(stamped === bytes, "no copy when the placeholder is there");
+  const decoded = decodePacket(stamped);
+  assertEquals(decoded.fromSessionId, 0xdeadbeef);
+  assert(decoded.body.case === "media");
+  assertEquals(decoded.body.value.payload, payload);
+});
+
+Deno.test("a packet without the placeholder is stamped on a copy, and a forged stamp cannot survive", () => {
+  // Encoded without from_session_id (a client that does not use encodePacket).
+  const plain = toBinary(PacketSchema, create(PacketSchema, { body: { case: "ping", value: { nonce: 5 } } }));
+  const header = new RoutingHeader();
+  assert(scanRoutingHeader(plain, header));
+  assertEquals(header.fromSessionOffset, -1);
+  const stamped = stampFromSession(plain, header, 42);
+  assertEquals(decodePacket(stamped).fromSessionId, 42);
+
+  // A forged stamp placed after the body, in addition to the placeholder, is a duplicate field.
+  const forged = new Uint8Array([...encodePacket({ body: { case: "ping", value: {} } }), 0x0d, 1, 0, 0, 0]);
+  assertEquals(scanRoutingHeader(forged, header), false);
+  assertEquals(header.error, "duplicate-field");
+});
+
+Deno.test("malformed packets are rejected with a reason", () => {
+  const header = new RoutingHeader();
+  const cases: Array<[Uint8Array, string]> = [
+    [new Uint8Array([]), "no-body"],
+    [new Uint8Array([0x12, 0x05, 0x08]), "truncated"],
+    [new Uint8Array([0x0d, 1, 2]), "truncated"],
+    [new Uint8Array([0x5a, 0x00]), "unknown-field"], // field 11
+    [new Uint8Array([0x10, 0x01]), "bad-wire-type"], // field 2 as varint
+    [new Uint8Array([0x2a, 0x00, 0x2a, 0x00]), "several-bodies"],
+    [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), "truncated"],
+    [new TextEncoder().encode("hello world"), "unknown-field"],
+  ];
+  for (const [bytes, expected] of cases) {
+    assertEquals(scanRoutingHeader(bytes, header), false, `accepted ${bytes}`);
+    assertEquals(header.error, expected, `for ${bytes}`);
+  }
+});
+
+Deno.test("every well-formed body type scans, and random bytes never throw", () => {
+  const header = new RoutingHeader();
+  const bodies = [
+    encodePacket({ body: { case: "trackState", value: { tracks: [{ trackId: 1, kind: MediaKind.AUDIO }] } } }),
+    encodePacket({ body: { case: "keyframeRequest", value: { targetSessionId: 77, trackId: 2 } } }),
+    encodePacket({ body: { case: "pong", value: { nonce: 1 } } }),
+    encodePacket({ body: { case: "goodbye", value: { reason: "bye" } } }),
+  ];
+  for (const bytes of bodies) assert(scanRoutingHeader(bytes, header), header.error);
+  assertEquals(header.body, BodyField.goodbye);
+  assert(scanRoutingHeader(bodies[1]!, header));
+  assertEquals(header.targetSessionId, 77);
+  assertEquals(header.trackId, 2);
+  for (let i = 0; i < 2000; i++) {
+    const random = crypto.getRandomValues(new Uint8Array(1 + (i % 64)));
+    scanRoutingHeader(random, header); // must not throw
+  }
+});
