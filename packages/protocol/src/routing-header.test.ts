@@ -14,7 +14,7 @@ Deno.test("scan reads the media header written by the generated codec and skips 
         kind: MediaKind.VIDEO,
         keyframe: true,
         sequence: 123456,
-        captureTimeUs: Date.now() * 1000,
+        captureTimeUs: BigInt(Date.now() * 1000),
         codec: Codec.VP8,
         payload,
       },
