@@ -1,0 +1,22 @@
+/**
+ * Moves whole packets (one encoded Packet per message) between a client and the relay.
+ * Knows nothing about media; the session above it knows nothing about sockets.
+ */
+export interface PacketTransport {
+  readonly kind: TransportKind;
+  /** Bytes accepted by send() but not yet handed to the network. */
+  readonly bufferedBytes: number;
+  send(packet: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onPacket: (packet: Uint8Array) => void;
+  onClose: (info: TransportCloseInfo) => void;
+}
+
+export type TransportKind = "websocket" | "webtransport";
+
+export interface TransportCloseInfo {
+  code: number;
+  reason: string;
+  /** True when the close was started on this side. */
+  local: boolean;
+}

@@ -1,0 +1,69 @@
+import { ConnectionError } from "../errors.ts";
+import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
+
+/** Opens a WebSocket to `url` and resolves once it is open. Works in browsers and Deno. */
+export function connectWebSocket(url: string, timeoutMs: number, signal?: AbortSignal): Promise<PacketTransport> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.binaryType = "arraybuffer";
+    const fail = (error: ConnectionError) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.onopen = socket.onclose = socket.onerror = null;
+      try {
+        socket.close();
+      } catch {
+        // already closing
+      }
+      reject(error);
+    };
+    const onAbort = () => fail(new ConnectionError("cancelled", "joining was cancelled"));
+    const timer = setTimeout(
+      () => fail(new ConnectionError("timeout", `no answer from ${url} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.onerror = () => {};
+    socket.onclose = (event) =>
+      fail(
+        event.code === 1006
+          ? new ConnectionError("server-unreachable", `cannot reach ${url}`, event.code)
+          : new ConnectionError("rejected", event.reason || `closed with code ${event.code}`, event.code),
+      );
+    socket.onopen = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(new WebSocketTransport(socket));
+    };
+  });
+}
+
+class WebSocketTransport implements PacketTransport {
+  readonly kind = "websocket" as const;
+  onPacket: (packet: Uint8Array) => void = () => {};
+  onClose: (info: TransportCloseInfo) => void = () => {};
+  #socket: WebSocket;
+  #closedLocally = false;
+
+  constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.onmessage = (event) => {
+      if (event.data instanceof ArrayBuffer) this.onPacket(new Uint8Array(event.data));
+    };
+    socket.onclose = (event) =>
+      this.onClose({ code: event.code, reason: event.reason, local: this.#closedLocally });
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  send(packet: Uint8Array): void {
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(packet);
+  }
+
+  close(code = 1000, reason = ""): void {
+    this.#closedLocally = true;
+    this.#socket.close(code, reason);
+  }
+}
