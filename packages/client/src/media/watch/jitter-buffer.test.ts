@@ -1,0 +1,149 @@
+import { assert, assertEquals } from "../../../../protocol/src/test-assert.ts";
+import { concealFrame } from "./concealment.ts";
+import { JitterBuffer, type PlayoutSlot } from "./jitter-buffer.ts";
+
+const FRAME_MS = 20;
+
+/** Deterministic pseudo-random delays, so the jitter tests do not flake. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * Simulates a stream: frame `seq` is sent at seq·20 ms and arrives after `delayMs(seq)`; the player
+ * pops one frame every 20 ms. Returns what was played and the buffer.
+ */
+function simulate(
+  frameCount: number,
+  delayMs: (sequence: number) => number,
+  buffer = new JitterBuffer<number>(),
+): { buffer: JitterBuffer<number>; slots: PlayoutSlot<number>[] } {
+  const arrivals = Array.from({ length: frameCount }, (_, seq) => ({ seq, atMs: seq * FRAME_MS + delayMs(seq) }));
+  arrivals.sort((a, b) => a.atMs - b.atMs);
+  const slots: PlayoutSlot<number>[] = [];
+  let next = 0;
+  const endMs = frameCount * FRAME_MS + 1000;
+  for (let nowMs = 0; nowMs < endMs; nowMs += FRAME_MS) {
+    while (next < arrivals.length && arrivals[next]!.atMs <= nowMs) {
+      const { seq, atMs } = arrivals[next++]!;
+      buffer.push(seq, atMs, seq);
+    }
+    slots.push(buffer.pop());
+  }
+  return { buffer, slots };
+}
+
+/** Concealed slots among slots [from, to): the tail after the stream ends is excluded by the caller. */
+function concealed(slots: PlayoutSlot<number>[], from: number, to: number): number {
+  return slots.slice(from, to).filter((slot) => slot.kind === "conceal").length;
+}
+
+function played(slots: PlayoutSlot<number>[]): number[] {
+  return slots.flatMap((slot) => (slot.kind === "frame" ? [slot.sequence] : []));
+}
+
+Deno.test("a steady stream keeps the minimum depth and plays every frame once, in order", () => {
+  const { buffer, slots } = simulate(200, () => 30);
+  assert(buffer.jitterMs < 1, `jitter ${buffer.jitterMs}`);
+  assertEquals(buffer.targetDepthMs, 20);
+  assertEquals(played(slots), Array.from({ length: 200 }, (_, i) => i));
+  assertEquals(concealed(slots, 0, 200), 0);
+});
+
+Deno.test("the target depth grows with jitter, and underruns become rare once it has", () => {
+  const random = seededRandom(7);
+  const { buffer, slots } = simulate(1500, () => 30 + random() * 60);
+  // Uniform 0..60 ms delays: the mean |ΔD| is 20 ms, so the target settles near 3 · 20 = 60 ms.
+  assert(buffer.jitterMs > 12 && buffer.jitterMs < 30, `jitter ${buffer.jitterMs}`);
+  assert(buffer.targetDepthMs >= 40, `target ${buffer.targetDepthMs}`);
+  const early = concealed(slots, 0, 300);
+  const late = concealed(slots, 1100, 1400);
+  assert(early > 0, "the initial 20 ms target underruns under this jitter");
+  assert(late < early, `concealed early ${early}, late ${late}`);
+});
+
+Deno.test("a larger jitter gives a larger target, capped at the maximum", () => {
+  const random = seededRandom(3);
+  const low = simulate(600, () => 10 + random() * 10).buffer.targetDepthMs;
+  const high = simulate(600, () => 10 + random() * 150).buffer.targetDepthMs;
+  const huge = simulate(600, () => 10 + random() * 900).buffer.targetDepthMs;
+  assert(high > low, `low ${low}, high ${high}`);
+  assertEquals(huge, 200);
+});
+
+Deno.test("frames that arrive out of order are played in sequence order", () => {
+  const buffer = new JitterBuffer<string>({ minTargetMs: 60 });
+  for (const seq of [3, 1, 2, 0]) buffer.push(seq, 0, `f${seq}`);
+  const out = [buffer.pop(), buffer.pop(), buffer.pop(), buffer.pop()];
+  assertEquals(
+    out.map((s) => (s.kind === "frame" ? s.frame : s.kind)),
+    ["f0", "f1", "f2", "f3"],
+  );
+});
+
+Deno.test("a lost frame is concealed, then playout continues with the next one", () => {
+  const buffer = new JitterBuffer<number>();
+  buffer.push(0, 0, 0);
+  assertEquals(buffer.pop(), { kind: "frame", sequence: 0, frame: 0 });
+  buffer.push(2, 40, 2); // 1 is lost
+  assertEquals(buffer.pop(), { kind: "conceal", lossCount: 1 });
+  assertEquals(buffer.pop(), { kind: "frame", sequence: 2, frame: 2 });
+  assertEquals(buffer.stats().framesConcealed, 1);
+});
+
+Deno.test("a frame that arrives after its slot was concealed is dropped as late", () => {
+  const buffer = new JitterBuffer<number>();
+  buffer.push(0, 0, 0);
+  buffer.pop();
+  buffer.push(2, 40, 2);
+  buffer.pop(); // conceals 1
+  assertEquals(buffer.push(1, 45, 1), false);
+  assertEquals(buffer.stats().framesLate, 1);
+  assertEquals(buffer.pop(), { kind: "frame", sequence: 2, frame: 2 });
+});
+
+Deno.test("an underrun waits for the late frame instead of skipping it", () => {
+  const buffer = new JitterBuffer<number>();
+  buffer.push(0, 0, 0);
+  buffer.pop();
+  assertEquals(buffer.pop(), { kind: "conceal", lossCount: 1 }); // nothing buffered
+  assert(buffer.push(1, 50, 1), "frame 1 is still wanted");
+  assertEquals(buffer.pop(), { kind: "frame", sequence: 1, frame: 1 });
+});
+
+Deno.test("a stopped stream fades to silence and re-buffers when it resumes", () => {
+  const buffer = new JitterBuffer<number>({ maxConcealedFrames: 3 });
+  buffer.push(0, 0, 0);
+  buffer.pop();
+  const kinds = Array.from({ length: 5 }, () => buffer.pop().kind);
+  assertEquals(kinds, ["conceal", "conceal", "conceal", "silence", "silence"]);
+  buffer.push(1, 5000, 1);
+  assertEquals(buffer.pop(), { kind: "frame", sequence: 1, frame: 1 });
+});
+
+Deno.test("excess depth is trimmed back towards the target", () => {
+  const buffer = new JitterBuffer<number>();
+  for (let seq = 0; seq < 10; seq++) buffer.push(seq, seq * FRAME_MS, seq);
+  assertEquals(buffer.depthMs, 200);
+  for (let i = 0; i < 10; i++) buffer.pop();
+  assert(buffer.stats().framesDiscarded > 0, "some frames were discarded");
+  assertEquals(buffer.depthMs, 0);
+});
+
+Deno.test("concealment repeats the last frame with a decaying gain, then silence without history", () => {
+  const last = new Float32Array(960).fill(0.5);
+  const first = new Float32Array(960);
+  const second = new Float32Array(960);
+  concealFrame(last, 1, first);
+  concealFrame(last, 2, second);
+  assertEquals(first[0], 0.5);
+  assert(first[959]! < first[0]! && first[959]! > 0.25, "fades within the frame");
+  assert(Math.abs(second[0]! - 0.25) < 1e-6, "continues from where the first ended");
+  const none = new Float32Array(4).fill(1);
+  concealFrame(undefined, 1, none);
+  assertEquals([...none], [0, 0, 0, 0]);
+});

@@ -1,0 +1,166 @@
+/**
+ * Adaptive jitter buffer for fixed-duration frames (20 ms Opus), without any Web Audio: the
+ * AudioWorklet drives it with one `pop()` per frame of playout, the tests drive it with a fake clock.
+ *
+ * - Arrival jitter is the RFC 3550 §6.4.1 estimate: an EWMA (gain 1/16) of how much each packet's
+ *   transit time differs from the previous one's.
+ * - The target depth follows it: clamp(jitterMultiplier · jitter, minTargetMs..maxTargetMs).
+ *   The buffer grows towards the target by waiting on an underrun (concealing without consuming a
+ *   sequence number) and shrinks by discarding one frame when it holds two frames more than needed.
+ * - A missing frame with later frames already here is a loss: it is concealed and skipped, and if it
+ *   arrives afterwards it is dropped as late.
+ */
+export interface JitterBufferOptions {
+  frameDurationMs?: number;
+  minTargetMs?: number;
+  maxTargetMs?: number;
+  /** Target depth per ms of measured jitter. */
+  jitterMultiplier?: number;
+  /** Consecutive concealed frames before the stream is treated as stopped (silence, re-buffer). */
+  maxConcealedFrames?: number;
+  /** Frames kept at most; older frames are dropped when a burst overflows it. */
+  capacityFrames?: number;
+}
+
+export type PlayoutSlot<T> =
+  | { kind: "frame"; sequence: number; frame: T }
+  /** A frame is missing: play a concealment of the last frame (`lossCount` = 1, 2, … in a row). */
+  | { kind: "conceal"; lossCount: number }
+  /** Nothing to play: waiting for the buffer to fill, or the stream stopped. */
+  | { kind: "silence" };
+
+export interface JitterBufferStats {
+  depthMs: number;
+  targetDepthMs: number;
+  jitterMs: number;
+  framesPlayed: number;
+  framesConcealed: number;
+  framesLate: number;
+  framesDiscarded: number;
+}
+
+/** A jump in transit time this large is a pause (mute, reconnect), not network jitter. */
+const DISCONTINUITY_MS = 1000;
+
+export class JitterBuffer<T> {
+  readonly frameDurationMs: number;
+  readonly minTargetMs: number;
+  readonly maxTargetMs: number;
+  readonly jitterMultiplier: number;
+  readonly maxConcealedFrames: number;
+  readonly capacityFrames: number;
+
+  #frames = new Map<number, T>();
+  #highestSequence = -1;
+  /** Next sequence to play; undefined while (re-)buffering. */
+  #nextSequence: number | undefined;
+  #lastTransitMs: number | undefined;
+  #jitterMs = 0;
+  #lossRun = 0;
+  #stats = { framesPlayed: 0, framesConcealed: 0, framesLate: 0, framesDiscarded: 0 };
+
+  constructor(options: JitterBufferOptions = {}) {
+    this.frameDurationMs = options.frameDurationMs ?? 20;
+    this.minTargetMs = options.minTargetMs ?? 20;
+    this.maxTargetMs = options.maxTargetMs ?? 200;
+    this.jitterMultiplier = options.jitterMultiplier ?? 3;
+    this.maxConcealedFrames = options.maxConcealedFrames ?? 5;
+    this.capacityFrames = options.capacityFrames ?? Math.ceil((2 * this.maxTargetMs) / this.frameDurationMs);
+  }
+
+  get jitterMs(): number {
+    return this.#jitterMs;
+  }
+
+  get targetDepthMs(): number {
+    const target = this.jitterMultiplier * this.#jitterMs;
+    return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target));
+  }
+
+  /** Audio waiting to be played, in ms: from the next frame to play to the newest one received. */
+  get depthMs(): number {
+    if (this.#frames.size === 0) return 0;
+    const first = this.#nextSequence ?? this.#lowestSequence();
+    return Math.max(0, this.#highestSequence - first + 1) * this.frameDurationMs;
+  }
+
+  get isBuffering(): boolean {
+    return this.#nextSequence === undefined;
+  }
+
+  stats(): JitterBufferStats {
+    return { depthMs: this.depthMs, targetDepthMs: this.targetDepthMs, jitterMs: this.#jitterMs, ...this.#stats };
+  }
+
+  /** Adds a received frame; `arrivalMs` is any monotonic clock. Returns false if it came too late. */
+  push(sequence: number, arrivalMs: number, frame: T): boolean {
+    this.#measureJitter(sequence, arrivalMs);
+    if (this.#nextSequence !== undefined && sequence < this.#nextSequence) {
+      this.#stats.framesLate++;
+      return false;
+    }
+    if (this.#frames.has(sequence)) return false;
+    this.#frames.set(sequence, frame);
+    if (sequence > this.#highestSequence) this.#highestSequence = sequence;
+    while (this.#frames.size > this.capacityFrames) this.#discardOldest();
+    return true;
+  }
+
+  /** Takes what to play for the next frame slot. */
+  pop(): PlayoutSlot<T> {
+    if (this.#nextSequence === undefined) {
+      if (this.#frames.size === 0 || this.depthMs < this.targetDepthMs) return { kind: "silence" };
+      this.#nextSequence = this.#lowestSequence();
+    }
+    // Too much latency for the current jitter: drop one frame (a 20 ms skip is rarely audible).
+    if (this.depthMs >= this.targetDepthMs + 3 * this.frameDurationMs && this.#frames.has(this.#nextSequence)) {
+      this.#frames.delete(this.#nextSequence);
+      this.#nextSequence++;
+      this.#stats.framesDiscarded++;
+    }
+    const sequence = this.#nextSequence;
+    const frame = this.#frames.get(sequence);
+    if (frame !== undefined) {
+      this.#frames.delete(sequence);
+      this.#nextSequence = sequence + 1;
+      this.#lossRun = 0;
+      this.#stats.framesPlayed++;
+      return { kind: "frame", sequence, frame };
+    }
+    this.#lossRun++;
+    if (this.#lossRun > this.maxConcealedFrames) {
+      // The stream stopped (muted, or a long outage): play silence and re-buffer on the next frame.
+      this.#nextSequence = undefined;
+      this.#lossRun = 0;
+      return { kind: "silence" };
+    }
+    // A later frame is here, so this one is lost (or late): skip it. Otherwise it is an underrun:
+    // wait for it, which adds one frame of depth.
+    if (this.#frames.size > 0) this.#nextSequence = sequence + 1;
+    this.#stats.framesConcealed++;
+    return { kind: "conceal", lossCount: this.#lossRun };
+  }
+
+  #measureJitter(sequence: number, arrivalMs: number): void {
+    const transitMs = arrivalMs - sequence * this.frameDurationMs;
+    const last = this.#lastTransitMs;
+    this.#lastTransitMs = transitMs;
+    if (last === undefined) return;
+    const deltaMs = Math.abs(transitMs - last);
+    if (deltaMs > DISCONTINUITY_MS) return;
+    this.#jitterMs += (deltaMs - this.#jitterMs) / 16;
+  }
+
+  #lowestSequence(): number {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const sequence of this.#frames.keys()) if (sequence < lowest) lowest = sequence;
+    return lowest;
+  }
+
+  #discardOldest(): void {
+    const oldest = this.#lowestSequence();
+    this.#frames.delete(oldest);
+    this.#stats.framesDiscarded++;
+    if (this.#nextSequence !== undefined && this.#nextSequence <= oldest) this.#nextSequence = oldest + 1;
+  }
+}
