@@ -5,7 +5,11 @@
 export const CONCEALMENT_DECAY_PER_FRAME = 0.5;
 
 /** Writes into `out` the concealment for the `lossCount`-th missing frame in a row (1-based). */
-export function concealFrame(lastFrame: Float32Array | undefined, lossCount: number, out: Float32Array): void {
+export function concealFrame(
+  lastFrame: Float32Array | undefined,
+  lossCount: number,
+  out: Float32Array,
+): void {
   if (!lastFrame) {
     out.fill(0);
     return;

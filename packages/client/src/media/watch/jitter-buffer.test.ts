@@ -22,7 +22,10 @@ function simulate(
   delayMs: (sequence: number) => number,
   buffer = new JitterBuffer<number>(),
 ): { buffer: JitterBuffer<number>; slots: PlayoutSlot<number>[] } {
-  const arrivals = Array.from({ length: frameCount }, (_, seq) => ({ seq, atMs: seq * FRAME_MS + delayMs(seq) }));
+  const arrivals = Array.from({ length: frameCount }, (_, seq) => ({
+    seq,
+    atMs: seq * FRAME_MS + delayMs(seq),
+  }));
   arrivals.sort((a, b) => a.atMs - b.atMs);
   const slots: PlayoutSlot<number>[] = [];
   let next = 0;
@@ -50,7 +53,10 @@ Deno.test("a steady stream keeps the minimum depth and plays every frame once, i
   const { buffer, slots } = simulate(200, () => 30);
   assert(buffer.jitterMs < 1, `jitter ${buffer.jitterMs}`);
   assertEquals(buffer.targetDepthMs, 20);
-  assertEquals(played(slots), Array.from({ length: 200 }, (_, i) => i));
+  assertEquals(
+    played(slots),
+    Array.from({ length: 200 }, (_, i) => i),
+  );
   assertEquals(concealed(slots, 0, 200), 0);
 });
 

@@ -89,7 +89,12 @@ export class JitterBuffer<T> {
   }
 
   stats(): JitterBufferStats {
-    return { depthMs: this.depthMs, targetDepthMs: this.targetDepthMs, jitterMs: this.#jitterMs, ...this.#stats };
+    return {
+      depthMs: this.depthMs,
+      targetDepthMs: this.targetDepthMs,
+      jitterMs: this.#jitterMs,
+      ...this.#stats,
+    };
   }
 
   /** Adds a received frame; `arrivalMs` is any monotonic clock. Returns false if it came too late. */
@@ -113,7 +118,10 @@ export class JitterBuffer<T> {
       this.#nextSequence = this.#lowestSequence();
     }
     // Too much latency for the current jitter: drop one frame (a 20 ms skip is rarely audible).
-    if (this.depthMs >= this.targetDepthMs + 3 * this.frameDurationMs && this.#frames.has(this.#nextSequence)) {
+    if (
+      this.depthMs >= this.targetDepthMs + 3 * this.frameDurationMs &&
+      this.#frames.has(this.#nextSequence)
+    ) {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;

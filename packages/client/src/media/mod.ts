@@ -1,0 +1,36 @@
+/**
+ * @videocall/client/media: capture → encode → MeetingSession on the publish side, and
+ * MeetingSession → jitter buffer / decode → render on the watch side. Browser only (WebCodecs,
+ * MediaStreamTrackProcessor, AudioWorklet, OffscreenCanvas), except the pure JitterBuffer.
+ */
+export { OpusEncoder } from "./publish/audio-encoder.ts";
+export {
+  CameraPublisher,
+  type CameraPublisherOptions,
+  type CameraPublisherStats,
+} from "./publish/camera-publisher.ts";
+export {
+  type DeviceKind,
+  listDevices,
+  MediaAccessError,
+  type MediaAccessReason,
+  type MediaDeviceChoice,
+  openCamera,
+  openMicrophone,
+} from "./publish/local-devices.ts";
+export { MicrophonePublisher, type MicrophonePublisherOptions } from "./publish/microphone-publisher.ts";
+export { detectCapabilities, type MediaCapabilities } from "./support/capabilities.ts";
+export { TrackId, VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
+export { AudioOutput } from "./watch/audio-output.ts";
+export type { PlayoutStats } from "./watch/audio-playout-messages.ts";
+export { AudioWatcher, type AudioWatcherStats } from "./watch/audio-watcher.ts";
+export {
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterBufferStats,
+  type PlayoutSlot,
+} from "./watch/jitter-buffer.ts";
+export { KeyframeRequester } from "./watch/keyframe-requester.ts";
+export { MeetingWatcher, type MeetingWatcherEvents } from "./watch/meeting-watcher.ts";
+export { type PeerStats, RemotePeer } from "./watch/remote-peer.ts";
+export { VideoWatcher, type VideoWatcherStats } from "./watch/video-watcher.ts";

@@ -1,0 +1,100 @@
+import { OPUS_FRAME_DURATION_US, OPUS_SAMPLE_RATE_HZ } from "../tracks.ts";
+
+export interface EncodedAudioFrame {
+  payload: Uint8Array;
+  durationUs: number;
+}
+
+/**
+ * Opus encoder (WebCodecs): mono, 20 ms packets. Input AudioData may come in any frame size
+ * (the microphone delivers 10 ms); the encoder buffers to 20 ms itself.
+ */
+export class OpusEncoder {
+  #encoder: AudioEncoder | undefined;
+  #configuredRateHz = 0;
+  #bitrateBps: number;
+  #onFrame: (frame: EncodedAudioFrame) => void;
+  #onError: (message: string) => void;
+
+  constructor(options: {
+    bitrateKbps?: number;
+    onFrame: (frame: EncodedAudioFrame) => void;
+    onError: (message: string) => void;
+  }) {
+    this.#bitrateBps = (options.bitrateKbps ?? 32) * 1000;
+    this.#onFrame = options.onFrame;
+    this.#onError = options.onError;
+  }
+
+  /** Encodes and closes `data`. */
+  encode(data: AudioData): void {
+    let mono: AudioData | undefined;
+    try {
+      mono = data.numberOfChannels === 1 ? data : downmixToMono(data);
+      this.#ensureEncoder(mono.sampleRate).encode(mono);
+    } catch (error) {
+      this.#onError(`audio encoding failed: ${String(error)}`);
+      this.#reset();
+    } finally {
+      if (mono && mono !== data) mono.close();
+      data.close();
+    }
+  }
+
+  close(): void {
+    this.#reset();
+  }
+
+  #ensureEncoder(sampleRateHz: number): AudioEncoder {
+    if (this.#encoder && this.#encoder.state === "configured" && this.#configuredRateHz === sampleRateHz) {
+      return this.#encoder;
+    }
+    this.#reset();
+    const encoder = new AudioEncoder({
+      output: (chunk) => {
+        const payload = new Uint8Array(chunk.byteLength);
+        chunk.copyTo(payload);
+        this.#onFrame({ payload, durationUs: chunk.duration ?? OPUS_FRAME_DURATION_US });
+      },
+      error: (error) => {
+        this.#onError(`audio encoder error: ${error.message}`);
+        this.#reset();
+      },
+    });
+    encoder.configure({
+      codec: "opus",
+      // Opus runs at 48 kHz; WebCodecs resamples other microphone rates.
+      sampleRate: sampleRateHz || OPUS_SAMPLE_RATE_HZ,
+      numberOfChannels: 1,
+      bitrate: this.#bitrateBps,
+      opus: { frameDuration: OPUS_FRAME_DURATION_US, complexity: 5 },
+    } as AudioEncoderConfig);
+    this.#encoder = encoder;
+    this.#configuredRateHz = sampleRateHz;
+    return encoder;
+  }
+
+  #reset(): void {
+    if (this.#encoder && this.#encoder.state !== "closed") this.#encoder.close();
+    this.#encoder = undefined;
+  }
+}
+
+/** Averages all channels into one: the call is mono, and Opus mono at 32 kbps sounds better. */
+function downmixToMono(data: AudioData): AudioData {
+  const frames = data.numberOfFrames;
+  const mixed = new Float32Array(frames);
+  const channel = new Float32Array(frames);
+  for (let c = 0; c < data.numberOfChannels; c++) {
+    data.copyTo(channel, { planeIndex: c, format: "f32-planar" });
+    for (let i = 0; i < frames; i++) mixed[i] = (mixed[i] ?? 0) + (channel[i] ?? 0) / data.numberOfChannels;
+  }
+  return new AudioData({
+    format: "f32-planar",
+    sampleRate: data.sampleRate,
+    numberOfFrames: frames,
+    numberOfChannels: 1,
+    timestamp: data.timestamp,
+    data: mixed,
+  });
+}

@@ -1,0 +1,177 @@
+import { MediaKind } from "@videocall/protocol";
+import type { MeetingSession } from "../../session/meeting-session.ts";
+import { TrackId, VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
+import type { FromVideoEncoder, ToVideoEncoder } from "./video-encoder-messages.ts";
+
+export interface CameraPublisherOptions {
+  codec?: VideoCodecChoice;
+  bitrateKbps?: number;
+  framerate?: number;
+  keyframeIntervalMs?: number;
+  /** Skip raw frames while the session has more than this many bytes queued for sending. */
+  congestionThresholdBytes?: number;
+  muted?: boolean;
+}
+
+export interface CameraPublisherStats {
+  framesEncoded: number;
+  framesSkipped: number;
+  width: number;
+  height: number;
+  keyframesSent: number;
+  bytesSent: number;
+}
+
+const CONGESTION_POLL_MS = 50;
+
+/**
+ * Publishes a camera track: raw frames flow from a MediaStreamTrackProcessor on the page to a worker
+ * that encodes them, and the encoded chunks come back to be sent on the session as track 2.
+ * Key frames: every `keyframeIntervalMs`, and whenever a receiver asks for one.
+ */
+export class CameraPublisher {
+  readonly trackId = TrackId.camera;
+  readonly codec: VideoCodecChoice;
+  #session: MeetingSession;
+  #track: MediaStreamTrack;
+  #worker: Worker;
+  #muted: boolean;
+  #congested = false;
+  #congestionThresholdBytes: number;
+  #congestionTimer: ReturnType<typeof setInterval> | undefined;
+  #offKeyframeRequested: () => void;
+  #closed = false;
+  #stats: CameraPublisherStats = {
+    framesEncoded: 0,
+    framesSkipped: 0,
+    width: 0,
+    height: 0,
+    keyframesSent: 0,
+    bytesSent: 0,
+  };
+  /** Called with a message when the encoder fails; the track keeps running. */
+  onError: (message: string) => void = () => {};
+
+  constructor(session: MeetingSession, track: MediaStreamTrack, options: CameraPublisherOptions = {}) {
+    this.#session = session;
+    this.#track = track;
+    this.codec = options.codec ?? "vp8";
+    this.#muted = options.muted ?? false;
+    this.#congestionThresholdBytes = options.congestionThresholdBytes ?? 256 * 1024;
+    const codec = VIDEO_CODECS[this.codec];
+    session.publishTrack({
+      trackId: this.trackId,
+      kind: MediaKind.VIDEO,
+      codec: codec.wire,
+      muted: this.#muted,
+    });
+
+    this.#worker = new Worker(new URL("./video-encoder.worker.ts", import.meta.url), { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<FromVideoEncoder>) => this.#onWorkerMessage(event.data);
+    const processor = new MediaStreamTrackProcessor<VideoFrame>({ track });
+    this.#post(
+      {
+        type: "start",
+        frames: processor.readable,
+        settings: {
+          codecString: codec.codecString,
+          bitrateBps: (options.bitrateKbps ?? 1000) * 1000,
+          framerate: options.framerate ?? 30,
+          keyframeIntervalMs: options.keyframeIntervalMs ?? 2000,
+        },
+      },
+      [processor.readable as unknown as Transferable],
+    );
+    if (this.#muted) this.#post({ type: "paused", paused: true });
+    this.#offKeyframeRequested = session.events.on("keyframeRequested", (trackId) => {
+      if (trackId === this.trackId) this.#post({ type: "keyframe" });
+    });
+  }
+
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  get track(): MediaStreamTrack {
+    return this.#track;
+  }
+
+  stats(): CameraPublisherStats {
+    return { ...this.#stats };
+  }
+
+  /** Camera off (true) or on: stops sending and tells receivers to show a placeholder. */
+  setMuted(muted: boolean): void {
+    if (this.#closed || muted === this.#muted) return;
+    this.#muted = muted;
+    this.#track.enabled = !muted;
+    this.#post({ type: "paused", paused: muted });
+    this.#session.setTrackMuted(this.trackId, muted);
+  }
+
+  /** Stops encoding and the camera; `unpublish` also withdraws the track from the meeting. */
+  close(options: { unpublish?: boolean } = {}): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#offKeyframeRequested();
+    clearInterval(this.#congestionTimer);
+    this.#post({ type: "stop" });
+    // Give the worker a moment to cancel the stream and close the encoder, then end it regardless.
+    const worker = this.#worker;
+    setTimeout(() => worker.terminate(), 500);
+    this.#track.stop();
+    if (options.unpublish && !this.#session.isClosed) this.#session.unpublishTrack(this.trackId);
+  }
+
+  #onWorkerMessage(message: FromVideoEncoder): void {
+    switch (message.type) {
+      case "chunk":
+        if (this.#closed || this.#muted || this.#session.isClosed) return;
+        this.#session.sendFrame(this.trackId, {
+          keyframe: message.keyframe,
+          captureTimeUs: message.captureTimeUs,
+          durationUs: message.durationUs,
+          payload: new Uint8Array(message.payload),
+        });
+        if (message.keyframe) this.#stats.keyframesSent++;
+        this.#stats.bytesSent += message.payload.byteLength;
+        this.#checkCongestion();
+        break;
+      case "stats":
+        this.#stats.framesEncoded = message.framesEncoded;
+        this.#stats.framesSkipped = message.framesSkipped;
+        this.#stats.width = message.width;
+        this.#stats.height = message.height;
+        break;
+      case "error":
+        this.onError(message.message);
+        break;
+      case "stopped":
+        this.#worker.terminate();
+        break;
+    }
+  }
+
+  /** Sender-side backpressure: pause encoding while the socket's send buffer is too full. */
+  #checkCongestion(): void {
+    if (this.#congested || this.#session.bufferedBytes <= this.#congestionThresholdBytes) return;
+    this.#setCongested(true);
+    this.#congestionTimer = setInterval(() => {
+      if (this.#session.isClosed || this.#session.bufferedBytes <= this.#congestionThresholdBytes / 2) {
+        clearInterval(this.#congestionTimer);
+        this.#congestionTimer = undefined;
+        this.#setCongested(false);
+      }
+    }, CONGESTION_POLL_MS);
+  }
+
+  #setCongested(congested: boolean): void {
+    this.#congested = congested;
+    this.#post({ type: "congested", congested });
+  }
+
+  #post(message: ToVideoEncoder, transfer: Transferable[] = []): void {
+    if (this.#closed && message.type !== "stop") return;
+    this.#worker.postMessage(message, transfer);
+  }
+}

@@ -1,0 +1,27 @@
+import { Codec } from "@videocall/protocol";
+
+/** Track ids this client publishes (unique per publisher session, see packet.proto). */
+export const TrackId = { microphone: 1, camera: 2 } as const;
+
+export type VideoCodecChoice = "vp8" | "vp9";
+
+/** WebCodecs codec string and wire codec of each video codec the user can pick. */
+export const VIDEO_CODECS: Record<VideoCodecChoice, { codecString: string; wire: Codec }> = {
+  vp8: { codecString: "vp8", wire: Codec.VP8 },
+  vp9: { codecString: "vp09.00.10.08", wire: Codec.VP9 },
+};
+
+/** The WebCodecs codec string for a received video track, or undefined if we cannot decode it. */
+export function decoderCodecString(codec: Codec): string | undefined {
+  switch (codec) {
+    case Codec.VP8:
+      return VIDEO_CODECS.vp8.codecString;
+    case Codec.VP9:
+      return VIDEO_CODECS.vp9.codecString;
+    default:
+      return undefined;
+  }
+}
+
+export const OPUS_SAMPLE_RATE_HZ = 48_000;
+export const OPUS_FRAME_DURATION_US = 20_000;

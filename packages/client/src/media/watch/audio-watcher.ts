@@ -1,0 +1,59 @@
+import type { Media } from "@videocall/protocol";
+import { OpusDecoder } from "./audio-decoder.ts";
+import type { AudioOutput } from "./audio-output.ts";
+import { AudioPlayout } from "./audio-playout.ts";
+import type { PlayoutStats } from "./audio-playout-messages.ts";
+
+export interface AudioWatcherStats extends PlayoutStats {
+  framesReceived: number;
+  framesDecoded: number;
+}
+
+/** Arrival times kept for packets still in the decoder; more than this means outputs were lost. */
+const MAX_PENDING_ARRIVALS = 64;
+
+/** Watches one remote audio track: decode on arrival, then play out through the jitter buffer. */
+export class AudioWatcher {
+  #decoder: OpusDecoder;
+  #playout: AudioPlayout;
+  #arrivalsMs = new Map<number, number>();
+  #framesReceived = 0;
+  #closed = false;
+
+  constructor(output: AudioOutput, onError: (message: string) => void = () => {}) {
+    this.#playout = new AudioPlayout(output);
+    this.#decoder = new OpusDecoder((sequence, samples) => {
+      const arrivalMs = this.#arrivalsMs.get(sequence) ?? performance.now();
+      this.#arrivalsMs.delete(sequence);
+      if (!this.#closed) this.#playout.push(sequence, arrivalMs, samples);
+    }, onError);
+  }
+
+  receive(media: Media): void {
+    if (this.#closed) return;
+    this.#framesReceived++;
+    // Jitter is measured on network arrival, before the (variable) decode delay.
+    this.#arrivalsMs.set(media.sequence, performance.now());
+    if (this.#arrivalsMs.size > MAX_PENDING_ARRIVALS) {
+      const oldest = this.#arrivalsMs.keys().next().value;
+      if (oldest !== undefined) this.#arrivalsMs.delete(oldest);
+    }
+    this.#decoder.decode(media.sequence, media.payload);
+  }
+
+  stats(): AudioWatcherStats {
+    return {
+      framesReceived: this.#framesReceived,
+      framesDecoded: this.#decoder.framesDecoded,
+      ...this.#playout.stats(),
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#decoder.close();
+    this.#playout.close();
+    this.#arrivalsMs.clear();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Video decoder worker: decodes one remote camera track with WebCodecs and draws each frame on the
+ * tile's canvas (transferred here as an OffscreenCanvas), so neither decoding nor drawing touches
+ * the page's main thread.
+ */
+import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<ToVideoDecoder>) => void) | null;
+  postMessage(message: FromVideoDecoder): void;
+  close(): void;
+}
+const scope = self as unknown as WorkerScope;
+
+const STATS_INTERVAL_MS = 250;
+
+let canvas: OffscreenCanvas | undefined;
+let context: OffscreenCanvasRenderingContext2D | null = null;
+let decoder: VideoDecoder | undefined;
+let codecString = "";
+let framesDecoded = 0;
+let statsTimer: ReturnType<typeof setInterval> | undefined;
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case "init":
+      canvas = message.canvas;
+      context = canvas.getContext("2d");
+      statsTimer = setInterval(report, STATS_INTERVAL_MS);
+      break;
+    case "configure":
+      codecString = message.codecString;
+      resetDecoder();
+      break;
+    case "chunk":
+      decode(message.keyframe, message.timestampUs, message.payload);
+      break;
+    case "clear":
+      context?.clearRect(0, 0, canvas?.width ?? 0, canvas?.height ?? 0);
+      break;
+    case "close":
+      clearInterval(statsTimer);
+      resetDecoder();
+      scope.close();
+      break;
+  }
+};
+
+function decode(keyframe: boolean, timestampUs: number, payload: ArrayBuffer): void {
+  try {
+    if (!decoder || decoder.state === "closed") {
+      if (!keyframe || !codecString) return;
+      decoder = createDecoder(codecString);
+    }
+    decoder.decode(
+      new EncodedVideoChunk({ type: keyframe ? "key" : "delta", timestamp: timestampUs, data: payload }),
+    );
+  } catch (error) {
+    fail(`decode failed: ${String(error)}`);
+  }
+}
+
+function createDecoder(codec: string): VideoDecoder {
+  const created = new VideoDecoder({
+    output: render,
+    error: (error) => fail(`decoder error: ${error.message}`),
+  });
+  // No coded size: VP8 and VP9 carry it in the key frame.
+  created.configure({ codec, optimizeForLatency: true });
+  return created;
+}
+
+function render(frame: VideoFrame): void {
+  framesDecoded++;
+  try {
+    if (!canvas || !context) return;
+    if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
+      canvas.width = frame.displayWidth;
+      canvas.height = frame.displayHeight;
+    }
+    context.drawImage(frame, 0, 0);
+  } finally {
+    frame.close();
+  }
+}
+
+function fail(message: string): void {
+  resetDecoder();
+  scope.postMessage({ type: "error", message });
+}
+
+function resetDecoder(): void {
+  if (decoder && decoder.state !== "closed") decoder.close();
+  decoder = undefined;
+}
+
+function report(): void {
+  scope.postMessage({
+    type: "stats",
+    framesDecoded,
+    width: canvas?.width ?? 0,
+    height: canvas?.height ?? 0,
+  });
+}
