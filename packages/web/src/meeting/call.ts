@@ -1,0 +1,82 @@
+import { joinMeeting, type MeetingSession } from "@videocall/client";
+import {
+  type AudioOutput,
+  CameraPublisher,
+  MeetingWatcher,
+  MicrophonePublisher,
+  type VideoCodecChoice,
+} from "@videocall/client/media";
+import type { MeetingRoute } from "../routes.ts";
+
+export interface CallOptions {
+  route: MeetingRoute;
+  serverUrl: string;
+  codec: VideoCodecChoice;
+  camera: MediaStreamTrack | undefined;
+  microphone: MediaStreamTrack | undefined;
+  cameraOff: boolean;
+  microphoneMuted: boolean;
+  onMediaError: (message: string) => void;
+}
+
+/**
+ * A joined meeting: the session, what we publish (camera, microphone) and what we watch (everyone
+ * else). `leave()` releases all of it.
+ */
+export class Call {
+  readonly session: MeetingSession;
+  readonly watcher: MeetingWatcher;
+  readonly output: AudioOutput | undefined;
+  #camera: CameraPublisher | undefined;
+  #microphone: MicrophonePublisher | undefined;
+  #options: CallOptions;
+
+  private constructor(session: MeetingSession, output: AudioOutput | undefined, options: CallOptions) {
+    this.session = session;
+    this.output = output;
+    this.#options = options;
+    this.watcher = new MeetingWatcher(session, output);
+  }
+
+  /** `output` is opened by the caller inside the click handler, so the AudioContext may start. */
+  static async join(options: CallOptions, output: AudioOutput | undefined): Promise<Call> {
+    const session = await joinMeeting({
+      serverUrl: options.serverUrl,
+      username: options.route.username,
+      meetingId: options.route.meetingId,
+    });
+    const call = new Call(session, output, options);
+    if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);
+    if (options.camera) call.replaceCamera(options.camera, options.codec, options.cameraOff);
+    return call;
+  }
+
+  get camera(): CameraPublisher | undefined {
+    return this.#camera;
+  }
+
+  get microphone(): MicrophonePublisher | undefined {
+    return this.#microphone;
+  }
+
+  /** Publishes `track` as the camera (a new device or codec); the previous publisher stops. */
+  replaceCamera(track: MediaStreamTrack, codec: VideoCodecChoice, off: boolean): void {
+    this.#camera?.close();
+    this.#camera = new CameraPublisher(this.session, track, { codec, muted: off });
+    this.#camera.onError = this.#options.onMediaError;
+  }
+
+  replaceMicrophone(track: MediaStreamTrack, muted: boolean): void {
+    this.#microphone?.close();
+    this.#microphone = new MicrophonePublisher(this.session, track, { muted });
+    this.#microphone.onError = this.#options.onMediaError;
+  }
+
+  async leave(): Promise<void> {
+    this.#camera?.close();
+    this.#microphone?.close();
+    this.watcher.close();
+    await this.session.leave();
+    await this.output?.close();
+  }
+}

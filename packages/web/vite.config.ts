@@ -1,0 +1,27 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// The workspace packages ship TypeScript sources; alias them so Vite compiles them with the app.
+export default defineConfig({
+  root: source("."),
+  base: "/",
+  resolve: {
+    alias: [
+      { find: "@videocall/client/media", replacement: source("../client/src/media/mod.ts") },
+      { find: "@videocall/client", replacement: source("../client/src/mod.ts") },
+      { find: "@videocall/protocol", replacement: source("../protocol/src/mod.ts") },
+    ],
+  },
+  worker: { format: "es" },
+  build: {
+    outDir: source("dist"),
+    emptyOutDir: true,
+    target: "es2022",
+    sourcemap: true,
+  },
+  server: {
+    proxy: { "/lobby": { target: "ws://localhost:8080", ws: true } },
+  },
+});
