@@ -59,7 +59,7 @@ class WebSocketTransport implements PacketTransport {
   }
 
   send(packet: Uint8Array): void {
-    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(packet);
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(packet as Uint8Array<ArrayBuffer>);
   }
 
   close(code = 1000, reason = ""): void {

@@ -1,0 +1,58 @@
+import type { Registry } from "prom-client";
+import type { Logger } from "../observability/log.ts";
+import type { Relay } from "../relay/relay.ts";
+import type { StaticFiles } from "./static-files.ts";
+import { acceptWebSocket } from "./websocket-connection.ts";
+
+export interface HttpRoutes {
+  relay: Relay;
+  metrics: Registry;
+  staticFiles: StaticFiles;
+  version: string;
+  startedAtMs: number;
+  log: Logger;
+}
+
+const LOBBY_PATH = /^\/lobby\/([^/]+)\/([^/]+)\/?$/;
+
+/** Routes one HTTP request: health, metrics, the WebSocket lobby, then the web app's files. */
+export function createRequestHandler(routes: HttpRoutes): (request: Request) => Promise<Response> | Response {
+  return async (request) => {
+    const url = new URL(request.url);
+    const lobby = LOBBY_PATH.exec(url.pathname);
+    if (lobby) {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return new Response("expected a WebSocket upgrade\n", { status: 426 });
+      }
+      return acceptWebSocket(request, routes.relay, safeDecode(lobby[1]!), safeDecode(lobby[2]!));
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("method not allowed\n", { status: 405 });
+    }
+    switch (url.pathname) {
+      case "/healthz":
+        return Response.json({
+          status: "ok",
+          version: routes.version,
+          uptimeSeconds: Math.round((Date.now() - routes.startedAtMs) / 1000),
+          meetings: routes.relay.meetingCount,
+          connections: routes.relay.connectionCount,
+        });
+      case "/metrics":
+        return new Response(await routes.metrics.metrics(), {
+          headers: { "content-type": routes.metrics.contentType },
+        });
+      default:
+        return routes.staticFiles.serve(url.pathname);
+    }
+  };
+}
+
+/** A malformed percent-escape becomes a name that fails validation, not an exception. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return "\u0000";
+  }
+}

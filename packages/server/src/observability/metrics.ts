@@ -1,0 +1,88 @@
+import { Counter, Gauge, Registry } from "prom-client";
+import type { RelayStats } from "./relay-stats.ts";
+
+/**
+ * Prometheus exposition of the relay's counters. Values are read from `RelayStats` at scrape
+ * time (`collect`), so the per-packet path never touches prom-client.
+ */
+export function createMetricsRegistry(stats: RelayStats): Registry {
+  const registry = new Registry();
+  const transports = Object.entries(stats.byTransport);
+  type Read = (s: (typeof transports)[number][1]) => number;
+  const perTransport = (name: string, help: string, read: Read) => {
+    if (!name.endsWith("_total")) {
+      return new Gauge({
+        name,
+        help,
+        labelNames: ["transport"],
+        registers: [registry],
+        collect() {
+          for (const [transport, s] of transports) this.set({ transport }, read(s));
+        },
+      });
+    }
+    return new Counter({
+      name,
+      help,
+      labelNames: ["transport"],
+      registers: [registry],
+      collect() {
+        this.reset(); // the source of truth is RelayStats; prom-client counters cannot be set
+        for (const [transport, s] of transports) this.inc({ transport }, read(s));
+      },
+    });
+  };
+  perTransport("videocall_connections", "Open client connections", (s) => s.connectionsOpen);
+  perTransport("videocall_connections_total", "Client connections accepted since start", (s) => s.connectionsTotal);
+  perTransport("videocall_packets_in_total", "Packets received from clients", (s) => s.packetsIn);
+  perTransport("videocall_bytes_in_total", "Bytes received from clients", (s) => s.bytesIn);
+  perTransport("videocall_packets_out_total", "Packets sent to clients", (s) => s.packetsOut);
+  perTransport("videocall_bytes_out_total", "Bytes sent to clients", (s) => s.bytesOut);
+  new Gauge({
+    name: "videocall_meetings",
+    help: "Meetings with at least one participant on this node",
+    registers: [registry],
+    collect() {
+      this.set(stats.meetings);
+    },
+  });
+  new Gauge({
+    name: "videocall_participants",
+    help: "Participants connected to this node",
+    registers: [registry],
+    collect() {
+      this.set(stats.participants);
+    },
+  });
+  new Counter({
+    name: "videocall_packets_dropped_total",
+    help: "Packets a subscriber's queue dropped, by reason",
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: "queue_full" }, stats.packetsDroppedQueueFull);
+      this.inc({ reason: "awaiting_keyframe" }, stats.packetsDroppedAwaitingKeyframe);
+    },
+  });
+  new Counter({
+    name: "videocall_keyframe_requests_total",
+    help: "Key frame requests the relay sent to publishers on behalf of slow subscribers",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.keyframeRequestsSent);
+    },
+  });
+  new Counter({
+    name: "videocall_bad_input_total",
+    help: "Connections closed or events counted for bad input, by reason",
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of stats.badInput) this.inc({ reason }, count);
+    },
+  });
+  return registry;
+}

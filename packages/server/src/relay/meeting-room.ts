@@ -1,0 +1,249 @@
+import {
+  BodyField,
+  decodePacket,
+  encodePacket,
+  LeaveReason,
+  type Participant,
+  ParticipantSchema,
+  RoutingHeader,
+  scanRoutingHeader,
+  type TrackInfo,
+} from "@videocall/protocol";
+import { create } from "@bufbuild/protobuf";
+import type { MeetingBus, MeetingBusSubscription, PresenceEvent } from "../bus/meeting-bus.ts";
+import type { RelayStats } from "../observability/relay-stats.ts";
+import type { ClientConnection } from "./client-connection.ts";
+import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
+
+/** A participant connected to this node. */
+export interface LocalParticipant {
+  readonly sessionId: number;
+  readonly username: string;
+  readonly connection: ClientConnection;
+  readonly queue: SubscriberQueue;
+  tracks: TrackInfo[];
+}
+
+interface RemoteParticipant {
+  readonly sessionId: number;
+  readonly username: string;
+  readonly nodeId: string;
+  tracks: TrackInfo[];
+}
+
+/** Key frame requests for one publisher track are forwarded at most this often (PLI aggregation). */
+const KEYFRAME_REQUEST_INTERVAL_MS = 250;
+
+/**
+ * One meeting on this node: its local participants, the participants other nodes announced,
+ * and the fan-out. Packets from a local participant go to every other local participant's queue
+ * and once onto the bus; packets from the bus go to the local queues.
+ */
+export class MeetingRoom {
+  readonly meetingId: string;
+  readonly #local = new Map<number, LocalParticipant>();
+  readonly #remote = new Map<number, RemoteParticipant>();
+  readonly #bus: MeetingBusSubscription;
+  readonly #stats: RelayStats;
+  readonly #queueLimits: SubscriberQueueLimits | undefined;
+  readonly #lastKeyframeRequestMs = new Map<number, number>();
+  /** Reused for packets arriving from the bus, so their scan allocates nothing. */
+  readonly #busHeader = new RoutingHeader();
+
+  constructor(meetingId: string, bus: MeetingBus, stats: RelayStats, queueLimits?: SubscriberQueueLimits) {
+    this.meetingId = meetingId;
+    this.#stats = stats;
+    this.#queueLimits = queueLimits;
+    this.#bus = bus.subscribe(meetingId, {
+      onPacket: (packet, target) => this.#onBusPacket(packet, target),
+      onPresence: (event, nodeId) => this.#onPresence(event, nodeId),
+    });
+    this.#bus.publishPresence({ type: "roster-request" });
+  }
+
+  get isEmpty(): boolean {
+    return this.#local.size === 0;
+  }
+
+  get localCount(): number {
+    return this.#local.size;
+  }
+
+  hasSession(sessionId: number): boolean {
+    return this.#local.has(sessionId) || this.#remote.has(sessionId);
+  }
+
+  /** Everyone in the meeting as the Welcome lists them, local and remote. */
+  roster(): Participant[] {
+    const all: Participant[] = [];
+    for (const p of this.#local.values()) all.push(toParticipant(p));
+    for (const p of this.#remote.values()) all.push(toParticipant(p));
+    return all;
+  }
+
+  /** Adds a connection; the caller has already sent it the Welcome. */
+  addLocal(sessionId: number, username: string, connection: ClientConnection): LocalParticipant {
+    const stats = this.#stats;
+    const transportStats = stats.byTransport[connection.transport];
+    const queue = new SubscriberQueue(
+      connection,
+      {
+        onKeyframeNeeded: (from, trackId) => this.#requestKeyframe(from, trackId),
+        onDropped: (reason) => {
+          if (reason === "queue_full") stats.packetsDroppedQueueFull++;
+          else stats.packetsDroppedAwaitingKeyframe++;
+        },
+        onOverflow: () => {
+          stats.countBadInput("slow_subscriber");
+          connection.close(4001, "too slow to receive the meeting's control messages");
+        },
+        onSent: (bytes) => {
+          transportStats.packetsOut++;
+          transportStats.bytesOut += bytes;
+        },
+      },
+      this.#queueLimits,
+    );
+    const participant: LocalParticipant = { sessionId, username, connection, queue, tracks: [] };
+    const joined = encodePacket({
+      body: { case: "participantJoined", value: { participant: toParticipant(participant) } },
+    });
+    for (const other of this.#local.values()) other.queue.push(joined, CONTROL);
+    this.#local.set(sessionId, participant);
+    this.#bus.publishPresence({ type: "joined", participant: toParticipant(participant) });
+    return participant;
+  }
+
+  removeLocal(sessionId: number, reason: LeaveReason): void {
+    const participant = this.#local.get(sessionId);
+    if (!participant) return;
+    participant.queue.close();
+    this.#local.delete(sessionId);
+    this.#announceLeft(sessionId, reason);
+    this.#bus.publishPresence({ type: "left", sessionId, reason });
+  }
+
+  /** Routes a packet from a local participant; `header` is its scanned routing header, `packet` is stamped. */
+  routeFromLocal(sender: LocalParticipant, packet: Uint8Array, header: RoutingHeader): void {
+    switch (header.body) {
+      case BodyField.media:
+        this.#fanOut(packet, header, sender.sessionId);
+        this.#bus.publishPacket(packet);
+        break;
+      case BodyField.trackState: {
+        sender.tracks = decodeTracks(packet);
+        this.#fanOut(packet, header, sender.sessionId);
+        this.#bus.publishPacket(packet);
+        break;
+      }
+      case BodyField.keyframeRequest:
+        this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Closes every local connection (server shutdown). */
+  close(code: number, reason: string): void {
+    for (const participant of this.#local.values()) participant.connection.close(code, reason);
+    this.#bus.unsubscribe();
+  }
+
+  #fanOut(packet: Uint8Array, header: RoutingHeader, exceptSessionId: number): void {
+    const info = fanOutInfo;
+    info.kind = header.body === BodyField.media ? header.kind : 0;
+    info.keyframe = header.keyframe;
+    info.fromSessionId = readStamp(packet, header.fromSessionOffset);
+    info.trackId = header.trackId;
+    for (const receiver of this.#local.values()) {
+      if (receiver.sessionId !== exceptSessionId) receiver.queue.push(packet, info);
+    }
+  }
+
+  #forwardKeyframeRequest(packet: Uint8Array, targetSessionId: number, trackId: number): void {
+    const key = targetSessionId * 65536 + (trackId & 0xffff);
+    const nowMs = performance.now();
+    const last = this.#lastKeyframeRequestMs.get(key);
+    if (last !== undefined && nowMs - last < KEYFRAME_REQUEST_INTERVAL_MS) return;
+    this.#lastKeyframeRequestMs.set(key, nowMs);
+    const target = this.#local.get(targetSessionId);
+    if (target) target.queue.push(packet, CONTROL);
+    else if (this.#remote.has(targetSessionId)) this.#bus.publishPacket(packet, targetSessionId);
+  }
+
+  /** The relay asks a publisher for a key frame on behalf of a subscriber whose queue dropped video. */
+  #requestKeyframe(publisherSessionId: number, trackId: number): void {
+    this.#stats.keyframeRequestsSent++;
+    const packet = encodePacket({
+      body: { case: "keyframeRequest", value: { targetSessionId: publisherSessionId, trackId } },
+    });
+    this.#forwardKeyframeRequest(packet, publisherSessionId, trackId);
+  }
+
+  #onBusPacket(packet: Uint8Array, targetSessionId: number | undefined): void {
+    const header = this.#busHeader;
+    if (!scanRoutingHeader(packet, header)) return; // nodes only publish packets they scanned
+    if (targetSessionId !== undefined) {
+      this.#local.get(targetSessionId)?.queue.push(packet, CONTROL);
+      return;
+    }
+    if (header.body === BodyField.trackState) {
+      const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
+      if (from) from.tracks = decodeTracks(packet);
+    }
+    this.#fanOut(packet, header, -1);
+  }
+
+  #onPresence(event: PresenceEvent, nodeId: string): void {
+    switch (event.type) {
+      case "joined": {
+        const p = event.participant;
+        if (this.#local.has(p.sessionId)) return;
+        const known = this.#remote.has(p.sessionId);
+        this.#remote.set(p.sessionId, { sessionId: p.sessionId, username: p.username, nodeId, tracks: p.tracks });
+        if (known) return;
+        const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
+        for (const local of this.#local.values()) local.queue.push(joined, CONTROL);
+        break;
+      }
+      case "left":
+        if (this.#remote.delete(event.sessionId)) this.#announceLeft(event.sessionId, event.reason);
+        break;
+      case "roster-request":
+        for (const p of this.#local.values()) {
+          this.#bus.publishPresence({ type: "joined", participant: toParticipant(p) });
+        }
+        break;
+    }
+  }
+
+  #announceLeft(sessionId: number, reason: LeaveReason): void {
+    const left = encodePacket({ body: { case: "participantLeft", value: { sessionId, reason } } });
+    for (const local of this.#local.values()) local.queue.push(left, CONTROL);
+  }
+}
+
+const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+/** Scratch object for the fan-out loop; the queue reads it synchronously and keeps no reference. */
+const fanOutInfo = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+
+function readStamp(packet: Uint8Array, offset: number): number {
+  if (offset < 0) return 0;
+  return (
+    ((packet[offset] as number) |
+      ((packet[offset + 1] as number) << 8) |
+      ((packet[offset + 2] as number) << 16) |
+      ((packet[offset + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+function decodeTracks(packet: Uint8Array): TrackInfo[] {
+  const decoded = decodePacket(packet);
+  return decoded.body.case === "trackState" ? decoded.body.value.tracks : [];
+}
+
+function toParticipant(p: { sessionId: number; username: string; tracks: TrackInfo[] }): Participant {
+  return create(ParticipantSchema, { sessionId: p.sessionId, username: p.username, tracks: p.tracks });
+}

@@ -1,0 +1,238 @@
+import {
+  BodyField,
+  encodePacket,
+  isValidName,
+  LeaveReason,
+  MAX_PACKET_BYTES,
+  PROTOCOL_VERSION,
+  RoutingHeader,
+  type ScanError,
+  scanRoutingHeader,
+  stampFromSession,
+} from "@videocall/protocol";
+import type { MeetingBus } from "../bus/meeting-bus.ts";
+import type { Logger } from "../observability/log.ts";
+import type { BadInputReason, RelayStats } from "../observability/relay-stats.ts";
+import { type ClientConnection, CloseCode } from "./client-connection.ts";
+import { type LocalParticipant, MeetingRoom } from "./meeting-room.ts";
+import type { SubscriberQueueLimits } from "./subscriber-queue.ts";
+
+export interface RelayOptions {
+  bus: MeetingBus;
+  stats: RelayStats;
+  log: Logger;
+  serverVersion: string;
+  /** A client that sends nothing for this long is disconnected and announced as timed out. */
+  heartbeatTimeoutMs: number;
+  queueLimits?: SubscriberQueueLimits;
+}
+
+/** What a transport calls for one accepted client connection. */
+export interface ConnectionHandler {
+  onPacket(packet: Uint8Array): void;
+  /** A text WebSocket frame: the protocol is binary only. */
+  onTextFrame(): void;
+  onClosed(): void;
+}
+
+const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+
+/**
+ * The meetings of this node. Accepts connections, gives each a session id and a Welcome,
+ * checks every packet's routing header, stamps the sender and hands it to its meeting room.
+ */
+export class Relay {
+  readonly #options: RelayOptions;
+  readonly #rooms = new Map<string, MeetingRoom>();
+  readonly #connections = new Set<{ lastSeenMs: number; participant: LocalParticipant; room: MeetingRoom }>();
+  /** Packets are handled one at a time, so one header serves them all. */
+  readonly #header = new RoutingHeader();
+  readonly #heartbeatSweep: ReturnType<typeof setInterval>;
+
+  constructor(options: RelayOptions) {
+    this.#options = options;
+    this.#heartbeatSweep = setInterval(
+      () => this.#sweepSilentConnections(),
+      Math.min(1000, options.heartbeatTimeoutMs / 4),
+    );
+  }
+
+  get meetingCount(): number {
+    return this.#rooms.size;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Accepts a connection for `/lobby/<username>/<meetingId>`; returns its handler, or undefined if refused. */
+  accept(connection: ClientConnection, username: string, meetingId: string): ConnectionHandler | undefined {
+    const { stats, log } = this.#options;
+    if (!isValidName(username) || !isValidName(meetingId)) {
+      stats.countBadInput("invalid_name");
+      log.warn({ username, meetingId, transport: connection.transport }, "rejected: invalid username or meeting id");
+      connection.close(
+        CloseCode.invalidName,
+        "invalid username or meeting id: use 1-64 letters, digits, '_' or '-'",
+      );
+      return undefined;
+    }
+    const room = this.#roomFor(meetingId);
+    const sessionId = this.#newSessionId(room);
+    connection.send(
+      encodePacket({
+        body: {
+          case: "welcome",
+          value: {
+            protocolVersion: PROTOCOL_VERSION,
+            sessionId,
+            meetingId,
+            participants: room.roster(),
+            heartbeatIntervalMs: Math.round(this.#options.heartbeatTimeoutMs / 3),
+            serverVersion: this.#options.serverVersion,
+          },
+        },
+      }),
+    );
+    const participant = room.addLocal(sessionId, username, connection);
+    const entry = { lastSeenMs: performance.now(), participant, room };
+    this.#connections.add(entry);
+    const transportStats = stats.byTransport[connection.transport];
+    transportStats.connectionsOpen++;
+    transportStats.connectionsTotal++;
+    stats.participants++;
+    log.info({ sessionId, username, meetingId, transport: connection.transport }, "joined");
+
+    let closed = false;
+    let leaveReason: LeaveReason = LeaveReason.LEFT;
+    const reject = (reason: BadInputReason, code: number, message: string) => {
+      if (closed) return;
+      stats.countBadInput(reason);
+      log.warn({ sessionId, meetingId, reason, detail: message }, "closing connection: bad input");
+      leaveReason = LeaveReason.ERROR;
+      connection.send(encodePacket({ body: { case: "goodbye", value: { reason: message } } }));
+      connection.close(code, message.slice(0, 120));
+    };
+    return {
+      onPacket: (packet) => {
+        if (closed) return;
+        entry.lastSeenMs = performance.now();
+        transportStats.packetsIn++;
+        transportStats.bytesIn += packet.length;
+        if (packet.length > MAX_PACKET_BYTES) {
+          reject(
+            "oversized",
+            CloseCode.messageTooBig,
+            `packet of ${packet.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`,
+          );
+          return;
+        }
+        const header = this.#header;
+        if (!scanRoutingHeader(packet, header)) {
+          const unknown = header.error === "unknown-field";
+          reject(
+            unknown ? "unknown_type" : "malformed",
+            CloseCode.invalidPayload,
+            describeScanError(header.error),
+          );
+          return;
+        }
+        switch (header.body) {
+          case BodyField.media:
+          case BodyField.trackState:
+          case BodyField.keyframeRequest:
+            room.routeFromLocal(participant, stampFromSession(packet, header, sessionId), header);
+            break;
+          case BodyField.ping:
+            // The answer is the ping with its field number changed: Ping and Pong share a layout.
+            participant.queue.push(pingToPong(packet), CONTROL);
+            break;
+          case BodyField.pong:
+            break;
+          default:
+            reject(
+              "server_only_type",
+              CloseCode.policyViolation,
+              "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
+            );
+        }
+      },
+      onTextFrame: () =>
+        reject("text_frame", CloseCode.unsupportedData, "text frames are not supported: send binary Packets"),
+      onClosed: () => {
+        if (closed) return;
+        closed = true;
+        this.#connections.delete(entry);
+        transportStats.connectionsOpen--;
+        stats.participants--;
+        if (entry.lastSeenMs < 0) leaveReason = LeaveReason.TIMED_OUT;
+        room.removeLocal(sessionId, leaveReason);
+        if (room.isEmpty) {
+          room.close(CloseCode.goingAway, "meeting closed");
+          this.#rooms.delete(meetingId);
+          stats.meetings = this.#rooms.size;
+        }
+        log.info({ sessionId, meetingId, reason: LeaveReason[leaveReason] }, "left");
+      },
+    };
+  }
+
+  /** Closes every connection and stops the heartbeat sweep. */
+  close(): void {
+    clearInterval(this.#heartbeatSweep);
+    for (const room of this.#rooms.values()) room.close(CloseCode.goingAway, "server shutting down");
+  }
+
+  #sweepSilentConnections(): void {
+    const deadline = performance.now() - this.#options.heartbeatTimeoutMs;
+    for (const entry of this.#connections) {
+      if (entry.lastSeenMs >= 0 && entry.lastSeenMs < deadline) {
+        entry.lastSeenMs = -1; // marks the leave as a timeout for onClosed
+        this.#options.stats.countBadInput("heartbeat_timeout");
+        this.#options.log.info({ sessionId: entry.participant.sessionId }, "heartbeat timeout");
+        entry.participant.connection.close(CloseCode.heartbeatTimeout, "no heartbeat from the client");
+      }
+    }
+  }
+
+  #roomFor(meetingId: string): MeetingRoom {
+    let room = this.#rooms.get(meetingId);
+    if (!room) {
+      room = new MeetingRoom(meetingId, this.#options.bus, this.#options.stats, this.#options.queueLimits);
+      this.#rooms.set(meetingId, room);
+      this.#options.stats.meetings = this.#rooms.size;
+    }
+    return room;
+  }
+
+  #newSessionId(room: MeetingRoom): number {
+    const random = new Uint32Array(1);
+    for (;;) {
+      crypto.getRandomValues(random);
+      const id = random[0] as number;
+      if (id !== 0 && !room.hasSession(id)) return id;
+    }
+  }
+}
+
+/** Ping (field 5) and Pong (field 6) have the same fields, so a pong is a copy with one tag changed. */
+function pingToPong(ping: Uint8Array): Uint8Array {
+  const pong = ping.slice();
+  // The tag of field 5 (length-delimited) is 0x2a; the stamp placeholder (5 bytes) may precede it.
+  const at = pong[0] === 0x2a ? 0 : 5;
+  pong[at] = (6 << 3) | 2;
+  return pong;
+}
+
+function describeScanError(error: ScanError | undefined): string {
+  switch (error) {
+    case "unknown-field":
+      return "unknown packet type for protocol v1";
+    case "no-body":
+      return "packet has no body";
+    case "several-bodies":
+      return "packet has more than one body";
+    default:
+      return `malformed packet (${error ?? "unknown error"})`;
+  }
+}
