@@ -7,8 +7,9 @@ export type PacketInit = MessageInitShape<typeof PacketSchema>;
  * Encodes a packet with the routing stamp placeholder (from_session_id = 0) as its first field,
  * so the relay can stamp the sender in place without copying the packet.
  */
-export function encodePacket(init: PacketInit): Uint8Array {
-  return toBinary(PacketSchema, create(PacketSchema, { ...init, fromSessionId: 0 }));
+export function encodePacket(init: PacketInit): Uint8Array<ArrayBuffer> {
+  // toBinary always allocates a fresh ArrayBuffer; say so, for APIs that refuse SharedArrayBuffer views.
+  return toBinary(PacketSchema, create(PacketSchema, { ...init, fromSessionId: 0 })) as Uint8Array<ArrayBuffer>;
 }
 
 /** Decodes a packet; throws on malformed bytes. */

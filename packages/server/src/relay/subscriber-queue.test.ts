@@ -1,0 +1,109 @@
+import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { MediaKind } from "@videocall/protocol";
+import { type DropReason, SubscriberQueue } from "./subscriber-queue.ts";
+
+/** A sink whose buffer the test fills and empties, like a socket on a congested link. */
+class ControlledSink {
+  sent: string[] = [];
+  bufferedBytes = 0;
+  send(packet: Uint8Array): void {
+    this.sent.push(new TextDecoder().decode(packet));
+  }
+}
+
+function setup(limits = { sinkHighWaterBytes: 100, maxQueuedVideo: 2, maxQueuedAudio: 2, maxQueuedControl: 3 }) {
+  const sink = new ControlledSink();
+  const dropped: Array<[DropReason, number]> = [];
+  const keyframesNeeded: Array<[number, number]> = [];
+  let overflowed = false;
+  const queue = new SubscriberQueue(
+    sink,
+    {
+      onKeyframeNeeded: (from, track) => keyframesNeeded.push([from, track]),
+      onDropped: (reason, kind) => dropped.push([reason, kind]),
+      onOverflow: () => {
+        overflowed = true;
+      },
+      onSent: () => {},
+    },
+    limits,
+  );
+  const push = (label: string, kind: number, keyframe = false, fromSessionId = 7, trackId = 2) =>
+    queue.push(new TextEncoder().encode(label), { kind, keyframe, fromSessionId, trackId });
+  return { sink, queue, dropped, keyframesNeeded, push, overflowed: () => overflowed };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+Deno.test("an idle sink gets packets at once, in order", () => {
+  const { sink, push, queue } = setup();
+  push("a1", MediaKind.AUDIO);
+  push("v1", MediaKind.VIDEO, true);
+  push("c1", 0);
+  assertEquals(sink.sent, ["a1", "v1", "c1"]);
+  assertEquals(queue.queuedPackets, 0);
+  queue.close();
+});
+
+Deno.test("a congested sink drains control first, then audio, then video", async () => {
+  const { sink, push, queue } = setup();
+  sink.bufferedBytes = 1000;
+  push("v1", MediaKind.VIDEO, true);
+  push("a1", MediaKind.AUDIO);
+  push("c1", 0);
+  push("v2", MediaKind.VIDEO);
+  push("a2", MediaKind.AUDIO);
+  await tick();
+  assertEquals(sink.sent, [], "nothing is written while the sink is above its high-water mark");
+  sink.bufferedBytes = 0;
+  await tick();
+  assertEquals(sink.sent, ["c1", "a1", "a2", "v1", "v2"]);
+  queue.close();
+});
+
+Deno.test("a full video queue drops until the next key frame and asks the publisher for one", async () => {
+  const { sink, push, queue, dropped, keyframesNeeded } = setup();
+  sink.bufferedBytes = 1000;
+  push("k1", MediaKind.VIDEO, true);
+  push("d2", MediaKind.VIDEO);
+  push("d3", MediaKind.VIDEO); // queue full: dropped
+  assertEquals(dropped, [["queue_full", MediaKind.VIDEO]]);
+  assertEquals(keyframesNeeded, [[7, 2]]);
+  sink.bufferedBytes = 0;
+  await tick();
+  push("d4", MediaKind.VIDEO); // would not decode without d3: dropped
+  push("d4-other-track", MediaKind.VIDEO, false, 7, 3); // another track is unaffected
+  push("k5", MediaKind.VIDEO, true);
+  push("d6", MediaKind.VIDEO);
+  assertEquals(sink.sent, ["k1", "d2", "d4-other-track", "k5", "d6"]);
+  assertEquals(dropped[1], ["awaiting_keyframe", MediaKind.VIDEO]);
+  queue.close();
+});
+
+Deno.test("a full audio queue drops its oldest frame; control overflow disconnects", async () => {
+  const { sink, push, queue, dropped, overflowed } = setup();
+  sink.bufferedBytes = 1000;
+  push("a1", MediaKind.AUDIO);
+  push("a2", MediaKind.AUDIO);
+  push("a3", MediaKind.AUDIO);
+  assertEquals(dropped, [["queue_full", MediaKind.AUDIO]]);
+  for (let i = 0; i < 3; i++) push(`c${i}`, 0);
+  assert(!overflowed());
+  push("c3", 0);
+  assert(overflowed(), "a subscriber that cannot take control messages is given up");
+  sink.bufferedBytes = 0;
+  await tick();
+  assertEquals(sink.sent, ["c0", "c1", "c2", "a2", "a3"]);
+  queue.close();
+});
+
+Deno.test("close stops draining and forgets queued packets", async () => {
+  const { sink, push, queue } = setup();
+  sink.bufferedBytes = 1000;
+  push("v1", MediaKind.VIDEO, true);
+  queue.close();
+  sink.bufferedBytes = 0;
+  await tick();
+  push("v2", MediaKind.VIDEO, true);
+  assertEquals(sink.sent, []);
+});

@@ -1,0 +1,118 @@
+import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
+import { encodePacket, MAX_PACKET_BYTES } from "@videocall/protocol";
+import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
+import { openRawSocket } from "../fixtures/raw-socket.ts";
+import { waitFor } from "../fixtures/wait.ts";
+
+/** Alice and Bob talk throughout; each bad input comes from a third connection in their meeting. */
+async function withHealthyCall(
+  body: (server: TestServer, alice: MeetingSession, bob: MeetingSession) => Promise<void>,
+): Promise<void> {
+  const server = await startServer();
+  try {
+    const alice = await joinMeeting({ serverUrl: server.url, username: "alice", meetingId: "bad" });
+    const bob = await joinMeeting({ serverUrl: server.url, username: "bob", meetingId: "bad" });
+    alice.publishTrack({ trackId: 1, kind: MediaKind.AUDIO, codec: Codec.OPUS });
+    await body(server, alice, bob);
+    // The call is unaffected: frames still flow, nobody was disconnected.
+    let received = 0;
+    bob.events.on("media", () => received++);
+    for (let i = 0; i < 10; i++) {
+      alice.sendFrame(1, { keyframe: false, captureTimeUs: Date.now() * 1000, payload: new Uint8Array(160) });
+    }
+    await waitFor("bob to keep receiving alice's audio", () => received === 10);
+    assertEquals(alice.isClosed || bob.isClosed, false);
+    const health = await fetch(`${server.url}/healthz`);
+    assertEquals(health.status, 200, "the server is still up");
+    assertEquals((await health.json()).connections, 2);
+    await alice.leave();
+    await bob.leave();
+  } finally {
+    await server.stop();
+  }
+}
+
+const cases: Array<{
+  name: string;
+  send: (socket: WebSocket) => void;
+  code: number;
+  reason: RegExp;
+  metric: string;
+}> = [
+  {
+    name: "an oversized packet",
+    send: (s) => s.send(new Uint8Array(MAX_PACKET_BYTES + 1)),
+    code: 1009,
+    reason: /exceeds the 1048576-byte limit/,
+    metric: "oversized",
+  },
+  {
+    name: "malformed protobuf",
+    send: (s) => s.send(new Uint8Array([0x12, 0x40, 0x01, 0x02])),
+    code: 1007,
+    reason: /malformed packet \(truncated\)/,
+    metric: "malformed",
+  },
+  {
+    name: "an unknown packet type",
+    send: (s) => s.send(new Uint8Array([0xfa, 0x01, 0x00])), // field 31
+    code: 1007,
+    reason: /unknown packet type/,
+    metric: "unknown_type",
+  },
+  {
+    name: "a text frame",
+    send: (s) => s.send('{"type":"join"}'),
+    code: 1003,
+    reason: /text frames are not supported/,
+    metric: "text_frame",
+  },
+  {
+    name: "a server-only message",
+    send: (s) => s.send(encodePacket({ body: { case: "participantLeft", value: { sessionId: 1 } } })),
+    code: 1008,
+    reason: /clients may not send Welcome/,
+    metric: "server_only_type",
+  },
+];
+
+for (const badInput of cases) {
+  Deno.test(`${badInput.name} closes only the offending connection, with a code and a reason`, async () => {
+    await withHealthyCall(async (server) => {
+      const before = metricValue(await server.metrics(), "videocall_bad_input_total", { reason: badInput.metric });
+      const mallory = await openRawSocket(server.url, "mallory", "bad");
+      badInput.send(mallory.socket);
+      const closed = await mallory.closed;
+      assertEquals(closed.code, badInput.code);
+      assert(badInput.reason.test(closed.reason), `close reason "${closed.reason}"`);
+      const goodbye = mallory.received.find((p) => p.body.case === "goodbye");
+      assert(goodbye, "a Goodbye with the reason precedes the close");
+      const after = metricValue(await server.metrics(), "videocall_bad_input_total", { reason: badInput.metric });
+      assertEquals(after, before + 1, "counted once in /metrics");
+      const logged = server.output().split("\n").filter((l) => l.includes('"closing connection: bad input"'));
+      assertEquals(logged.length, 1, "logged once");
+    });
+  });
+}
+
+Deno.test("usernames and meeting ids that fail validation are refused with a reason", async () => {
+  await withHealthyCall(async (server) => {
+    for (const [username, meetingId] of [
+      ["bad name", "bad"],
+      ["eve", "a.b>c"],
+      ["x".repeat(65), "bad"],
+      ["%zz", "bad"],
+    ]) {
+      const socket = new WebSocket(
+        `${server.url.replace("http", "ws")}/lobby/${encodeURIComponent(username!)}/${encodeURIComponent(meetingId!)}`,
+      );
+      const closed = await new Promise<CloseEvent>((resolve) => {
+        socket.onclose = resolve;
+      });
+      assertEquals(closed.code, 4002, `for ${username}/${meetingId}`);
+      assert(closed.reason.startsWith("invalid username or meeting id"), closed.reason);
+    }
+    assertEquals(metricValue(await server.metrics(), "videocall_bad_input_total", { reason: "invalid_name" }), 4);
+  });
+});
