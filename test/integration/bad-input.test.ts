@@ -1,8 +1,8 @@
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import { encodePacket, MAX_PACKET_BYTES } from "@videocall/protocol";
-import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
+import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { openRawSocket } from "../fixtures/raw-socket.ts";
+import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 /** Alice and Bob talk throughout; each bad input comes from a third connection in their meeting. */
@@ -80,7 +80,9 @@ const cases: Array<{
 for (const badInput of cases) {
   Deno.test(`${badInput.name} closes only the offending connection, with a code and a reason`, async () => {
     await withHealthyCall(async (server) => {
-      const before = metricValue(await server.metrics(), "videocall_bad_input_total", { reason: badInput.metric });
+      const before = metricValue(await server.metrics(), "videocall_bad_input_total", {
+        reason: badInput.metric,
+      });
       const mallory = await openRawSocket(server.url, "mallory", "bad");
       badInput.send(mallory.socket);
       const closed = await mallory.closed;
@@ -88,9 +90,14 @@ for (const badInput of cases) {
       assert(badInput.reason.test(closed.reason), `close reason "${closed.reason}"`);
       const goodbye = mallory.received.find((p) => p.body.case === "goodbye");
       assert(goodbye, "a Goodbye with the reason precedes the close");
-      const after = metricValue(await server.metrics(), "videocall_bad_input_total", { reason: badInput.metric });
+      const after = metricValue(await server.metrics(), "videocall_bad_input_total", {
+        reason: badInput.metric,
+      });
       assertEquals(after, before + 1, "counted once in /metrics");
-      const logged = server.output().split("\n").filter((l) => l.includes('"closing connection: bad input"'));
+      const logged = server
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"closing connection: bad input"'));
       assertEquals(logged.length, 1, "logged once");
     });
   });
@@ -113,6 +120,9 @@ Deno.test("usernames and meeting ids that fail validation are refused with a rea
       assertEquals(closed.code, 4002, `for ${username}/${meetingId}`);
       assert(closed.reason.startsWith("invalid username or meeting id"), closed.reason);
     }
-    assertEquals(metricValue(await server.metrics(), "videocall_bad_input_total", { reason: "invalid_name" }), 4);
+    assertEquals(
+      metricValue(await server.metrics(), "videocall_bad_input_total", { reason: "invalid_name" }),
+      4,
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { assertEquals } from "../../packages/protocol/src/test-assert.ts";
-import { Codec, joinMeeting, LeaveReason, MediaKind } from "@videocall/client";
+import { Codec, joinMeeting, type LeaveReason, MediaKind } from "@videocall/client";
 import { InMemoryBusHub, startServer } from "@videocall/server";
+import { assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 // Two relay nodes in one process, linked by the in-memory bus: the shape the NATS bus will fill.
@@ -17,12 +17,19 @@ Deno.test("one meeting spans two nodes sharing a bus: presence, media and key fr
     // Node B learns about alice from node A's answer to its roster request.
     await waitFor("bob to see alice across nodes", () => bob.participants.size === 1);
     await waitFor("alice to see bob", () => alice.participants.size === 1);
-    assertEquals([...bob.participants.values()][0]?.tracks.map((t) => t.trackId), [2]);
+    assertEquals(
+      [...bob.participants.values()][0]?.tracks.map((t) => t.trackId),
+      [2],
+    );
 
     const received: number[] = [];
     bob.events.on("media", (from) => received.push(from));
     for (let i = 0; i < 5; i++) {
-      alice.sendFrame(2, { keyframe: i === 0, captureTimeUs: Date.now() * 1000, payload: new Uint8Array(100) });
+      alice.sendFrame(2, {
+        keyframe: i === 0,
+        captureTimeUs: Date.now() * 1000,
+        payload: new Uint8Array(100),
+      });
     }
     await waitFor("bob to get alice's frames", () => received.length === 5);
     assertEquals(new Set(received), new Set([alice.sessionId]));

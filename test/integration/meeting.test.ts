@@ -1,5 +1,5 @@
+import { Codec, joinMeeting, LeaveReason, type Media, MediaKind } from "@videocall/client";
 import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
-import { joinMeeting, LeaveReason, type Media, MediaKind, Codec } from "@videocall/client";
 import { startServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
@@ -11,7 +11,10 @@ Deno.test("participants see each other join and leave, and the joiner gets the c
     const joined: string[] = [];
     alice.events.on("participantJoined", (p) => joined.push(p.username));
     const bob = await joinMeeting({ serverUrl: server.url, username: "bob", meetingId: "standup" });
-    assertEquals([...bob.participants.values()].map((p) => p.username), ["alice"]);
+    assertEquals(
+      [...bob.participants.values()].map((p) => p.username),
+      ["alice"],
+    );
     await waitFor("alice to see bob", () => joined.includes("bob"));
     assert(alice.sessionId !== bob.sessionId);
 
@@ -37,7 +40,9 @@ Deno.test("media goes to every other participant, stamped with the sender, never
   const server = await startServer();
   try {
     const [alice, bob, carol] = await Promise.all(
-      ["alice", "bob", "carol"].map((username) => joinMeeting({ serverUrl: server.url, username, meetingId: "m1" })),
+      ["alice", "bob", "carol"].map((username) =>
+        joinMeeting({ serverUrl: server.url, username, meetingId: "m1" }),
+      ),
     );
     const received = new Map<string, Array<[number, Media]>>();
     for (const session of [alice!, bob!, carol!]) {
@@ -45,20 +50,27 @@ Deno.test("media goes to every other participant, stamped with the sender, never
       received.set(session.username, list);
       session.events.on("media", (from, media) => list.push([from, media]));
     }
-    await waitFor("everyone to see everyone", () => alice!.participants.size === 2 && carol!.participants.size === 2);
+    await waitFor(
+      "everyone to see everyone",
+      () => alice!.participants.size === 2 && carol!.participants.size === 2,
+    );
     alice!.publishTrack({ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 });
     const payload = crypto.getRandomValues(new Uint8Array(1200));
     for (let i = 0; i < 20; i++) {
       alice!.sendFrame(2, { keyframe: i === 0, captureTimeUs: Date.now() * 1000, payload });
     }
-    await waitFor("bob and carol to get 20 frames", () =>
-      received.get("bob")!.length === 20 && received.get("carol")!.length === 20,
+    await waitFor(
+      "bob and carol to get 20 frames",
+      () => received.get("bob")!.length === 20 && received.get("carol")!.length === 20,
     );
     const [from, first] = received.get("bob")![0]!;
     assertEquals(from, alice!.sessionId, "the relay stamps the sender");
     assertEquals(first.keyframe, true);
     assertEquals(first.payload, payload, "payload forwarded byte for byte");
-    assertEquals(received.get("bob")!.map(([, m]) => m.sequence), Array.from({ length: 20 }, (_, i) => i + 1));
+    assertEquals(
+      received.get("bob")!.map(([, m]) => m.sequence),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     assertEquals(received.get("alice")!.length, 0, "no echo to the sender");
     for (const s of [alice!, bob!, carol!]) await s.leave();
@@ -83,7 +95,13 @@ Deno.test("track state reaches current and late participants; key frame requests
     await waitFor("bob to see alice's tracks", () => bobSawTracks);
     const carol = await joinMeeting({ serverUrl: server.url, username: "carol", meetingId: "m2" });
     const aliceSeenByCarol = [...carol.participants.values()].find((p) => p.username === "alice");
-    assertEquals(aliceSeenByCarol?.tracks.map((t) => [t.trackId, t.muted]), [[1, false], [2, true]]);
+    assertEquals(
+      aliceSeenByCarol?.tracks.map((t) => [t.trackId, t.muted]),
+      [
+        [1, false],
+        [2, true],
+      ],
+    );
 
     const requests: Array<[string, number]> = [];
     alice.events.on("keyframeRequested", (trackId) => requests.push(["alice", trackId]));

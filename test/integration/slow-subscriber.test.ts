@@ -1,7 +1,7 @@
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { Codec, joinMeeting, MediaKind } from "@videocall/client";
-import { metricValue, startServer } from "../fixtures/server.ts";
+import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { openStalledReader } from "../fixtures/raw-socket.ts";
+import { metricValue, startServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
 
 Deno.test("a receiver that stops reading loses its own video, and the others get every frame", async () => {
@@ -27,14 +27,22 @@ Deno.test("a receiver that stops reading loses its own video, and the others get
       alice.sendFrame(2, { keyframe: i % 60 === 0, captureTimeUs: Date.now() * 1000, payload });
       if (i % 4 === 3) await delay(30);
     }
-    await waitFor("bob to receive every frame", () => sequences.length === frameCount, 20_000).catch(async (e) => {
-      throw new Error(`${e.message}: got ${sequences.length}\n${await server.metrics()}`);
-    });
-    assertEquals(sequences, Array.from({ length: frameCount }, (_, i) => i + 1), "in order, none lost");
+    await waitFor("bob to receive every frame", () => sequences.length === frameCount, 20_000).catch(
+      async (e) => {
+        throw new Error(`${e.message}: got ${sequences.length}\n${await server.metrics()}`);
+      },
+    );
+    assertEquals(
+      sequences,
+      Array.from({ length: frameCount }, (_, i) => i + 1),
+      "in order, none lost",
+    );
 
     const metrics = await server.metrics();
     const droppedFull = metricValue(metrics, "videocall_packets_dropped_total", { reason: "queue_full" });
-    const droppedGated = metricValue(metrics, "videocall_packets_dropped_total", { reason: "awaiting_keyframe" });
+    const droppedGated = metricValue(metrics, "videocall_packets_dropped_total", {
+      reason: "awaiting_keyframe",
+    });
     assert(droppedFull > 0, "the stalled reader's queue dropped video");
     assert(droppedGated > 0, "deltas after a drop wait for the next key frame");
     assert(droppedFull + droppedGated < frameCount, "only the stalled reader's frames were dropped");

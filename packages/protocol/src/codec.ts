@@ -9,7 +9,10 @@ export type PacketInit = MessageInitShape<typeof PacketSchema>;
  */
 export function encodePacket(init: PacketInit): Uint8Array<ArrayBuffer> {
   // toBinary always allocates a fresh ArrayBuffer; say so, for APIs that refuse SharedArrayBuffer views.
-  return toBinary(PacketSchema, create(PacketSchema, { ...init, fromSessionId: 0 })) as Uint8Array<ArrayBuffer>;
+  return toBinary(
+    PacketSchema,
+    create(PacketSchema, { ...init, fromSessionId: 0 }),
+  ) as Uint8Array<ArrayBuffer>;
 }
 
 /** Decodes a packet; throws on malformed bytes. */

@@ -1,8 +1,8 @@
-import { assert, assertEquals } from "./test-assert.ts";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { encodePacket, decodePacket } from "./codec.ts";
+import { decodePacket, encodePacket } from "./codec.ts";
 import { Codec, MediaKind, PacketSchema } from "./gen/videocall/v1/packet_pb.ts";
 import { BodyField, RoutingHeader, scanRoutingHeader, stampFromSession } from "./routing-header.ts";
+import { assert, assertEquals } from "./test-assert.ts";
 
 Deno.test("scan reads the media header written by the generated codec and skips the payload", () => {
   const payload = new Uint8Array(1200).fill(7);
@@ -34,7 +34,9 @@ Deno.test("scan reads the media header written by the generated codec and skips 
 
 Deno.test("stamping in place sets from_session_id and keeps the payload byte for byte", () => {
   const payload = crypto.getRandomValues(new Uint8Array(300));
-  const bytes = encodePacket({ body: { case: "media", value: { trackId: 1, kind: MediaKind.AUDIO, payload } } });
+  const bytes = encodePacket({
+    body: { case: "media", value: { trackId: 1, kind: MediaKind.AUDIO, payload } },
+  });
   const header = new RoutingHeader();
   assert(scanRoutingHeader(bytes, header));
   const stamped = stampFromSession(bytes, header, 0xdeadbeef);
@@ -81,7 +83,9 @@ Deno.test("malformed packets are rejected with a reason", () => {
 Deno.test("every well-formed body type scans, and random bytes never throw", () => {
   const header = new RoutingHeader();
   const bodies = [
-    encodePacket({ body: { case: "trackState", value: { tracks: [{ trackId: 1, kind: MediaKind.AUDIO }] } } }),
+    encodePacket({
+      body: { case: "trackState", value: { tracks: [{ trackId: 1, kind: MediaKind.AUDIO }] } },
+    }),
     encodePacket({ body: { case: "keyframeRequest", value: { targetSessionId: 77, trackId: 2 } } }),
     encodePacket({ body: { case: "pong", value: { nonce: 1 } } }),
     encodePacket({ body: { case: "goodbye", value: { reason: "bye" } } }),

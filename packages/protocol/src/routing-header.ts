@@ -212,11 +212,7 @@ function scanTopLevel(out: RoutingHeader): ScanError | undefined {
  * the placeholder (the normal case: no allocation); otherwise returns a copy with the field
  * prepended (field order does not matter in protobuf, and the scan rejected duplicates).
  */
-export function stampFromSession(
-  packet: Uint8Array,
-  header: RoutingHeader,
-  sessionId: number,
-): Uint8Array {
+export function stampFromSession(packet: Uint8Array, header: RoutingHeader, sessionId: number): Uint8Array {
   if (header.fromSessionOffset >= 0) {
     writeUint32LE(packet, header.fromSessionOffset, sessionId);
     return packet;

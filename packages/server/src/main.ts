@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { log } from "./observability/log.ts";
 import { startServer } from "./server.ts";
 
@@ -20,10 +20,17 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
-function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+function parseInteger(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) fail(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    fail(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
   return value;
 }
 
@@ -55,7 +62,8 @@ const env = (name: string) => Deno.env.get(name);
 const server = await startServer({
   hostname: args.values.host ?? env("HOST") ?? "0.0.0.0",
   port: parseInteger("--port", args.values.port ?? env("PORT"), 8080, 0, 65535),
-  webRoot: args.values["web-root"] ?? env("WEB_ROOT") ?? fileURLToPath(new URL("../../web/dist", import.meta.url)),
+  webRoot:
+    args.values["web-root"] ?? env("WEB_ROOT") ?? fileURLToPath(new URL("../../web/dist", import.meta.url)),
   heartbeatTimeoutMs: parseInteger(
     "--heartbeat-timeout-ms",
     args.values["heartbeat-timeout-ms"] ?? env("HEARTBEAT_TIMEOUT_MS"),
@@ -64,7 +72,8 @@ const server = await startServer({
     3_600_000,
   ),
 }).catch((error: unknown) => {
-  if (error instanceof Deno.errors.AddrInUse) fail(`the port is already in use (${(error as Error).message})`);
+  if (error instanceof Deno.errors.AddrInUse)
+    fail(`the port is already in use (${(error as Error).message})`);
   throw error;
 });
 

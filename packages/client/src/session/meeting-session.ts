@@ -16,8 +16,8 @@ import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
 import { connectWebSocket } from "../transport/websocket-transport.ts";
 
-export { Codec, LeaveReason, MediaKind };
 export type { Media, TrackInfo };
+export { Codec, LeaveReason, MediaKind };
 
 export interface JoinOptions {
   /** Server origin, e.g. "http://localhost:8080" (the WebSocket URL is derived from it). */
@@ -86,7 +86,9 @@ export async function joinMeeting(options: JoinOptions): Promise<MeetingSession>
         resolve(decodePacket(bytes));
       } catch (cause) {
         transport.close(1002, "malformed welcome");
-        reject(new ConnectionError("protocol-error", "the server sent a malformed packet", undefined, { cause }));
+        reject(
+          new ConnectionError("protocol-error", "the server sent a malformed packet", undefined, { cause }),
+        );
       }
     };
     transport.onClose = (info) => {
@@ -239,9 +241,7 @@ export class MeetingSession {
   /** Sends a heartbeat; the answer updates the round-trip time. */
   ping(): void {
     const nonce = this.#nextPingNonce++;
-    this.#send(
-      encodePacket({ body: { case: "ping", value: { nonce, sentTimeUs: BigInt(nowMicros()) } } }),
-    );
+    this.#send(encodePacket({ body: { case: "ping", value: { nonce, sentTimeUs: BigInt(nowMicros()) } } }));
   }
 
   /** Leaves the meeting; resolves when the connection is closed. */
@@ -299,7 +299,9 @@ export class MeetingSession {
         break;
       case "ping":
         this.#send(
-          encodePacket({ body: { case: "pong", value: { nonce: body.value.nonce, sentTimeUs: body.value.sentTimeUs } } }),
+          encodePacket({
+            body: { case: "pong", value: { nonce: body.value.nonce, sentTimeUs: body.value.sentTimeUs } },
+          }),
         );
         break;
       case "pong":

@@ -2,7 +2,11 @@ import { ConnectionError } from "../errors.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
 
 /** Opens a WebSocket to `url` and resolves once it is open. Works in browsers and Deno. */
-export function connectWebSocket(url: string, timeoutMs: number, signal?: AbortSignal): Promise<PacketTransport> {
+export function connectWebSocket(
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<PacketTransport> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.binaryType = "arraybuffer";

@@ -36,7 +36,9 @@ export class StaticFiles {
   }
 
   serve(pathname: string): Response {
-    const file = this.#files.get(normalize(pathname)) ?? (isAppRoute(pathname) ? this.#files.get("/index.html") : undefined);
+    const file =
+      this.#files.get(normalize(pathname)) ??
+      (isAppRoute(pathname) ? this.#files.get("/index.html") : undefined);
     if (!file) {
       if (isAppRoute(pathname) && !this.isBuilt) {
         return new Response(`The web app is not built (looked in ${this.#root}). Run: npm run build:web\n`, {

@@ -2,7 +2,12 @@ import type { ClientConnection } from "../relay/client-connection.ts";
 import type { ConnectionHandler, Relay } from "../relay/relay.ts";
 
 /** Upgrades `/lobby/<username>/<meetingId>` to a WebSocket and hands it to the relay. */
-export function acceptWebSocket(request: Request, relay: Relay, username: string, meetingId: string): Response {
+export function acceptWebSocket(
+  request: Request,
+  relay: Relay,
+  username: string,
+  meetingId: string,
+): Response {
   const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
   socket.binaryType = "arraybuffer";
   const connection: ClientConnection = {

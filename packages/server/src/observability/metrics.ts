@@ -33,7 +33,11 @@ export function createMetricsRegistry(stats: RelayStats): Registry {
     });
   };
   perTransport("videocall_connections", "Open client connections", (s) => s.connectionsOpen);
-  perTransport("videocall_connections_total", "Client connections accepted since start", (s) => s.connectionsTotal);
+  perTransport(
+    "videocall_connections_total",
+    "Client connections accepted since start",
+    (s) => s.connectionsTotal,
+  );
   perTransport("videocall_packets_in_total", "Packets received from clients", (s) => s.packetsIn);
   perTransport("videocall_bytes_in_total", "Bytes received from clients", (s) => s.bytesIn);
   perTransport("videocall_packets_out_total", "Packets sent to clients", (s) => s.packetsOut);

@@ -1,15 +1,15 @@
+import { create } from "@bufbuild/protobuf";
 import {
   BodyField,
   decodePacket,
   encodePacket,
-  LeaveReason,
+  type LeaveReason,
   type Participant,
   ParticipantSchema,
   RoutingHeader,
   scanRoutingHeader,
   type TrackInfo,
 } from "@videocall/protocol";
-import { create } from "@bufbuild/protobuf";
 import type { MeetingBus, MeetingBusSubscription, PresenceEvent } from "../bus/meeting-bus.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import type { ClientConnection } from "./client-connection.ts";
@@ -201,7 +201,12 @@ export class MeetingRoom {
         const p = event.participant;
         if (this.#local.has(p.sessionId)) return;
         const known = this.#remote.has(p.sessionId);
-        this.#remote.set(p.sessionId, { sessionId: p.sessionId, username: p.username, nodeId, tracks: p.tracks });
+        this.#remote.set(p.sessionId, {
+          sessionId: p.sessionId,
+          username: p.username,
+          nodeId,
+          tracks: p.tracks,
+        });
         if (known) return;
         const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
         for (const local of this.#local.values()) local.queue.push(joined, CONTROL);

@@ -70,7 +70,10 @@ export class Relay {
     const { stats, log } = this.#options;
     if (!isValidName(username) || !isValidName(meetingId)) {
       stats.countBadInput("invalid_name");
-      log.warn({ username, meetingId, transport: connection.transport }, "rejected: invalid username or meeting id");
+      log.warn(
+        { username, meetingId, transport: connection.transport },
+        "rejected: invalid username or meeting id",
+      );
       connection.close(
         CloseCode.invalidName,
         "invalid username or meeting id: use 1-64 letters, digits, '_' or '-'",

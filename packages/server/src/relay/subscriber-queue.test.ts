@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
 import { MediaKind } from "@videocall/protocol";
+import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
 import { type DropReason, SubscriberQueue } from "./subscriber-queue.ts";
 
 /** A sink whose buffer the test fills and empties, like a socket on a congested link. */
@@ -11,7 +11,9 @@ class ControlledSink {
   }
 }
 
-function setup(limits = { sinkHighWaterBytes: 100, maxQueuedVideo: 2, maxQueuedAudio: 2, maxQueuedControl: 3 }) {
+function setup(
+  limits = { sinkHighWaterBytes: 100, maxQueuedVideo: 2, maxQueuedAudio: 2, maxQueuedControl: 3 },
+) {
   const sink = new ControlledSink();
   const dropped: Array<[DropReason, number]> = [];
   const keyframesNeeded: Array<[number, number]> = [];

@@ -64,7 +64,11 @@ export class SubscriberQueue {
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor(sink: PacketSink, events: SubscriberQueueEvents, limits: SubscriberQueueLimits = DEFAULT_QUEUE_LIMITS) {
+  constructor(
+    sink: PacketSink,
+    events: SubscriberQueueEvents,
+    limits: SubscriberQueueLimits = DEFAULT_QUEUE_LIMITS,
+  ) {
     this.#sink = sink;
     this.#events = events;
     this.#limits = limits;
