@@ -1,0 +1,146 @@
+/**
+ * End-to-end: real relay server on loopback, real headless Chromium pages with fake camera and
+ * microphone, the built web app (`npm run build:web` first). Each test has its own server and browsers.
+ *
+ * Alice and Bob each get their own browser: within one browser, Chromium's echo canceller hears the
+ * other page play the same fake-microphone tone and removes it from the local microphone.
+ */
+import { ok } from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
+import { startServer, type TestServer } from "../fixtures/server.ts";
+
+const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
+const MEDIA_TIMEOUT_MS = 30_000;
+/**
+ * Audio counts as heard above this RMS (−40 dBFS). A decoded silent or concealed-then-silent stream
+ * plays exactly 0, and codec noise on silence stays below 1e-3; Chromium's fake microphone tone,
+ * after its AGC, plays at ≈0.13 (−18 dBFS) while it sounds. So 0.01 cannot be met by silence and
+ * leaves an order of magnitude of margin below the tone.
+ */
+const AUDIBLE_RMS = 0.01;
+const MIN_VIDEO_FRAMES = 50;
+
+interface Call {
+  server: TestServer;
+  browsers: Browser[];
+}
+
+/** Runs `body` with a fresh server; browsers it registers are closed, and the server stopped, after. */
+async function withServer(body: (call: Call) => Promise<void>): Promise<void> {
+  const call: Call = { server: await startServer(), browsers: [] };
+  try {
+    await body(call);
+  } finally {
+    await Promise.allSettled(call.browsers.map((browser) => browser.close()));
+    await call.server.stop();
+  }
+}
+
+async function newBrowser(call: Call, fakeDevices = true): Promise<Browser> {
+  const browser = await launchBrowser({ fakeDevices });
+  call.browsers.push(browser);
+  return browser;
+}
+
+/** Waits until `page` has decoded more than `frames` video frames from session `fromSessionId`. */
+async function waitForVideo(page: Page, fromSessionId: number, frames = MIN_VIDEO_FRAMES): Promise<number> {
+  await page
+    .waitForFunction(
+      ([id, min]) => (window.videocall.peers()[id]?.videoFramesDecoded ?? 0) > min,
+      [fromSessionId, frames] as const,
+      { timeout: MEDIA_TIMEOUT_MS, polling: 250 },
+    )
+    .catch(async (error) => {
+      const seen = await page.evaluate(() => JSON.stringify(window.videocall.peers()));
+      throw new Error(`no video from ${fromSessionId}; peers: ${seen}`, { cause: error });
+    });
+  return await page.evaluate((id) => window.videocall.peers()[id]?.videoFramesDecoded ?? 0, fromSessionId);
+}
+
+/** Waits until the audio `page` plays for `fromSessionId` is audible; returns the RMS seen. */
+async function waitForAudio(page: Page, fromSessionId: number): Promise<number> {
+  const rms = await page
+    .waitForFunction(
+      ([id, threshold]) => {
+        const value = window.videocall.peers()[id]?.audioRms ?? 0;
+        return value > threshold ? value : false;
+      },
+      [fromSessionId, AUDIBLE_RMS] as const,
+      { timeout: MEDIA_TIMEOUT_MS, polling: 100 },
+    )
+    .catch(async (error) => {
+      const seen = await page.evaluate(() => JSON.stringify(window.videocall.peers()));
+      throw new Error(`no audible audio from ${fromSessionId}; peers: ${seen}`, { cause: error });
+    });
+  return (await rms.jsonValue()) as number;
+}
+
+Deno.test("alice and bob see and hear each other", TEST_OPTIONS, async () => {
+  await withServer(async (call) => {
+    const alice = await openMeetingPage(await newBrowser(call), call.server.url, "alice", "standup");
+    const bob = await openMeetingPage(await newBrowser(call), call.server.url, "bob", "standup");
+    const aliceId = await join(alice.page);
+    const bobId = await join(bob.page);
+
+    const [bobFrames, aliceFrames] = await Promise.all([
+      waitForVideo(alice.page, bobId),
+      waitForVideo(bob.page, aliceId),
+    ]);
+    ok(bobFrames > MIN_VIDEO_FRAMES && aliceFrames > MIN_VIDEO_FRAMES);
+    const [bobRms, aliceRms] = await Promise.all([
+      waitForAudio(alice.page, bobId),
+      waitForAudio(bob.page, aliceId),
+    ]);
+    ok(bobRms > AUDIBLE_RMS && aliceRms > AUDIBLE_RMS);
+
+    const seenByAlice = await alice.page.evaluate(() => window.videocall.peers());
+    ok(seenByAlice[bobId]?.username === "bob" && seenByAlice[bobId].hasTile, "alice shows a tile named bob");
+    ok(await alice.page.locator(".tile.remote", { hasText: "bob" }).isVisible(), "bob's tile is on screen");
+    ok(alice.errors.length === 0 && bob.errors.length === 0, [...alice.errors, ...bob.errors].join("\n"));
+  });
+});
+
+Deno.test("when bob leaves, his tile disappears from alice's page within 5 s", TEST_OPTIONS, async () => {
+  await withServer(async (call) => {
+    const alice = await openMeetingPage(await newBrowser(call), call.server.url, "alice", "retro");
+    const bob = await openMeetingPage(await newBrowser(call), call.server.url, "bob", "retro");
+    await join(alice.page);
+    const bobId = await join(bob.page);
+    await waitForVideo(alice.page, bobId, 5);
+
+    const leftAtMs = performance.now();
+    await bob.page.getByRole("button", { name: "Leave" }).click();
+    await alice.page.locator(".tile.remote").waitFor({ state: "detached", timeout: 5000 });
+    const goneAfterMs = performance.now() - leftAtMs;
+    ok(goneAfterMs < 5000, `tile gone after ${goneAfterMs.toFixed(0)} ms`);
+    ok(
+      !(await alice.page.evaluate((id) => id in window.videocall.peers(), bobId)),
+      "bob is no longer a peer",
+    );
+    ok((await bob.page.evaluate(() => window.videocall.state)) === "left");
+  });
+});
+
+Deno.test("a participant without a camera is told so, joins, and sees the others", TEST_OPTIONS, async () => {
+  await withServer(async (call) => {
+    const alice = await openMeetingPage(await newBrowser(call), call.server.url, "alice", "all-hands");
+    const carol = await openMeetingPage(await newBrowser(call), call.server.url, "carol", "all-hands", {
+      denyCamera: true,
+    });
+    const warning = carol.page.getByTestId("media-warning");
+    await warning.first().waitFor({ state: "visible" });
+    ok(/camera/i.test(await warning.first().innerText()), "the message names the camera");
+
+    const aliceId = await join(alice.page);
+    const carolId = await join(carol.page);
+    const frames = await waitForVideo(carol.page, aliceId);
+    ok(frames > MIN_VIDEO_FRAMES);
+    // Alice shows carol's tile with the name placeholder, since carol sends no video.
+    const carolTile = alice.page.locator(".tile.remote", { hasText: "carol" });
+    await carolTile.waitFor({ state: "visible", timeout: 10_000 });
+    ok(await carolTile.evaluate((tile) => tile.classList.contains("camera-off")), "placeholder shown");
+    ok(await warning.first().isVisible(), "the message stays visible in the call");
+    ok(carolId > 0);
+  });
+});
