@@ -20,6 +20,8 @@ const MEDIA_TIMEOUT_MS = 30_000;
  */
 const AUDIBLE_RMS = 0.01;
 const MIN_VIDEO_FRAMES = 50;
+/** A hung browser must fail the test, not the whole run: the cleanup in `withServer` still runs. */
+const TEST_TIMEOUT_MS = 90_000;
 
 interface Call {
   server: TestServer;
@@ -29,9 +31,17 @@ interface Call {
 /** Runs `body` with a fresh server; browsers it registers are closed, and the server stopped, after. */
 async function withServer(body: (call: Call) => Promise<void>): Promise<void> {
   const call: Call = { server: await startServer(), browsers: [] };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`test timed out after ${TEST_TIMEOUT_MS} ms`)),
+      TEST_TIMEOUT_MS,
+    );
+  });
   try {
-    await body(call);
+    await Promise.race([body(call), timeout]);
   } finally {
+    clearTimeout(timer);
     await Promise.allSettled(call.browsers.map((browser) => browser.close()));
     await call.server.stop();
   }
@@ -130,7 +140,7 @@ Deno.test("a participant without a camera is told so, joins, and sees the others
     });
     const warning = carol.page.getByTestId("media-warning");
     await warning.first().waitFor({ state: "visible" });
-    ok(/camera/i.test(await warning.first().innerText()), "the message names the camera");
+    ok(/camera/i.test((await warning.first().textContent()) ?? ""), "the message names the camera");
 
     const aliceId = await join(alice.page);
     const carolId = await join(carol.page);
