@@ -42,7 +42,11 @@ async function withServer(body: (call: Call) => Promise<void>): Promise<void> {
     await Promise.race([body(call), timeout]);
   } finally {
     clearTimeout(timer);
-    await Promise.allSettled(call.browsers.map((browser) => browser.close()));
+    // A wedged browser must not hang the run: give closing 10 s, then move on to the server.
+    await Promise.race([
+      Promise.allSettled(call.browsers.map((browser) => browser.close())),
+      new Promise((resolve) => setTimeout(resolve, 10_000)),
+    ]);
     await call.server.stop();
   }
 }

@@ -40,9 +40,9 @@ export class RemotePeer {
     this.sessionId = participant.sessionId;
     this.username = participant.username;
     this.#tracks = participant.tracks;
-    this.video = new VideoWatcher(() => {
-      const camera = this.#tracks.find((track) => track.kind === MediaKind.VIDEO);
-      if (camera && !session.isClosed) session.requestKeyframe(this.sessionId, camera.trackId);
+    // The track id comes from the media itself: frames can arrive before the peer's TrackState.
+    this.video = new VideoWatcher((trackId) => {
+      if (!session.isClosed) session.requestKeyframe(this.sessionId, trackId);
     });
     if (output) this.#audio = new AudioWatcher(output);
   }

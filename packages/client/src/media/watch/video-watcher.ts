@@ -24,6 +24,7 @@ export class VideoWatcher {
   #worker: Worker;
   #keyframes: KeyframeRequester;
   #codec = 0;
+  #trackId = 0;
   #needKeyframe = true;
   #lastSequence: number | undefined;
   #fps = new FrameRateMeter();
@@ -33,8 +34,9 @@ export class VideoWatcher {
   onResize: (width: number, height: number) => void = () => {};
   onError: (message: string) => void = () => {};
 
-  constructor(requestKeyframe: () => void, options: { keyframeIntervalMs?: number } = {}) {
-    this.#keyframes = new KeyframeRequester(requestKeyframe, {
+  /** `requestKeyframe` gets the track id of the stream that needs one. */
+  constructor(requestKeyframe: (trackId: number) => void, options: { keyframeIntervalMs?: number } = {}) {
+    this.#keyframes = new KeyframeRequester(() => requestKeyframe(this.#trackId), {
       minIntervalMs: options.keyframeIntervalMs ?? 500,
     });
     this.canvas = document.createElement("canvas");
@@ -51,6 +53,7 @@ export class VideoWatcher {
   receive(media: Media): void {
     if (this.#closed) return;
     this.#stats.framesReceived++;
+    this.#trackId = media.trackId;
     if (media.codec !== this.#codec) {
       const codecString = decoderCodecString(media.codec);
       if (!codecString) return;
