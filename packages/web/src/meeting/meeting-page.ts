@@ -283,6 +283,7 @@ export class MeetingPage {
       error: "Error",
     }[state];
     this.#statePill.dataset.state = state;
+    this.#root.dataset.state = state;
     const inCall = state === "joined";
     this.#joinButton.hidden = inCall || state === "left";
     this.#joinButton.disabled = state === "joining";
