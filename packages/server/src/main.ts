@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { NatsBusError, NatsMeetingBus } from "./bus/nats-meeting-bus.ts";
 import { log } from "./observability/log.ts";
 import { startServer } from "./server.ts";
 
@@ -12,7 +13,16 @@ Options:
   --host <addr>               address to listen on (env HOST, default 0.0.0.0)
   --web-root <dir>            built web app (env WEB_ROOT, default packages/web/dist)
   --heartbeat-timeout-ms <n>  disconnect clients silent this long (env HEARTBEAT_TIMEOUT_MS, default 15000)
+  --nats-url <urls>           link this node to others through NATS, e.g. nats://127.0.0.1:4222;
+                              comma-separate a cluster's servers (env NATS_URL; default: no NATS,
+                              a single node)
+  --public-url <url>          origin clients use to reach this node, listed by GET /api/servers
+                              (env PUBLIC_URL, default the listen URL)
+  --node-id <id>              this node's name on the bus (env NODE_ID, default random)
   -h, --help                  show this help
+
+On SIGTERM or SIGINT the server drains: every client gets a Goodbye ("server draining") and a
+close with code 1012 (service restart), the other nodes are told, then the process exits.
 `;
 
 function fail(message: string): never {
@@ -43,6 +53,9 @@ function parse() {
       host: { type: "string" },
       "web-root": { type: "string" },
       "heartbeat-timeout-ms": { type: "string" },
+      "nats-url": { type: "string" },
+      "public-url": { type: "string" },
+      "node-id": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -59,8 +72,42 @@ if (args.values.help) {
 }
 
 const env = (name: string) => Deno.env.get(name);
+function parseNatsUrls(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const urls = raw.split(",").map((url) => url.trim());
+  for (const url of urls) {
+    if (!/^(nats|tls|wss?):\/\/[^\s/]+\/?$/.test(url) && !/^[^\s:/]+:\d+$/.test(url))
+      fail(`--nats-url: "${url}" is not a NATS URL like nats://127.0.0.1:4222`);
+  }
+  return urls;
+}
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!URL.canParse(raw) || !/^(https?|wss?):$/.test(new URL(raw).protocol))
+    fail(`--public-url must be an http(s) origin like https://relay1.example.com, got "${raw}"`);
+  return raw.replace(/\/+$/, "");
+}
+const natsUrls = parseNatsUrls(args.values["nats-url"] ?? env("NATS_URL"));
+const publicUrl = parsePublicUrl(args.values["public-url"] ?? env("PUBLIC_URL"));
+const nodeId = args.values["node-id"] ?? env("NODE_ID");
+if (nodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(nodeId))
+  fail(`--node-id must be 1-64 letters, digits, '_' or '-', got "${nodeId}"`);
+const bus = natsUrls
+  ? await NatsMeetingBus.connect({ servers: natsUrls, log, ...(nodeId ? { nodeId } : {}) }).catch(
+      (error: unknown) => {
+        if (error instanceof NatsBusError) {
+          console.error(`error: ${error.message}`);
+          Deno.exit(1);
+        }
+        throw error;
+      },
+    )
+  : undefined;
+
 const server = await startServer({
   hostname: args.values.host ?? env("HOST") ?? "0.0.0.0",
+  ...(bus ? { bus, discovery: bus } : {}),
+  ...(publicUrl ? { publicUrl } : {}),
   port: parseInteger("--port", args.values.port ?? env("PORT"), 8080, 0, 65535),
   webRoot:
     args.values["web-root"] ?? env("WEB_ROOT") ?? fileURLToPath(new URL("../../web/dist", import.meta.url)),
@@ -80,10 +127,15 @@ const server = await startServer({
 // The test fixtures read this line to learn the port when started with --port 0.
 console.log(JSON.stringify({ event: "listening", port: server.port, url: server.url }));
 
+/** WebSocket close code 1012 (service restart): the client should reconnect, possibly elsewhere. */
+const SERVICE_RESTART = 1012;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
-    log.info({ signal }, "shutting down");
-    await server.shutdown();
+    log.info({ signal }, "draining");
+    // A drain that hangs (a NATS server gone mid-flush) must not keep the process alive.
+    setTimeout(() => Deno.exit(1), 5000);
+    await server.shutdown({ code: SERVICE_RESTART, reason: "server draining" });
+    await bus?.close();
     Deno.exit(0);
   });
 }

@@ -1,5 +1,6 @@
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
+import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
 import { createRequestHandler } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
 import { log } from "./observability/log.ts";
@@ -18,6 +19,10 @@ export interface ServerConfig {
   webRoot: string;
   heartbeatTimeoutMs: number;
   bus?: MeetingBus;
+  /** Live nodes for GET /api/servers (default: this node alone); the NATS bus is one. */
+  discovery?: NodeDiscovery;
+  /** Origin clients should use to reach this node (default: the listen URL). */
+  publicUrl?: string;
   queueLimits?: SubscriberQueueLimits;
 }
 
@@ -26,14 +31,26 @@ export interface RunningServer {
   readonly url: string;
   readonly relay: Relay;
   readonly stats: RelayStats;
-  shutdown(): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }
+
+export interface ShutdownOptions {
+  /** WebSocket close code for the clients (default 1001 going away; 1012 for a drain). */
+  code?: number;
+  /** Sent to each client in a Goodbye and as the close reason. */
+  reason?: string;
+}
+
+/** How long a shutdown waits for the clients' connections to close, so their leaves reach the bus. */
+const SHUTDOWN_CLOSE_WAIT_MS = 1000;
 
 /** Starts the relay: HTTP (web app, health, metrics) and the WebSocket lobby on one port. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const stats = new RelayStats();
+  const bus = config.bus ?? new InMemoryBusHub().node(crypto.randomUUID());
+  const discovery = config.discovery ?? new SingleNodeDiscovery(bus.nodeId);
   const relay = new Relay({
-    bus: config.bus ?? new InMemoryBusHub().node(crypto.randomUUID()),
+    bus,
     stats,
     log,
     serverVersion: SERVER_VERSION,
@@ -44,6 +61,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (!staticFiles.isBuilt) log.warn({ webRoot: config.webRoot }, "web app not built: run npm run build:web");
   const handler = createRequestHandler({
     relay,
+    servers: () => discovery.liveNodes(),
     metrics: createMetricsRegistry(stats),
     staticFiles,
     version: SERVER_VERSION,
@@ -59,13 +77,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${addr.port}`;
   log.info({ port: addr.port, url }, "listening");
+  discovery.announce({
+    publicUrl: config.publicUrl ?? url,
+    startedAtMs: Date.now(),
+    participants: () => relay.connectionCount,
+    meetings: () => relay.meetingCount,
+  });
   return {
     port: addr.port,
     url,
     relay,
     stats,
-    async shutdown() {
-      relay.close();
+    async shutdown(options = {}) {
+      relay.close(options.code, options.reason);
+      const deadline = performance.now() + SHUTDOWN_CLOSE_WAIT_MS;
+      while (relay.connectionCount > 0 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await httpServer.shutdown();
     },
   };

@@ -2,7 +2,7 @@ import type { Participant } from "@videocall/protocol";
 
 /**
  * Carries a meeting's traffic between relay nodes. The in-memory bus links nodes in one process;
- * the NATS bus (a later step) links processes. A node subscribes only to meetings it hosts
+ * the NATS bus (nats-meeting-bus.ts) links processes. A node subscribes only to meetings it hosts
  * participants of, and a packet crosses the bus once per node, never once per participant.
  */
 export interface MeetingBus {
@@ -25,5 +25,9 @@ export interface MeetingBusHandler {
 export type PresenceEvent =
   | { type: "joined"; participant: Participant }
   | { type: "left"; sessionId: number; reason: number }
-  /** A node that just subscribed asks the others to announce their participants. */
-  | { type: "roster-request" };
+  /** A node that just subscribed (or reconnected) asks the others to publish their `roster`. */
+  | { type: "roster-request" }
+  /** All of the sending node's participants in the meeting: receivers replace what they knew of it. */
+  | { type: "roster"; participants: Participant[] }
+  /** Raised by the bus itself, not published: `fromNodeId` died or left, drop its participants. */
+  | { type: "node-lost" };

@@ -1,4 +1,5 @@
 import type { Registry } from "prom-client";
+import type { ServerNode } from "../discovery/node-discovery.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { StaticFiles } from "./static-files.ts";
@@ -11,6 +12,8 @@ export interface HttpRoutes {
   version: string;
   startedAtMs: number;
   log: Logger;
+  /** Live relay nodes for GET /api/servers. */
+  servers: () => ServerNode[];
 }
 
 const LOBBY_PATH = /^\/lobby\/([^/]+)\/([^/]+)\/?$/;
@@ -30,6 +33,12 @@ export function createRequestHandler(routes: HttpRoutes): (request: Request) => 
       return new Response("method not allowed\n", { status: 405 });
     }
     switch (url.pathname) {
+      case "/api/servers":
+        // Public and cheap: clients (of any node's origin) pick a node or fail over with it.
+        return Response.json(
+          { servers: routes.servers() },
+          { headers: { "cache-control": "no-store", "access-control-allow-origin": "*" } },
+        );
       case "/healthz":
         return Response.json({
           status: "ok",

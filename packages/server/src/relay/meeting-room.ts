@@ -3,7 +3,7 @@ import {
   BodyField,
   decodePacket,
   encodePacket,
-  type LeaveReason,
+  LeaveReason,
   type Participant,
   ParticipantSchema,
   RoutingHeader,
@@ -144,9 +144,13 @@ export class MeetingRoom {
     }
   }
 
-  /** Closes every local connection (server shutdown). */
+  /** Closes every local connection (server shutdown or drain), each after a Goodbye with `reason`. */
   close(code: number, reason: string): void {
-    for (const participant of this.#local.values()) participant.connection.close(code, reason);
+    const goodbye = encodePacket({ body: { case: "goodbye", value: { reason } } });
+    for (const participant of this.#local.values()) {
+      participant.connection.send(goodbye);
+      participant.connection.close(code, reason);
+    }
     this.#bus.unsubscribe();
   }
 
@@ -197,29 +201,49 @@ export class MeetingRoom {
 
   #onPresence(event: PresenceEvent, nodeId: string): void {
     switch (event.type) {
-      case "joined": {
-        const p = event.participant;
-        if (this.#local.has(p.sessionId)) return;
-        const known = this.#remote.has(p.sessionId);
-        this.#remote.set(p.sessionId, {
-          sessionId: p.sessionId,
-          username: p.username,
-          nodeId,
-          tracks: p.tracks,
-        });
-        if (known) return;
-        const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
-        for (const local of this.#local.values()) local.queue.push(joined, CONTROL);
+      case "joined":
+        this.#addRemote(event.participant, nodeId);
         break;
-      }
       case "left":
         if (this.#remote.delete(event.sessionId)) this.#announceLeft(event.sessionId, event.reason);
         break;
       case "roster-request":
-        for (const p of this.#local.values()) {
-          this.#bus.publishPresence({ type: "joined", participant: toParticipant(p) });
-        }
+        this.#bus.publishPresence({
+          type: "roster",
+          participants: [...this.#local.values()].map(toParticipant),
+        });
         break;
+      case "roster": {
+        // A full snapshot of one node's participants: also removes those whose leave we missed.
+        const listed = new Set<number>();
+        for (const p of event.participants) {
+          listed.add(p.sessionId);
+          this.#addRemote(p, nodeId);
+        }
+        this.#removeRemoteOf(nodeId, LeaveReason.LEFT, listed);
+        break;
+      }
+      case "node-lost":
+        this.#removeRemoteOf(nodeId, LeaveReason.TIMED_OUT);
+        break;
+    }
+  }
+
+  #addRemote(p: Participant, nodeId: string): void {
+    if (this.#local.has(p.sessionId)) return;
+    const known = this.#remote.has(p.sessionId);
+    this.#remote.set(p.sessionId, { sessionId: p.sessionId, username: p.username, nodeId, tracks: p.tracks });
+    if (known) return;
+    const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
+    for (const local of this.#local.values()) local.queue.push(joined, CONTROL);
+  }
+
+  /** Removes the remote participants of `nodeId` (except those in `keep`) and tells the local ones. */
+  #removeRemoteOf(nodeId: string, reason: LeaveReason, keep?: ReadonlySet<number>): void {
+    for (const remote of this.#remote.values()) {
+      if (remote.nodeId !== nodeId || keep?.has(remote.sessionId)) continue;
+      this.#remote.delete(remote.sessionId); // deleting the current entry is safe while iterating a Map
+      this.#announceLeft(remote.sessionId, reason);
     }
   }
 

@@ -180,10 +180,10 @@ export class Relay {
     };
   }
 
-  /** Closes every connection and stops the heartbeat sweep. */
-  close(): void {
+  /** Closes every connection (each gets a Goodbye with `reason`) and stops the heartbeat sweep. */
+  close(code: number = CloseCode.goingAway, reason = "server shutting down"): void {
     clearInterval(this.#heartbeatSweep);
-    for (const room of this.#rooms.values()) room.close(CloseCode.goingAway, "server shutting down");
+    for (const room of this.#rooms.values()) room.close(code, reason);
   }
 
   #sweepSilentConnections(): void {

@@ -1,0 +1,417 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  type BusNodeHeartbeat,
+  BusNodeHeartbeatSchema,
+  type BusPresence,
+  BusPresenceSchema,
+} from "../../../protocol/src/gen/videocall/v1/bus_pb.ts";
+import { NodeDirectory } from "../discovery/node-directory.ts";
+import {
+  byLoad,
+  describeSelf,
+  type NodeDiscovery,
+  type SelfDescription,
+  type ServerNode,
+} from "../discovery/node-discovery.ts";
+import type { Logger } from "../observability/log.ts";
+import type { MeetingBus, MeetingBusHandler, MeetingBusSubscription, PresenceEvent } from "./meeting-bus.ts";
+import { NatsSubjects, targetedSessionId } from "./nats-subjects.ts";
+
+export interface NatsMeetingBusOptions {
+  /** NATS server URLs; list every server of a cluster so the client can fail over. */
+  servers: string[];
+  nodeId?: string;
+  log: Logger;
+  /** How often this node announces itself (default 1000 ms). */
+  heartbeatIntervalMs?: number;
+  /** Heartbeats a node may miss before it is declared lost (default 3). */
+  missedHeartbeatsBeforeLost?: number;
+  /** How long the first connection may take (default 5000 ms). */
+  connectTimeoutMs?: number;
+}
+
+/** Counters for tests and the bench; never logged per packet. */
+export interface NatsBusStats {
+  packetsPublished: number;
+  packetsReceived: number;
+  /** Packets not published because NATS was unreachable: stale media is worth nothing later. */
+  packetsDroppedDisconnected: number;
+  reconnects: number;
+  nodesLost: number;
+}
+
+export class NatsBusError extends Error {
+  override readonly name = "NatsBusError";
+  readonly code: "unreachable";
+  constructor(code: NatsBusError["code"], message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * Links relay processes through NATS. Per meeting a node subscribes to the packet, targeted and
+ * presence subjects only while it hosts participants of it. The connection uses `noEcho`, so a
+ * node never receives its own publications and packets cross NATS as the client sent them (no
+ * envelope, no re-encoding). Node heartbeats on `vc.nodes` give liveness (a silent node's
+ * participants leave everywhere) and discovery (`liveNodes`).
+ */
+export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
+  readonly nodeId: string;
+  readonly stats: NatsBusStats = {
+    packetsPublished: 0,
+    packetsReceived: 0,
+    packetsDroppedDisconnected: 0,
+    reconnects: 0,
+    nodesLost: 0,
+  };
+  readonly #nc: NatsConnection;
+  readonly #log: Logger;
+  readonly #heartbeatIntervalMs: number;
+  readonly #directory: NodeDirectory;
+  readonly #channels = new Set<MeetingChannel>();
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #self: SelfDescription | undefined;
+  #connected = true;
+  #closed = false;
+
+  /** Connects to NATS; rejects with a NatsBusError if no server answers. */
+  static async connect(options: NatsMeetingBusOptions): Promise<NatsMeetingBus> {
+    const nodeId = options.nodeId ?? crypto.randomUUID().slice(0, 8);
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: `videocall-relay ${nodeId}`,
+        noEcho: true,
+        // Keep trying forever, quickly: while NATS is away only cross-node traffic stops.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 100,
+        pingInterval: 2000,
+        maxPingOut: 2,
+        timeout: options.connectTimeoutMs ?? 5000,
+      });
+    } catch (cause) {
+      throw new NatsBusError(
+        "unreachable",
+        `cannot reach NATS at ${options.servers.join(", ")}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    return new NatsMeetingBus(nc, nodeId, options);
+  }
+
+  private constructor(nc: NatsConnection, nodeId: string, options: NatsMeetingBusOptions) {
+    this.#nc = nc;
+    this.nodeId = nodeId;
+    this.#log = options.log;
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
+    this.#directory = new NodeDirectory(
+      this.#heartbeatIntervalMs * (options.missedHeartbeatsBeforeLost ?? 3),
+    );
+    nc.subscribe(NatsSubjects.nodes, { callback: (_error, msg) => this.#onHeartbeat(msg.data) });
+    this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#heartbeatIntervalMs / 4)));
+    void this.#watchStatus();
+    this.#log.info({ nodeId, server: nc.getServer() }, "connected to NATS");
+  }
+
+  /** The NATS server this node is connected to right now. */
+  get server(): string {
+    return this.#nc.getServer();
+  }
+
+  get isConnected(): boolean {
+    return this.#connected && !this.#closed;
+  }
+
+  subscribe(meetingId: string, handler: MeetingBusHandler): MeetingBusSubscription {
+    const channel = new MeetingChannel(this, meetingId, handler);
+    this.#channels.add(channel);
+    return channel;
+  }
+
+  announce(self: SelfDescription): void {
+    this.#self = self;
+    this.#publishHeartbeat(false);
+    this.#timers.push(setInterval(() => this.#publishHeartbeat(false), this.#heartbeatIntervalMs));
+  }
+
+  liveNodes(): ServerNode[] {
+    const nodes: ServerNode[] = this.#directory
+      .list(performance.now())
+      .map((node) => ({ ...node, self: false }));
+    if (this.#self) nodes.push(describeSelf(this.nodeId, this.#self));
+    return nodes.sort(byLoad);
+  }
+
+  /**
+   * Tells the other nodes this one is leaving (they drop it at once), then flushes what is still
+   * buffered and closes the connection. Call after the local participants have left.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const timer of this.#timers) clearInterval(timer);
+    if (this.#self) this.#publishHeartbeat(true);
+    this.#closed = true;
+    // drain() flushes buffered publishes (the leave notice above) but waits for a server that may
+    // be gone: bounded, then a hard close.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = this.#nc.drain().catch((error: unknown) => {
+      this.#log.warn({ error: String(error) }, "NATS drain failed");
+    });
+    await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
+    if (!this.#nc.isClosed()) await this.#nc.close();
+    this.#log.info({ nodeId: this.nodeId }, "NATS connection closed");
+  }
+
+  // ---- used by MeetingChannel ----
+
+  /** @internal */
+  publishPacket(subject: string, packet: Uint8Array): void {
+    if (!this.#connected || this.#closed) {
+      this.stats.packetsDroppedDisconnected++;
+      return;
+    }
+    this.stats.packetsPublished++;
+    this.#nc.publish(subject, packet);
+  }
+
+  /** @internal Presence is small and must not be lost: while disconnected the client buffers it. */
+  publishControl(subject: string, message: Uint8Array): void {
+    if (this.#closed) return;
+    this.#nc.publish(subject, message);
+  }
+
+  /** @internal */
+  subscribeRaw(subject: string, onMessage: (data: Uint8Array, subject: string) => void): Subscription {
+    return this.#nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (!error) onMessage(msg.data, msg.subject);
+      },
+    });
+  }
+
+  /** @internal */
+  countReceived(): void {
+    this.stats.packetsReceived++;
+  }
+
+  /** @internal */
+  remove(channel: MeetingChannel): void {
+    this.#channels.delete(channel);
+  }
+
+  /** @internal */
+  get log(): Logger {
+    return this.#log;
+  }
+
+  // ---- liveness ----
+
+  #publishHeartbeat(leaving: boolean): void {
+    const self = this.#self;
+    if (!self || this.#closed || (!this.#connected && !leaving)) return;
+    const heartbeat = create(BusNodeHeartbeatSchema, {
+      nodeId: this.nodeId,
+      publicUrl: self.publicUrl,
+      participants: self.participants(),
+      meetings: self.meetings(),
+      heartbeatIntervalMs: this.#heartbeatIntervalMs,
+      leaving,
+      startedAtMs: BigInt(Math.round(self.startedAtMs)),
+    });
+    this.#nc.publish(NatsSubjects.nodes, toBinary(BusNodeHeartbeatSchema, heartbeat));
+  }
+
+  #onHeartbeat(data: Uint8Array): void {
+    let heartbeat: BusNodeHeartbeat;
+    try {
+      heartbeat = fromBinary(BusNodeHeartbeatSchema, data);
+    } catch (error) {
+      this.#log.warn({ error: (error as Error).message }, "ignoring a malformed node heartbeat");
+      return;
+    }
+    const id = heartbeat.nodeId;
+    if (id === this.nodeId || id === "") return;
+    if (heartbeat.leaving) {
+      if (this.#directory.remove(id)) this.#nodeLost(id, "left");
+      return;
+    }
+    const seen = this.#directory.observe(
+      { id, url: heartbeat.publicUrl, participants: heartbeat.participants, meetings: heartbeat.meetings },
+      performance.now(),
+    );
+    if (seen === "new") this.#log.info({ nodeId: id, url: heartbeat.publicUrl }, "node joined");
+    if (seen === "resurrected") {
+      // We dropped its participants; it does not know, so ask every meeting for rosters again.
+      this.#log.warn({ nodeId: id }, "lost node is alive again: requesting rosters");
+      for (const channel of this.#channels) channel.requestRoster();
+    }
+  }
+
+  #sweep(): void {
+    // A node cut off from NATS cannot tell who died: it judges again once reconnected.
+    if (!this.#connected || this.#closed) return;
+    for (const id of this.#directory.sweep(performance.now())) this.#nodeLost(id, "silent");
+  }
+
+  #nodeLost(nodeId: string, why: "silent" | "left"): void {
+    this.stats.nodesLost++;
+    this.#log.warn({ nodeId, why }, "node lost: removing its participants");
+    for (const channel of this.#channels) channel.deliver({ type: "node-lost" }, nodeId);
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      switch (status.type) {
+        case "disconnect":
+          this.#connected = false;
+          this.#log.warn({ server: status.server }, "NATS disconnected: cross-node traffic paused");
+          break;
+        case "reconnect":
+          this.#connected = true;
+          this.stats.reconnects++;
+          this.#log.info({ server: status.server }, "NATS reconnected: resyncing presence");
+          this.#directory.restartClocks(performance.now());
+          this.#publishHeartbeat(false);
+          for (const channel of this.#channels) channel.resync();
+          break;
+        case "error":
+          this.#log.warn({ error: String(status.error) }, "NATS error");
+          break;
+        case "slowConsumer":
+          this.#log.warn({ sub: status.sub.getSubject() }, "NATS slow consumer: messages dropped");
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+/** One meeting's subscriptions on one node. */
+class MeetingChannel implements MeetingBusSubscription {
+  readonly #bus: NatsMeetingBus;
+  readonly #meetingId: string;
+  readonly #handler: MeetingBusHandler;
+  readonly #packetSubject: string;
+  readonly #presenceSubject: string;
+  readonly #subscriptions: Subscription[];
+  #open = true;
+
+  constructor(bus: NatsMeetingBus, meetingId: string, handler: MeetingBusHandler) {
+    this.#bus = bus;
+    this.#meetingId = meetingId;
+    this.#handler = handler;
+    this.#packetSubject = NatsSubjects.packets(meetingId);
+    this.#presenceSubject = NatsSubjects.presence(meetingId);
+    this.#subscriptions = [
+      bus.subscribeRaw(this.#packetSubject, (data) => {
+        bus.countReceived();
+        handler.onPacket(data, undefined);
+      }),
+      bus.subscribeRaw(NatsSubjects.targetedWildcard(meetingId), (data, subject) => {
+        const target = targetedSessionId(subject);
+        if (target !== undefined) handler.onPacket(data, target);
+      }),
+      bus.subscribeRaw(this.#presenceSubject, (data) => this.#onPresence(data)),
+    ];
+  }
+
+  publishPacket(packet: Uint8Array, targetSessionId?: number): void {
+    if (!this.#open) return;
+    this.#bus.publishPacket(
+      targetSessionId === undefined
+        ? this.#packetSubject
+        : NatsSubjects.targeted(this.#meetingId, targetSessionId),
+      packet,
+    );
+  }
+
+  publishPresence(event: PresenceEvent): void {
+    const message = toBusPresence(this.#bus.nodeId, event);
+    if (message) this.#bus.publishControl(this.#presenceSubject, toBinary(BusPresenceSchema, message));
+  }
+
+  unsubscribe(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#bus.remove(this);
+  }
+
+  /** Delivers an event raised by the bus itself (a lost node). */
+  deliver(event: PresenceEvent, fromNodeId: string): void {
+    if (this.#open) this.#handler.onPresence(event, fromNodeId);
+  }
+
+  requestRoster(): void {
+    this.publishPresence({ type: "roster-request" });
+  }
+
+  /** After a reconnect: publish our roster and ask for everyone else's, to repair missed joins and leaves. */
+  resync(): void {
+    if (!this.#open) return;
+    this.#handler.onPresence({ type: "roster-request" }, this.#bus.nodeId); // the room answers with its roster
+    this.requestRoster();
+  }
+
+  #onPresence(data: Uint8Array): void {
+    let message: BusPresence;
+    try {
+      message = fromBinary(BusPresenceSchema, data);
+    } catch (error) {
+      this.#bus.log.warn(
+        { meetingId: this.#meetingId, error: (error as Error).message },
+        "ignoring malformed presence",
+      );
+      return;
+    }
+    if (message.nodeId === this.#bus.nodeId || message.nodeId === "") return;
+    const event = fromBusPresence(message);
+    if (event) this.#handler.onPresence(event, message.nodeId);
+  }
+}
+
+function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | undefined {
+  switch (event.type) {
+    case "joined":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: { case: "joined", value: { participant: event.participant } },
+      });
+    case "left":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: { case: "left", value: { sessionId: event.sessionId, reason: event.reason } },
+      });
+    case "roster-request":
+      return create(BusPresenceSchema, { nodeId, event: { case: "rosterRequest", value: {} } });
+    case "roster":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: { case: "roster", value: { participants: event.participants } },
+      });
+    case "node-lost":
+      return undefined; // local only
+  }
+}
+
+function fromBusPresence(message: BusPresence): PresenceEvent | undefined {
+  const event = message.event;
+  switch (event.case) {
+    case "joined":
+      return event.value.participant ? { type: "joined", participant: event.value.participant } : undefined;
+    case "left":
+      return { type: "left", sessionId: event.value.sessionId, reason: event.value.reason };
+    case "rosterRequest":
+      return { type: "roster-request" };
+    case "roster":
+      return { type: "roster", participants: event.value.participants };
+    default:
+      return undefined;
+  }
+}
