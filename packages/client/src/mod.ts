@@ -1,5 +1,6 @@
 export * from "./emitter.ts";
 export * from "./errors.ts";
+export { type ConnectOptions, lobbyUrl, type TransportPreference } from "./session/connect.ts";
 export * from "./session/meeting-session.ts";
 export * from "./time.ts";
 export type { PacketTransport, TransportKind } from "./transport/packet-transport.ts";

@@ -2,3 +2,4 @@ export * from "./codec.ts";
 export * from "./gen/videocall/v1/packet_pb.ts";
 export * from "./limits.ts";
 export * from "./routing-header.ts";
+export * from "./stream-framing.ts";

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { NatsBusError, NatsMeetingBus } from "./bus/nats-meeting-bus.ts";
 import { log } from "./observability/log.ts";
 import { startServer } from "./server.ts";
+import { type Certificate, loadCertificate } from "./tls/development-certificate.ts";
 
 const USAGE = `videocall relay server
 
@@ -13,6 +14,13 @@ Options:
   --host <addr>               address to listen on (env HOST, default 0.0.0.0)
   --web-root <dir>            built web app (env WEB_ROOT, default packages/web/dist)
   --heartbeat-timeout-ms <n>  disconnect clients silent this long (env HEARTBEAT_TIMEOUT_MS, default 15000)
+  --webtransport-port <n>     WebTransport (HTTP/3, UDP) port (env WEBTRANSPORT_PORT, default: the --port number)
+  --webtransport-public-port <n>  the UDP port browsers are told to use, if a NAT or load balancer
+                              maps it (env WEBTRANSPORT_PUBLIC_PORT, default: the bound port)
+  --no-webtransport           serve WebSocket only (env WEBTRANSPORT=off)
+  --tls-cert <file>           PEM certificate for HTTPS/WSS and WebTransport (env TLS_CERT_FILE)
+  --tls-key <file>            PEM private key for it (env TLS_KEY_FILE); without both, HTTP is plain and
+                              WebTransport uses a generated 10-day development certificate
   --nats-url <urls>           link this node to others through NATS, e.g. nats://127.0.0.1:4222;
                               comma-separate a cluster's servers (env NATS_URL; default: no NATS,
                               a single node)
@@ -53,6 +61,11 @@ function parse() {
       host: { type: "string" },
       "web-root": { type: "string" },
       "heartbeat-timeout-ms": { type: "string" },
+      "webtransport-port": { type: "string" },
+      "no-webtransport": { type: "boolean" },
+      "webtransport-public-port": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       "nats-url": { type: "string" },
       "public-url": { type: "string" },
       "node-id": { type: "string" },
@@ -72,6 +85,23 @@ if (args.values.help) {
 }
 
 const env = (name: string) => Deno.env.get(name);
+
+async function certificateFromFlags(): Promise<Certificate | undefined> {
+  const certPath = args.values["tls-cert"] ?? env("TLS_CERT_FILE");
+  const keyPath = args.values["tls-key"] ?? env("TLS_KEY_FILE");
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) fail("--tls-cert and --tls-key go together");
+  try {
+    return await loadCertificate(certPath, keyPath);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+function optionalInteger(name: string, raw: string | undefined): number | undefined {
+  return raw === undefined || raw === "" ? undefined : parseInteger(name, raw, 0, 1, 65535);
+}
+const webTransportOff = args.values["no-webtransport"] === true || env("WEBTRANSPORT") === "off";
+const webTransportPortRaw = args.values["webtransport-port"] ?? env("WEBTRANSPORT_PORT");
 function parseNatsUrls(raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
   const urls = raw.split(",").map((url) => url.trim());
@@ -117,6 +147,16 @@ const server = await startServer({
     15_000,
     100,
     3_600_000,
+  ),
+  webTransportPort: webTransportOff
+    ? false
+    : webTransportPortRaw === undefined
+      ? undefined
+      : parseInteger("--webtransport-port", webTransportPortRaw, 0, 0, 65535),
+  certificate: await certificateFromFlags(),
+  webTransportPublicPort: optionalInteger(
+    "--webtransport-public-port",
+    args.values["webtransport-public-port"] ?? env("WEBTRANSPORT_PUBLIC_PORT"),
   ),
 }).catch((error: unknown) => {
   if (error instanceof Deno.errors.AddrInUse)

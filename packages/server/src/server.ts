@@ -8,6 +8,8 @@ import { createMetricsRegistry } from "./observability/metrics.ts";
 import { RelayStats } from "./observability/relay-stats.ts";
 import { Relay } from "./relay/relay.ts";
 import type { SubscriberQueueLimits } from "./relay/subscriber-queue.ts";
+import type { Certificate } from "./tls/development-certificate.ts";
+import { startWebTransportServer, type WebTransportServer } from "./webtransport/webtransport-server.ts";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -24,6 +26,15 @@ export interface ServerConfig {
   /** Origin clients should use to reach this node (default: the listen URL). */
   publicUrl?: string;
   queueLimits?: SubscriberQueueLimits;
+  /**
+   * WebTransport (HTTP/3) UDP port: undefined = the HTTP port's number, 0 = a free port,
+   * false = no WebTransport.
+   */
+  webTransportPort?: number | false;
+  /** The UDP port browsers are told to use, when a NAT or load balancer maps it; default the bound port. */
+  webTransportPublicPort?: number;
+  /** TLS certificate for HTTPS/WSS and WebTransport; without one HTTP is plain and WebTransport uses a development certificate. */
+  certificate?: Certificate;
 }
 
 export interface RunningServer {
@@ -31,6 +42,7 @@ export interface RunningServer {
   readonly url: string;
   readonly relay: Relay;
   readonly stats: RelayStats;
+  readonly webTransport: WebTransportServer | undefined;
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
@@ -57,6 +69,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     ...(config.queueLimits ? { queueLimits: config.queueLimits } : {}),
   });
+  let webTransport: WebTransportServer | undefined;
   const staticFiles = new StaticFiles(config.webRoot);
   if (!staticFiles.isBuilt) log.warn({ webRoot: config.webRoot }, "web app not built: run npm run build:web");
   const handler = createRequestHandler({
@@ -67,16 +80,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     version: SERVER_VERSION,
     startedAtMs: Date.now(),
     log,
+    webTransport: () => webTransport,
+    webTransportPublicPort: config.webTransportPublicPort,
   });
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const httpServer = Deno.serve(
-    { hostname: config.hostname, port: config.port, onListen: (addr) => listening.resolve(addr) },
+    {
+      hostname: config.hostname,
+      port: config.port,
+      onListen: (addr) => listening.resolve(addr),
+      ...(config.certificate ? { cert: config.certificate.certPem, key: config.certificate.keyPem } : {}),
+    },
     handler,
   );
   const addr = await listening.promise;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${addr.port}`;
-  log.info({ port: addr.port, url }, "listening");
+  const scheme = config.certificate ? "https" : "http";
+  const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${addr.port}`;
+  if (config.webTransportPort !== false) {
+    webTransport = await startWebTransportServer({
+      hostname: config.hostname,
+      port: config.webTransportPort ?? addr.port,
+      ...(config.certificate ? { certificate: config.certificate } : {}),
+      relay,
+      stats,
+      log,
+    });
+  }
+  log.info({ port: addr.port, url, webTransportPort: webTransport?.port }, "listening");
   discovery.announce({
     publicUrl: config.publicUrl ?? url,
     startedAtMs: Date.now(),
@@ -88,12 +119,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     relay,
     stats,
+    webTransport,
     async shutdown(options = {}) {
       relay.close(options.code, options.reason);
       const deadline = performance.now() + SHUTDOWN_CLOSE_WAIT_MS;
       while (relay.connectionCount > 0 && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      webTransport?.close();
       await httpServer.shutdown();
     },
   };

@@ -7,25 +7,21 @@ import {
   MediaKind,
   type Packet,
   type Participant,
-  PROTOCOL_VERSION,
   type TrackInfo,
+  type Welcome,
 } from "@videocall/protocol";
 import { TypedEmitter } from "../emitter.ts";
 import { ConnectionError } from "../errors.ts";
 import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
-import { connectWebSocket } from "../transport/websocket-transport.ts";
+import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
 
 export type { Media, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
 
-export interface JoinOptions {
-  /** Server origin, e.g. "http://localhost:8080" (the WebSocket URL is derived from it). */
-  serverUrl: string;
-  username: string;
-  meetingId: string;
-  connectTimeoutMs?: number;
-  signal?: AbortSignal;
+export interface JoinOptions extends ConnectOptions {
+  /** Reconnect by itself when the connection drops (default true). */
+  reconnect?: boolean;
 }
 
 export interface RemoteParticipant {
@@ -56,66 +52,33 @@ export type SessionEvents = {
   media: (fromSessionId: number, media: Media) => void;
   /** A receiver (or the relay) asked for a key frame of one of our tracks. */
   keyframeRequested: (trackId: number) => void;
+  /** The connection dropped; the session is trying again after `delayMs`. */
+  reconnecting: (attempt: number, delayMs: number, reason: string) => void;
+  /** Back in the meeting (with a new session id), over `transport`. */
+  reconnected: (transport: TransportKind) => void;
   closed: (info: SessionClosedInfo) => void;
 };
 
 export interface SessionStats {
   transport: TransportKind;
   rttMs: number | undefined;
+  reconnects: number;
   packetsSent: number;
   packetsReceived: number;
   bytesSent: number;
   bytesReceived: number;
 }
 
-const WELCOME_TIMEOUT_MS = 10_000;
-
-/** Joins a meeting: connects, waits for the server's Welcome, and returns the live session. */
+/** Joins a meeting: connects (WebTransport raced against WebSocket), waits for the Welcome, returns the live session. */
 export async function joinMeeting(options: JoinOptions): Promise<MeetingSession> {
-  const timeoutMs = options.connectTimeoutMs ?? WELCOME_TIMEOUT_MS;
-  const url = lobbyUrl(options.serverUrl, options.username, options.meetingId);
-  const transport = await connectWebSocket(url, timeoutMs, options.signal);
-  const welcome = await new Promise<Packet>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      transport.close(1000, "no welcome");
-      reject(new ConnectionError("timeout", `the server sent no Welcome within ${timeoutMs} ms`));
-    }, timeoutMs);
-    transport.onPacket = (bytes) => {
-      clearTimeout(timer);
-      try {
-        resolve(decodePacket(bytes));
-      } catch (cause) {
-        transport.close(1002, "malformed welcome");
-        reject(
-          new ConnectionError("protocol-error", "the server sent a malformed packet", undefined, { cause }),
-        );
-      }
-    };
-    transport.onClose = (info) => {
-      clearTimeout(timer);
-      reject(new ConnectionError("rejected", info.reason || `closed with code ${info.code}`, info.code));
-    };
-  });
-  if (welcome.body.case !== "welcome") {
-    transport.close(1002, "expected welcome");
-    throw new ConnectionError("protocol-error", `expected Welcome, got ${welcome.body.case}`);
-  }
-  if (welcome.body.value.protocolVersion !== PROTOCOL_VERSION) {
-    transport.close(1002, "protocol version mismatch");
-    throw new ConnectionError(
-      "protocol-error",
-      `server speaks protocol v${welcome.body.value.protocolVersion}, this client v${PROTOCOL_VERSION}`,
-    );
-  }
-  return new MeetingSession(transport, options, welcome.body.value);
+  return new MeetingSession(await connectToMeeting(options), options);
 }
 
-export function lobbyUrl(serverUrl: string, username: string, meetingId: string): string {
-  const url = new URL(serverUrl);
-  url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
-  url.pathname = `/lobby/${encodeURIComponent(username)}/${encodeURIComponent(meetingId)}`;
-  return url.toString();
-}
+/** Close codes after which reconnecting cannot help: the server refused what this client sent. */
+const FATAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4001, 4002]);
+/** Backoff before each reconnect attempt, then the last value with jitter, up to about a minute in all. */
+const RECONNECT_DELAYS_MS = [0, 300, 1000, 2000, 4000, 7000];
+const MAX_RECONNECT_ATTEMPTS = 12;
 
 interface LocalTrack {
   info: TrackInfo;
@@ -128,42 +91,48 @@ interface LocalTrack {
  */
 export class MeetingSession {
   readonly events = new TypedEmitter<SessionEvents>();
-  readonly sessionId: number;
   readonly meetingId: string;
   readonly username: string;
-  readonly heartbeatIntervalMs: number;
   readonly closed: Promise<SessionClosedInfo>;
 
-  #transport: PacketTransport;
+  readonly #options: JoinOptions;
+  #transport!: PacketTransport;
+  #sessionId = 0;
+  #heartbeatIntervalMs = 5000;
   #participants = new Map<number, RemoteParticipant>();
   #localTracks = new Map<number, LocalTrack>();
-  #heartbeat: ReturnType<typeof setInterval>;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
   #nextPingNonce = 1;
   #rttMs: number | undefined;
   #isClosed = false;
+  #reconnecting = false;
   #leaving = false;
+  #reconnectAbort = new AbortController();
   #resolveClosed!: (info: SessionClosedInfo) => void;
-  #stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0 };
+  #stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, reconnects: 0 };
 
-  constructor(
-    transport: PacketTransport,
-    options: JoinOptions,
-    welcome: { sessionId: number; heartbeatIntervalMs: number; participants: Participant[] },
-  ) {
-    this.#transport = transport;
-    this.sessionId = welcome.sessionId;
+  constructor(connected: Connected, options: JoinOptions) {
+    this.#options = options;
     this.meetingId = options.meetingId;
     this.username = options.username;
-    this.heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
-    for (const participant of welcome.participants) {
-      this.#participants.set(participant.sessionId, toRemote(participant));
-    }
-    transport.onPacket = (bytes) => this.#onPacket(bytes);
-    transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason);
-    this.#heartbeat = setInterval(() => this.ping(), this.heartbeatIntervalMs);
+    this.#attach(connected);
+  }
+
+  /** Our id in the meeting, from the server's Welcome; a reconnect gets a new one. */
+  get sessionId(): number {
+    return this.#sessionId;
+  }
+
+  get heartbeatIntervalMs(): number {
+    return this.#heartbeatIntervalMs;
+  }
+
+  /** True between a dropped connection and the next Welcome. */
+  get isReconnecting(): boolean {
+    return this.#reconnecting;
   }
 
   get participants(): ReadonlyMap<number, RemoteParticipant> {
@@ -228,6 +197,7 @@ export class MeetingSession {
           },
         },
       }),
+      track.info.kind,
     );
   }
 
@@ -248,9 +218,14 @@ export class MeetingSession {
   async leave(): Promise<SessionClosedInfo> {
     if (!this.#isClosed) {
       this.#leaving = true;
+      this.#reconnectAbort.abort();
+      if (this.#reconnecting) {
+        this.#finish(1000, "left");
+        return this.closed;
+      }
       this.#transport.close(1000, "left");
       // The close handshake normally completes at once; do not hang if the server is gone.
-      const timer = setTimeout(() => this.#onTransportClosed(1000, "left"), 2000);
+      const timer = setTimeout(() => this.#finish(1000, "left"), 2000);
       const info = await this.closed;
       clearTimeout(timer);
       return info;
@@ -263,11 +238,40 @@ export class MeetingSession {
     this.#send(encodePacket({ body: { case: "trackState", value: { tracks } } }));
   }
 
-  #send(bytes: Uint8Array): void {
-    if (this.#isClosed) return;
+  #send(bytes: Uint8Array, kind?: number): void {
+    if (this.#isClosed || this.#reconnecting) return;
     this.#stats.packetsSent++;
     this.#stats.bytesSent += bytes.length;
-    this.#transport.send(bytes);
+    this.#transport.send(bytes, kind);
+  }
+
+  /** Takes a fresh connection: its Welcome sets our session id and the roster. */
+  #attach({ transport, welcome, early, closedEarly }: Connected): void {
+    this.#transport = transport;
+    this.#sessionId = welcome.sessionId;
+    this.#heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
+    this.#syncRoster(welcome);
+    transport.onPacket = (bytes) => this.#onPacket(bytes);
+    transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason);
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => this.ping(), this.#heartbeatIntervalMs);
+    for (const bytes of early) this.#onPacket(bytes);
+    if (closedEarly) queueMicrotask(() => this.#onTransportClosed(closedEarly.code, closedEarly.reason));
+  }
+
+  /** After a reconnect, tell the app who left and who arrived while we were away. */
+  #syncRoster(welcome: Welcome): void {
+    const fresh = new Map(welcome.participants.map((p) => [p.sessionId, toRemote(p)]));
+    const old = this.#participants;
+    this.#participants = fresh;
+    for (const [sessionId, participant] of old) {
+      if (!fresh.has(sessionId)) this.events.emit("participantLeft", participant, LeaveReason.LEFT);
+    }
+    for (const [sessionId, participant] of fresh) {
+      if (!old.has(sessionId) && old.size + this.#stats.reconnects > 0) {
+        this.events.emit("participantJoined", participant);
+      }
+    }
   }
 
   #onPacket(bytes: Uint8Array): void {
@@ -334,9 +338,59 @@ export class MeetingSession {
 
   #onTransportClosed(code: number, reason: string): void {
     if (this.#isClosed) return;
-    this.#isClosed = true;
     clearInterval(this.#heartbeat);
-    const info = { code, reason: this.#goodbyeReason || reason, byUser: this.#leaving };
+    const why = this.#goodbyeReason || reason || `closed with code ${code}`;
+    this.#goodbyeReason = "";
+    if (this.#leaving || this.#options.reconnect === false || FATAL_CLOSE_CODES.has(code)) {
+      this.#finish(code, why);
+      return;
+    }
+    this.#reconnect(why).catch(() => this.#finish(code, why));
+  }
+
+  async #reconnect(reason: string): Promise<void> {
+    this.#reconnecting = true;
+    for (let attempt = 1; attempt <= MAX_RECONNECT_ATTEMPTS; attempt++) {
+      const baseMs = RECONNECT_DELAYS_MS[Math.min(attempt - 1, RECONNECT_DELAYS_MS.length - 1)] as number;
+      const delayMs = attempt > RECONNECT_DELAYS_MS.length ? baseMs + Math.random() * 1000 : baseMs;
+      this.events.emit("reconnecting", attempt, delayMs, reason);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.#leaving || this.#isClosed) return;
+      try {
+        const connected = await connectToMeeting({ ...this.#options, signal: this.#reconnectAbort.signal });
+        if (this.#leaving) {
+          connected.transport.close(1000, "left");
+          return;
+        }
+        this.#stats.reconnects++;
+        this.#reconnecting = false;
+        this.#attach(connected);
+        if (this.#localTracks.size > 0) this.#sendTrackState();
+        this.events.emit("reconnected", connected.transport.kind);
+        // Receivers see a new session: give them a key frame to start from.
+        for (const track of this.#localTracks.values()) {
+          if (track.info.kind !== MediaKind.AUDIO) this.events.emit("keyframeRequested", track.info.trackId);
+        }
+        return;
+      } catch (error) {
+        if (
+          error instanceof ConnectionError &&
+          error.reason === "rejected" &&
+          FATAL_CLOSE_CODES.has(error.closeCode ?? 0)
+        ) {
+          throw error;
+        }
+      }
+    }
+    throw new Error("gave up reconnecting");
+  }
+
+  #finish(code: number, reason: string): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#reconnecting = false;
+    clearInterval(this.#heartbeat);
+    const info = { code, reason, byUser: this.#leaving };
     this.events.emit("closed", info);
     this.#resolveClosed(info);
     this.#participants.clear();

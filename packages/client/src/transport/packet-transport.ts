@@ -6,7 +6,8 @@ export interface PacketTransport {
   readonly kind: TransportKind;
   /** Bytes accepted by send() but not yet handed to the network. */
   readonly bufferedBytes: number;
-  send(packet: Uint8Array): void;
+  /** `kind` (a MediaKind) lets a transport pick datagrams for audio; absent means control. */
+  send(packet: Uint8Array, kind?: number): void;
   close(code?: number, reason?: string): void;
   onPacket: (packet: Uint8Array) => void;
   onClose: (info: TransportCloseInfo) => void;

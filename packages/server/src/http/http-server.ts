@@ -2,6 +2,7 @@ import type { Registry } from "prom-client";
 import type { ServerNode } from "../discovery/node-discovery.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Relay } from "../relay/relay.ts";
+import type { WebTransportServer } from "../webtransport/webtransport-server.ts";
 import type { StaticFiles } from "./static-files.ts";
 import { acceptWebSocket } from "./websocket-connection.ts";
 
@@ -14,6 +15,8 @@ export interface HttpRoutes {
   log: Logger;
   /** Live relay nodes for GET /api/servers. */
   servers: () => ServerNode[];
+  webTransport: () => WebTransportServer | undefined;
+  webTransportPublicPort?: number | undefined;
 }
 
 const LOBBY_PATH = /^\/lobby\/([^/]+)\/([^/]+)\/?$/;
@@ -47,6 +50,22 @@ export function createRequestHandler(routes: HttpRoutes): (request: Request) => 
           meetings: routes.relay.meetingCount,
           connections: routes.relay.connectionCount,
         });
+      case "/api/webtransport": {
+        // Where and how a browser reaches this node over WebTransport. With a development
+        // certificate the browser pins its hash (serverCertificateHashes) instead of trusting a CA.
+        const webTransport = routes.webTransport();
+        if (!webTransport) return Response.json({ enabled: false }, { headers: NO_STORE });
+        return Response.json(
+          {
+            enabled: true,
+            port: routes.webTransportPublicPort ?? webTransport.port,
+            certificateHashes: webTransport.isDevelopmentCertificate
+              ? [{ algorithm: "sha-256", valueBase64: toBase64(webTransport.certificate.sha256) }]
+              : [],
+          },
+          { headers: NO_STORE },
+        );
+      }
       case "/metrics":
         return new Response(await routes.metrics.metrics(), {
           headers: { "content-type": routes.metrics.contentType },
@@ -55,6 +74,12 @@ export function createRequestHandler(routes: HttpRoutes): (request: Request) => 
         return routes.staticFiles.serve(url.pathname);
     }
   };
+}
+
+const NO_STORE = { "cache-control": "no-store" };
+
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
 }
 
 /** A malformed percent-escape becomes a name that fails validation, not an exception. */

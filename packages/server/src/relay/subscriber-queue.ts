@@ -2,7 +2,11 @@ import { MediaKind } from "@videocall/protocol";
 
 /** Where a subscriber's packets go: a WebSocket today, a WebTransport session later. */
 export interface PacketSink {
-  send(packet: Uint8Array): void;
+  /**
+   * `kind` is the packet's MediaKind, absent or 0 for control: a transport may map kinds to
+   * datagrams or streams.
+   */
+  send(packet: Uint8Array, kind?: number): void;
   /** Bytes handed to the sink and not yet written to the network. */
   readonly bufferedBytes: number;
 }
@@ -92,7 +96,7 @@ export class SubscriberQueue {
       }
     }
     if (this.queuedPackets === 0 && this.#sink.bufferedBytes < this.#limits.sinkHighWaterBytes) {
-      this.#write(packet);
+      this.#write(packet, info.kind);
       return;
     }
     if (isVideo) {
@@ -127,8 +131,8 @@ export class SubscriberQueue {
     this.#awaitingKeyframe.clear();
   }
 
-  #write(packet: Uint8Array): void {
-    this.#sink.send(packet);
+  #write(packet: Uint8Array, kind: number): void {
+    this.#sink.send(packet, kind);
     this.#events.onSent(packet.length);
   }
 
@@ -142,9 +146,10 @@ export class SubscriberQueue {
     this.#drainTimer = undefined;
     if (this.#closed) return;
     while (this.#sink.bufferedBytes < this.#limits.sinkHighWaterBytes) {
-      const packet = this.#control.shift() ?? this.#audio.shift() ?? this.#video.shift();
-      if (!packet) return;
-      this.#write(packet);
+      if (this.#control.length > 0) this.#write(this.#control.shift()!, 0);
+      else if (this.#audio.length > 0) this.#write(this.#audio.shift()!, MediaKind.AUDIO);
+      else if (this.#video.length > 0) this.#write(this.#video.shift()!, MediaKind.VIDEO);
+      else return;
     }
     this.#scheduleDrain();
   }

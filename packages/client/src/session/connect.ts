@@ -1,0 +1,201 @@
+import { decodePacket, encodePacket, PROTOCOL_VERSION, type Welcome } from "@videocall/protocol";
+import { ConnectionError } from "../errors.ts";
+import { nowMicros } from "../time.ts";
+import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
+import { connectWebSocket } from "../transport/websocket-transport.ts";
+import { connectWebTransport } from "../transport/webtransport-transport.ts";
+
+export type TransportPreference = "auto" | TransportKind;
+
+export interface ConnectOptions {
+  /** Server origin, e.g. "http://localhost:8080"; the WebSocket and WebTransport URLs derive from it. */
+  serverUrl: string;
+  username: string;
+  meetingId: string;
+  /** "auto" races WebTransport against WebSocket; the others force one (tests, diagnostics). */
+  transport?: TransportPreference;
+  connectTimeoutMs?: number;
+  /** How long WebSocket waits before joining the race, so WebTransport wins when it works. */
+  webTransportHeadStartMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Connected {
+  transport: PacketTransport;
+  welcome: Welcome;
+  /** Packets that arrived after the Welcome before the session took over the transport. */
+  early: Uint8Array[];
+  /** Set when the transport closed in that same window. */
+  closedEarly?: { code: number; reason: string };
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_HEAD_START_MS = 250;
+
+/** Opens one connection to the meeting and waits for its Welcome. */
+export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
+  const preference = options.transport ?? "auto";
+  const viaWebSocket = () => withWelcome(options, () => openWebSocket(options));
+  const viaWebTransport = () => withWelcome(options, () => openWebTransport(options));
+  if (preference === "websocket") return viaWebSocket();
+  if (preference === "webtransport") return viaWebTransport();
+  return race([
+    { start: viaWebTransport, delayMs: 0 },
+    { start: viaWebSocket, delayMs: options.webTransportHeadStartMs ?? DEFAULT_HEAD_START_MS },
+  ]);
+}
+
+export function lobbyUrl(serverUrl: string, username: string, meetingId: string): string {
+  const url = new URL(serverUrl);
+  url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
+  url.pathname = `/lobby/${encodeURIComponent(username)}/${encodeURIComponent(meetingId)}`;
+  return url.toString();
+}
+
+function openWebSocket(options: ConnectOptions): Promise<PacketTransport> {
+  return connectWebSocket(
+    lobbyUrl(options.serverUrl, options.username, options.meetingId),
+    options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.signal,
+  );
+}
+
+interface WebTransportInfo {
+  enabled: boolean;
+  port?: number;
+  certificateHashes?: Array<{ algorithm: "sha-256"; valueBase64: string }>;
+}
+
+async function openWebTransport(options: ConnectOptions): Promise<PacketTransport> {
+  const base = new URL(options.serverUrl);
+  base.protocol = base.protocol === "wss:" ? "https:" : base.protocol === "ws:" ? "http:" : base.protocol;
+  let info: WebTransportInfo;
+  try {
+    const response = await fetch(new URL("/api/webtransport", base), {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    info = (await response.json()) as WebTransportInfo;
+  } catch (cause) {
+    throw new ConnectionError("server-unreachable", `cannot reach ${base.origin}`, undefined, { cause });
+  }
+  if (!info.enabled || !info.port) {
+    throw new ConnectionError("server-unreachable", "the server does not offer WebTransport");
+  }
+  const url = new URL(`https://${base.hostname}:${info.port}`);
+  url.pathname = `/lobby/${encodeURIComponent(options.username)}/${encodeURIComponent(options.meetingId)}`;
+  const ping = encodePacket({ body: { case: "ping", value: { nonce: 0, sentTimeUs: BigInt(nowMicros()) } } });
+  return connectWebTransport(
+    {
+      url: url.toString(),
+      certificateHashes: (info.certificateHashes ?? []).map((hash) => ({
+        algorithm: hash.algorithm,
+        value: Uint8Array.from(atob(hash.valueBase64), (c) => c.charCodeAt(0)),
+      })),
+    },
+    ping,
+    options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.signal,
+  );
+}
+
+/** Opens a transport and waits for the first packet, which must be a Welcome of our protocol version. */
+async function withWelcome(
+  options: ConnectOptions,
+  open: () => Promise<PacketTransport>,
+): Promise<Connected> {
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const transport = await open();
+  // Packets after the Welcome can arrive before the session attaches (Deno dispatches socket
+  // events between microtasks): keep them for the session to replay.
+  const early: Uint8Array[] = [];
+  let welcomed = false;
+  let closedEarly: { code: number; reason: string } | undefined;
+  const first = await new Promise<Uint8Array>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      transport.close(1000, "no welcome");
+      reject(new ConnectionError("timeout", `the server sent no Welcome within ${timeoutMs} ms`));
+    }, timeoutMs);
+    transport.onPacket = (bytes) => {
+      if (welcomed) {
+        early.push(bytes.slice());
+        return;
+      }
+      welcomed = true;
+      clearTimeout(timer);
+      resolve(bytes.slice());
+    };
+    transport.onClose = (info) => {
+      clearTimeout(timer);
+      if (welcomed) closedEarly = { code: info.code, reason: info.reason };
+      else reject(new ConnectionError("rejected", info.reason || `closed with code ${info.code}`, info.code));
+    };
+  });
+  let packet: ReturnType<typeof decodePacket>;
+  try {
+    packet = decodePacket(first);
+  } catch (cause) {
+    transport.close(1002, "malformed welcome");
+    throw new ConnectionError("protocol-error", "the server sent a malformed packet", undefined, { cause });
+  }
+  if (packet.body.case !== "welcome") {
+    transport.close(1002, "expected welcome");
+    throw new ConnectionError("protocol-error", `expected Welcome, got ${packet.body.case}`);
+  }
+  if (packet.body.value.protocolVersion !== PROTOCOL_VERSION) {
+    transport.close(1002, "protocol version mismatch");
+    throw new ConnectionError(
+      "protocol-error",
+      `server speaks protocol v${packet.body.value.protocolVersion}, this client v${PROTOCOL_VERSION}`,
+    );
+  }
+  return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
+}
+
+/**
+ * Starts each attempt after its delay (or at once when every earlier one has failed) and keeps the
+ * first to be welcomed; a later success is closed. Fails only when all fail, with the most telling error.
+ */
+function race(attempts: Array<{ start: () => Promise<Connected>; delayMs: number }>): Promise<Connected> {
+  return new Promise((resolve, reject) => {
+    let winner: Connected | undefined;
+    const errors: unknown[] = [];
+    const started = new Set<number>();
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    const launch = (index: number) => {
+      if (started.has(index) || winner) return;
+      started.add(index);
+      attempts[index]!.start().then(
+        (connected) => {
+          if (winner) {
+            connected.transport.close(1000, "another transport won");
+            return;
+          }
+          winner = connected;
+          for (const timer of timers) clearTimeout(timer);
+          resolve(connected);
+        },
+        (error: unknown) => {
+          errors.push(error);
+          if (winner) return;
+          if (errors.length === attempts.length) {
+            reject(mostTelling(errors));
+            return;
+          }
+          // Don't wait out a head start for an attempt that already failed.
+          for (let next = 0; next < attempts.length; next++) launch(next);
+        },
+      );
+    };
+    attempts.forEach((attempt, index) => {
+      if (attempt.delayMs <= 0) launch(index);
+      else timers.push(setTimeout(() => launch(index), attempt.delayMs));
+    });
+  });
+}
+
+/** A rejection by the server (bad name, forbidden) says more than "unreachable". */
+function mostTelling(errors: unknown[]): unknown {
+  return (
+    errors.find((e) => e instanceof ConnectionError && e.reason === "rejected") ?? errors[errors.length - 1]
+  );
+}

@@ -1,0 +1,157 @@
+import { frameOnStream, MAX_PACKET_BYTES, MediaKind, StreamDeframer } from "@videocall/protocol";
+import { ConnectionError } from "../errors.ts";
+import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
+
+export interface WebTransportEndpoint {
+  /** e.g. "https://localhost:8080/lobby/alice/demo" */
+  url: string;
+  /** Hashes of a development certificate to pin instead of trusting a CA. */
+  certificateHashes: Array<{ algorithm: "sha-256"; value: Uint8Array<ArrayBuffer> }>;
+}
+
+/**
+ * Opens a WebTransport session and its packet stream. The mapping (docs/protocol.md): one
+ * bidirectional stream for the session's life carries control and video with length prefixes;
+ * audio goes in datagrams. The first frame (a Ping made by the caller) opens the stream on the wire.
+ */
+export async function connectWebTransport(
+  endpoint: WebTransportEndpoint,
+  firstPacket: Uint8Array,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<PacketTransport> {
+  if (typeof WebTransport === "undefined") {
+    throw new ConnectionError("server-unreachable", "this browser has no WebTransport");
+  }
+  const session = new WebTransport(endpoint.url, {
+    ...(endpoint.certificateHashes.length > 0 ? { serverCertificateHashes: endpoint.certificateHashes } : {}),
+    congestionControl: "low-latency",
+  });
+  session.closed.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => session.close();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await Promise.race([
+      session.ready,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new ConnectionError(
+                "timeout",
+                `no WebTransport answer from ${endpoint.url} within ${timeoutMs} ms`,
+              ),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
+    if (signal?.aborted) throw new ConnectionError("cancelled", "joining was cancelled");
+    const stream = await session.createBidirectionalStream();
+    const transport = new WebTransportPacketTransport(session, stream);
+    transport.send(firstPacket);
+    return transport;
+  } catch (error) {
+    try {
+      session.close();
+    } catch {
+      // never opened
+    }
+    if (error instanceof ConnectionError) throw error;
+    throw new ConnectionError(
+      "server-unreachable",
+      `cannot open WebTransport to ${endpoint.url}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+class WebTransportPacketTransport implements PacketTransport {
+  readonly kind = "webtransport" as const;
+  onPacket: (packet: Uint8Array) => void = () => {};
+  onClose: (info: TransportCloseInfo) => void = () => {};
+  readonly #session: WebTransport;
+  readonly #streamWriter: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #datagramWriter: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #maxDatagramBytes: number;
+  #pendingStreamBytes = 0;
+  #closed = false;
+  #closedLocally = false;
+
+  constructor(session: WebTransport, stream: WebTransportBidirectionalStream) {
+    this.#session = session;
+    this.#streamWriter = stream.writable.getWriter();
+    const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
+      createWritable?: () => WritableStream<Uint8Array>;
+    };
+    this.#datagramWriter = (datagrams.createWritable?.() ?? datagrams.writable).getWriter();
+    this.#maxDatagramBytes = datagrams.maxDatagramSize;
+    this.#readStream(stream.readable);
+    this.#readDatagrams(datagrams.readable);
+    session.closed.then(
+      (info) => this.#finish(info.closeCode ?? 0, info.reason ?? ""),
+      () => this.#finish(1006, "WebTransport connection lost"),
+    );
+  }
+
+  get bufferedBytes(): number {
+    return this.#pendingStreamBytes;
+  }
+
+  send(packet: Uint8Array, kind?: number): void {
+    if (this.#closed) return;
+    if (kind === MediaKind.AUDIO && packet.length <= this.#maxDatagramBytes) {
+      this.#datagramWriter.write(packet).catch(() => {});
+      return;
+    }
+    const frame = frameOnStream(packet);
+    this.#pendingStreamBytes += frame.length;
+    this.#streamWriter.write(frame).then(
+      () => {
+        this.#pendingStreamBytes -= frame.length;
+      },
+      () => {},
+    );
+  }
+
+  close(code = 1000, reason = ""): void {
+    if (this.#closed) return;
+    this.#closedLocally = true;
+    try {
+      this.#session.close({ closeCode: code, reason });
+    } catch {
+      // already closed
+    }
+    this.#finish(code, reason);
+  }
+
+  #finish(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onClose({ code, reason, local: this.#closedLocally });
+  }
+
+  async #readStream(readable: ReadableStream<Uint8Array>): Promise<void> {
+    const deframer = new StreamDeframer(MAX_PACKET_BYTES);
+    try {
+      for await (const chunk of readable) deframer.push(chunk, (packet) => this.onPacket(packet));
+    } catch {
+      // the session's closed promise reports why
+    }
+  }
+
+  async #readDatagrams(readable: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      for await (const datagram of readable) this.onPacket(datagram);
+    } catch {
+      // closed
+    }
+  }
+}
