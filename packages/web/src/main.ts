@@ -5,6 +5,6 @@ import { parseMeetingPath } from "./routes.ts";
 
 const root = document.getElementById("app");
 if (!root) throw new Error("index.html has no #app element");
-const route = parseMeetingPath(location.pathname);
+const route = parseMeetingPath(location.pathname, location.search);
 if (route) new MeetingPage(root, route).start();
 else renderHomePage(root);

@@ -1,19 +1,34 @@
-/** The meeting URL carries who you are and where you meet: `/meeting/<username>/<meeting-id>`. */
+import type { TransportPreference } from "@videocall/client";
+
+/**
+ * The meeting URL carries who you are and where you meet: `/meeting/<username>/<meeting-id>`,
+ * optionally `?transport=webtransport|websocket` to force one transport (default: race both).
+ */
 export interface MeetingRoute {
   username: string;
   meetingId: string;
+  transport: TransportPreference;
 }
 
-export function parseMeetingPath(pathname: string): MeetingRoute | undefined {
+export function parseMeetingPath(pathname: string, search = ""): MeetingRoute | undefined {
   const match = /^\/meeting\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
   if (!match?.[1] || !match[2]) return undefined;
   try {
-    return { username: decodeURIComponent(match[1]), meetingId: decodeURIComponent(match[2]) };
+    return {
+      username: decodeURIComponent(match[1]),
+      meetingId: decodeURIComponent(match[2]),
+      transport: parseTransport(new URLSearchParams(search).get("transport")),
+    };
   } catch {
     return undefined;
   }
 }
 
-export function meetingPath(route: MeetingRoute): string {
+/** An unknown value falls back to "auto": a typo in a shared link should still get people in. */
+function parseTransport(value: string | null): TransportPreference {
+  return value === "webtransport" || value === "websocket" ? value : "auto";
+}
+
+export function meetingPath(route: Pick<MeetingRoute, "username" | "meetingId">): string {
   return `/meeting/${encodeURIComponent(route.username)}/${encodeURIComponent(route.meetingId)}`;
 }

@@ -44,6 +44,7 @@ export class Call {
       serverUrl: options.serverUrl,
       username: options.route.username,
       meetingId: options.route.meetingId,
+      transport: options.route.transport,
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);

@@ -1,4 +1,4 @@
-import { ConnectionError } from "@videocall/client";
+import { ConnectionError, type TransportKind } from "@videocall/client";
 import { AudioOutput, listDevices, type VideoCodecChoice } from "@videocall/client/media";
 import { h } from "../dom.ts";
 import type { MeetingRoute } from "../routes.ts";
@@ -9,6 +9,10 @@ import { type LocalDevice, LocalMedia } from "./local-media.ts";
 import { TileGrid } from "./tile-grid.ts";
 
 const STATS_REFRESH_MS = 500;
+const TRANSPORT_NAMES: Record<TransportKind, string> = {
+  webtransport: "WebTransport",
+  websocket: "WebSocket",
+};
 
 /**
  * The meeting page: a device preview, then the call. Owns the local devices and the Call, and
@@ -28,6 +32,8 @@ export class MeetingPage {
   #diagnostics = new DiagnosticsPanel();
   #preview = h("video", { autoplay: true, playsinline: true, muted: true });
   #statePill = h("span", { class: "pill" });
+  #transportBadge = h("span", { class: "transport-badge", title: "Transport in use", hidden: true });
+  #reconnectBanner = h("p", { class: "reconnect-banner", role: "status", hidden: true });
   #warnings = h("div", { class: "warnings", role: "status" });
   #errorBox = h("p", { class: "error", role: "alert", hidden: true });
   #cameraSelect = h("select", { "aria-label": "Camera" });
@@ -81,6 +87,7 @@ export class MeetingPage {
       h("span", { class: "brand" }, "videocall"),
       h("span", { class: "meeting-id", title: "Meeting id" }, this.#route.meetingId),
       this.#statePill,
+      this.#transportBadge,
     );
     const toolbar = h(
       "nav",
@@ -103,7 +110,16 @@ export class MeetingPage {
     );
     const stage = h("div", { class: "stage" }, this.#grid.element, this.#diagnostics.element);
     this.#root.replaceChildren(
-      h("div", { class: "meeting" }, header, this.#warnings, this.#errorBox, stage, toolbar),
+      h(
+        "div",
+        { class: "meeting" },
+        header,
+        this.#reconnectBanner,
+        this.#warnings,
+        this.#errorBox,
+        stage,
+        toolbar,
+      ),
     );
   }
 
@@ -145,14 +161,27 @@ export class MeetingPage {
     watcher.events.on("peerRemoved", (peer) => this.#grid.removePeer(peer.sessionId));
     watcher.events.on("peerChanged", (peer) => this.#grid.updatePeer(peer));
     watcher.start();
+    session.events.on("reconnecting", (attempt, _delayMs, reason) => {
+      this.#reconnectBanner.textContent = `Connection lost — reconnecting (attempt ${attempt})…`;
+      this.#reconnectBanner.title = reason;
+      this.#reconnectBanner.hidden = false;
+      this.#setState("reconnecting");
+    });
+    session.events.on("reconnected", (transport) => {
+      this.#reconnectBanner.hidden = true;
+      this.#hooks.sessionId = session.sessionId;
+      this.#showTransport(transport);
+      this.#setState("joined");
+    });
     session.events.on("closed", (info) => {
+      this.#reconnectBanner.hidden = true;
       if (info.byUser) return;
       void this.#endCall();
       this.#setState("error");
       this.#showError(`Disconnected from the meeting: ${info.reason || `code ${info.code}`}`);
     });
     this.#hooks.sessionId = session.sessionId;
-    this.#hooks.transport = session.transportKind;
+    this.#showTransport(session.transportKind);
     this.#refreshTimer = setInterval(() => this.#refresh(), STATS_REFRESH_MS);
     this.#setState("joined");
   }
@@ -185,6 +214,7 @@ export class MeetingPage {
     this.#grid.clearPeers();
     this.#diagnostics.update(undefined);
     this.#hooks.sessionId = undefined;
+    this.#showTransport(undefined);
     if (call) await call.leave();
   }
 
@@ -273,18 +303,26 @@ export class MeetingPage {
     this.#errorBox.textContent = message ?? "";
   }
 
+  #showTransport(transport: TransportKind | undefined): void {
+    this.#hooks.transport = transport;
+    this.#transportBadge.hidden = transport === undefined;
+    this.#transportBadge.textContent = transport ? TRANSPORT_NAMES[transport] : "";
+    if (transport) this.#transportBadge.dataset.transport = transport;
+  }
+
   #setState(state: CallState): void {
     this.#hooks.state = state;
     this.#statePill.textContent = {
       preview: "Preview",
       joining: "Joining…",
       joined: "In call",
+      reconnecting: "Reconnecting…",
       left: "Left",
       error: "Error",
     }[state];
     this.#statePill.dataset.state = state;
     this.#root.dataset.state = state;
-    const inCall = state === "joined";
+    const inCall = state === "joined" || state === "reconnecting";
     this.#joinButton.hidden = inCall || state === "left";
     this.#joinButton.disabled = state === "joining";
     this.#leaveButton.hidden = !inCall;
@@ -298,7 +336,9 @@ export class MeetingPage {
     const stats = call.session.stats();
     const camera = call.camera?.stats();
     this.#diagnostics.update({
-      transport: stats.transport,
+      transport: call.session.isReconnecting
+        ? `${TRANSPORT_NAMES[stats.transport]} (reconnecting)`
+        : TRANSPORT_NAMES[stats.transport],
       rttMs: stats.rttMs,
       sent: {
         videoFrames: camera?.framesEncoded ?? 0,
