@@ -20,6 +20,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: true,
+    // bench.html: the glass-to-glass benchmark's page (bench/glass-to-glass), built with the app.
+    rollupOptions: { input: { main: source("index.html"), bench: source("bench.html") } },
   },
   server: {
     proxy: { "/lobby": { target: "ws://localhost:8080", ws: true } },

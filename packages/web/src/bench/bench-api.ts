@@ -1,0 +1,65 @@
+/**
+ * `window.bench`: what the glass-to-glass benchmark (bench/glass-to-glass) drives on bench.html
+ * through Playwright. Types only, so the Deno orchestrator can import them without the client code.
+ *
+ * A page is either a sender (draws the barcode and publishes it) or a receiver (reads the barcode
+ * back from what it renders). All times are `performance.timeOrigin + performance.now()` in ms
+ * unless named otherwise.
+ */
+export type CallMode = "webtransport" | "websocket";
+export type BenchMode = CallMode | "webrtc";
+
+export interface CallTarget {
+  mode: CallMode;
+  serverUrl: string;
+  meetingId: string;
+  username: string;
+}
+
+export interface SenderStats {
+  framesDrawn: number;
+  /** Frames our encoder produced (our call) or RTCOutboundRtpStreamStats.framesEncoded (WebRTC). */
+  framesEncoded: number;
+}
+
+export interface ReceiverWindow {
+  /** Glass-to-glass latency of each distinct frame first seen in the window, receiver clock − sender clock. */
+  latenciesMs: number[];
+  /** Length of the window on the receiver's clock. */
+  windowMs: number;
+  /** Read-backs whose barcode failed its checks (mid-transition, smeared, no frame yet). */
+  rejectedReads: number;
+  /** Read-backs that showed a frame already counted. */
+  repeatedReads: number;
+}
+
+export interface BenchApi {
+  /** Wall clock of this page, for measuring the offset between pages. */
+  clockMs(): number;
+  /** ms from this page's navigation start to the first remote frame decoded; undefined before it. */
+  firstFrameAfterMs(): number | undefined;
+  senderStats(): Promise<SenderStats>;
+
+  /** Sender, our call: joins and publishes the barcode canvas as the camera. Returns the transport used. */
+  startCallSender(target: CallTarget): Promise<string>;
+  /** Receiver, our call: joins and reads back the first remote peer's canvas. Returns the transport used. */
+  startCallReceiver(target: CallTarget): Promise<string>;
+
+  /** Sender, WebRTC: an offer with all ICE candidates (no trickle) sending the barcode track. */
+  createWebRtcOffer(): Promise<string>;
+  acceptWebRtcAnswer(sdp: string): Promise<void>;
+  /** Receiver, WebRTC: answers `offer` and reads back a `<video>` playing the remote track. */
+  answerWebRtcOffer(offer: string): Promise<string>;
+
+  /** Starts collecting latencies (drops what came before: join, warm-up). */
+  beginWindow(): void;
+  endWindow(): ReceiverWindow;
+  /** Leaves the call / closes the peer connection and stops the loops. */
+  stop(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    bench: BenchApi;
+  }
+}

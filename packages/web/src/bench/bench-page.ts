@@ -1,0 +1,336 @@
+/**
+ * bench.html: one side of the glass-to-glass benchmark (bench/glass-to-glass), driven through
+ * `window.bench`. It uses the real client library, so our call is measured exactly as the app
+ * runs it: canvas track → CameraPublisher (worker VP8 encoder) → server → MeetingWatcher →
+ * decoder worker → the peer's canvas. The WebRTC anchor sends the same canvas track through a
+ * plain RTCPeerConnection to a `<video>` element.
+ */
+import { joinMeeting, type MeetingSession } from "@videocall/client";
+import { CameraPublisher, MeetingWatcher, type RemotePeer } from "@videocall/client/media";
+import {
+  BARCODE_AREA,
+  BARCODE_COLUMNS,
+  BARCODE_ROWS,
+  barcodeBit,
+  decodeBarcode,
+  encodeBarcode,
+} from "./barcode.ts";
+import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
+
+const FRAME_WIDTH = 640;
+const FRAME_HEIGHT = 480;
+const CAPTURE_FPS = 30;
+/** Read-back resolution of one barcode block; only its centre is sampled (edges blur in the codec). */
+const READ_BLOCK_PX = 16;
+const WEBRTC_MAX_BITRATE_BPS = 1_000_000;
+
+const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
+/** Draws the barcode with the current time on every animation frame; its track captures at 30 fps. */
+class BarcodeSource {
+  readonly track: MediaStreamTrack;
+  framesDrawn = 0;
+  #canvas = document.createElement("canvas");
+  #context: CanvasRenderingContext2D;
+  #frameRequest = 0;
+
+  constructor() {
+    this.#canvas.width = FRAME_WIDTH;
+    this.#canvas.height = FRAME_HEIGHT;
+    const context = this.#canvas.getContext("2d");
+    if (!context) throw new Error("no 2D context");
+    this.#context = context;
+    document.body.append(this.#canvas);
+    this.#draw();
+    const track = this.#canvas.captureStream(CAPTURE_FPS).getVideoTracks()[0];
+    if (!track) throw new Error("canvas.captureStream gave no video track");
+    this.track = track;
+  }
+
+  stop(): void {
+    cancelAnimationFrame(this.#frameRequest);
+    this.track.stop();
+  }
+
+  #draw = (): void => {
+    const bits = encodeBarcode({ timeMs: wallClockMs(), counter: this.framesDrawn });
+    const context = this.#context;
+    context.fillStyle = "#000";
+    context.fillRect(0, 0, FRAME_WIDTH, FRAME_HEIGHT);
+    const left = BARCODE_AREA.x * FRAME_WIDTH;
+    const top = BARCODE_AREA.y * FRAME_HEIGHT;
+    const blockWidth = (BARCODE_AREA.width * FRAME_WIDTH) / BARCODE_COLUMNS;
+    const blockHeight = (BARCODE_AREA.height * FRAME_HEIGHT) / BARCODE_ROWS;
+    context.fillStyle = "#fff";
+    for (let index = 0; index < BARCODE_COLUMNS * BARCODE_ROWS; index++) {
+      if (!barcodeBit(bits, index)) continue;
+      const column = index % BARCODE_COLUMNS;
+      const row = Math.floor(index / BARCODE_COLUMNS);
+      context.fillRect(left + column * blockWidth, top + row * blockHeight, blockWidth, blockHeight);
+    }
+    this.framesDrawn++;
+    this.#frameRequest = requestAnimationFrame(this.#draw);
+  };
+}
+
+interface RenderedSource {
+  image: CanvasImageSource;
+  width: number;
+  height: number;
+}
+
+/**
+ * Reads the barcode back from what the page renders, once per animation frame (what a screen
+ * would show), and keeps the latency of each frame the first time it is seen.
+ */
+class BarcodeReader {
+  firstFrameAfterMs: number | undefined;
+  #source: () => RenderedSource | undefined;
+  #canvas = document.createElement("canvas");
+  #context: CanvasRenderingContext2D;
+  #lumas = new Float64Array(BARCODE_COLUMNS * BARCODE_ROWS);
+  #lastTimeMs = Number.NEGATIVE_INFINITY;
+  #frameRequest = 0;
+  #window:
+    | { startMs: number; latenciesMs: number[]; rejectedReads: number; repeatedReads: number }
+    | undefined;
+
+  constructor(source: () => RenderedSource | undefined) {
+    this.#source = source;
+    this.#canvas.width = BARCODE_COLUMNS * READ_BLOCK_PX;
+    this.#canvas.height = BARCODE_ROWS * READ_BLOCK_PX;
+    const context = this.#canvas.getContext("2d", { willReadFrequently: true });
+    if (!context) throw new Error("no 2D context");
+    this.#context = context;
+    this.#frameRequest = requestAnimationFrame(this.#read);
+  }
+
+  beginWindow(): void {
+    this.#window = { startMs: wallClockMs(), latenciesMs: [], rejectedReads: 0, repeatedReads: 0 };
+  }
+
+  endWindow(): ReceiverWindow {
+    const window = this.#window;
+    if (!window) throw new Error("no window was begun");
+    this.#window = undefined;
+    return {
+      latenciesMs: window.latenciesMs,
+      windowMs: wallClockMs() - window.startMs,
+      rejectedReads: window.rejectedReads,
+      repeatedReads: window.repeatedReads,
+    };
+  }
+
+  stop(): void {
+    cancelAnimationFrame(this.#frameRequest);
+  }
+
+  #read = (): void => {
+    this.#frameRequest = requestAnimationFrame(this.#read);
+    const source = this.#source();
+    if (!source || source.width === 0 || source.height === 0) return;
+    const context = this.#context;
+    const width = this.#canvas.width;
+    const height = this.#canvas.height;
+    context.drawImage(
+      source.image,
+      BARCODE_AREA.x * source.width,
+      BARCODE_AREA.y * source.height,
+      BARCODE_AREA.width * source.width,
+      BARCODE_AREA.height * source.height,
+      0,
+      0,
+      width,
+      height,
+    );
+    const nowMs = wallClockMs();
+    const pixels = context.getImageData(0, 0, width, height).data;
+    // Mean luma of the centre half of each block.
+    const margin = READ_BLOCK_PX / 4;
+    for (let row = 0; row < BARCODE_ROWS; row++) {
+      for (let column = 0; column < BARCODE_COLUMNS; column++) {
+        let sum = 0;
+        let count = 0;
+        for (let y = row * READ_BLOCK_PX + margin; y < (row + 1) * READ_BLOCK_PX - margin; y++) {
+          for (let x = column * READ_BLOCK_PX + margin; x < (column + 1) * READ_BLOCK_PX - margin; x++) {
+            const offset = (y * width + x) * 4;
+            sum +=
+              0.299 * (pixels[offset] ?? 0) +
+              0.587 * (pixels[offset + 1] ?? 0) +
+              0.114 * (pixels[offset + 2] ?? 0);
+            count++;
+          }
+        }
+        this.#lumas[row * BARCODE_COLUMNS + column] = sum / count;
+      }
+    }
+    const value = decodeBarcode(this.#lumas, nowMs);
+    if (!value) {
+      if (this.#window) this.#window.rejectedReads++;
+      return;
+    }
+    if (value.timeMs <= this.#lastTimeMs) {
+      if (this.#window) this.#window.repeatedReads++;
+      return;
+    }
+    this.#lastTimeMs = value.timeMs;
+    this.firstFrameAfterMs ??= performance.now();
+    this.#window?.latenciesMs.push(nowMs - value.timeMs);
+  };
+}
+
+async function iceGatheringComplete(pc: RTCPeerConnection): Promise<string> {
+  if (pc.iceGatheringState !== "complete") {
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (pc.iceGatheringState !== "complete") return;
+        pc.removeEventListener("icegatheringstatechange", check);
+        resolve();
+      };
+      pc.addEventListener("icegatheringstatechange", check);
+    });
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error("no local description");
+  return sdp;
+}
+
+/** The page's single role; `stop()` releases whatever it started. */
+class BenchPage implements BenchApi {
+  #barcode: BarcodeSource | undefined;
+  #reader: BarcodeReader | undefined;
+  #session: MeetingSession | undefined;
+  #publisher: CameraPublisher | undefined;
+  #watcher: MeetingWatcher | undefined;
+  #pc: RTCPeerConnection | undefined;
+
+  clockMs(): number {
+    return wallClockMs();
+  }
+
+  firstFrameAfterMs(): number | undefined {
+    return this.#reader?.firstFrameAfterMs;
+  }
+
+  async senderStats(): Promise<SenderStats> {
+    const framesDrawn = this.#barcode?.framesDrawn ?? 0;
+    if (this.#publisher) return { framesDrawn, framesEncoded: this.#publisher.stats().framesEncoded };
+    let framesEncoded = 0;
+    for (const report of (await this.#pc?.getStats())?.values() ?? []) {
+      const stats = report as { type: string; kind?: string; framesEncoded?: number };
+      if (stats.type === "outbound-rtp" && stats.kind === "video") framesEncoded += stats.framesEncoded ?? 0;
+    }
+    return { framesDrawn, framesEncoded };
+  }
+
+  async startCallSender(target: CallTarget): Promise<string> {
+    this.#barcode = new BarcodeSource();
+    this.#session = await this.#join(target);
+    this.#publisher = new CameraPublisher(this.#session, this.#barcode.track, { codec: "vp8" });
+    this.#publisher.onError = (message) => console.error(`camera publisher: ${message}`);
+    return this.#session.transportKind;
+  }
+
+  async startCallReceiver(target: CallTarget): Promise<string> {
+    let peer: RemotePeer | undefined;
+    this.#reader = new BarcodeReader(() => {
+      if (!peer) return undefined;
+      // The canvas's control lives in the decoder worker: its size is the decoded frame's.
+      const stats = peer.video.stats();
+      return { image: peer.video.canvas, width: stats.width, height: stats.height };
+    });
+    this.#session = await this.#join(target);
+    this.#watcher = new MeetingWatcher(this.#session, undefined);
+    this.#watcher.events.on("peerAdded", (added) => {
+      if (peer) return;
+      peer = added;
+      // On screen like a call tile: the worker's frames reach this placeholder canvas.
+      document.body.append(added.video.canvas);
+    });
+    this.#watcher.start();
+    return this.#session.transportKind;
+  }
+
+  async createWebRtcOffer(): Promise<string> {
+    this.#barcode = new BarcodeSource();
+    const pc = new RTCPeerConnection();
+    this.#pc = pc;
+    const transceiver = pc.addTransceiver(this.#barcode.track, {
+      direction: "sendonly",
+      sendEncodings: [{ maxBitrate: WEBRTC_MAX_BITRATE_BPS }],
+    });
+    // VP8 first, as our call sends: the anchor compares transports and pipelines, not codecs.
+    const codecs = RTCRtpReceiver.getCapabilities("video")?.codecs ?? [];
+    const isVp8 = (codec: RTCRtpCodec) => codec.mimeType.toLowerCase() === "video/vp8";
+    transceiver.setCodecPreferences([...codecs.filter(isVp8), ...codecs.filter((codec) => !isVp8(codec))]);
+    await pc.setLocalDescription();
+    return await iceGatheringComplete(pc);
+  }
+
+  async acceptWebRtcAnswer(sdp: string): Promise<void> {
+    if (!this.#pc) throw new Error("no offer was made");
+    await this.#pc.setRemoteDescription({ type: "answer", sdp });
+  }
+
+  async answerWebRtcOffer(offer: string): Promise<string> {
+    const video = document.createElement("video");
+    video.muted = true;
+    video.playsInline = true;
+    video.autoplay = true;
+    document.body.append(video);
+    this.#reader = new BarcodeReader(() => ({
+      image: video,
+      width: video.videoWidth,
+      height: video.videoHeight,
+    }));
+    const pc = new RTCPeerConnection();
+    this.#pc = pc;
+    pc.ontrack = (event) => {
+      video.srcObject = new MediaStream([event.track]);
+      video.play().catch((error: unknown) => console.error(`video.play: ${String(error)}`));
+    };
+    await pc.setRemoteDescription({ type: "offer", sdp: offer });
+    await pc.setLocalDescription();
+    return await iceGatheringComplete(pc);
+  }
+
+  beginWindow(): void {
+    this.#receiver().beginWindow();
+  }
+
+  endWindow(): ReceiverWindow {
+    return this.#receiver().endWindow();
+  }
+
+  async stop(): Promise<void> {
+    this.#reader?.stop();
+    this.#publisher?.close();
+    this.#watcher?.close();
+    this.#pc?.close();
+    this.#barcode?.stop();
+    await this.#session?.leave();
+  }
+
+  #receiver(): BarcodeReader {
+    if (!this.#reader) throw new Error("this page is not a receiver");
+    return this.#reader;
+  }
+
+  async #join(target: CallTarget): Promise<MeetingSession> {
+    const session = await joinMeeting({
+      serverUrl: target.serverUrl,
+      username: target.username,
+      meetingId: target.meetingId,
+      transport: target.mode,
+      reconnect: false,
+    });
+    // The benchmark must measure the transport it names: never a fallback.
+    if (session.transportKind !== target.mode) {
+      await session.leave();
+      throw new Error(`asked for ${target.mode}, connected over ${session.transportKind}`);
+    }
+    return session;
+  }
+}
+
+window.bench = new BenchPage();
