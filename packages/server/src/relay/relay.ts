@@ -48,6 +48,8 @@ export class Relay {
   /** Packets are handled one at a time, so one header serves them all. */
   readonly #header = new RoutingHeader();
   readonly #heartbeatSweep: ReturnType<typeof setInterval>;
+  /** Set by close(): a closing (draining) relay turns new connections away with the same code. */
+  #closedWith: { code: number; reason: string } | undefined;
 
   constructor(options: RelayOptions) {
     this.#options = options;
@@ -68,6 +70,11 @@ export class Relay {
   /** Accepts a connection for `/lobby/<username>/<meetingId>`; returns its handler, or undefined if refused. */
   accept(connection: ClientConnection, username: string, meetingId: string): ConnectionHandler | undefined {
     const { stats, log } = this.#options;
+    if (this.#closedWith) {
+      // No Welcome: the client retries later, elsewhere if it can.
+      connection.close(this.#closedWith.code, this.#closedWith.reason);
+      return undefined;
+    }
     if (!isValidName(username) || !isValidName(meetingId)) {
       stats.countBadInput("invalid_name");
       log.warn(
@@ -182,6 +189,7 @@ export class Relay {
 
   /** Closes every connection (each gets a Goodbye with `reason`) and stops the heartbeat sweep. */
   close(code: number = CloseCode.goingAway, reason = "server shutting down"): void {
+    this.#closedWith = { code, reason };
     clearInterval(this.#heartbeatSweep);
     for (const room of this.#rooms.values()) room.close(code, reason);
   }
