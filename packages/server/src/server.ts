@@ -99,7 +99,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${addr.port}`;
   if (config.webTransportPort !== false) {
     webTransport = await startWebTransportServer({
-      hostname: config.hostname,
+      // Browsers resolve "localhost" to ::1 for QUIC and do not fall back to 127.0.0.1 as they do
+      // for TCP, so "all IPv4 addresses" becomes dual-stack "all addresses" for UDP.
+      hostname: config.hostname === "0.0.0.0" ? "::" : config.hostname,
       port: config.webTransportPort ?? addr.port,
       ...(config.certificate ? { certificate: config.certificate } : {}),
       relay,
