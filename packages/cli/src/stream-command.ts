@@ -1,0 +1,204 @@
+/**
+ * `videocall stream`: captures (test pattern, file or V4L2 camera + ALSA microphone), encodes with
+ * ffmpeg and publishes into a meeting as the camera (track 2) and microphone (track 1).
+ *
+ * Key frame requests: the encoder makes a key frame every `--keyframe-interval-ms` (2 s by default)
+ * and requests are only counted. ffmpeg cannot be told to make one at run time, and restarting it
+ * would cost ~100-150 ms of black video, reopen the camera and restart a file from its beginning:
+ * a late joiner waits at most one interval instead.
+ */
+import {
+  Codec,
+  MediaKind,
+  type MeetingSession,
+  nowMicros,
+  type TransportPreference,
+} from "@videocall/client";
+import { CliError } from "./errors.ts";
+import {
+  type AudioSource,
+  audioArguments,
+  FfmpegProcess,
+  ffmpegFailure,
+  OPUS_FRAME_DURATION_US,
+  requireFfmpeg,
+  type VideoEncoding,
+  type VideoSource,
+  videoArguments,
+} from "./ffmpeg.ts";
+import { IvfReader } from "./ivf-reader.ts";
+import { joinAs } from "./join.ts";
+import { OggOpusReader } from "./ogg-opus-reader.ts";
+import { isVpxKeyframe } from "./vpx-bitstream.ts";
+
+export const MICROPHONE_TRACK_ID = 1;
+export const CAMERA_TRACK_ID = 2;
+/** Past this much unsent data, delta frames are dropped until the next key frame (a slow uplink). */
+const MAX_BUFFERED_BYTES = 1_000_000;
+
+export interface StreamOptions {
+  serverUrl: string;
+  meetingId: string;
+  userId: string;
+  transport: TransportPreference;
+  video: VideoSource | undefined;
+  audio: AudioSource | undefined;
+  encoding: VideoEncoding;
+  /** Stop after this long; undefined runs until Ctrl-C. */
+  durationSeconds: number | undefined;
+  log: (line: string) => void;
+}
+
+export interface StreamSummary {
+  videoFramesSent: number;
+  audioPacketsSent: number;
+  videoFramesDropped: number;
+  keyframeRequests: number;
+}
+
+export async function runStream(options: StreamOptions, stopSignal: AbortSignal): Promise<StreamSummary> {
+  await requireFfmpeg();
+  const session = await joinAs({
+    serverUrl: options.serverUrl,
+    username: options.userId,
+    meetingId: options.meetingId,
+    transport: options.transport,
+  });
+  const summary: StreamSummary = {
+    videoFramesSent: 0,
+    audioPacketsSent: 0,
+    videoFramesDropped: 0,
+    keyframeRequests: 0,
+  };
+  session.events.on("keyframeRequested", () => summary.keyframeRequests++);
+  session.events.on("reconnecting", (attempt, delayMs, reason) =>
+    options.log(`connection lost (${reason}); reconnecting, attempt ${attempt} in ${Math.round(delayMs)} ms`),
+  );
+  session.events.on("reconnected", (transport) => options.log(`reconnected over ${transport}`));
+
+  if (options.audio) {
+    session.publishTrack({ trackId: MICROPHONE_TRACK_ID, kind: MediaKind.AUDIO, codec: Codec.OPUS });
+  }
+  if (options.video) {
+    session.publishTrack({
+      trackId: CAMERA_TRACK_ID,
+      kind: MediaKind.VIDEO,
+      codec: options.encoding.codec === "vp8" ? Codec.VP8 : Codec.VP9,
+    });
+  }
+
+  const processes: FfmpegProcess[] = [];
+  const failure = Promise.withResolvers<CliError>();
+  if (options.video) {
+    const ffmpeg = new FfmpegProcess("video", videoArguments(options.video, options.encoding));
+    processes.push(ffmpeg);
+    pumpVideo(ffmpeg, session, options.encoding, summary).catch((error) =>
+      failure.resolve(asMediaError(error)),
+    );
+  }
+  if (options.audio) {
+    const ffmpeg = new FfmpegProcess("audio", audioArguments(options.audio));
+    processes.push(ffmpeg);
+    pumpAudio(ffmpeg, session, summary).catch((error) => failure.resolve(asMediaError(error)));
+  }
+  for (const ffmpeg of processes) {
+    ffmpeg.exited.then((status) => {
+      if (!ffmpeg.isStopping) failure.resolve(ffmpegFailure(ffmpeg, status));
+    });
+  }
+  options.log(
+    `streaming ${describe(options)} to meeting "${options.meetingId}" as "${options.userId}" over ${session.transportKind} (session ${session.sessionId}); Ctrl-C to leave`,
+  );
+
+  const stopped = new Promise<"stopped">((resolve) => {
+    if (stopSignal.aborted) resolve("stopped");
+    stopSignal.addEventListener("abort", () => resolve("stopped"), { once: true });
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"stopped">((resolve) => {
+    if (options.durationSeconds !== undefined)
+      timer = setTimeout(() => resolve("stopped"), options.durationSeconds * 1000);
+  });
+  const outcome = await Promise.race([stopped, timedOut, failure.promise, session.closed]);
+  clearTimeout(timer);
+  await Promise.all(processes.map((ffmpeg) => ffmpeg.stop()));
+  await session.leave();
+  if (outcome instanceof CliError) throw outcome;
+  if (outcome !== "stopped") {
+    throw new CliError(
+      "disconnected",
+      `the server ended the session: ${outcome.reason} (code ${outcome.code})`,
+    );
+  }
+  return summary;
+}
+
+async function pumpVideo(
+  ffmpeg: FfmpegProcess,
+  session: MeetingSession,
+  encoding: VideoEncoding,
+  summary: StreamSummary,
+): Promise<void> {
+  const reader = new IvfReader();
+  const frameDurationUs = Math.round(1_000_000 / encoding.fps);
+  let waitForKeyframe = false;
+  for await (const chunk of ffmpeg.stdout) {
+    for (const frame of reader.push(chunk)) {
+      const keyframe = isVpxKeyframe(encoding.codec, frame.payload);
+      if (session.isClosed || session.isReconnecting) continue;
+      if (keyframe) waitForKeyframe = false;
+      else if (session.bufferedBytes > MAX_BUFFERED_BYTES) waitForKeyframe = true;
+      if (waitForKeyframe) {
+        summary.videoFramesDropped++;
+        continue;
+      }
+      session.sendFrame(CAMERA_TRACK_ID, {
+        keyframe,
+        captureTimeUs: nowMicros(),
+        durationUs: frameDurationUs,
+        payload: frame.payload,
+      });
+      summary.videoFramesSent++;
+    }
+  }
+}
+
+async function pumpAudio(
+  ffmpeg: FfmpegProcess,
+  session: MeetingSession,
+  summary: StreamSummary,
+): Promise<void> {
+  const reader = new OggOpusReader();
+  for await (const chunk of ffmpeg.stdout) {
+    for (const packet of reader.push(chunk)) {
+      if (session.isClosed || session.isReconnecting) continue;
+      session.sendFrame(MICROPHONE_TRACK_ID, {
+        keyframe: true,
+        captureTimeUs: nowMicros(),
+        durationUs: OPUS_FRAME_DURATION_US,
+        payload: packet,
+      });
+      summary.audioPacketsSent++;
+    }
+  }
+}
+
+function asMediaError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  return new CliError("media-failed", `reading ffmpeg's output failed: ${(error as Error).message ?? error}`);
+}
+
+function describe(options: StreamOptions): string {
+  const { encoding } = options;
+  const video = options.video
+    ? `${options.video.kind === "camera" ? options.video.devicePath : options.video.kind === "file" ? options.video.path : "a test pattern"} (${encoding.codec} ${encoding.width}x${encoding.height}@${encoding.fps} ${encoding.bitrateKbps} kb/s)`
+    : "no video";
+  const audio = options.audio
+    ? options.audio.kind === "alsa"
+      ? `ALSA ${options.audio.device}`
+      : options.audio.kind === "file"
+        ? "the file's audio"
+        : "a 440 Hz tone"
+    : "no audio";
+  return `${video} and ${audio}`;
+}
