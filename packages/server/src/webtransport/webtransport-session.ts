@@ -64,7 +64,7 @@ export async function serveWebTransportSession(
         datagramWriter.write(packet).catch(() => {}); // a lost datagram is concealed by the receiver
         return;
       }
-      const frame = frameOnStream(packet);
+      const frame = framedOnce(packet);
       pendingStreamBytes += frame.length;
       streamWriter.write(frame).then(
         () => {
@@ -97,11 +97,24 @@ export async function serveWebTransportSession(
     closed = true;
     handler.onClosed();
   };
-  await Promise.all([
-    readStream(stream.readable, handler, connection, stats, log),
-    readDatagrams(datagrams.readable, handler),
-  ]).catch(() => {});
+  // The packet stream lives as long as the client's membership: when it ends (the client closed
+  // the session, which resets its streams) the client is gone, even if Deno's `session.closed`
+  // has not settled, and the datagram reader would otherwise keep the session alive.
+  void readDatagrams(datagrams.readable, handler).catch(() => {});
+  await readStream(stream.readable, handler, connection, stats, log);
+  connection.close(CloseCode.normal, "packet stream ended");
   finish();
+}
+
+// The fan-out hands the same packet to every subscriber in turn: frame it once, not once each.
+let lastPacket: Uint8Array | undefined;
+let lastFrame: Uint8Array = new Uint8Array(0);
+function framedOnce(packet: Uint8Array): Uint8Array {
+  if (packet !== lastPacket) {
+    lastPacket = packet;
+    lastFrame = frameOnStream(packet);
+  }
+  return lastFrame;
 }
 
 async function readStream(
