@@ -73,6 +73,9 @@ export async function connectWebTransport(
   }
 }
 
+/** How long close() lets the stream's FIN go out before it closes the session regardless. */
+const STREAM_FIN_GRACE_MS = 200;
+
 class WebTransportPacketTransport implements PacketTransport {
   readonly kind = "webtransport" as const;
   onPacket: (packet: Uint8Array) => void = () => {};
@@ -124,11 +127,24 @@ class WebTransportPacketTransport implements PacketTransport {
   close(code = 1000, reason = ""): void {
     if (this.#closed) return;
     this.#closedLocally = true;
-    try {
-      this.#session.close({ closeCode: code, reason });
-    } catch {
-      // already closed
-    }
+    // Deno's WebTransport server does not surface the session-close capsule (its `closed` stays
+    // pending until the QUIC idle timeout), so the relay would keep a ghost for a heartbeat
+    // timeout. Ending our packet stream first (a FIN) tells it at once; then close the session.
+    const closeSession = () => {
+      try {
+        this.#session.close({ closeCode: code, reason });
+      } catch {
+        // already closed
+      }
+    };
+    const finTimer = setTimeout(closeSession, STREAM_FIN_GRACE_MS);
+    this.#streamWriter
+      .close()
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(finTimer);
+        closeSession();
+      });
     this.#finish(code, reason);
   }
 

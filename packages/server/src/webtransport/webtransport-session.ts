@@ -97,9 +97,9 @@ export async function serveWebTransportSession(
     closed = true;
     handler.onClosed();
   };
-  // The packet stream lives as long as the client's membership: when it ends (the client closed
-  // the session, which resets its streams) the client is gone, even if Deno's `session.closed`
-  // has not settled, and the datagram reader would otherwise keep the session alive.
+  // The packet stream lives as long as the client's membership: when it ends (the client sends a
+  // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
+  // the client's close capsule, and the datagram reader would otherwise keep the session alive.
   void readDatagrams(datagrams.readable, handler).catch(() => {});
   await readStream(stream.readable, handler, connection, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
