@@ -25,6 +25,11 @@ export interface SenderStats {
 export interface ReceiverWindow {
   /** Glass-to-glass latency of each distinct frame first seen in the window, receiver clock − sender clock. */
   latenciesMs: number[];
+  /**
+   * Our call only: per video packet, arrival on the receiver page − the capture time the sender's
+   * encoder stamped when it took the frame (encode + send + relay + receive, no decode, no render).
+   */
+  arrivalLatenciesMs: number[];
   /** Length of the window on the receiver's clock. */
   windowMs: number;
   /** Read-backs whose barcode failed its checks (mid-transition, smeared, no frame yet). */
@@ -39,6 +44,8 @@ export interface BenchApi {
   /** ms from this page's navigation start to the first remote frame decoded; undefined before it. */
   firstFrameAfterMs(): number | undefined;
   senderStats(): Promise<SenderStats>;
+  /** Pipeline counters of this page (publisher, session, peer), to explain a surprising figure. */
+  diagnostics(): Record<string, number | string | undefined>;
 
   /** Sender, our call: joins and publishes the barcode canvas as the camera. Returns the transport used. */
   startCallSender(target: CallTarget): Promise<string>;

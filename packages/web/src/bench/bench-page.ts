@@ -7,6 +7,7 @@
  */
 import { joinMeeting, type MeetingSession } from "@videocall/client";
 import { CameraPublisher, MeetingWatcher, type RemotePeer } from "@videocall/client/media";
+import { MediaKind } from "@videocall/protocol";
 import {
   BARCODE_AREA,
   BARCODE_COLUMNS,
@@ -91,9 +92,7 @@ class BarcodeReader {
   #lumas = new Float64Array(BARCODE_COLUMNS * BARCODE_ROWS);
   #lastTimeMs = Number.NEGATIVE_INFINITY;
   #frameRequest = 0;
-  #window:
-    | { startMs: number; latenciesMs: number[]; rejectedReads: number; repeatedReads: number }
-    | undefined;
+  #window: (Omit<ReceiverWindow, "windowMs"> & { startMs: number }) | undefined;
 
   constructor(source: () => RenderedSource | undefined) {
     this.#source = source;
@@ -106,7 +105,13 @@ class BarcodeReader {
   }
 
   beginWindow(): void {
-    this.#window = { startMs: wallClockMs(), latenciesMs: [], rejectedReads: 0, repeatedReads: 0 };
+    this.#window = {
+      startMs: wallClockMs(),
+      latenciesMs: [],
+      arrivalLatenciesMs: [],
+      rejectedReads: 0,
+      repeatedReads: 0,
+    };
   }
 
   endWindow(): ReceiverWindow {
@@ -115,10 +120,16 @@ class BarcodeReader {
     this.#window = undefined;
     return {
       latenciesMs: window.latenciesMs,
+      arrivalLatenciesMs: window.arrivalLatenciesMs,
       windowMs: wallClockMs() - window.startMs,
       rejectedReads: window.rejectedReads,
       repeatedReads: window.repeatedReads,
     };
+  }
+
+  /** A video packet arrived; `captureTimeUs` is the sender's wall clock when its encoder took the frame. */
+  packetArrived(captureTimeUs: number): void {
+    this.#window?.arrivalLatenciesMs.push(wallClockMs() - captureTimeUs / 1000);
   }
 
   stop(): void {
@@ -223,6 +234,17 @@ class BenchPage implements BenchApi {
     return { framesDrawn, framesEncoded };
   }
 
+  diagnostics(): Record<string, number | string | undefined> {
+    const peer = this.#watcher?.peers.values().next().value;
+    return {
+      framesDrawn: this.#barcode?.framesDrawn,
+      ...this.#publisher?.stats(),
+      ...this.#session?.stats(),
+      bufferedBytes: this.#session?.bufferedBytes,
+      ...(peer ? peer.stats() : {}),
+    };
+  }
+
   async startCallSender(target: CallTarget): Promise<string> {
     this.#barcode = new BarcodeSource();
     this.#session = await this.#join(target);
@@ -240,6 +262,10 @@ class BenchPage implements BenchApi {
       return { image: peer.video.canvas, width: stats.width, height: stats.height };
     });
     this.#session = await this.#join(target);
+    const reader = this.#reader;
+    this.#session.events.on("media", (_from, media) => {
+      if (media.kind === MediaKind.VIDEO) reader.packetArrived(Number(media.captureTimeUs));
+    });
     this.#watcher = new MeetingWatcher(this.#session, undefined);
     this.#watcher.events.on("peerAdded", (added) => {
       if (peer) return;
