@@ -107,6 +107,8 @@ export interface BenchResult {
   startedAt: string;
   options: { seconds: number; warmupSeconds: number; runs: number; modes: BenchMode[] };
   measurements: Measurement[];
+  /** Attempts that failed and were retried. */
+  failures: Array<{ mode: BenchMode; run: number; error: string }>;
   summaries: Summary[];
   ratios: Ratios[];
 }
@@ -475,6 +477,7 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   const measurements: Measurement[] = [];
+  const failures: BenchResult["failures"] = [];
   try {
     await buildWebApp(webRoot);
     server = await startServer({ extraArgs: ["--web-root", webRoot] });
@@ -484,7 +487,16 @@ async function main(): Promise<void> {
       const shift = (run - 1) % options.modes.length;
       const order = [...options.modes.slice(shift), ...options.modes.slice(0, shift)];
       for (const mode of order) {
-        const measurement = await measureMode(browser, server.url, mode, run, options);
+        let measurement: Measurement;
+        try {
+          measurement = await measureMode(browser, server.url, mode, run, options);
+        } catch (error) {
+          // One failed attempt (e.g. a join that failed) is recorded and retried once, so a
+          // transient error does not throw away the other modes' figures; a second one ends the run.
+          failures.push({ mode, run, error: String(error) });
+          console.error(`run ${run} ${mode} failed, retrying once: ${String(error)}`);
+          measurement = await measureMode(browser, server.url, mode, run, options);
+        }
         measurements.push(measurement);
         console.error(
           `run ${run} ${mode}: p50 ${fixed(measurement.latencyP50Ms)} ms, ${fixed(measurement.receivedFps)} fps, ` +
@@ -506,10 +518,13 @@ async function main(): Promise<void> {
       modes: options.modes,
     },
     measurements,
+    failures,
     summaries,
     ratios: ratiosToWebRtc(summaries),
   };
   console.log(report(result));
+  for (const failure of failures)
+    console.log(`retried: ${failure.mode}, run ${failure.run}: ${failure.error.split("\n")[0]}`);
   await Deno.mkdir(new URL(".", `file://${options.output}`), { recursive: true });
   await Deno.writeTextFile(options.output, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nresults: ${options.output}`);
