@@ -19,8 +19,13 @@ export async function listServers(node: TestServer): Promise<ServersResponse["se
 export const VIDEO_TRACK = 2;
 
 /** Joins and publishes one video track. */
-export async function joinAsPublisher(node: TestServer, username: string, meetingId: string) {
-  const session = await joinMeeting({ serverUrl: node.url, username, meetingId });
+export async function joinAsPublisher(
+  node: TestServer,
+  username: string,
+  meetingId: string,
+  options: { reconnect?: boolean; transport?: "webtransport" | "websocket" } = {},
+) {
+  const session = await joinMeeting({ serverUrl: node.url, username, meetingId, ...options });
   session.publishTrack({ trackId: VIDEO_TRACK, kind: MediaKind.VIDEO, codec: Codec.VP8 });
   return session;
 }

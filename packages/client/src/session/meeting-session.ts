@@ -79,6 +79,17 @@ const FATAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4001, 4002]);
 /** Backoff before each reconnect attempt, then the last value with jitter, up to about a minute in all. */
 const RECONNECT_DELAYS_MS = [0, 300, 1000, 2000, 4000, 7000];
 const MAX_RECONNECT_ATTEMPTS = 12;
+/**
+ * The session pings this often (more often than the server requires) and gives the connection up
+ * after this much silence from the server: a QUIC client may not notice a crashed server until its
+ * idle timeout (30 s), and a TCP one behind a dead link never does.
+ */
+const PING_INTERVAL_MS = 500;
+const SERVER_SILENCE_LIMIT_MS = 2000;
+/** How often the session refreshes its list of live relay nodes (for failover). */
+const SERVER_LIST_REFRESH_MS = 10_000;
+/** Close codes meaning "this node is going away": reconnect to another node first. */
+const NODE_LEAVING_CLOSE_CODES = new Set([1001, 1012]);
 
 interface LocalTrack {
   info: TrackInfo;
@@ -102,12 +113,17 @@ export class MeetingSession {
   #participants = new Map<number, RemoteParticipant>();
   #localTracks = new Map<number, LocalTrack>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastHeardMs = 0;
   #nextPingNonce = 1;
   #rttMs: number | undefined;
   #isClosed = false;
   #reconnecting = false;
   #leaving = false;
   #reconnectAbort = new AbortController();
+  /** The node we are connected to, and every live node we know of (from /api/servers). */
+  #currentServerUrl: string;
+  #knownServerUrls: string[];
+  #serverListTimer: ReturnType<typeof setInterval> | undefined;
   #resolveClosed!: (info: SessionClosedInfo) => void;
   #stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, reconnects: 0 };
 
@@ -118,7 +134,18 @@ export class MeetingSession {
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
+    this.#currentServerUrl = options.serverUrl;
+    this.#knownServerUrls = [options.serverUrl];
     this.#attach(connected);
+    if (options.reconnect !== false) {
+      this.#refreshServerList();
+      this.#serverListTimer = setInterval(() => this.#refreshServerList(), SERVER_LIST_REFRESH_MS);
+    }
+  }
+
+  /** The relay node this session is connected to (it changes when the session fails over). */
+  get serverUrl(): string {
+    return this.#currentServerUrl;
   }
 
   /** Our id in the meeting, from the server's Welcome; a reconnect gets a new one. */
@@ -254,7 +281,9 @@ export class MeetingSession {
     transport.onPacket = (bytes) => this.#onPacket(bytes);
     transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason);
     clearInterval(this.#heartbeat);
-    this.#heartbeat = setInterval(() => this.ping(), this.#heartbeatIntervalMs);
+    this.#lastHeardMs = performance.now();
+    const pingIntervalMs = Math.min(PING_INTERVAL_MS, this.#heartbeatIntervalMs);
+    this.#heartbeat = setInterval(() => this.#checkLiveness(transport), pingIntervalMs);
     for (const bytes of early) this.#onPacket(bytes);
     if (closedEarly) queueMicrotask(() => this.#onTransportClosed(closedEarly.code, closedEarly.reason));
   }
@@ -274,7 +303,19 @@ export class MeetingSession {
     }
   }
 
+  #checkLiveness(transport: PacketTransport): void {
+    if (performance.now() - this.#lastHeardMs > SERVER_SILENCE_LIMIT_MS) {
+      clearInterval(this.#heartbeat);
+      transport.onClose = () => {};
+      transport.close(4003, "server stopped answering");
+      this.#onTransportClosed(4003, "the server stopped answering");
+      return;
+    }
+    this.ping();
+  }
+
   #onPacket(bytes: Uint8Array): void {
+    this.#lastHeardMs = performance.now();
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += bytes.length;
     let packet: Packet;
@@ -345,25 +386,37 @@ export class MeetingSession {
       this.#finish(code, why);
       return;
     }
-    this.#reconnect(why).catch(() => this.#finish(code, why));
+    this.#reconnect(why, code).catch(() => this.#finish(code, why));
   }
 
-  async #reconnect(reason: string): Promise<void> {
+  async #reconnect(reason: string, closeCode: number): Promise<void> {
     this.#reconnecting = true;
+    // The node we were on first (most drops are brief), unless it said it is going away; then the
+    // other live nodes, least loaded first, round and round.
+    const others = this.#knownServerUrls.filter((url) => url !== this.#currentServerUrl);
+    const candidates = NODE_LEAVING_CLOSE_CODES.has(closeCode)
+      ? [...others, this.#currentServerUrl]
+      : [this.#currentServerUrl, ...others];
     for (let attempt = 1; attempt <= MAX_RECONNECT_ATTEMPTS; attempt++) {
       const baseMs = RECONNECT_DELAYS_MS[Math.min(attempt - 1, RECONNECT_DELAYS_MS.length - 1)] as number;
       const delayMs = attempt > RECONNECT_DELAYS_MS.length ? baseMs + Math.random() * 1000 : baseMs;
       this.events.emit("reconnecting", attempt, delayMs, reason);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (this.#leaving || this.#isClosed) return;
+      const serverUrl = candidates[(attempt - 1) % candidates.length] as string;
       try {
-        const connected = await connectToMeeting({ ...this.#options, signal: this.#reconnectAbort.signal });
+        const connected = await connectToMeeting({
+          ...this.#options,
+          serverUrl,
+          signal: this.#reconnectAbort.signal,
+        });
         if (this.#leaving) {
           connected.transport.close(1000, "left");
           return;
         }
         this.#stats.reconnects++;
         this.#reconnecting = false;
+        this.#currentServerUrl = serverUrl;
         this.#attach(connected);
         if (this.#localTracks.size > 0) this.#sendTrackState();
         this.events.emit("reconnected", connected.transport.kind);
@@ -371,6 +424,7 @@ export class MeetingSession {
         for (const track of this.#localTracks.values()) {
           if (track.info.kind !== MediaKind.AUDIO) this.events.emit("keyframeRequested", track.info.trackId);
         }
+        this.#refreshServerList();
         return;
       } catch (error) {
         if (
@@ -385,9 +439,23 @@ export class MeetingSession {
     throw new Error("gave up reconnecting");
   }
 
+  /** Learns the live relay nodes from the current one; best effort (an old list is still useful). */
+  #refreshServerList(): void {
+    fetch(new URL("/api/servers", httpOrigin(this.#currentServerUrl)))
+      .then((response) => (response.ok ? response.json() : undefined))
+      .then((body: { servers?: Array<{ url?: unknown }> } | undefined) => {
+        const urls = (body?.servers ?? [])
+          .map((s) => s.url)
+          .filter((u): u is string => typeof u === "string");
+        if (urls.length > 0) this.#knownServerUrls = [...new Set([this.#currentServerUrl, ...urls])];
+      })
+      .catch(() => {});
+  }
+
   #finish(code: number, reason: string): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    clearInterval(this.#serverListTimer);
     this.#reconnecting = false;
     clearInterval(this.#heartbeat);
     const info = { code, reason, byUser: this.#leaving };
@@ -395,6 +463,13 @@ export class MeetingSession {
     this.#resolveClosed(info);
     this.#participants.clear();
   }
+}
+
+function httpOrigin(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  if (url.protocol === "ws:") url.protocol = "http:";
+  if (url.protocol === "wss:") url.protocol = "https:";
+  return url.origin;
 }
 
 function toRemote(participant: Participant): RemoteParticipant {

@@ -27,7 +27,9 @@ export async function connectWebTransport(
     ...(endpoint.certificateHashes.length > 0 ? { serverCertificateHashes: endpoint.certificateHashes } : {}),
     congestionControl: "low-latency",
   });
+  // Both may reject after we gave up on the session (timeout, cancel); that is not an error.
   session.closed.catch(() => {});
+  session.ready.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = () => session.close();
   signal?.addEventListener("abort", onAbort, { once: true });

@@ -252,6 +252,15 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     }
   }
 
+  /**
+   * @internal A presence message proves its node exists. A node can die before we hear its first
+   * heartbeat (they are 1 s apart) yet after it told us of its participants: track it from here so
+   * its silence still gets it declared lost, or its participants would stay as ghosts.
+   */
+  heardFrom(nodeId: string): void {
+    this.#directory.touch(nodeId, performance.now());
+  }
+
   #sweep(): void {
     // A node cut off from NATS cannot tell who died: it judges again once reconnected.
     if (!this.#connected || this.#closed) return;
@@ -372,7 +381,9 @@ class MeetingChannel implements MeetingBusSubscription {
     }
     if (message.nodeId === this.#bus.nodeId || message.nodeId === "") return;
     const event = fromBusPresence(message);
-    if (event) this.#handler.onPresence(event, message.nodeId);
+    if (!event) return;
+    this.#bus.heardFrom(message.nodeId);
+    this.#handler.onPresence(event, message.nodeId);
   }
 }
 

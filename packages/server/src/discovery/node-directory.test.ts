@@ -27,3 +27,17 @@ Deno.test("a leaving node is removed at once; restarting the clocks forgives our
   assertEquals(directory.sweep(13_000), ["b"]);
   assertEquals(directory.size, 0);
 });
+
+Deno.test("a node known only from its presence messages is swept when silent, and listed only after a heartbeat", () => {
+  const directory = new NodeDirectory(3000);
+  directory.touch("early", 0);
+  assertEquals(directory.list(0), [], "no URL yet: not offered to clients");
+  assertEquals(directory.sweep(2999), []);
+  assertEquals(directory.sweep(3000), ["early"], "it died before its first heartbeat: still declared lost");
+  directory.touch("early", 3500);
+  assertEquals(
+    directory.sweep(10_000),
+    [],
+    "a lost node is not re-added by presence; its heartbeat resurrects it",
+  );
+});

@@ -40,6 +40,16 @@ export class NodeDirectory {
     return this.#lost.delete(heartbeat.id) ? "resurrected" : "new";
   }
 
+  /**
+   * Notes a node heard from by other means than a heartbeat (its presence messages), so that it is
+   * swept when silent. Not listed until a heartbeat tells where clients reach it.
+   */
+  touch(nodeId: string, nowMs: number): void {
+    // A lost node that speaks again is resurrected by its next heartbeat (which re-requests rosters).
+    if (this.#nodes.has(nodeId) || this.#lost.has(nodeId)) return;
+    this.#nodes.set(nodeId, { id: nodeId, url: "", participants: 0, meetings: 0, lastSeenMs: nowMs });
+  }
+
   /** Forgets a node at once (it said it is leaving); true if it was known. */
   remove(nodeId: string): boolean {
     if (!this.#nodes.delete(nodeId)) return false;
@@ -66,10 +76,12 @@ export class NodeDirectory {
   }
 
   list(nowMs: number): Array<NodeHeartbeat & { lastSeenMsAgo: number }> {
-    return [...this.#nodes.values()].map(({ lastSeenMs, ...node }) => ({
-      ...node,
-      lastSeenMsAgo: Math.max(0, Math.round(nowMs - lastSeenMs)),
-    }));
+    return [...this.#nodes.values()]
+      .filter((node) => node.url !== "")
+      .map(({ lastSeenMs, ...node }) => ({
+        ...node,
+        lastSeenMsAgo: Math.max(0, Math.round(nowMs - lastSeenMs)),
+      }));
   }
 
   #rememberLost(nodeId: string): void {

@@ -76,7 +76,8 @@ export function createRequestHandler(routes: HttpRoutes): (request: Request) => 
   };
 }
 
-const NO_STORE = { "cache-control": "no-store" };
+// Clients fail over between nodes of different origins, so this node's WebTransport details are public.
+const NO_STORE = { "cache-control": "no-store", "access-control-allow-origin": "*" };
 
 function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
