@@ -129,6 +129,20 @@ Deno.test("without a transport parameter, two pages talk over WebTransport", TES
     const bob = await openMeetingPage(await newBrowser(call), server.url, "bob", "wt-standup");
     const aliceJoin = await timedJoin(alice.page);
     const bobJoin = await timedJoin(bob.page);
+    if (
+      (await transportOf(bob.page)) !== "webtransport" ||
+      (await transportOf(alice.page)) !== "webtransport"
+    ) {
+      // Why WebTransport lost: the relay logs each session's transport, join and leave.
+      console.log(
+        server
+          .output()
+          .split("\n")
+          .filter((l) => /webtransport|joined|left/i.test(l))
+          .join("\n"),
+      );
+      console.log([...alice.errors, ...bob.errors].join("\n"));
+    }
     ok((await transportOf(alice.page)) === "webtransport", `alice uses ${await transportOf(alice.page)}`);
     ok((await transportOf(bob.page)) === "webtransport", `bob uses ${await transportOf(bob.page)}`);
     const badge = alice.page.locator(".transport-badge");
