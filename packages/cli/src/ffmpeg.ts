@@ -194,7 +194,7 @@ export function ffmpegFailure(process: FfmpegProcess, status: Deno.CommandStatus
   if (/No such file or directory|No such device/i.test(said))
     return new CliError(
       "unknown-device",
-      `${process.label}: ${said}; list devices with: videocall info --list-cameras`,
+      `${process.label}: ${said}; list devices with: videocall info ${process.label === "audio" ? "--list-audio-devices" : "--list-cameras"}`,
     );
   if (/not supported|Invalid argument|Cannot find a proper format|Could not find codec|size/i.test(said))
     return new CliError(

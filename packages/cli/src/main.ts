@@ -125,7 +125,7 @@ function buildProgram(
         }
         video = { kind: "file", path: flags.file };
         audio = { kind: "file", path: flags.file };
-      } else {
+      } else if (flags.video) {
         const camera = requireCamera(flags.videoDeviceIndex ?? 0);
         video = {
           kind: "camera",
@@ -133,8 +133,8 @@ function buildProgram(
           frameFormat: flags.frameFormat as FrameFormat | undefined,
         };
         audio = flags.audioDevice ? { kind: "alsa", device: flags.audioDevice } : undefined;
-      }
-      if (flags.audioDevice && !video) audio = { kind: "alsa", device: flags.audioDevice };
+      } else if (flags.audioDevice) audio = { kind: "alsa", device: flags.audioDevice };
+      else throw new CliError("bad-flags", "--no-video with a camera source needs --audio-device");
       const summary = await runStream(
         {
           serverUrl: flags.url,
