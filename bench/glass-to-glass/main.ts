@@ -26,6 +26,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc"];
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
 const CLOCK_PROBES = 15;
+const ATTEMPTS = 3;
 
 const USAGE = `Usage: deno run --config deno.json -A --unstable-net bench/glass-to-glass/main.ts [options]
   --seconds <s>          measuring window per mode and run (default 15)
@@ -487,16 +488,20 @@ async function main(): Promise<void> {
       const shift = (run - 1) % options.modes.length;
       const order = [...options.modes.slice(shift), ...options.modes.slice(0, shift)];
       for (const mode of order) {
-        let measurement: Measurement;
-        try {
-          measurement = await measureMode(browser, server.url, mode, run, options);
-        } catch (error) {
-          // One failed attempt (e.g. a join that failed) is recorded and retried once, so a
-          // transient error does not throw away the other modes' figures; a second one ends the run.
-          failures.push({ mode, run, error: String(error) });
-          console.error(`run ${run} ${mode} failed, retrying once: ${String(error)}`);
-          measurement = await measureMode(browser, server.url, mode, run, options);
+        let measurement: Measurement | undefined;
+        // A failed attempt (e.g. a failed join) is recorded and retried, so a transient error does
+        // not throw away the other modes' figures; after the last attempt the mode misses this run.
+        for (let attempt = 1; attempt <= ATTEMPTS && !measurement; attempt++) {
+          try {
+            measurement = await measureMode(browser, server.url, mode, run, options);
+          } catch (error) {
+            failures.push({ mode, run, error: String(error) });
+            console.error(
+              `run ${run} ${mode}, attempt ${attempt}/${ATTEMPTS} failed: ${String(error).split("\n")[0]}`,
+            );
+          }
         }
+        if (!measurement) continue;
         measurements.push(measurement);
         console.error(
           `run ${run} ${mode}: p50 ${fixed(measurement.latencyP50Ms)} ms, ${fixed(measurement.receivedFps)} fps, ` +
