@@ -1,4 +1,11 @@
-import { Codec, joinMeeting, type Media, MediaKind, type MeetingSession } from "@videocall/client";
+import {
+  Codec,
+  joinMeeting,
+  LeaveReason,
+  type Media,
+  MediaKind,
+  type MeetingSession,
+} from "@videocall/client";
 import { encodePacket, frameOnStream } from "@videocall/protocol";
 import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
@@ -216,6 +223,35 @@ Deno.test("clients reconnect by themselves when the server goes away and comes b
     await waitFor("media to flow again", () => toBob.length === 1);
     await alice.leave();
     await bob.leave();
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a WebTransport participant who leaves is announced at once, not at the heartbeat timeout", async () => {
+  const server = await startServer();
+  try {
+    const alice = await joinMeeting({
+      serverUrl: server.url,
+      username: "alice",
+      meetingId: "bye",
+      transport: "websocket",
+    });
+    const bob = await joinMeeting({
+      serverUrl: server.url,
+      username: "bob",
+      meetingId: "bye",
+      transport: "webtransport",
+    });
+    await waitFor("alice to see bob", () => alice.participants.size === 1);
+    const left: LeaveReason[] = [];
+    alice.events.on("participantLeft", (_p, reason) => left.push(reason));
+    const leftAtMs = performance.now();
+    await bob.leave();
+    await waitFor("alice to see bob leave", () => left.length === 1, 2000);
+    assertEquals(left, [LeaveReason.LEFT]);
+    console.log(`leave seen after ${Math.round(performance.now() - leftAtMs)} ms`);
+    await alice.leave();
   } finally {
     await server.stop();
   }

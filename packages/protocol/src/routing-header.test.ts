@@ -68,7 +68,7 @@ Deno.test("malformed packets are rejected with a reason", () => {
     [new Uint8Array([]), "no-body"],
     [new Uint8Array([0x12, 0x05, 0x08]), "truncated"],
     [new Uint8Array([0x0d, 1, 2]), "truncated"],
-    [new Uint8Array([0x5a, 0x00]), "unknown-field"], // field 11
+    [new Uint8Array([0x62, 0x00]), "unknown-field"], // field 12
     [new Uint8Array([0x10, 0x01]), "bad-wire-type"], // field 2 as varint
     [new Uint8Array([0x2a, 0x00, 0x2a, 0x00]), "several-bodies"],
     [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), "truncated"],

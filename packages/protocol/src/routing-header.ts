@@ -19,6 +19,7 @@ export const BodyField = {
   participantJoined: 8,
   participantLeft: 9,
   goodbye: 10,
+  leave: 11,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
 
@@ -190,7 +191,7 @@ function scanTopLevel(out: RoutingHeader): ScanError | undefined {
       if (pos > bytes.length) return "truncated";
       continue;
     }
-    if (field < BodyField.media || field > BodyField.goodbye) return "unknown-field";
+    if (field < BodyField.media || field > BodyField.leave) return "unknown-field";
     if (wireType !== WIRE_LEN) return "bad-wire-type";
     if (out.body !== BodyField.none) return "several-bodies";
     out.body = field as BodyField;

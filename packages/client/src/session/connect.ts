@@ -30,13 +30,20 @@ export interface Connected {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_HEAD_START_MS = 250;
+/**
+ * WebTransport needs more round trips before its Welcome than WebSocket (the /api/webtransport
+ * fetch, the QUIC handshake, the CONNECT), so WebSocket waits this long, and then only if
+ * WebTransport has not even opened (race() below). Where UDP is silently dropped, joining costs
+ * this much more; a refused UDP port fails at once.
+ */
+const DEFAULT_HEAD_START_MS = 500;
 
 /** Opens one connection to the meeting and waits for its Welcome. */
 export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
   const preference = options.transport ?? "auto";
-  const viaWebSocket = () => withWelcome(options, () => openWebSocket(options));
-  const viaWebTransport = () => withWelcome(options, () => openWebTransport(options));
+  const viaWebSocket = (onOpen?: () => void) => withWelcome(options, () => openWebSocket(options), onOpen);
+  const viaWebTransport = (onOpen?: () => void) =>
+    withWelcome(options, () => openWebTransport(options), onOpen);
   if (preference === "websocket") return viaWebSocket();
   if (preference === "webtransport") return viaWebTransport();
   return race([
@@ -102,9 +109,12 @@ async function openWebTransport(options: ConnectOptions): Promise<PacketTranspor
 async function withWelcome(
   options: ConnectOptions,
   open: () => Promise<PacketTransport>,
+  /** Called once the transport is open, before the Welcome. */
+  onOpen?: () => void,
 ): Promise<Connected> {
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const transport = await open();
+  onOpen?.();
   // Packets after the Welcome can arrive before the session attaches (Deno dispatches socket
   // events between microtasks): keep them for the session to replay.
   const early: Uint8Array[] = [];
@@ -152,19 +162,25 @@ async function withWelcome(
 }
 
 /**
- * Starts each attempt after its delay (or at once when every earlier one has failed) and keeps the
- * first to be welcomed; a later success is closed. Fails only when all fail, with the most telling error.
+ * Starts the first attempt at once and each later one after its delay — unless an earlier attempt
+ * has already opened its transport by then (its handshake worked, so it is only waiting for the
+ * Welcome; a loaded machine can take longer than the head start for that). An attempt that fails
+ * starts every waiting one at once. The first to be welcomed wins; a later success is closed.
+ * Fails only when all fail, with the most telling error.
  */
-function race(attempts: Array<{ start: () => Promise<Connected>; delayMs: number }>): Promise<Connected> {
+function race(
+  attempts: Array<{ start: (onOpen: () => void) => Promise<Connected>; delayMs: number }>,
+): Promise<Connected> {
   return new Promise((resolve, reject) => {
     let winner: Connected | undefined;
     const errors: unknown[] = [];
     const started = new Set<number>();
+    const open = new Set<number>();
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     const launch = (index: number) => {
       if (started.has(index) || winner) return;
       started.add(index);
-      attempts[index]!.start().then(
+      attempts[index]!.start(() => open.add(index)).then(
         (connected) => {
           if (winner) {
             connected.transport.close(1000, "another transport won");
@@ -175,20 +191,27 @@ function race(attempts: Array<{ start: () => Promise<Connected>; delayMs: number
           resolve(connected);
         },
         (error: unknown) => {
+          open.delete(index);
           errors.push(error);
           if (winner) return;
           if (errors.length === attempts.length) {
             reject(mostTelling(errors));
             return;
           }
-          // Don't wait out a head start for an attempt that already failed.
           for (let next = 0; next < attempts.length; next++) launch(next);
         },
       );
     };
     attempts.forEach((attempt, index) => {
       if (attempt.delayMs <= 0) launch(index);
-      else timers.push(setTimeout(() => launch(index), attempt.delayMs));
+      else {
+        timers.push(
+          setTimeout(() => {
+            const earlierIsOpen = [...open].some((other) => other < index);
+            if (!earlierIsOpen) launch(index);
+          }, attempt.delayMs),
+        );
+      }
     });
   });
 }

@@ -250,6 +250,8 @@ export class MeetingSession {
         this.#finish(1000, "left");
         return this.closed;
       }
+      // Say so in-band first: some transports' close never reaches the relay (Deno's WebTransport).
+      this.#send(encodePacket({ body: { case: "leave", value: {} } }));
       this.#transport.close(1000, "left");
       // The close handshake normally completes at once; do not hang if the server is gone.
       const timer = setTimeout(() => this.#finish(1000, "left"), 2000);

@@ -123,6 +123,21 @@ export class Relay {
       connection.send(encodePacket({ body: { case: "goodbye", value: { reason: message } } }));
       connection.close(code, message.slice(0, 120));
     };
+    const onClosed = () => {
+      if (closed) return;
+      closed = true;
+      this.#connections.delete(entry);
+      transportStats.connectionsOpen--;
+      stats.participants--;
+      if (entry.lastSeenMs < 0) leaveReason = LeaveReason.TIMED_OUT;
+      room.removeLocal(sessionId, leaveReason);
+      if (room.isEmpty) {
+        room.close(CloseCode.goingAway, "meeting closed");
+        this.#rooms.delete(meetingId);
+        stats.meetings = this.#rooms.size;
+      }
+      log.info({ sessionId, meetingId, reason: LeaveReason[leaveReason] }, "left");
+    };
     return {
       onPacket: (packet) => {
         if (closed) return;
@@ -159,6 +174,10 @@ export class Relay {
             break;
           case BodyField.pong:
             break;
+          case BodyField.leave:
+            connection.close(CloseCode.normal, "left");
+            onClosed(); // announce now: the transport's own close may never arrive
+            break;
           default:
             reject(
               "server_only_type",
@@ -169,21 +188,7 @@ export class Relay {
       },
       onTextFrame: () =>
         reject("text_frame", CloseCode.unsupportedData, "text frames are not supported: send binary Packets"),
-      onClosed: () => {
-        if (closed) return;
-        closed = true;
-        this.#connections.delete(entry);
-        transportStats.connectionsOpen--;
-        stats.participants--;
-        if (entry.lastSeenMs < 0) leaveReason = LeaveReason.TIMED_OUT;
-        room.removeLocal(sessionId, leaveReason);
-        if (room.isEmpty) {
-          room.close(CloseCode.goingAway, "meeting closed");
-          this.#rooms.delete(meetingId);
-          stats.meetings = this.#rooms.size;
-        }
-        log.info({ sessionId, meetingId, reason: LeaveReason[leaveReason] }, "left");
-      },
+      onClosed,
     };
   }
 

@@ -8,14 +8,6 @@ import {
 } from "@videocall/client/media";
 import type { MeetingRoute } from "../routes.ts";
 
-/**
- * How long WebSocket waits before joining the race. WebTransport needs more round trips before its
- * Welcome (the /api/webtransport fetch, the QUIC handshake, the CONNECT) than WebSocket does, so at
- * 100 ms RTT, or on a loaded machine, a 250 ms head start lets WebSocket win although UDP works.
- * When UDP is blocked silently this is what joining costs extra; a refused port fails at once.
- */
-const WEBTRANSPORT_HEAD_START_MS = 1000;
-
 export interface CallOptions {
   route: MeetingRoute;
   serverUrl: string;
@@ -53,7 +45,6 @@ export class Call {
       username: options.route.username,
       meetingId: options.route.meetingId,
       transport: options.route.transport,
-      webTransportHeadStartMs: WEBTRANSPORT_HEAD_START_MS,
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);
