@@ -21,8 +21,10 @@ if ! npm run --silent check; then
 fi
 
 suites=(
-  "packages/protocol packages/server packages/client"
+  "packages/protocol packages/server packages/client packages/cli/src"
   "test/integration"
+  "test/multinode"
+  "test/cli"
   "bench"
   "test/e2e"
 )
