@@ -404,6 +404,7 @@ export function report(result: BenchResult): string {
       "samples",
       "rejected",
       "clock ±ms",
+      "load",
     ],
     result.measurements.map((m) => [
       m.mode,
