@@ -1,4 +1,5 @@
 import { ConnectionError } from "../errors.ts";
+import { PacketInbox } from "./packet-inbox.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
 
 /** Opens a WebSocket to `url` and resolves once it is open. Works in browsers and Deno. */
@@ -44,7 +45,13 @@ export function connectWebSocket(
 
 class WebSocketTransport implements PacketTransport {
   readonly kind = "websocket" as const;
-  onPacket: (packet: Uint8Array) => void = () => {};
+  readonly #inbox = new PacketInbox();
+  get onPacket(): (packet: Uint8Array) => void {
+    return this.#inbox.listener;
+  }
+  set onPacket(listener: (packet: Uint8Array) => void) {
+    this.#inbox.listener = listener;
+  }
   onClose: (info: TransportCloseInfo) => void = () => {};
   #socket: WebSocket;
   #closedLocally = false;
@@ -52,7 +59,7 @@ class WebSocketTransport implements PacketTransport {
   constructor(socket: WebSocket) {
     this.#socket = socket;
     socket.onmessage = (event) => {
-      if (event.data instanceof ArrayBuffer) this.onPacket(new Uint8Array(event.data));
+      if (event.data instanceof ArrayBuffer) this.#inbox.deliver(new Uint8Array(event.data));
     };
     socket.onclose = (event) =>
       this.onClose({ code: event.code, reason: event.reason, local: this.#closedLocally });

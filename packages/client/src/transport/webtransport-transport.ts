@@ -1,5 +1,6 @@
 import { frameOnStream, MAX_PACKET_BYTES, MediaKind, StreamDeframer } from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
+import { PacketInbox } from "./packet-inbox.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
 
 export interface WebTransportEndpoint {
@@ -80,7 +81,13 @@ const STREAM_FIN_GRACE_MS = 200;
 
 class WebTransportPacketTransport implements PacketTransport {
   readonly kind = "webtransport" as const;
-  onPacket: (packet: Uint8Array) => void = () => {};
+  readonly #inbox = new PacketInbox();
+  get onPacket(): (packet: Uint8Array) => void {
+    return this.#inbox.listener;
+  }
+  set onPacket(listener: (packet: Uint8Array) => void) {
+    this.#inbox.listener = listener;
+  }
   onClose: (info: TransportCloseInfo) => void = () => {};
   readonly #session: WebTransport;
   readonly #streamWriter: WritableStreamDefaultWriter<Uint8Array>;
@@ -159,7 +166,7 @@ class WebTransportPacketTransport implements PacketTransport {
   async #readStream(readable: ReadableStream<Uint8Array>): Promise<void> {
     const deframer = new StreamDeframer(MAX_PACKET_BYTES);
     try {
-      for await (const chunk of readable) deframer.push(chunk, (packet) => this.onPacket(packet));
+      for await (const chunk of readable) deframer.push(chunk, (packet) => this.#inbox.deliver(packet));
     } catch {
       // the session's closed promise reports why
     }
@@ -167,7 +174,7 @@ class WebTransportPacketTransport implements PacketTransport {
 
   async #readDatagrams(readable: ReadableStream<Uint8Array>): Promise<void> {
     try {
-      for await (const datagram of readable) this.onPacket(datagram);
+      for await (const datagram of readable) this.#inbox.deliver(datagram);
     } catch {
       // closed
     }
