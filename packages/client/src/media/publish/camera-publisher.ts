@@ -68,7 +68,9 @@ export class CameraPublisher {
 
     this.#worker = new Worker(new URL("./video-encoder.worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<FromVideoEncoder>) => this.#onWorkerMessage(event.data);
-    const processor = new MediaStreamTrackProcessor<VideoFrame>({ track });
+    // One buffered frame: when the encoder falls behind, the camera's stale frames are dropped here,
+    // before they cost an encode, and the next frame encoded is the freshest one.
+    const processor = new MediaStreamTrackProcessor<VideoFrame>({ track, maxBufferSize: 1 });
     this.#post(
       {
         type: "start",
