@@ -26,10 +26,32 @@ export function exitWhenStdinCloses(): void {
 export type ChildEvent = { event: string } & Record<string, unknown>;
 
 const STDERR_TAIL_CHARS = 4000;
+const STDERR_HEAD_CHARS = 8000;
 const STOP_GRACE_MS = 3000;
 
 /** Every child still running, so a signal or an error can stop them all. */
 const running = new Set<BenchChild>();
+
+/**
+ * util-linux's `setpriv --pdeathsig KILL -- cmd` execs `cmd` (same pid) with PR_SET_PDEATHSIG
+ * set, so a child that cannot watch its stdin (nats-server, our server's strict CLI) still dies
+ * if the orchestrator is killed with SIGKILL. Without setpriv such children rely on `stop()`.
+ */
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+});
+
+export interface BenchChildOptions {
+  cwd: string;
+  /** The child understands EXIT_WITH_PARENT_FLAG (our server's strict CLI does not). */
+  exitWithParent: boolean;
+  /** The executable; default Deno (`Deno.execPath()`). */
+  command?: string;
+}
 
 /** A child process whose stdout is JSON lines; stderr is kept (its tail) for error messages. */
 export class BenchChild {
@@ -41,13 +63,16 @@ export class BenchChild {
   readonly #waiters = new Set<() => void>();
   readonly #pumps: Promise<void>;
   #stderrTail = "";
+  #stderrHead = "";
   #exited: Deno.CommandStatus | undefined;
 
-  /** `exitWithParent`: the child understands EXIT_WITH_PARENT_FLAG (our server's strict CLI does not). */
-  constructor(name: string, args: string[], options: { cwd: string; exitWithParent: boolean }) {
+  constructor(name: string, args: string[], options: BenchChildOptions) {
     this.name = name;
-    this.#process = new Deno.Command(Deno.execPath(), {
-      args: options.exitWithParent ? [...args, EXIT_WITH_PARENT_FLAG] : args,
+    const command = options.command ?? Deno.execPath();
+    const ownArgs = options.exitWithParent ? [...args, EXIT_WITH_PARENT_FLAG] : args;
+    const wrap = !options.exitWithParent && SETPRIV !== undefined;
+    this.#process = new Deno.Command(wrap ? (SETPRIV as string) : command, {
+      args: wrap ? ["--pdeathsig", "KILL", "--", command, ...ownArgs] : ownArgs,
       cwd: options.cwd,
       stdin: "piped",
       stdout: "piped",
@@ -66,19 +91,38 @@ export class BenchChild {
   }
 
   /** Waits for the next event named `event` (events seen earlier count), or fails on exit or timeout. */
-  async waitFor(event: string, timeoutMs: number): Promise<ChildEvent> {
+  waitFor(event: string, timeoutMs: number): Promise<ChildEvent> {
+    return this.#waitUntil(`"${event}"`, timeoutMs, () => {
+      const index = this.#events.findIndex((e) => e.event === event);
+      return index >= 0 ? (this.#events.splice(index, 1)[0] as ChildEvent) : undefined;
+    });
+  }
+
+  /**
+   * For children that log text rather than JSON events (nats-server): waits until `pattern`
+   * matches stderr so far (its first STDERR_HEAD_CHARS), returns the match.
+   */
+  waitForStderr(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    return this.#waitUntil(
+      `${pattern} on stderr`,
+      timeoutMs,
+      () => this.#stderrHead.match(pattern) ?? undefined,
+    );
+  }
+
+  async #waitUntil<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
     const deadlineMs = performance.now() + timeoutMs;
     for (;;) {
-      const index = this.#events.findIndex((e) => e.event === event);
-      if (index >= 0) return this.#events.splice(index, 1)[0] as ChildEvent;
+      const found = check();
+      if (found !== undefined) return found;
       if (this.#exited) {
         throw new Error(
-          `${this.name} exited (code ${this.#exited.code}) before "${event}":\n${this.#stderrTail}`,
+          `${this.name} exited (code ${this.#exited.code}) before ${what}:\n${this.#stderrTail}`,
         );
       }
       const leftMs = deadlineMs - performance.now();
       if (leftMs <= 0)
-        throw new Error(`${this.name}: no "${event}" within ${timeoutMs} ms:\n${this.#stderrTail}`);
+        throw new Error(`${this.name}: no ${what} within ${timeoutMs} ms:\n${this.#stderrTail}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, leftMs);
         function done() {
@@ -137,6 +181,10 @@ export class BenchChild {
   async #readStderr(): Promise<void> {
     for await (const text of this.#process.stderr.pipeThrough(new TextDecoderStream())) {
       this.#stderrTail = (this.#stderrTail + text).slice(-STDERR_TAIL_CHARS);
+      if (this.#stderrHead.length < STDERR_HEAD_CHARS) {
+        this.#stderrHead = (this.#stderrHead + text).slice(0, STDERR_HEAD_CHARS);
+        this.#wake();
+      }
     }
   }
 }

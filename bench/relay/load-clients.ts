@@ -1,8 +1,10 @@
 /**
  * The load generator: one process, N WebSocket participants in meetings of `--room-size`, each
  * publishing 30 video packets/s (~1.2 KB) and 50 audio packets/s (~160 B) and receiving what the
- * relay forwards. It prints JSON-line events the orchestrator acts on: `connected`, `measuring`
- * (window start: the orchestrator samples server CPU), `measured` (window end), `result`.
+ * relay forwards. With several relay URLs (`--url a,b`, nodes linked by NATS) member i of each
+ * meeting joins URL i mod n, so every meeting spans every node. It prints JSON-line events the
+ * orchestrator acts on: `connected`, `measuring` (window start: the orchestrator samples server
+ * CPU), `measured` (window end), `result`.
  *
  * Packets are encoded once per participant and patched in place before each send: the capture
  * time and the sequence number are varints written with a fixed width (see `FixedVarint`), so
@@ -25,7 +27,9 @@ import {
 } from "@videocall/protocol";
 import { exitWhenStdinCloses } from "./child-process.ts";
 
-const USAGE = `deno run --config deno.json -A bench/relay/load-clients.ts --url http://127.0.0.1:PORT [options]
+const USAGE = `deno run --config deno.json -A bench/relay/load-clients.ts --url http://127.0.0.1:PORT[,http://…] [options]
+  --url <list>           relay URL(s), comma-separated: member i of each meeting joins URL i mod n,
+                         so with several relay nodes every meeting spans them all
   --participants <n>     participants (default 50)
   --room-size <n>        participants per meeting (default 10)
   --warmup-seconds <s>   sending before the window (default 2)
@@ -172,7 +176,11 @@ const warmupSeconds =
   values["warmup-seconds"] === "0" ? 0 : positiveNumber("--warmup-seconds", values["warmup-seconds"], 2);
 const windowSeconds = positiveNumber("--seconds", values.seconds, 10);
 const drainSeconds = positiveNumber("--drain-seconds", values["drain-seconds"], 3);
-const lobbyUrl = values.url.replace(/^http/, "ws");
+const lobbyUrls = values.url.split(",").map((url) => url.trim().replace(/^http/, "ws"));
+if (lobbyUrls.some((url) => !/^wss?:\/\//.test(url))) {
+  console.error(`error: --url takes http(s):// or ws(s):// URLs, got "${values.url}"\n${USAGE}`);
+  Deno.exit(2);
+}
 
 // --- receiving -------------------------------------------------------------------------------
 
@@ -223,7 +231,13 @@ function roomOf(index: number): number {
 const roomCount = roomOf(participantCount - 1) + 1;
 const roomMembers = (room: number) => Math.min(roomSize, participantCount - room * roomSize);
 
+/** Member i of a meeting joins relay i mod n: with n ≤ room size, every meeting spans every relay. */
+function lobbyUrlOf(index: number): string {
+  return lobbyUrls[(index % roomSize) % lobbyUrls.length] as string;
+}
+
 async function connect(index: number): Promise<WebSocket> {
+  const lobbyUrl = lobbyUrlOf(index);
   const socket = new WebSocket(`${lobbyUrl}/lobby/p${index}/bench-room-${roomOf(index)}`);
   socket.binaryType = "arraybuffer";
   socket.onmessage = onMessage;

@@ -3,17 +3,21 @@
  *
  *   deno run --config deno.json -A bench/relay/main.ts [--participants 50,100,150] [--seconds 10]
  *     [--warmup-seconds 2] [--runs 2] [--room-size 10] [--drain-seconds 3] [--output file.json]
+ *     [--multinode | --topology single,two-nodes]
  *
- * For each participant count and run, each server in turn (alternating which goes first):
- * start it, start the load generator (another process), let it warm up, sample the server's
- * CPU over the measuring window, collect the generator's counts and latencies, stop both.
- * See README.md for how to read the table.
+ * For each participant count and run, each setup in turn (the order reverses every run): start
+ * its processes (one relay; or nats-server and two relay nodes linked through it), start the
+ * load generator (another process), let it warm up, sample the CPU of the setup's processes over
+ * the measuring window, collect the generator's counts and latencies, stop everything.
+ * See README.md for how to read the tables.
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BenchChild, clockTicksPerSecond, processCpuSeconds, stopAllChildren } from "./child-process.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The Debian package's binary, as in test/fixtures/nats.ts; override with NATS_SERVER_BIN. */
+const NATS_SERVER = Deno.env.get("NATS_SERVER_BIN") ?? "/usr/sbin/nats-server";
 const SERVER_START_TIMEOUT_MS = 20_000;
 const CONNECT_TIMEOUT_MS = 40_000;
 
@@ -24,10 +28,19 @@ const USAGE = `Usage: deno run --config deno.json -A bench/relay/main.ts [option
   --runs <n>              measurements per count and server, alternating order; medians reported (default 2)
   --room-size <n>         participants per meeting (default 10)
   --drain-seconds <s>     wait for in-flight packets after the window (default 3)
-  --output <file>         JSON results (default bench/results/relay-<timestamp>.json)`;
+  --output <file>         JSON results (default bench/results/relay-<timestamp>.json)
+  --topology <list>       our relay's topologies: single (with the baseline beside it), two-nodes
+                          (nats-server + 2 relay nodes, every meeting spread over both); default single
+  --multinode             same as --topology single,two-nodes: adds the cross-node table`;
 
-export type ServerName = "videocall" | "baseline";
-const SERVERS: readonly ServerName[] = ["videocall", "baseline"];
+/** What runs one measurement: our relay alone, the baseline, or two of our relays + nats-server. */
+export type ServerName = "videocall" | "baseline" | "videocall-two-nodes";
+/** The order of the first run; later runs alternate between it and its reverse. */
+const SERVERS: readonly ServerName[] = ["videocall", "baseline", "videocall-two-nodes"];
+
+export type Topology = "single" | "two-nodes";
+const TOPOLOGIES: readonly Topology[] = ["single", "two-nodes"];
+const TWO_NODES = 2;
 
 /** What the load generator reports (see load-clients.ts). */
 interface LoadResult {
@@ -48,9 +61,16 @@ export interface Measurement {
   run: number;
   windowSeconds: number;
   forwardedPerSecond: number;
+  /** Summed over the relay processes (two with two-nodes), in % of one core. */
   serverCpuPercent: number;
-  /** Server CPU time per forwarded packet, in µs. */
+  /** Per relay process, in the order of their URLs. */
+  relayCpuPercents: number[];
+  /** nats-server's CPU (0 without NATS). */
+  natsCpuPercent: number;
+  /** Relay CPU time per forwarded packet, in µs. */
   serverCpuUsPerPacket: number;
+  /** Relay + nats-server CPU time per forwarded packet, in µs. */
+  totalCpuUsPerPacket: number;
   /** The load generator's own CPU: near 100 % means it, not the server, may be the bottleneck. */
   loadCpuPercent: number;
   latencyP50Ms: number;
@@ -67,7 +87,9 @@ export interface Summary {
   runs: number;
   forwardedPerSecond: number;
   serverCpuPercent: number;
+  natsCpuPercent: number;
   serverCpuUsPerPacket: number;
+  totalCpuUsPerPacket: number;
   loadCpuPercent: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -83,7 +105,19 @@ export interface Ratios {
   latencyP99: number;
 }
 
-function serverArgs(server: ServerName): string[] {
+/** Two nodes + NATS divided by one node, per participant count: the cost of crossing nodes. */
+export interface CrossNodeRatios {
+  participants: number;
+  throughput: number;
+  /** Relay CPU per forwarded packet, both nodes summed, ÷ the single node's. */
+  cpuPerPacket: number;
+  /** The same with nats-server's CPU added to the two nodes'. */
+  cpuPerPacketWithNats: number;
+  latencyP50: number;
+  latencyP99: number;
+}
+
+function serverArgs(server: "videocall" | "baseline"): string[] {
   return server === "videocall"
     ? [
         "run",
@@ -111,6 +145,52 @@ interface Options {
   roomSize: number;
   drainSeconds: number;
   outputPath: string;
+  topologies: Topology[];
+}
+
+/** The processes of one setup; `urls` are what the load generator connects to. */
+interface Deployment {
+  readonly urls: string[];
+  readonly relays: BenchChild[];
+  readonly nats: BenchChild | undefined;
+}
+
+/**
+ * Starts the setup's processes, pushing each onto `started` as soon as it is spawned so that
+ * the caller stops them all, even when a later one fails to start.
+ */
+async function deploy(server: ServerName, started: BenchChild[]): Promise<Deployment> {
+  const spawn = (name: string, args: string[], options: { exitWithParent: boolean; command?: string }) => {
+    const child = new BenchChild(name, args, { cwd: ROOT, ...options });
+    started.push(child);
+    return child;
+  };
+  if (server !== "videocall-two-nodes") {
+    const relay = spawn(server, serverArgs(server), { exitWithParent: server === "baseline" });
+    const listening = await relay.waitFor("listening", SERVER_START_TIMEOUT_MS);
+    return { urls: [String(listening.url)], relays: [relay], nats: undefined };
+  }
+  // -p -1: a random free port, read back from the log, so no port is guessed.
+  const nats = spawn("nats-server", ["-a", "127.0.0.1", "-p", "-1"], {
+    exitWithParent: false,
+    command: NATS_SERVER,
+  });
+  const [, natsAddress] = await nats.waitForStderr(
+    /Listening for client connections on (127\.0\.0\.1:\d+)/,
+    SERVER_START_TIMEOUT_MS,
+  );
+  await nats.waitForStderr(/Server is ready/, SERVER_START_TIMEOUT_MS);
+  const relays = Array.from({ length: TWO_NODES }, (_, i) =>
+    spawn(
+      `videocall relay-${i + 1}`,
+      [...serverArgs("videocall"), "--nats-url", `nats://${natsAddress}`, "--node-id", `relay-${i + 1}`],
+      { exitWithParent: false },
+    ),
+  );
+  const urls = await Promise.all(
+    relays.map(async (relay) => String((await relay.waitFor("listening", SERVER_START_TIMEOUT_MS)).url)),
+  );
+  return { urls, relays, nats };
 }
 
 async function measure(
@@ -120,14 +200,10 @@ async function measure(
   options: Options,
   ticksPerSecond: number,
 ): Promise<Measurement> {
-  const relay = new BenchChild(server, serverArgs(server), {
-    cwd: ROOT,
-    exitWithParent: server === "baseline",
-  });
-  let load: BenchChild | undefined;
+  const started: BenchChild[] = [];
   try {
-    const listening = await relay.waitFor("listening", SERVER_START_TIMEOUT_MS);
-    load = new BenchChild(
+    const { urls, relays, nats } = await deploy(server, started);
+    const load = new BenchChild(
       "load-clients",
       [
         "run",
@@ -136,7 +212,7 @@ async function measure(
         "-A",
         "bench/relay/load-clients.ts",
         "--url",
-        String(listening.url),
+        urls.join(","),
         "--participants",
         String(participants),
         "--room-size",
@@ -150,33 +226,42 @@ async function measure(
       ],
       { cwd: ROOT, exitWithParent: true },
     );
+    started.push(load);
     await load.waitFor("connected", CONNECT_TIMEOUT_MS);
     await load.waitFor("measuring", (options.warmupSeconds + 5) * 1000);
-    const serverCpuStart = processCpuSeconds(relay.pid, ticksPerSecond);
-    const loadCpuStart = processCpuSeconds(load.pid, ticksPerSecond);
+    const cpuNow = (child: BenchChild | undefined) =>
+      child === undefined ? 0 : processCpuSeconds(child.pid, ticksPerSecond);
+    const relayCpuStart = relays.map(cpuNow);
+    const natsCpuStart = cpuNow(nats);
+    const loadCpuStart = cpuNow(load);
     const startMs = performance.now();
     await load.waitFor("measured", (options.windowSeconds + 5) * 1000);
     const elapsedSeconds = (performance.now() - startMs) / 1000;
-    const serverCpuSeconds = processCpuSeconds(relay.pid, ticksPerSecond) - serverCpuStart;
-    const loadCpuSeconds = processCpuSeconds(load.pid, ticksPerSecond) - loadCpuStart;
+    const relayCpuSeconds = relays.map((relay, i) => cpuNow(relay) - (relayCpuStart[i] as number));
+    const natsCpuSeconds = cpuNow(nats) - natsCpuStart;
+    const loadCpuSeconds = cpuNow(load) - loadCpuStart;
     const result = (await load.waitFor(
       "result",
       (options.drainSeconds + 10) * 1000,
     )) as unknown as LoadResult;
     const received = result.receivedDeliveries;
+    const serverCpuSeconds = relayCpuSeconds.reduce((sum, seconds) => sum + seconds, 0);
+    // The CPU window and the capture-time window coincide to a few ms; scale to the latter.
+    const usPerPacket = (cpuSeconds: number) =>
+      received === 0 ? Number.NaN : ((cpuSeconds / elapsedSeconds) * result.windowSeconds * 1e6) / received;
+    const percent = (cpuSeconds: number) => (100 * cpuSeconds) / elapsedSeconds;
     return {
       server,
       participants,
       run,
       windowSeconds: result.windowSeconds,
       forwardedPerSecond: received / result.windowSeconds,
-      serverCpuPercent: (100 * serverCpuSeconds) / elapsedSeconds,
-      // The CPU window and the capture-time window coincide to a few ms; scale to the latter.
-      serverCpuUsPerPacket:
-        received === 0
-          ? Number.NaN
-          : ((serverCpuSeconds / elapsedSeconds) * result.windowSeconds * 1e6) / received,
-      loadCpuPercent: (100 * loadCpuSeconds) / elapsedSeconds,
+      serverCpuPercent: percent(serverCpuSeconds),
+      relayCpuPercents: relayCpuSeconds.map(percent),
+      natsCpuPercent: percent(natsCpuSeconds),
+      serverCpuUsPerPacket: usPerPacket(serverCpuSeconds),
+      totalCpuUsPerPacket: usPerPacket(serverCpuSeconds + natsCpuSeconds),
+      loadCpuPercent: percent(loadCpuSeconds),
       latencyP50Ms: (result.latencyUs.p50 ?? Number.NaN) / 1000,
       latencyP99Ms: (result.latencyUs.p99 ?? Number.NaN) / 1000,
       expectedDeliveries: result.expectedDeliveries,
@@ -184,8 +269,8 @@ async function measure(
       maxTickLagMs: result.maxTickLagMs,
     };
   } finally {
-    await load?.stop();
-    await relay.stop();
+    // The load first (no more traffic), then the relays (they drain to NATS), then NATS.
+    for (const child of started.reverse()) await child.stop();
   }
 }
 
@@ -206,7 +291,9 @@ export function summarize(measurements: Measurement[], server: ServerName, parti
     runs: mine.length,
     forwardedPerSecond: of((m) => m.forwardedPerSecond),
     serverCpuPercent: of((m) => m.serverCpuPercent),
+    natsCpuPercent: of((m) => m.natsCpuPercent),
     serverCpuUsPerPacket: of((m) => m.serverCpuUsPerPacket),
+    totalCpuUsPerPacket: of((m) => m.totalCpuUsPerPacket),
     loadCpuPercent: of((m) => m.loadCpuPercent),
     latencyP50Ms: of((m) => m.latencyP50Ms),
     latencyP99Ms: of((m) => m.latencyP99Ms),
@@ -224,12 +311,43 @@ function ratiosOf(ours: Summary, baseline: Summary): Ratios {
   };
 }
 
+function crossNodeRatiosOf(twoNodes: Summary, single: Summary): CrossNodeRatios {
+  return {
+    participants: twoNodes.participants,
+    throughput: twoNodes.forwardedPerSecond / single.forwardedPerSecond,
+    cpuPerPacket: twoNodes.serverCpuUsPerPacket / single.serverCpuUsPerPacket,
+    cpuPerPacketWithNats: twoNodes.totalCpuUsPerPacket / single.totalCpuUsPerPacket,
+    latencyP50: twoNodes.latencyP50Ms / single.latencyP50Ms,
+    latencyP99: twoNodes.latencyP99Ms / single.latencyP99Ms,
+  };
+}
+
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
+function renderTable(title: string, header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join("  ");
+  return [title, line(header), ...rows.map(line)].join("\n");
+}
+
+const times = (ratio: number) => `${ratio.toFixed(2)} x`;
+const packetsPerSecond = (s: Summary) => Math.round(s.forwardedPerSecond).toLocaleString("en-US");
+
+function titleOf(first: Summary, what: string, options: Options): string {
+  const rooms = Math.ceil(first.participants / options.roomSize);
+  return (
+    `N = ${first.participants} participants (${rooms} meetings of ≤ ${options.roomSize}), ${what}, ` +
+    `${options.windowSeconds} s window, median of ${first.runs} run(s)`
+  );
+}
+
 function formatTable(summaries: Summary[], ratios: Ratios, options: Options): string {
-  const first = summaries[0] as Summary;
   const header = ["server", "fwd pkt/s", "server CPU", "CPU µs/pkt", "p50 ms", "p99 ms", "lost", "load CPU"];
   const rows = summaries.map((s) => [
     s.server,
-    Math.round(s.forwardedPerSecond).toLocaleString("en-US"),
+    packetsPerSecond(s),
     `${s.serverCpuPercent.toFixed(1)} %`,
     s.serverCpuUsPerPacket.toFixed(2),
     s.latencyP50Ms.toFixed(2),
@@ -239,25 +357,63 @@ function formatTable(summaries: Summary[], ratios: Ratios, options: Options): st
   ]);
   rows.push([
     "ours/base",
-    `${ratios.throughput.toFixed(2)} x`,
+    times(ratios.throughput),
     "",
-    `${ratios.cpuPerPacket.toFixed(2)} x`,
-    `${ratios.latencyP50.toFixed(2)} x`,
-    `${ratios.latencyP99.toFixed(2)} x`,
+    times(ratios.cpuPerPacket),
+    times(ratios.latencyP50),
+    times(ratios.latencyP99),
     "",
     "",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
-      .join("  ");
-  const rooms = Math.ceil(first.participants / options.roomSize);
-  return [
-    `N = ${first.participants} participants (${rooms} meetings of ≤ ${options.roomSize}), ${options.windowSeconds} s window, median of ${first.runs} run(s)`,
-    line(header),
-    ...rows.map(line),
-  ].join("\n");
+  return renderTable(titleOf(summaries[0] as Summary, "our relay vs baseline", options), header, rows);
+}
+
+/** Single node vs two nodes + NATS; `ratios` is undefined when only one topology ran. */
+function formatCrossNodeTable(
+  summaries: Summary[],
+  ratios: CrossNodeRatios | undefined,
+  options: Options,
+): string {
+  const header = [
+    "topology",
+    "fwd pkt/s",
+    "relay CPU",
+    "NATS CPU",
+    "relay µs/pkt",
+    "+NATS µs/pkt",
+    "p50 ms",
+    "p99 ms",
+    "lost",
+    "load CPU",
+  ];
+  const rows = summaries.map((s) => [
+    s.server === "videocall-two-nodes" ? "two-nodes" : "single",
+    packetsPerSecond(s),
+    `${s.serverCpuPercent.toFixed(1)} %`,
+    s.server === "videocall-two-nodes" ? `${s.natsCpuPercent.toFixed(1)} %` : "-",
+    s.serverCpuUsPerPacket.toFixed(2),
+    s.totalCpuUsPerPacket.toFixed(2),
+    s.latencyP50Ms.toFixed(2),
+    s.latencyP99Ms.toFixed(2),
+    String(s.lostDeliveries),
+    `${s.loadCpuPercent.toFixed(0)} %`,
+  ]);
+  if (ratios) {
+    rows.push([
+      "two/single",
+      times(ratios.throughput),
+      "",
+      "",
+      times(ratios.cpuPerPacket),
+      times(ratios.cpuPerPacketWithNats),
+      times(ratios.latencyP50),
+      times(ratios.latencyP99),
+      "",
+      "",
+    ]);
+  }
+  const title = titleOf(summaries[0] as Summary, "our relay on one node vs two nodes + NATS", options);
+  return renderTable(title, header, rows);
 }
 
 function parseOptions(): Options {
@@ -265,7 +421,7 @@ function parseOptions(): Options {
     console.error(`error: ${message}\n\n${USAGE}`);
     Deno.exit(2);
   };
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
       args: Deno.args,
@@ -277,6 +433,8 @@ function parseOptions(): Options {
         "room-size": { type: "string" },
         "drain-seconds": { type: "string" },
         output: { type: "string" },
+        topology: { type: "string" },
+        multinode: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -284,16 +442,26 @@ function parseOptions(): Options {
     return fail((error as Error).message);
   }
   const number = (name: string, fallback: number, min: number): number => {
-    const raw = values[name];
+    const raw = values[name] as string | undefined;
     const value = raw === undefined ? fallback : Number(raw);
     if (!Number.isFinite(value) || value < min) fail(`--${name} must be a number ≥ ${min}, got "${raw}"`);
     return value;
   };
-  const participantCounts = (values.participants ?? "50,100,150").split(",").map((raw) => {
-    const value = Number(raw.trim());
-    if (!Number.isInteger(value) || value < 2) fail(`--participants takes integers ≥ 2, got "${raw}"`);
-    return value;
+  if (values.multinode && values.topology !== undefined) fail("give --multinode or --topology, not both");
+  const topologyList =
+    (values.topology as string | undefined) ?? (values.multinode ? "single,two-nodes" : "single");
+  const topologies = [...new Set(topologyList.split(",").map((raw) => raw.trim()))].map((raw) => {
+    if (!TOPOLOGIES.includes(raw as Topology))
+      fail(`--topology takes ${TOPOLOGIES.join(", ")}, got "${raw}"`);
+    return raw as Topology;
   });
+  const participantCounts = ((values.participants as string | undefined) ?? "50,100,150")
+    .split(",")
+    .map((raw) => {
+      const value = Number(raw.trim());
+      if (!Number.isInteger(value) || value < 2) fail(`--participants takes integers ≥ 2, got "${raw}"`);
+      return value;
+    });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return {
     participantCounts,
@@ -302,40 +470,73 @@ function parseOptions(): Options {
     runs: Math.floor(number("runs", 2, 1)),
     roomSize: Math.floor(number("room-size", 10, 2)),
     drainSeconds: number("drain-seconds", 3, 0.1),
-    outputPath: values.output ?? `${ROOT}bench/results/relay-${stamp}.json`,
+    outputPath: (values.output as string | undefined) ?? `${ROOT}bench/results/relay-${stamp}.json`,
+    topologies,
   };
+}
+
+/** Which setups to measure: `single` is our relay beside the baseline (the original comparison). */
+function serversOf(topologies: Topology[]): ServerName[] {
+  return SERVERS.filter((server) =>
+    server === "videocall-two-nodes" ? topologies.includes("two-nodes") : topologies.includes("single"),
+  );
+}
+
+function describe(m: Measurement): string {
+  const cpu =
+    m.server === "videocall-two-nodes"
+      ? `CPU ${m.serverCpuPercent.toFixed(1)} % (${m.relayCpuPercents.map((p) => p.toFixed(1)).join(" + ")}) ` +
+        `+ NATS ${m.natsCpuPercent.toFixed(1)} %`
+      : `CPU ${m.serverCpuPercent.toFixed(1)} %`;
+  return (
+    `  N=${m.participants} run ${m.run} ${m.server.padEnd(19)}: ${Math.round(m.forwardedPerSecond)} pkt/s, ` +
+    `${cpu}, p50 ${m.latencyP50Ms.toFixed(2)} ms, p99 ${m.latencyP99Ms.toFixed(2)} ms, ` +
+    `lost ${m.lostDeliveries}, load CPU ${m.loadCpuPercent.toFixed(0)} %`
+  );
 }
 
 async function main(): Promise<void> {
   const options = parseOptions();
   const ticksPerSecond = await clockTicksPerSecond();
+  const servers = serversOf(options.topologies);
   const measurements: Measurement[] = [];
   const summaries: Summary[] = [];
   const ratios: Ratios[] = [];
+  const crossNodeRatios: CrossNodeRatios[] = [];
   console.log(
     `relay benchmark: ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; ` +
-      `${options.runs} run(s) per server and count, ${options.warmupSeconds} s warm-up, ${options.windowSeconds} s window\n`,
+      `${options.runs} run(s) per setup and count (${servers.join(", ")}), ` +
+      `${options.warmupSeconds} s warm-up, ${options.windowSeconds} s window\n`,
   );
   for (const participants of options.participantCounts) {
     for (let run = 1; run <= options.runs; run++) {
-      // Alternate who goes first, so a drift of the machine (thermal, neighbours) hits both alike.
-      const order = run % 2 === 1 ? SERVERS : [...SERVERS].reverse();
+      // Alternate the order, so a drift of the machine (thermal, neighbours) hits all setups alike.
+      const order = run % 2 === 1 ? servers : [...servers].reverse();
       for (const server of order) {
         const m = await measure(server, participants, run, options, ticksPerSecond);
         measurements.push(m);
-        console.log(
-          `  N=${participants} run ${run} ${server.padEnd(9)}: ${Math.round(m.forwardedPerSecond)} pkt/s, ` +
-            `CPU ${m.serverCpuPercent.toFixed(1)} %, p50 ${m.latencyP50Ms.toFixed(2)} ms, ` +
-            `p99 ${m.latencyP99Ms.toFixed(2)} ms, lost ${m.lostDeliveries}, load CPU ${m.loadCpuPercent.toFixed(0)} %`,
-        );
+        console.log(describe(m));
       }
     }
-    const ours = summarize(measurements, "videocall", participants);
-    const baseline = summarize(measurements, "baseline", participants);
-    const ratio = ratiosOf(ours, baseline);
-    summaries.push(ours, baseline);
-    ratios.push(ratio);
-    console.log(`\n${formatTable([ours, baseline], ratio, options)}\n`);
+    const summaryOf = (server: ServerName) =>
+      servers.includes(server) ? summarize(measurements, server, participants) : undefined;
+    const ours = summaryOf("videocall");
+    const baseline = summaryOf("baseline");
+    const twoNodes = summaryOf("videocall-two-nodes");
+    console.log("");
+    if (ours && baseline) {
+      const ratio = ratiosOf(ours, baseline);
+      summaries.push(ours, baseline);
+      ratios.push(ratio);
+      console.log(`${formatTable([ours, baseline], ratio, options)}\n`);
+    }
+    if (twoNodes) {
+      summaries.push(twoNodes);
+      const crossNode = ours ? crossNodeRatiosOf(twoNodes, ours) : undefined;
+      if (crossNode) crossNodeRatios.push(crossNode);
+      const rows = ours ? [ours, twoNodes] : [twoNodes];
+      console.log(`${formatCrossNodeTable(rows, crossNode, options)}\n`);
+    }
   }
   await Deno.mkdir(new URL(".", `file://${options.outputPath}`), { recursive: true }).catch(() => {});
   await Deno.writeTextFile(
@@ -348,6 +549,7 @@ async function main(): Promise<void> {
         measurements,
         summaries,
         ratios,
+        crossNodeRatios,
       },
       null,
       2,
