@@ -1,6 +1,6 @@
 /**
  * ffmpeg as the capture and encode stage: one child process per medium, writing a live container
- * (IVF for video, Ogg/Opus for audio) to its stdout. Codec knowledge of the CLI lives here and in
+ * (IVF for VP8/VP9, Annex-B for H.264, Ogg/Opus for audio) to its stdout. Codec knowledge of the CLI lives here and in
  * the container readers; the session only sees encoded frames.
  */
 import { CliError } from "./errors.ts";
@@ -19,15 +19,17 @@ export type AudioSource =
 export const FRAME_FORMATS = { NV12: "nv12", YUYV: "yuyv422", MJPEG: "mjpeg" } as const;
 export type FrameFormat = keyof typeof FRAME_FORMATS;
 
+export type VideoCodecName = VpxCodec | "h264";
+
 export interface VideoEncoding {
-  codec: VpxCodec;
+  codec: VideoCodecName;
   width: number;
   height: number;
   fps: number;
   bitrateKbps: number;
   /** Longest gap between key frames: a receiver that joins (or lost a key frame) waits at most this long. */
   keyframeIntervalMs: number;
-  /** libvpx speed: higher is faster and lower quality (VP8 up to 16, VP9 up to 9 in realtime mode). */
+  /** libvpx speed: higher is faster and lower quality (VP8 up to 16, VP9 up to 9 in realtime mode); unused by H.264. */
   cpuUsed: number;
 }
 
@@ -61,6 +63,28 @@ export function videoArguments(source: VideoSource, encoding: VideoEncoding): st
             ...["-video_size", size, "-framerate", `${encoding.fps}`, "-i", source.devicePath],
           ];
   const gopFrames = Math.max(1, Math.round((encoding.keyframeIntervalMs / 1000) * encoding.fps));
+  const bitrate = [
+    ...["-b:v", `${encoding.bitrateKbps}k`, "-maxrate", `${encoding.bitrateKbps}k`],
+    ...["-bufsize", `${encoding.bitrateKbps}k`],
+  ];
+  const keyframes = ["-g", `${gopFrames}`, "-keyint_min", `${gopFrames}`];
+  if (encoding.codec === "h264") {
+    return [
+      ...COMMON,
+      ...input,
+      "-an",
+      "-pix_fmt",
+      "yuv420p",
+      // Baseline: no B-frames (so no reordering delay) and what every WebCodecs H.264 decoder takes.
+      ...["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline"],
+      ...bitrate,
+      // No scene-cut IDRs: key frames only on the interval, as with libvpx.
+      ...keyframes,
+      ...["-sc_threshold", "0"],
+      // Raw Annex-B has no frame boundaries: an AUD before each picture lets AnnexBReader split it.
+      ...["-bsf:v", "h264_metadata=aud=insert", "-f", "h264", "-flush_packets", "1", "pipe:1"],
+    ];
+  }
   const encoder =
     encoding.codec === "vp8"
       ? // One thread: libvpx's VP8 worker threads busy-wait for each other, which measured 5-10x the
@@ -74,16 +98,10 @@ export function videoArguments(source: VideoSource, encoding: VideoEncoding): st
     "-pix_fmt",
     "yuv420p",
     ...encoder,
-    ...[
-      "-b:v",
-      `${encoding.bitrateKbps}k`,
-      "-maxrate",
-      `${encoding.bitrateKbps}k`,
-      "-bufsize",
-      `${encoding.bitrateKbps}k`,
-    ],
+    ...bitrate,
     ...["-deadline", "realtime", "-cpu-used", `${encoding.cpuUsed}`, "-lag-in-frames", "0"],
-    ...["-g", `${gopFrames}`, "-keyint_min", `${gopFrames}`, "-error-resilient", "1"],
+    ...keyframes,
+    ...["-error-resilient", "1"],
     ...["-f", "ivf", "-flush_packets", "1", "pipe:1"],
   ];
 }

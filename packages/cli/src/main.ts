@@ -87,7 +87,12 @@ function buildProgram(
     )
     .option("--bitrate-kbps <n>", "video bitrate", integer(50, 20_000), 500)
     .addOption(new Option("--codec <codec>", "video codec").choices(["vp8", "vp9", "h264"]).default("vp8"))
-    .option("--cpu-used <n>", "libvpx speed (VP8: up to 16, VP9: up to 9)", integer(0, 16), 8)
+    .option(
+      "--cpu-used <n>",
+      "libvpx speed (VP8: up to 16, VP9: up to 9; ignored for h264)",
+      integer(0, 16),
+      8,
+    )
     .option("--keyframe-interval-ms <n>", "longest time between key frames", integer(100, 60_000), 2000)
     .option(
       "--audio-device <alsa>",
@@ -103,11 +108,6 @@ function buildProgram(
       ).length;
       if (sources > 1)
         throw new CliError("bad-flags", "choose one source: --test-pattern, --file or --video-device-index");
-      if (flags.codec === "h264")
-        throw new CliError(
-          "bad-flags",
-          "--codec h264 is not supported yet (browsers decode VP8 and VP9 here); use vp8 or vp9",
-        );
       if (flags.codec === "vp9" && flags.cpuUsed > 9)
         throw new CliError("bad-flags", "--cpu-used for vp9 is at most 9");
       if (!flags.video && !flags.audio)

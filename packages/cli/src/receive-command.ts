@@ -160,6 +160,7 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
   let recorder: WebmRecorder | undefined;
   let keyframeAsked = false;
   const started = Promise.withResolvers<void>();
+  const unrecordable = Promise.withResolvers<CliError>();
 
   const publisherHasAudio = (sessionId: number) =>
     session.participants.get(sessionId)?.tracks.some((track) => track.kind === MediaKind.AUDIO) ?? false;
@@ -174,6 +175,16 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
       if (isVideo) {
         const codec: VpxCodec | undefined =
           media.codec === Codec.VP8 ? "vp8" : media.codec === Codec.VP9 ? "vp9" : undefined;
+        if (media.codec === Codec.H264) {
+          // WebM holds VP8/VP9/AV1 only; MP4 or Matroska would need an avcC built from the SPS/PPS.
+          const name = session.participants.get(from)?.username ?? String(from);
+          unrecordable.resolve(
+            new CliError(
+              "unsupported-format",
+              `"${name}" publishes H.264, which receive cannot record (WebM holds VP8 and VP9); stream with --codec vp8 or vp9`,
+            ),
+          );
+        }
         if (!codec) return;
         const size = vpxKeyframeInfo(codec, media.payload);
         if (!size) {
@@ -212,10 +223,12 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
   try {
     const first = await Promise.race([
       started.promise.then(() => "started" as const),
+      unrecordable.promise,
       stopped,
       after(options.waitSeconds),
       session.closed,
     ]);
+    if (first instanceof CliError) throw first;
     if (first !== "started") {
       throw new CliError(
         first === "timeout" || first === "stopped" ? "no-media" : "disconnected",

@@ -14,6 +14,7 @@ import {
   nowMicros,
   type TransportPreference,
 } from "@videocall/client";
+import { AnnexBReader } from "./annexb-reader.ts";
 import { CliError } from "./errors.ts";
 import {
   type AudioSource,
@@ -22,6 +23,7 @@ import {
   ffmpegFailure,
   OPUS_FRAME_DURATION_US,
   requireFfmpeg,
+  type VideoCodecName,
   type VideoEncoding,
   type VideoSource,
   videoArguments,
@@ -35,6 +37,7 @@ export const MICROPHONE_TRACK_ID = 1;
 export const CAMERA_TRACK_ID = 2;
 /** Past this much unsent data, delta frames are dropped until the next key frame (a slow uplink). */
 const MAX_BUFFERED_BYTES = 1_000_000;
+const WIRE_CODECS: Record<VideoCodecName, Codec> = { vp8: Codec.VP8, vp9: Codec.VP9, h264: Codec.H264 };
 
 export interface StreamOptions {
   serverUrl: string;
@@ -83,7 +86,7 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
     session.publishTrack({
       trackId: CAMERA_TRACK_ID,
       kind: MediaKind.VIDEO,
-      codec: options.encoding.codec === "vp8" ? Codec.VP8 : Codec.VP9,
+      codec: WIRE_CODECS[options.encoding.codec],
     });
   }
 
@@ -139,26 +142,35 @@ async function pumpVideo(
   encoding: VideoEncoding,
   summary: StreamSummary,
 ): Promise<void> {
-  const reader = new IvfReader();
   const frameDurationUs = Math.round(1_000_000 / encoding.fps);
   let waitForKeyframe = false;
+  const send = (frame: { keyframe: boolean; payload: Uint8Array }) => {
+    if (session.isClosed || session.isReconnecting) return;
+    if (frame.keyframe) waitForKeyframe = false;
+    else if (session.bufferedBytes > MAX_BUFFERED_BYTES) waitForKeyframe = true;
+    if (waitForKeyframe) {
+      summary.videoFramesDropped++;
+      return;
+    }
+    session.sendFrame(CAMERA_TRACK_ID, {
+      keyframe: frame.keyframe,
+      captureTimeUs: nowMicros(),
+      durationUs: frameDurationUs,
+      payload: frame.payload,
+    });
+    summary.videoFramesSent++;
+  };
+  const codec = encoding.codec;
+  if (codec === "h264") {
+    const reader = new AnnexBReader();
+    for await (const chunk of ffmpeg.stdout) reader.push(chunk).forEach(send);
+    reader.flush().forEach(send);
+    return;
+  }
+  const reader = new IvfReader();
   for await (const chunk of ffmpeg.stdout) {
     for (const frame of reader.push(chunk)) {
-      const keyframe = isVpxKeyframe(encoding.codec, frame.payload);
-      if (session.isClosed || session.isReconnecting) continue;
-      if (keyframe) waitForKeyframe = false;
-      else if (session.bufferedBytes > MAX_BUFFERED_BYTES) waitForKeyframe = true;
-      if (waitForKeyframe) {
-        summary.videoFramesDropped++;
-        continue;
-      }
-      session.sendFrame(CAMERA_TRACK_ID, {
-        keyframe,
-        captureTimeUs: nowMicros(),
-        durationUs: frameDurationUs,
-        payload: frame.payload,
-      });
-      summary.videoFramesSent++;
+      send({ keyframe: isVpxKeyframe(codec, frame.payload), payload: frame.payload });
     }
   }
 }
