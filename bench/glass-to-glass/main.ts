@@ -19,7 +19,7 @@ import type {
   ReceiverWindow,
   SenderStats,
 } from "../../packages/web/src/bench/bench-api.ts";
-import { CHROMIUM_PATH } from "../../test/fixtures/browser.ts";
+import { BASE_ARGS, CHROMIUM_PATH, FAKE_DEVICE_ARGS } from "../../test/fixtures/browser.ts";
 import { startServer, type TestServer } from "../../test/fixtures/server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,20 +35,8 @@ const USAGE = `Usage: deno run --config deno.json -A --unstable-net bench/glass-
   --modes <list>         comma-separated, of ${MODES.join(",")} (default all)
   --output <file>        JSON results (default bench/results/glass-to-glass-<timestamp>.json)`;
 
-/** Same as test/fixtures/browser.ts, plus real host ICE candidates instead of mDNS names for WebRTC. */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
-  "--use-fake-device-for-media-stream=fps=30",
-  "--use-fake-ui-for-media-stream",
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
-];
+/** The test fixtures' flags, plus real host ICE candidates instead of mDNS names for WebRTC. */
+const CHROMIUM_ARGS = [...BASE_ARGS, ...FAKE_DEVICE_ARGS, "--disable-features=WebRtcHideLocalIpsWithMdns"];
 
 /** One mode in one run. Latencies are corrected for the clock offset between the two pages. */
 export interface Measurement {

@@ -6,20 +6,12 @@
  * other page play the same fake-microphone tone and removes it from the local microphone.
  */
 import { ok } from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
+import { AUDIBLE_RMS, MIN_VIDEO_FRAMES, waitForAudio, waitForVideo } from "../fixtures/media-expectations.ts";
 import { startServer, type TestServer } from "../fixtures/server.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
-const MEDIA_TIMEOUT_MS = 30_000;
-/**
- * Audio counts as heard above this RMS (−40 dBFS). A decoded silent or concealed-then-silent stream
- * plays exactly 0, and codec noise on silence stays below 1e-3; Chromium's fake microphone tone,
- * after its AGC, plays at ≈0.13 (−18 dBFS) while it sounds. So 0.01 cannot be met by silence and
- * leaves an order of magnitude of margin below the tone.
- */
-const AUDIBLE_RMS = 0.01;
-const MIN_VIDEO_FRAMES = 50;
 /** A hung browser must fail the test, not the whole run: the cleanup in `withServer` still runs. */
 const TEST_TIMEOUT_MS = 90_000;
 
@@ -55,39 +47,6 @@ async function newBrowser(call: Call, fakeDevices = true): Promise<Browser> {
   const browser = await launchBrowser({ fakeDevices });
   call.browsers.push(browser);
   return browser;
-}
-
-/** Waits until `page` has decoded more than `frames` video frames from session `fromSessionId`. */
-async function waitForVideo(page: Page, fromSessionId: number, frames = MIN_VIDEO_FRAMES): Promise<number> {
-  await page
-    .waitForFunction(
-      ([id, min]) => (window.videocall.peers()[id]?.videoFramesDecoded ?? 0) > min,
-      [fromSessionId, frames] as const,
-      { timeout: MEDIA_TIMEOUT_MS, polling: 250 },
-    )
-    .catch(async (error) => {
-      const seen = await page.evaluate(() => JSON.stringify(window.videocall.peers()));
-      throw new Error(`no video from ${fromSessionId}; peers: ${seen}`, { cause: error });
-    });
-  return await page.evaluate((id) => window.videocall.peers()[id]?.videoFramesDecoded ?? 0, fromSessionId);
-}
-
-/** Waits until the audio `page` plays for `fromSessionId` is audible; returns the RMS seen. */
-async function waitForAudio(page: Page, fromSessionId: number): Promise<number> {
-  const rms = await page
-    .waitForFunction(
-      ([id, threshold]) => {
-        const value = window.videocall.peers()[id]?.audioRms ?? 0;
-        return value > threshold ? value : false;
-      },
-      [fromSessionId, AUDIBLE_RMS] as const,
-      { timeout: MEDIA_TIMEOUT_MS, polling: 100 },
-    )
-    .catch(async (error) => {
-      const seen = await page.evaluate(() => JSON.stringify(window.videocall.peers()));
-      throw new Error(`no audible audio from ${fromSessionId}; peers: ${seen}`, { cause: error });
-    });
-  return (await rms.jsonValue()) as number;
 }
 
 Deno.test("alice and bob see and hear each other", TEST_OPTIONS, async () => {

@@ -7,14 +7,17 @@ import { ok } from "node:assert/strict";
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import type { Browser, Page } from "playwright-core";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
+import {
+  AUDIBLE_RMS,
+  MEDIA_TIMEOUT_MS,
+  MIN_VIDEO_FRAMES,
+  waitForAudio,
+  waitForVideo,
+} from "../fixtures/media-expectations.ts";
 import { startServer, type TestServer, type TestServerOptions } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
-const MEDIA_TIMEOUT_MS = 30_000;
-/** −40 dBFS: silence and codec noise stay below it, the fake microphone's tone is ≈0.13 (see call.test.ts). */
-const AUDIBLE_RMS = 0.01;
-const MIN_VIDEO_FRAMES = 50;
 const TEST_TIMEOUT_MS = 60_000;
 /** Set to a directory to keep screenshots of the transport badge and the reconnecting banner. */
 const SCREENSHOT_DIR = Deno.env.get("E2E_SCREENSHOT_DIR");
@@ -67,39 +70,6 @@ async function timedJoin(page: Page): Promise<{ sessionId: number; joinMs: numbe
 
 async function transportOf(page: Page): Promise<string | undefined> {
   return await page.evaluate(() => window.videocall.transport);
-}
-
-/** Waits until `page` has decoded more than `frames` video frames from session `fromSessionId`. */
-async function waitForVideo(page: Page, fromSessionId: number, frames = MIN_VIDEO_FRAMES): Promise<number> {
-  await page
-    .waitForFunction(
-      ([id, min]) => (window.videocall.peers()[id]?.videoFramesDecoded ?? 0) > min,
-      [fromSessionId, frames] as const,
-      { timeout: MEDIA_TIMEOUT_MS, polling: 250 },
-    )
-    .catch(async (error) => {
-      const seen = await page.evaluate(() => JSON.stringify(window.videocall.peers()));
-      throw new Error(`no video from ${fromSessionId}; peers: ${seen}`, { cause: error });
-    });
-  return await page.evaluate((id) => window.videocall.peers()[id]?.videoFramesDecoded ?? 0, fromSessionId);
-}
-
-/** Waits until the audio `page` plays for `fromSessionId` is audible; returns the RMS seen. */
-async function waitForAudio(page: Page, fromSessionId: number): Promise<number> {
-  const rms = await page
-    .waitForFunction(
-      ([id, threshold]) => {
-        const value = window.videocall.peers()[id]?.audioRms ?? 0;
-        return value > threshold ? value : false;
-      },
-      [fromSessionId, AUDIBLE_RMS] as const,
-      { timeout: MEDIA_TIMEOUT_MS, polling: 100 },
-    )
-    .catch(async (error) => {
-      const seen = await page.evaluate(() => JSON.stringify(window.videocall.peers()));
-      throw new Error(`no audible audio from ${fromSessionId}; peers: ${seen}`, { cause: error });
-    });
-  return (await rms.jsonValue()) as number;
 }
 
 /** Both pages receive video and audible audio from each other. */
