@@ -3,12 +3,15 @@ import { Codec } from "@videocall/protocol";
 /** Track ids this client publishes (unique per publisher session, see packet.proto). */
 export const TrackId = { microphone: 1, camera: 2 } as const;
 
-export type VideoCodecChoice = "vp8" | "vp9";
+export type VideoCodecChoice = "vp8" | "vp9" | "h264";
 
 /** WebCodecs codec string and wire codec of each video codec the user can pick. */
 export const VIDEO_CODECS: Record<VideoCodecChoice, { codecString: string; wire: Codec }> = {
   vp8: { codecString: "vp8", wire: Codec.VP8 },
   vp9: { codecString: "vp09.00.10.08", wire: Codec.VP9 },
+  // Constrained Baseline, level 3.1 (720p30). Sent as Annex-B, SPS/PPS inline before each IDR, so
+  // the decoder needs no avcC description and a late joiner can start at any key frame.
+  h264: { codecString: "avc1.42001f", wire: Codec.H264 },
 };
 
 /** The WebCodecs codec string for a received video track, or undefined if we cannot decode it. */
@@ -18,6 +21,8 @@ export function decoderCodecString(codec: Codec): string | undefined {
       return VIDEO_CODECS.vp8.codecString;
     case Codec.VP9:
       return VIDEO_CODECS.vp9.codecString;
+    case Codec.H264:
+      return VIDEO_CODECS.h264.codecString;
     default:
       return undefined;
   }

@@ -43,6 +43,7 @@ export class MeetingPage {
     { "aria-label": "Video codec" },
     h("option", { value: "vp8" }, "VP8"),
     h("option", { value: "vp9" }, "VP9"),
+    h("option", { value: "h264" }, "H.264"),
   );
   #muteButton = h("button", { class: "toggle", type: "button" }, "Mute");
   #cameraButton = h("button", { class: "toggle", type: "button" }, "Camera off");

@@ -111,6 +111,9 @@ function ensureEncoder(frame: VideoFrame, current: VideoEncoderSettings): VideoE
     bitrate: current.bitrateBps,
     framerate: current.framerate,
     latencyMode: "realtime",
+    // Annex-B keeps SPS/PPS in the key frames, as the CLI's ffmpeg sends them; the default (avc)
+    // would put them in a description the wire has no field for.
+    ...(current.codecString.startsWith("avc1.") ? { avc: { format: "annexb" as const } } : {}),
   });
   encoder = created;
   configuredSize = size;

@@ -66,7 +66,8 @@ function createDecoder(codec: string): VideoDecoder {
     output: render,
     error: (error) => fail(`decoder error: ${error.message}`),
   });
-  // No coded size: VP8 and VP9 carry it in the key frame.
+  // No coded size: VP8 and VP9 carry it in the key frame. No description either: H.264 arrives as
+  // Annex-B with SPS/PPS inline, which is what WebCodecs expects when the description is absent.
   created.configure({ codec, optimizeForLatency: true });
   return created;
 }
