@@ -82,3 +82,44 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a browser decodes `videocall stream --test-pattern --codec h264` (Annex-B from libx264)",
+  TEST_OPTIONS,
+  async () => {
+    const server = await startServer();
+    let browser: Browser | undefined;
+    const cli = startCli([
+      ...["stream", "--url", server.url, "--meeting-id", "cli-h264", "--user-id", "h264-camera"],
+      ...["--test-pattern", "--no-audio", "--codec", "h264", "--resolution", "640x360"],
+      ...["--transport", "websocket"],
+    ]);
+    try {
+      await cli.waitForLog("streaming a test pattern (h264 640x360@30", 20_000);
+      browser = await launchBrowser();
+      const viewer = await openMeetingPage(browser, server.url, "viewer", "cli-h264");
+      await join(viewer.page);
+      const cliId = await sessionIdOf(viewer.page, "h264-camera");
+      const decoded = await viewer.page
+        .waitForFunction(
+          ([id, min]) => {
+            const peer = window.videocall.peers()[id];
+            return (peer?.videoFramesDecoded ?? 0) > min ? peer : false;
+          },
+          [cliId, MIN_VIDEO_FRAMES] as const,
+          { timeout: MEDIA_TIMEOUT_MS, polling: 250 },
+        )
+        .then((h) => h.jsonValue());
+      ok(decoded && decoded.videoFramesDecoded > MIN_VIDEO_FRAMES, JSON.stringify(decoded));
+      ok(!viewer.errors.some((e) => /decode|decoder/i.test(e)), viewer.errors.join("\n"));
+
+      const result = await cli.interrupt();
+      strictEqual(result.code, 0, result.stderr);
+      ok(/sent [1-9]\d* video frames/.test(result.stderr), result.stderr);
+    } finally {
+      await cli.interrupt();
+      await browser?.close();
+      await server.stop();
+    }
+  },
+);
