@@ -1,5 +1,5 @@
 /**
- * CLI benchmark. 1) CPU of `videocall stream --test-pattern` at 720p30 VP8 500 kb/s: the deno
+ * CLI benchmark. 1) CPU of `videocall stream --test-pattern` at 720p30 500 kb/s (VP8, or --codec): the deno
  * process and its ffmpeg children, from /proc over a window (goal: < 40 % of one core).
  * 2) Bots capacity: `videocall bots` in one process at rising counts until a step loses a packet.
  * Each run gets its own relay server on loopback. See README.md.
@@ -12,6 +12,7 @@ const args = parseArgs({
   args: Deno.args,
   options: {
     "cpu-window-seconds": { type: "string", default: "15" },
+    codec: { type: "string", default: "vp8" },
     "bot-steps": { type: "string", default: "20,50,100,150,200,300,400" },
     "bot-publishers": { type: "string", default: "1" },
     "bot-seconds": { type: "string", default: "5" },
@@ -61,7 +62,7 @@ function treeCpu(rootPid: number): ProcessCpu[] {
   return [...stats].filter(([pid]) => inTree(pid)).map(([pid, s]) => ({ pid, ...s }));
 }
 
-async function measureStreamCpu(windowSeconds: number) {
+async function measureStreamCpu(windowSeconds: number, codec: string) {
   const server = await startServer();
   const child = cliCommand([
     ...[
@@ -74,7 +75,7 @@ async function measureStreamCpu(windowSeconds: number) {
       "bench-camera",
       "--test-pattern",
     ],
-    ...["--resolution", "1280x720", "--fps", "30", "--bitrate-kbps", "500", "--codec", "vp8"],
+    ...["--resolution", "1280x720", "--fps", "30", "--bitrate-kbps", "500", "--codec", codec],
   ]).spawn();
   let stderr = "";
   const pump = (async () => {
@@ -182,10 +183,11 @@ function delay(ms: number): Promise<void> {
 
 const result: Record<string, unknown> = { cores: navigator.hardwareConcurrency, loadAverage: Deno.loadavg() };
 if (!args["skip-cpu"]) {
-  const cpu = await measureStreamCpu(Number(args["cpu-window-seconds"]));
+  const codec = String(args.codec);
+  const cpu = await measureStreamCpu(Number(args["cpu-window-seconds"]), codec);
   result.streamCpu = cpu;
   console.log(
-    `stream --test-pattern 720p30 VP8 500 kb/s: ${cpu.totalPercentOfOneCore} % of one core over ${cpu.windowSeconds} s (goal < 40 %)`,
+    `stream --test-pattern 720p30 ${codec} 500 kb/s: ${cpu.totalPercentOfOneCore} % of one core over ${cpu.windowSeconds} s (goal < 40 %)`,
   );
   if (cpu.videoFramesSent !== undefined)
     console.log(`  video frames sent in the whole run: ${cpu.videoFramesSent}`);
