@@ -37,6 +37,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * this much more; a refused UDP port fails at once.
  */
 const DEFAULT_HEAD_START_MS = 500;
+/** When WebSocket is welcomed first but WebTransport is already open, how long WebTransport may still win. */
+const PREFERRED_GRACE_MS = 1000;
 
 /** Opens one connection to the meeting and waits for its Welcome. */
 export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
@@ -177,6 +179,14 @@ function race(
     const started = new Set<number>();
     const open = new Set<number>();
     const timers: Array<ReturnType<typeof setTimeout>> = [];
+    let held: Connected | undefined;
+    const settle = (connected: Connected) => {
+      if (winner) return;
+      winner = connected;
+      for (const timer of timers) clearTimeout(timer);
+      if (held && held !== connected) held.transport.close(1000, "another transport won");
+      resolve(connected);
+    };
     const launch = (index: number) => {
       if (started.has(index) || winner) return;
       started.add(index);
@@ -186,14 +196,24 @@ function race(
             connected.transport.close(1000, "another transport won");
             return;
           }
-          winner = connected;
-          for (const timer of timers) clearTimeout(timer);
-          resolve(connected);
+          // A preferred (earlier) attempt whose handshake already worked is probably a moment
+          // from its Welcome: give it that moment before settling for this one.
+          const preferred = [...open].some((other) => other < index);
+          if (preferred && !held) {
+            held = connected;
+            timers.push(setTimeout(() => settle(connected), PREFERRED_GRACE_MS));
+            return;
+          }
+          settle(connected);
         },
         (error: unknown) => {
           open.delete(index);
           errors.push(error);
           if (winner) return;
+          if (held) {
+            settle(held); // the preferred attempt failed after all: take the one we held
+            return;
+          }
           if (errors.length === attempts.length) {
             reject(mostTelling(errors));
             return;
