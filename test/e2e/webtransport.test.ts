@@ -135,7 +135,14 @@ Deno.test("a WebSocket page and a WebTransport page see and hear each other", TE
     const aliceJoin = await timedJoin(alice.page);
     const bobJoin = await timedJoin(bob.page);
     ok((await transportOf(alice.page)) === "websocket", "alice was told to use WebSocket");
-    ok((await transportOf(bob.page)) === "webtransport", `bob uses ${await transportOf(bob.page)}`);
+    ok(
+      (await transportOf(bob.page)) === "webtransport",
+      `bob uses ${await transportOf(bob.page)}; bob's page said: ${bob.errors.join(" | ")}; relay: ${server
+        .output()
+        .split("\n")
+        .filter((line) => /"msg":"(joined|left|closing|webtransport)/.test(line))
+        .join("\n")}`,
+    );
     ok((await alice.page.locator(".transport-badge").textContent()) === "WebSocket");
 
     await assertSeeAndHear(alice.page, aliceJoin.sessionId, bob.page, bobJoin.sessionId);
@@ -252,10 +259,20 @@ Deno.test("a Deno client over WebTransport and a browser page share a meeting", 
       `more than ${MIN_VIDEO_FRAMES} video and 20 audio frames from alice`,
       () => received.video > MIN_VIDEO_FRAMES && received.audio > 20,
       MEDIA_TIMEOUT_MS,
-    ).catch((error) => {
-      throw new Error(`the bot received ${received.video} video, ${received.audio} audio frames`, {
-        cause: error,
-      });
+    ).catch(async (error) => {
+      const counters = (await server.metrics())
+        .split("\n")
+        .filter((line) => /^videocall_(packets|bad_input|connections)/.test(line))
+        .join("; ");
+      const page = await alice.page.evaluate(() => ({
+        state: window.videocall.state,
+        transport: window.videocall.transport,
+        warnings: window.videocall.mediaWarnings,
+      }));
+      throw new Error(
+        `the bot received ${received.video} video, ${received.audio} audio frames; page ${JSON.stringify(page)}; page errors ${JSON.stringify(alice.errors)}; relay ${counters}`,
+        { cause: error },
+      );
     });
     // The page publishes its default codec, VP8, and Opus.
     ok([...received.videoCodecs].join() === String(Codec.VP8), `video codecs ${[...received.videoCodecs]}`);
