@@ -45,9 +45,6 @@ export async function serveWebTransportSession(
   }
   const stream = first.value;
   const streamWriter = stream.writable.getWriter();
-  const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
-    createWritable?: () => WritableStream<Uint8Array>;
-  };
   // Audio has a stream of its own, opened by the client after the main one: its audio arrives
   // there and ours goes back on it, so video never holds audio up (see readAudioStreams).
   let audioWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
@@ -109,7 +106,7 @@ export async function serveWebTransportSession(
     stats,
     log,
   );
-  void readDatagrams(datagrams.readable, handler).catch(() => {});
+  void readDatagrams(session.datagrams.readable, handler).catch(() => {});
   await readStream(stream.readable, handler, connection, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
   finish();
