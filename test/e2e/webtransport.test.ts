@@ -268,9 +268,14 @@ Deno.test("a Deno client over WebTransport and a browser page share a meeting", 
         state: window.videocall.state,
         transport: window.videocall.transport,
         warnings: window.videocall.mediaWarnings,
+        local: window.videocall.local(),
       }));
       throw new Error(
-        `the bot received ${received.video} video, ${received.audio} audio frames; page ${JSON.stringify(page)}; page errors ${JSON.stringify(alice.errors)}; relay ${counters}`,
+        `the bot received ${received.video} video, ${received.audio} audio frames; page ${JSON.stringify(page)}; page errors ${JSON.stringify(alice.errors)}; relay ${counters}; relay log: ${server
+          .output()
+          .split("\n")
+          .filter((line) => /webtransport|joined|left/.test(line))
+          .join("\n")}`,
         { cause: error },
       );
     });

@@ -29,7 +29,7 @@ function sendBurst(session: MeetingSession, count: number): void {
   }
 }
 
-Deno.test("a WebTransport participant and a WebSocket participant share a call; audio rides its own stream", async () => {
+Deno.test("a WebTransport participant and a WebSocket participant share a call; audio rides datagrams", async () => {
   const server = await startServer();
   try {
     const alice = await joinMeeting({ serverUrl: server.url, username: "alice", meetingId: "mixed" });
@@ -50,7 +50,7 @@ Deno.test("a WebTransport participant and a WebSocket participant share a call; 
     }
     sendBurst(alice, 20);
     sendBurst(bob, 20);
-    // Audio and video both travel on reliable streams (audio on its own, ahead of video).
+    // Datagrams may be dropped by design; on loopback nearly all arrive. Video on the stream is reliable.
     await waitFor(
       "video both ways",
       () =>
@@ -60,8 +60,8 @@ Deno.test("a WebTransport participant and a WebSocket participant share a call; 
     await waitFor(
       "audio both ways",
       () =>
-        toAlice.filter((m) => m.kind === MediaKind.AUDIO).length === 20 &&
-        toBob.filter((m) => m.kind === MediaKind.AUDIO).length === 20,
+        toAlice.filter((m) => m.kind === MediaKind.AUDIO).length >= 15 &&
+        toBob.filter((m) => m.kind === MediaKind.AUDIO).length >= 15,
     );
     const metrics = await server.metrics();
     assertEquals(metricValue(metrics, "videocall_connections", { transport: "webtransport" }), 1);

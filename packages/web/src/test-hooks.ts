@@ -10,6 +10,8 @@
  * - `peers()`: per remote session id, what we receive from that participant: `username`,
  *   `videoFramesDecoded`, `videoFps`, `audioFramesDecoded`, `audioRms` (RMS 0..1 of the audio played
  *   in the last ~250 ms), `jitterBufferDepthMs`, and `hasTile` (its tile is on screen).
+ * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
+ *   device is not published).
  */
 export type CallState = "preview" | "joining" | "joined" | "reconnecting" | "left" | "error";
 
@@ -30,6 +32,12 @@ export interface VideocallHooks {
   error: string | undefined;
   mediaWarnings: string[];
   peers(): Record<number, PeerHook>;
+  local(): LocalHook;
+}
+
+export interface LocalHook {
+  microphoneFramesSent: number | undefined;
+  cameraFramesEncoded: number | undefined;
 }
 
 declare global {
@@ -38,7 +46,7 @@ declare global {
   }
 }
 
-export function installHooks(peers: () => Record<number, PeerHook>): VideocallHooks {
+export function installHooks(peers: () => Record<number, PeerHook>, local: () => LocalHook): VideocallHooks {
   const hooks: VideocallHooks = {
     state: "preview",
     sessionId: undefined,
@@ -46,6 +54,7 @@ export function installHooks(peers: () => Record<number, PeerHook>): VideocallHo
     error: undefined,
     mediaWarnings: [],
     peers,
+    local,
   };
   window.videocall = hooks;
   return hooks;

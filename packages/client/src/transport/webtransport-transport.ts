@@ -3,9 +3,6 @@ import { ConnectionError } from "../errors.ts";
 import { PacketInbox } from "./packet-inbox.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
 
-/** Audio's stream is sent before the main stream (control and video) when both have data. */
-const AUDIO_SEND_ORDER = 1;
-
 export interface WebTransportEndpoint {
   /** e.g. "https://localhost:8080/lobby/alice/demo" */
   url: string;
@@ -16,8 +13,7 @@ export interface WebTransportEndpoint {
 /**
  * Opens a WebTransport session and its packet stream. The mapping (docs/protocol.md): one
  * bidirectional stream for the session's life carries control and video with length prefixes;
- * audio goes on a second bidirectional stream, sent ahead of the main one. The first frame (a Ping
- * made by the caller) opens each stream on the wire.
+ * audio goes in datagrams. The first frame (a Ping made by the caller) opens the stream on the wire.
  */
 export async function connectWebTransport(
   endpoint: WebTransportEndpoint,
@@ -58,10 +54,6 @@ export async function connectWebTransport(
     const stream = await session.createBidirectionalStream();
     const transport = new WebTransportPacketTransport(session, stream);
     transport.send(firstPacket);
-    // Audio's own stream, opened after the main one so the relay tells them apart by order, and
-    // sent ahead of it. A Ping opens it on the wire.
-    const audioStream = await session.createBidirectionalStream({ sendOrder: AUDIO_SEND_ORDER });
-    transport.attachAudioStream(audioStream, firstPacket);
     return transport;
   } catch (error) {
     try {
@@ -99,8 +91,8 @@ class WebTransportPacketTransport implements PacketTransport {
   onClose: (info: TransportCloseInfo) => void = () => {};
   readonly #session: WebTransport;
   readonly #streamWriter: WritableStreamDefaultWriter<Uint8Array>;
-  /** Until the audio stream is attached, audio shares the main stream. */
-  #audioWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  readonly #datagramWriter: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #maxDatagramBytes: number;
   #pendingStreamBytes = 0;
   #closed = false;
   #closedLocally = false;
@@ -108,17 +100,17 @@ class WebTransportPacketTransport implements PacketTransport {
   constructor(session: WebTransport, stream: WebTransportBidirectionalStream) {
     this.#session = session;
     this.#streamWriter = stream.writable.getWriter();
+    const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
+      createWritable?: () => WritableStream<Uint8Array>;
+    };
+    this.#datagramWriter = (datagrams.createWritable?.() ?? datagrams.writable).getWriter();
+    this.#maxDatagramBytes = datagrams.maxDatagramSize;
     this.#readStream(stream.readable);
+    this.#readDatagrams(datagrams.readable);
     session.closed.then(
       (info) => this.#finish(info.closeCode ?? 0, info.reason ?? ""),
       () => this.#finish(1006, "WebTransport connection lost"),
     );
-  }
-
-  attachAudioStream(stream: WebTransportBidirectionalStream, opening: Uint8Array): void {
-    this.#audioWriter = stream.writable.getWriter();
-    this.#audioWriter.write(frameOnStream(opening)).catch(() => {});
-    this.#readStream(stream.readable);
   }
 
   get bufferedBytes(): number {
@@ -127,10 +119,13 @@ class WebTransportPacketTransport implements PacketTransport {
 
   send(packet: Uint8Array, kind?: number): void {
     if (this.#closed) return;
+    if (kind === MediaKind.AUDIO && packet.length <= this.#maxDatagramBytes) {
+      this.#datagramWriter.write(packet).catch(() => {});
+      return;
+    }
     const frame = frameOnStream(packet);
     this.#pendingStreamBytes += frame.length;
-    const writer = kind === MediaKind.AUDIO && this.#audioWriter ? this.#audioWriter : this.#streamWriter;
-    writer.write(frame).then(
+    this.#streamWriter.write(frame).then(
       () => {
         this.#pendingStreamBytes -= frame.length;
       },
@@ -174,6 +169,14 @@ class WebTransportPacketTransport implements PacketTransport {
       for await (const chunk of readable) deframer.push(chunk, (packet) => this.#inbox.deliver(packet));
     } catch {
       // the session's closed promise reports why
+    }
+  }
+
+  async #readDatagrams(readable: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      for await (const datagram of readable) this.#inbox.deliver(datagram);
+    } catch {
+      // closed
     }
   }
 }

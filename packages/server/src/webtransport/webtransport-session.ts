@@ -18,8 +18,8 @@ const LOBBY_PATH = /^\/lobby\/([^/]+)\/([^/]+)\/?$/;
  * One browser's WebTransport session, mapped onto the relay like a WebSocket:
  * - the client opens one bidirectional stream and keeps it for the whole session; packets travel
  *   on it both ways, each with a varint length prefix (protocol/stream-framing.ts): control and video;
- * - audio travels on a second bidirectional stream, also opened by the client, framed and kept for
- *   the session, so video never holds it up (why not datagrams: see readAudioStreams).
+ * - audio travels as datagrams, one Packet per datagram, so a lost or late audio frame never holds
+ *   up anything else (an audio packet too big for a datagram falls back to the stream).
  */
 export async function serveWebTransportSession(
   session: WebTransport & { url: string },
@@ -45,9 +45,11 @@ export async function serveWebTransportSession(
   }
   const stream = first.value;
   const streamWriter = stream.writable.getWriter();
-  // Audio has a stream of its own, opened by the client after the main one: its audio arrives
-  // there and ours goes back on it, so video never holds audio up (see readAudioStreams).
-  let audioWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
+    createWritable?: () => WritableStream<Uint8Array>;
+  };
+  const datagramWriter = (datagrams.createWritable?.() ?? datagrams.writable).getWriter();
+  const maxDatagramBytes = datagrams.maxDatagramSize;
   let pendingStreamBytes = 0;
   let closed = false;
 
@@ -58,10 +60,13 @@ export async function serveWebTransportSession(
     },
     send(packet, kind) {
       if (closed) return;
+      if (kind === MediaKind.AUDIO && packet.length <= maxDatagramBytes) {
+        datagramWriter.write(packet).catch(() => {}); // a lost datagram is concealed by the receiver
+        return;
+      }
       const frame = framedOnce(packet);
       pendingStreamBytes += frame.length;
-      const writer = kind === MediaKind.AUDIO && audioWriter ? audioWriter : streamWriter;
-      writer.write(frame).then(
+      streamWriter.write(frame).then(
         () => {
           pendingStreamBytes -= frame.length;
         },
@@ -95,18 +100,7 @@ export async function serveWebTransportSession(
   // The packet stream lives as long as the client's membership: when it ends (the client sends a
   // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
   // the client's close capsule, and the datagram reader would otherwise keep the session alive.
-  // Later bidirectional streams carry audio; datagrams are accepted too (one Packet each).
-  void readAudioStreams(
-    session.incomingBidirectionalStreams,
-    (writer) => {
-      audioWriter = writer;
-    },
-    handler,
-    connection,
-    stats,
-    log,
-  );
-  void readDatagrams(session.datagrams.readable, handler).catch(() => {});
+  void readDatagrams(datagrams.readable, handler).catch(() => {});
   await readStream(stream.readable, handler, connection, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
   finish();
@@ -140,29 +134,6 @@ async function readStream(
       log.warn({ detail: error.message }, "closing connection: bad input");
       connection.close(CloseCode.messageTooBig, error.message);
     }
-  }
-}
-
-/**
- * Why audio is not in datagrams or on unidirectional streams: from Chromium to Deno's WebTransport
- * server, unidirectional streams never arrived and some sessions lost every datagram, while
- * client-opened bidirectional streams always work. So the client opens a second one for audio.
- */
-async function readAudioStreams(
-  streams: ReadableStream<WebTransportBidirectionalStream>,
-  useForAudio: (writer: WritableStreamDefaultWriter<Uint8Array>) => void,
-  handler: ConnectionHandler,
-  connection: ClientConnection,
-  stats: RelayStats,
-  log: Logger,
-): Promise<void> {
-  try {
-    for await (const stream of streams) {
-      useForAudio(stream.writable.getWriter());
-      void readStream(stream.readable, handler, connection, stats, log);
-    }
-  } catch {
-    // the session ended
   }
 }
 

@@ -25,6 +25,8 @@ export class MeetingPage {
   #local = new LocalMedia();
   #call: Call | undefined;
   #microphoneMuted = false;
+  /** Camera and microphone have been opened or have failed: only then may the user join. */
+  #devicesSettled = false;
   #cameraOff = false;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -53,7 +55,13 @@ export class MeetingPage {
   constructor(root: HTMLElement, route: MeetingRoute) {
     this.#root = root;
     this.#route = route;
-    this.#hooks = installHooks(() => this.#peerHooks());
+    this.#hooks = installHooks(
+      () => this.#peerHooks(),
+      () => ({
+        microphoneFramesSent: this.#call?.microphone?.framesSent,
+        cameraFramesEncoded: this.#call?.camera?.stats().framesEncoded,
+      }),
+    );
   }
 
   async start(): Promise<void> {
@@ -66,6 +74,7 @@ export class MeetingPage {
     this.#showLocalPreview();
     this.#showWarnings();
     await this.#refreshDeviceLists();
+    this.#devicesSettled = true;
     this.#joinButton.disabled = false;
   }
 
@@ -325,7 +334,9 @@ export class MeetingPage {
     this.#root.dataset.state = state;
     const inCall = state === "joined" || state === "reconnecting";
     this.#joinButton.hidden = inCall || state === "left";
-    this.#joinButton.disabled = state === "joining";
+    // Not before the devices have answered: joining earlier would silently leave the microphone
+    // (or camera) out of the call.
+    this.#joinButton.disabled = state === "joining" || !this.#devicesSettled;
     this.#leaveButton.hidden = !inCall;
   }
 
