@@ -3,77 +3,50 @@
  * two relay nodes must start, every meeting must span both nodes, and the two-node topology must
  * forward what a single node forwards, without loss, with CPU figures for both relays and NATS.
  */
-import { fileURLToPath } from "node:url";
+import { check, runBenchmarkTiny } from "../smoke-run.ts";
 import type { CrossNodeRatios, Measurement, Summary } from "./main.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
 Deno.test("the relay benchmark measures two relay nodes linked by NATS next to one node", async () => {
-  const outputPath = await Deno.makeTempFile({ prefix: "relay-bench-multinode-", suffix: ".json" });
-  try {
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--config",
-        "deno.json",
-        "-A",
-        "bench/relay/main.ts",
-        "--multinode",
-        "--participants",
-        "10",
-        "--seconds",
-        "1",
-        "--warmup-seconds",
-        "0.5",
-        "--drain-seconds",
-        "2",
-        "--runs",
-        "1",
-        "--output",
-        outputPath,
-      ],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(38_000),
-    }).output();
-    const text = new TextDecoder();
-    const printed = text.decode(stdout);
-    check(code === 0, `benchmark exited with ${code}:\n${printed}\n${text.decode(stderr)}`);
-    const results = JSON.parse(await Deno.readTextFile(outputPath)) as {
-      measurements: Measurement[];
-      summaries: Summary[];
-      crossNodeRatios: CrossNodeRatios[];
-    };
-    const single = results.summaries.find((s) => s.server === "videocall");
-    const twoNodes = results.summaries.find((s) => s.server === "videocall-two-nodes");
-    check(single !== undefined && twoNodes !== undefined, "no figures for one of the topologies");
-    // 10 participants in one meeting: 10 senders × 9 receivers × 80 packets/s.
-    check(
-      twoNodes.forwardedPerSecond > 0.9 * 7200,
-      `two nodes forwarded ${twoNodes.forwardedPerSecond} pkt/s`,
-    );
-    check(twoNodes.lostDeliveries === 0, `two nodes lost ${twoNodes.lostDeliveries} deliveries`);
-    check(Number.isFinite(twoNodes.latencyP99Ms) && twoNodes.latencyP99Ms > 0, "two nodes: no p99 latency");
-    const measurement = results.measurements.find((m) => m.server === "videocall-two-nodes");
-    check(measurement?.relayCpuPercents.length === 2, "no CPU figure per relay node");
-    check(
-      measurement.relayCpuPercents.every((percent) => percent > 0),
-      `a relay node did no work: ${measurement.relayCpuPercents.join(", ")} % CPU`,
-    );
-    check(twoNodes.natsCpuPercent > 0, "nats-server did no work: did any packet cross nodes?");
-    check(twoNodes.totalCpuUsPerPacket > twoNodes.serverCpuUsPerPacket, "NATS CPU not counted");
-    const ratios = results.crossNodeRatios[0];
-    check(results.crossNodeRatios.length === 1 && ratios !== undefined, "no cross-node ratios");
-    for (const [name, value] of Object.entries(ratios)) {
-      check(Number.isFinite(value) && value > 0, `cross-node ratio ${name} is ${value}`);
-    }
-    check(printed.includes("two/single") && printed.includes("ours/base"), "a table is missing");
-  } finally {
-    await Deno.remove(outputPath).catch(() => {});
+  const { results, printed } = await runBenchmarkTiny<{
+    measurements: Measurement[];
+    summaries: Summary[];
+    crossNodeRatios: CrossNodeRatios[];
+  }>(
+    "bench/relay/main.ts",
+    [
+      "--multinode",
+      "--participants",
+      "10",
+      "--seconds",
+      "1",
+      "--warmup-seconds",
+      "0.5",
+      "--drain-seconds",
+      "2",
+      "--runs",
+      "1",
+    ],
+    38_000,
+  );
+  const single = results.summaries.find((s) => s.server === "videocall");
+  const twoNodes = results.summaries.find((s) => s.server === "videocall-two-nodes");
+  check(single !== undefined && twoNodes !== undefined, "no figures for one of the topologies");
+  // 10 participants in one meeting: 10 senders × 9 receivers × 80 packets/s.
+  check(twoNodes.forwardedPerSecond > 0.9 * 7200, `two nodes forwarded ${twoNodes.forwardedPerSecond} pkt/s`);
+  check(twoNodes.lostDeliveries === 0, `two nodes lost ${twoNodes.lostDeliveries} deliveries`);
+  check(Number.isFinite(twoNodes.latencyP99Ms) && twoNodes.latencyP99Ms > 0, "two nodes: no p99 latency");
+  const measurement = results.measurements.find((m) => m.server === "videocall-two-nodes");
+  check(measurement?.relayCpuPercents.length === 2, "no CPU figure per relay node");
+  check(
+    measurement.relayCpuPercents.every((percent) => percent > 0),
+    `a relay node did no work: ${measurement.relayCpuPercents.join(", ")} % CPU`,
+  );
+  check(twoNodes.natsCpuPercent > 0, "nats-server did no work: did any packet cross nodes?");
+  check(twoNodes.totalCpuUsPerPacket > twoNodes.serverCpuUsPerPacket, "NATS CPU not counted");
+  const ratios = results.crossNodeRatios[0];
+  check(results.crossNodeRatios.length === 1 && ratios !== undefined, "no cross-node ratios");
+  for (const [name, value] of Object.entries(ratios)) {
+    check(Number.isFinite(value) && value > 0, `cross-node ratio ${name} is ${value}`);
   }
+  check(printed.includes("two/single") && printed.includes("ours/base"), "a table is missing");
 });
