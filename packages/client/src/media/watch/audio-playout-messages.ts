@@ -1,4 +1,6 @@
 /** Messages between an AudioPlayout node (page) and its processor in the AudioWorklet. */
+import type { JitterBufferStats } from "./jitter-buffer.ts";
+
 export const PLAYOUT_PROCESSOR_NAME = "videocall-playout";
 
 export interface PlayoutOptions {
@@ -16,16 +18,10 @@ export type ToPlayout = {
   samples: Float32Array;
 };
 
-export interface PlayoutStats {
+/** The jitter buffer's figures, plus the level of what was played. */
+export interface PlayoutStats extends JitterBufferStats {
   /** Root mean square of the samples played in the last report interval (0..1 full scale). */
   rms: number;
-  depthMs: number;
-  targetDepthMs: number;
-  jitterMs: number;
-  framesPlayed: number;
-  framesConcealed: number;
-  framesLate: number;
-  framesDiscarded: number;
 }
 
 export type FromPlayout = { type: "stats" } & PlayoutStats;
