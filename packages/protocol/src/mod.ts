@@ -1,3 +1,4 @@
+export * from "./close-codes.ts";
 export * from "./codec.ts";
 export * from "./gen/videocall/v1/packet_pb.ts";
 export * from "./limits.ts";

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { CloseCode } from "@videocall/protocol";
 import { NatsBusError, NatsMeetingBus } from "./bus/nats-meeting-bus.ts";
 import { log } from "./observability/log.ts";
 import { startServer } from "./server.ts";
@@ -167,14 +168,12 @@ const server = await startServer({
 // The test fixtures read this line to learn the port when started with --port 0.
 console.log(JSON.stringify({ event: "listening", port: server.port, url: server.url }));
 
-/** WebSocket close code 1012 (service restart): the client should reconnect, possibly elsewhere. */
-const SERVICE_RESTART = 1012;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     log.info({ signal }, "draining");
     // A drain that hangs (a NATS server gone mid-flush) must not keep the process alive.
     setTimeout(() => Deno.exit(1), 5000);
-    await server.shutdown({ code: SERVICE_RESTART, reason: "server draining" });
+    await server.shutdown({ code: CloseCode.serviceRestart, reason: "server draining" });
     await bus?.close();
     Deno.exit(0);
   });

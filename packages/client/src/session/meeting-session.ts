@@ -1,7 +1,10 @@
 import {
+  CloseCode,
   Codec,
   decodePacket,
   encodePacket,
+  isFatalCloseCode,
+  isNodeUnavailableCloseCode,
   LeaveReason,
   type Media,
   MediaKind,
@@ -74,8 +77,6 @@ export async function joinMeeting(options: JoinOptions): Promise<MeetingSession>
   return new MeetingSession(await connectToMeeting(options), options);
 }
 
-/** Close codes after which reconnecting cannot help: the server refused what this client sent. */
-const FATAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4001, 4002]);
 /** Backoff before each reconnect attempt, then the last value with jitter, up to about a minute in all. */
 const RECONNECT_DELAYS_MS = [0, 300, 1000, 2000, 4000, 7000];
 const MAX_RECONNECT_ATTEMPTS = 12;
@@ -88,8 +89,6 @@ const PING_INTERVAL_MS = 500;
 const SERVER_SILENCE_LIMIT_MS = 2000;
 /** How often the session refreshes its list of live relay nodes (for failover). */
 const SERVER_LIST_REFRESH_MS = 10_000;
-/** Close codes meaning "this node is going away": reconnect to another node first. */
-const NODE_LEAVING_CLOSE_CODES = new Set([1001, 1012]);
 
 interface LocalTrack {
   info: TrackInfo;
@@ -309,8 +308,8 @@ export class MeetingSession {
     if (performance.now() - this.#lastHeardMs > SERVER_SILENCE_LIMIT_MS) {
       clearInterval(this.#heartbeat);
       transport.onClose = () => {};
-      transport.close(4003, "server stopped answering");
-      this.#onTransportClosed(4003, "the server stopped answering");
+      transport.close(CloseCode.serverSilent, "server stopped answering");
+      this.#onTransportClosed(CloseCode.serverSilent, "the server stopped answering");
       return;
     }
     this.ping();
@@ -384,7 +383,7 @@ export class MeetingSession {
     clearInterval(this.#heartbeat);
     const why = this.#goodbyeReason || reason || `closed with code ${code}`;
     this.#goodbyeReason = "";
-    if (this.#leaving || this.#options.reconnect === false || FATAL_CLOSE_CODES.has(code)) {
+    if (this.#leaving || this.#options.reconnect === false || isFatalCloseCode(code)) {
       this.#finish(code, why);
       return;
     }
@@ -396,7 +395,7 @@ export class MeetingSession {
     // The node we were on first (most drops are brief), unless it said it is going away; then the
     // other live nodes, least loaded first, round and round.
     const others = this.#knownServerUrls.filter((url) => url !== this.#currentServerUrl);
-    const candidates = NODE_LEAVING_CLOSE_CODES.has(closeCode)
+    const candidates = isNodeUnavailableCloseCode(closeCode)
       ? [...others, this.#currentServerUrl]
       : [this.#currentServerUrl, ...others];
     for (let attempt = 1; attempt <= MAX_RECONNECT_ATTEMPTS; attempt++) {
@@ -432,7 +431,7 @@ export class MeetingSession {
         if (
           error instanceof ConnectionError &&
           error.reason === "rejected" &&
-          FATAL_CLOSE_CODES.has(error.closeCode ?? 0)
+          isFatalCloseCode(error.closeCode ?? 0)
         ) {
           throw error;
         }

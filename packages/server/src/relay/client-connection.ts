@@ -1,3 +1,5 @@
+export { CloseCode } from "@videocall/protocol";
+
 import type { PacketSink } from "./subscriber-queue.ts";
 
 export type TransportKind = "websocket" | "webtransport";
@@ -8,17 +10,3 @@ export interface ClientConnection extends PacketSink {
   /** Closes with a close code and a reason the client shows to its user. */
   close(code: number, reason: string): void;
 }
-
-/** Close codes the relay uses; 4xxx are ours (RFC 6455 §7.4.2 leaves them to applications). */
-export const CloseCode = {
-  normal: 1000,
-  goingAway: 1001,
-  unsupportedData: 1003,
-  invalidPayload: 1007,
-  policyViolation: 1008,
-  messageTooBig: 1009,
-  internalError: 1011,
-  heartbeatTimeout: 4000,
-  slowSubscriber: 4001,
-  invalidName: 4002,
-} as const;

@@ -1,0 +1,65 @@
+/**
+ * Why a connection ended: the WebSocket close code (RFC 6455 §7.4) or the WebTransport
+ * session's closeCode, the same numbers on both transports. 4000-4999 are ours (RFC 6455
+ * §7.4.2 leaves them to applications). docs/protocol.md lists each with what a client does.
+ */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  /** The relay hit an unexpected error handling this connection; others are unaffected. */
+  internalError: 1011,
+  /** The node is draining (restart, deploy): reconnect, to another node if possible. */
+  serviceRestart: 1012,
+  heartbeatTimeout: 4000,
+  slowSubscriber: 4001,
+  invalidName: 4002,
+  /** Client-side only: the server stopped answering pings, so the client gave the connection up. */
+  serverSilent: 4003,
+  /** The meeting has as many participants as this server allows. */
+  meetingFull: 4004,
+  /** This node hosts as many meetings as it allows: try another node, or later. */
+  serverFull: 4005,
+  /** The client sent more packets or bytes per second than its budget, for too long. */
+  rateLimited: 4006,
+  /** Too many connections from the client's IP address. */
+  tooManyConnections: 4007,
+  /** The client did not complete its handshake (or say anything) in time. */
+  handshakeTimeout: 4008,
+  /** A WebTransport client opened more streams than the protocol uses. */
+  tooManyStreams: 4009,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Codes after which reconnecting to the same meeting cannot help: the server refused what the client did. */
+const FATAL: ReadonlySet<number> = new Set<number>([
+  1002,
+  CloseCode.unsupportedData,
+  CloseCode.invalidPayload,
+  CloseCode.policyViolation,
+  CloseCode.messageTooBig,
+  CloseCode.slowSubscriber,
+  CloseCode.invalidName,
+  CloseCode.meetingFull,
+  CloseCode.rateLimited,
+  CloseCode.tooManyConnections,
+  CloseCode.tooManyStreams,
+]);
+
+export function isFatalCloseCode(code: number): boolean {
+  return FATAL.has(code);
+}
+
+/** Codes meaning "this node is going away or cannot take you": try another node first. */
+const NODE_UNAVAILABLE: ReadonlySet<number> = new Set<number>([
+  CloseCode.goingAway,
+  CloseCode.serviceRestart,
+  CloseCode.serverFull,
+]);
+
+export function isNodeUnavailableCloseCode(code: number): boolean {
+  return NODE_UNAVAILABLE.has(code);
+}
