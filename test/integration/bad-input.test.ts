@@ -62,6 +62,46 @@ const cases: Array<{
     metric: "unknown_type",
   },
   {
+    // The routing-header scan skips a TrackState body; the relay's full decode must catch it
+    // (this exact shape once killed the process: "premature EOF" thrown from decodeTracks).
+    name: "a TrackState whose body is truncated",
+    send: (s) => s.send(new Uint8Array([0x0d, 0, 0, 0, 0, 0x1a, 0x02, 0x0a, 0x05])),
+    code: 1007,
+    reason: /malformed TrackState/,
+    metric: "malformed_body",
+  },
+  {
+    name: "a TrackState with an illegal tag inside",
+    send: (s) => s.send(new Uint8Array([0x0d, 0, 0, 0, 0, 0x1a, 0x02, 0x02, 0x00])), // field 0
+    code: 1007,
+    reason: /malformed TrackState/,
+    metric: "malformed_body",
+  },
+  {
+    name: "a TrackState listing more tracks than allowed",
+    send: (s) =>
+      s.send(
+        encodePacket({
+          body: {
+            case: "trackState",
+            value: {
+              tracks: Array.from({ length: 17 }, (_, i) => ({ trackId: i + 1, kind: MediaKind.VIDEO })),
+            },
+          },
+        }),
+      ),
+    code: 1007,
+    reason: /at most 16 are allowed/,
+    metric: "malformed_body",
+  },
+  {
+    name: "a Leave whose body is malformed",
+    send: (s) => s.send(new Uint8Array([0x0d, 0, 0, 0, 0, 0x5a, 0x02, 0x0c, 0x01])), // wire type 4 inside
+    code: 1007,
+    reason: /malformed Leave/,
+    metric: "malformed_body",
+  },
+  {
     name: "a text frame",
     send: (s) => s.send('{"type":"join"}'),
     code: 1003,

@@ -10,3 +10,23 @@ export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export function isValidName(value: string): boolean {
   return NAME_PATTERN.test(value);
 }
+
+/** Tracks one participant may announce: camera, microphone, screen and its audio, simulcast layers, with room. */
+export const MAX_TRACKS_PER_PARTICIPANT = 16;
+/** Track ids are 16-bit: the relay keys per-track state on (session id, track id) in one number. */
+export const MAX_TRACK_ID = 0xffff;
+
+/** Why a TrackState cannot be accepted, or undefined when it can. Unknown enum values are allowed (newer peers). */
+export function trackStateProblem(tracks: readonly { trackId: number }[]): string | undefined {
+  if (tracks.length > MAX_TRACKS_PER_PARTICIPANT) {
+    return `TrackState lists ${tracks.length} tracks; at most ${MAX_TRACKS_PER_PARTICIPANT} are allowed`;
+  }
+  const seen = new Set<number>();
+  for (const track of tracks) {
+    if (track.trackId === 0 || track.trackId > MAX_TRACK_ID)
+      return `track id ${track.trackId} is out of range`;
+    if (seen.has(track.trackId)) return `track id ${track.trackId} is listed twice`;
+    seen.add(track.trackId);
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { CloseCode } from "@videocall/protocol";
 import { NatsBusError, NatsMeetingBus } from "./bus/nats-meeting-bus.ts";
 import { log } from "./observability/log.ts";
+import { installProcessGuards } from "./observability/process-guards.ts";
 import { startServer } from "./server.ts";
 import { type Certificate, loadCertificate } from "./tls/development-certificate.ts";
 
@@ -164,6 +165,8 @@ const server = await startServer({
     fail(`the port is already in use (${(error as Error).message})`);
   throw error;
 });
+
+installProcessGuards(server.stats, log);
 
 // The test fixtures read this line to learn the port when started with --port 0.
 console.log(JSON.stringify({ event: "listening", port: server.port, url: server.url }));

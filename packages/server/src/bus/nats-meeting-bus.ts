@@ -5,7 +5,8 @@ import {
   BusNodeHeartbeatSchema,
   type BusPresence,
   BusPresenceSchema,
-} from "../../../protocol/src/gen/videocall/v1/bus_pb.ts";
+  isValidName,
+} from "@videocall/protocol";
 import { NodeDirectory } from "../discovery/node-directory.ts";
 import {
   byLoad,
@@ -39,6 +40,8 @@ export interface NatsBusStats {
   packetsDroppedDisconnected: number;
   reconnects: number;
   nodesLost: number;
+  /** Messages from other nodes dropped because they failed to decode, validate or process. */
+  messagesFailed: number;
 }
 
 export class NatsBusError extends Error {
@@ -65,6 +68,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     packetsDroppedDisconnected: 0,
     reconnects: 0,
     nodesLost: 0,
+    messagesFailed: 0,
   };
   readonly #nc: NatsConnection;
   readonly #log: Logger;
@@ -111,7 +115,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     this.#directory = new NodeDirectory(
       this.#heartbeatIntervalMs * (options.missedHeartbeatsBeforeLost ?? 3),
     );
-    nc.subscribe(NatsSubjects.nodes, { callback: (_error, msg) => this.#onHeartbeat(msg.data) });
+    this.subscribeRaw(NatsSubjects.nodes, (data) => this.#onHeartbeat(data));
     this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#heartbeatIntervalMs / 4)));
     void this.#watchStatus();
     this.#log.info({ nodeId, server: nc.getServer() }, "connected to NATS");
@@ -189,7 +193,14 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   subscribeRaw(subject: string, onMessage: (data: Uint8Array, subject: string) => void): Subscription {
     return this.#nc.subscribe(subject, {
       callback: (error, msg) => {
-        if (!error) onMessage(msg.data, msg.subject);
+        if (error) return;
+        try {
+          onMessage(msg.data, msg.subject);
+        } catch (caught) {
+          // Another node's message must not take this one down: drop the message, keep the subscription.
+          this.stats.messagesFailed++;
+          this.#log.warn({ subject, error: String(caught) }, "dropped a bus message that failed to process");
+        }
       },
     });
   }
@@ -236,6 +247,10 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     }
     const id = heartbeat.nodeId;
     if (id === this.nodeId || id === "") return;
+    if (!isValidName(id) || !isHttpOrigin(heartbeat.publicUrl)) {
+      this.stats.messagesFailed++;
+      return; // clients fail over to listed URLs: list only well-formed origins
+    }
     if (heartbeat.leaving) {
       if (this.#directory.remove(id)) this.#nodeLost(id, "left");
       return;
@@ -385,6 +400,12 @@ class MeetingChannel implements MeetingBusSubscription {
     this.#bus.heardFrom(message.nodeId);
     this.#handler.onPresence(event, message.nodeId);
   }
+}
+
+function isHttpOrigin(url: string): boolean {
+  if (url.length > 2048 || !URL.canParse(url)) return false;
+  const protocol = new URL(url).protocol;
+  return protocol === "http:" || protocol === "https:";
 }
 
 function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | undefined {

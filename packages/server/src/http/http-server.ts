@@ -1,3 +1,4 @@
+import { parseLobbyPath } from "@videocall/protocol";
 import type { Registry } from "prom-client";
 import type { ServerNode } from "../discovery/node-discovery.ts";
 import type { Logger } from "../observability/log.ts";
@@ -19,18 +20,16 @@ export interface HttpRoutes {
   webTransportPublicPort?: number | undefined;
 }
 
-const LOBBY_PATH = /^\/lobby\/([^/]+)\/([^/]+)\/?$/;
-
 /** Routes one HTTP request: health, metrics, the WebSocket lobby, then the web app's files. */
 export function createRequestHandler(routes: HttpRoutes): (request: Request) => Promise<Response> | Response {
   return async (request) => {
     const url = new URL(request.url);
-    const lobby = LOBBY_PATH.exec(url.pathname);
-    if (lobby) {
+    const lobby = parseLobbyPath(url.pathname);
+    if (lobby.kind !== "not-lobby") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("expected a WebSocket upgrade\n", { status: 426 });
       }
-      return acceptWebSocket(request, routes.relay, safeDecode(lobby[1]!), safeDecode(lobby[2]!));
+      return acceptWebSocket(request, routes.relay, lobby.username, lobby.meetingId);
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
@@ -81,13 +80,4 @@ const NO_STORE = { "cache-control": "no-store", "access-control-allow-origin": "
 
 function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
-}
-
-/** A malformed percent-escape becomes a name that fails validation, not an exception. */
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return "\u0000";
-  }
 }

@@ -40,7 +40,11 @@ export function acceptWebSocket(
   };
   let handler: ConnectionHandler | undefined;
   socket.onopen = () => {
-    handler = relay.accept(connection, username, meetingId);
+    try {
+      handler = relay.accept(connection, username, meetingId);
+    } catch (error) {
+      relay.failedToAccept(connection, error);
+    }
   };
   socket.onmessage = (event) => {
     if (!handler) return;

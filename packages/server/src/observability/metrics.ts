@@ -88,5 +88,15 @@ export function createMetricsRegistry(stats: RelayStats): Registry {
       for (const [reason, count] of stats.badInput) this.inc({ reason }, count);
     },
   });
+  new Counter({
+    name: "videocall_internal_errors_total",
+    help: "Unexpected exceptions caught and survived, by where: one connection closed (connection), a bus message dropped (bus), or process-wide",
+    labelNames: ["where"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [where, count] of stats.internalErrors) this.inc({ where }, count);
+    },
+  });
   return registry;
 }

@@ -16,12 +16,18 @@ export class TransportStats {
 export type BadInputReason =
   | "oversized"
   | "malformed"
+  | "malformed_body"
+  /** A packet or presence message from another node that failed its checks (dropped, not forwarded). */
+  | "bus_malformed"
   | "unknown_type"
   | "text_frame"
   | "server_only_type"
   | "invalid_name"
   | "heartbeat_timeout"
   | "slow_subscriber";
+
+/** Where an unexpected exception was caught (and survived). */
+export type InternalErrorSite = "connection" | "bus" | "unhandled_rejection" | "uncaught_error";
 
 export class RelayStats {
   readonly byTransport: Record<TransportKind, TransportStats> = {
@@ -34,6 +40,12 @@ export class RelayStats {
   readonly badInput = new Map<BadInputReason, number>();
   meetings = 0;
   participants = 0;
+
+  readonly internalErrors = new Map<InternalErrorSite, number>();
+
+  countInternalError(site: InternalErrorSite): void {
+    this.internalErrors.set(site, (this.internalErrors.get(site) ?? 0) + 1);
+  }
 
   countBadInput(reason: BadInputReason): void {
     this.badInput.set(reason, (this.badInput.get(reason) ?? 0) + 1);

@@ -1,18 +1,21 @@
 import { create } from "@bufbuild/protobuf";
 import {
   BodyField,
-  decodePacket,
+  decodePacketSafely,
   encodePacket,
+  isValidName,
   LeaveReason,
+  MAX_PACKET_BYTES,
   type Participant,
   ParticipantSchema,
   RoutingHeader,
   scanRoutingHeader,
   type TrackInfo,
+  trackStateProblem,
 } from "@videocall/protocol";
 import type { MeetingBus, MeetingBusSubscription, PresenceEvent } from "../bus/meeting-bus.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
-import type { ClientConnection } from "./client-connection.ts";
+import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 
 /** A participant connected to this node. */
@@ -56,7 +59,13 @@ export class MeetingRoom {
     this.#queueLimits = queueLimits;
     this.#bus = bus.subscribe(meetingId, {
       onPacket: (packet, target) => this.#onBusPacket(packet, target),
-      onPresence: (event, nodeId) => this.#onPresence(event, nodeId),
+      onPresence: (event, nodeId) => {
+        try {
+          this.#onPresence(event, nodeId);
+        } catch {
+          this.#stats.countInternalError("bus");
+        }
+      },
     });
     this.#bus.publishPresence({ type: "roster-request" });
   }
@@ -95,11 +104,15 @@ export class MeetingRoom {
         },
         onOverflow: () => {
           stats.countBadInput("slow_subscriber");
-          connection.close(4001, "too slow to receive the meeting's control messages");
+          connection.close(CloseCode.slowSubscriber, "too slow to receive the meeting's control messages");
         },
         onSent: (bytes) => {
           transportStats.packetsOut++;
           transportStats.bytesOut += bytes;
+        },
+        onSendFailed: () => {
+          stats.countInternalError("connection");
+          connection.close(CloseCode.internalError, "internal server error");
         },
       },
       this.#queueLimits,
@@ -130,12 +143,11 @@ export class MeetingRoom {
         this.#fanOut(packet, header, sender.sessionId);
         this.#bus.publishPacket(packet);
         break;
-      case BodyField.trackState: {
-        sender.tracks = decodeTracks(packet);
+      case BodyField.trackState:
+        // The relay decoded and checked it already and set `sender.tracks`.
         this.#fanOut(packet, header, sender.sessionId);
         this.#bus.publishPacket(packet);
         break;
-      }
       case BodyField.keyframeRequest:
         this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId);
         break;
@@ -148,8 +160,12 @@ export class MeetingRoom {
   close(code: number, reason: string): void {
     const goodbye = encodePacket({ body: { case: "goodbye", value: { reason } } });
     for (const participant of this.#local.values()) {
-      participant.connection.send(goodbye);
-      participant.connection.close(code, reason);
+      try {
+        participant.connection.send(goodbye);
+        participant.connection.close(code, reason);
+      } catch {
+        this.#stats.countInternalError("connection"); // one broken socket must not stop the others' goodbyes
+      }
     }
     this.#bus.unsubscribe();
   }
@@ -170,10 +186,11 @@ export class MeetingRoom {
     const nowMs = performance.now();
     const last = this.#lastKeyframeRequestMs.get(key);
     if (last !== undefined && nowMs - last < KEYFRAME_REQUEST_INTERVAL_MS) return;
-    this.#lastKeyframeRequestMs.set(key, nowMs);
     const target = this.#local.get(targetSessionId);
     if (target) target.queue.push(packet, CONTROL);
     else if (this.#remote.has(targetSessionId)) this.#bus.publishPacket(packet, targetSessionId);
+    else return; // no such publisher: remember nothing, so made-up targets cannot grow the map
+    this.#lastKeyframeRequestMs.set(key, nowMs);
   }
 
   /** The relay asks a publisher for a key frame on behalf of a subscriber whose queue dropped video. */
@@ -185,18 +202,43 @@ export class MeetingRoom {
     this.#forwardKeyframeRequest(packet, publisherSessionId, trackId);
   }
 
+  /**
+   * A packet another node published. Other nodes are untrusted too: only stamped media, track
+   * state and targeted key frame requests pass, never as one of our own participants, and a track
+   * state must decode. Anything else is dropped and counted; an exception drops only this message.
+   */
   #onBusPacket(packet: Uint8Array, targetSessionId: number | undefined): void {
+    try {
+      const problem = this.#routeFromBus(packet, targetSessionId);
+      if (problem) this.#stats.countBadInput("bus_malformed");
+    } catch {
+      this.#stats.countInternalError("bus");
+    }
+  }
+
+  /** Returns true when the packet was refused. */
+  #routeFromBus(packet: Uint8Array, targetSessionId: number | undefined): boolean {
     const header = this.#busHeader;
-    if (!scanRoutingHeader(packet, header)) return; // nodes only publish packets they scanned
+    if (packet.length > MAX_PACKET_BYTES || !scanRoutingHeader(packet, header)) return true;
+    if (header.fromSessionOffset < 0 || this.#local.has(readStamp(packet, header.fromSessionOffset)))
+      return true;
     if (targetSessionId !== undefined) {
+      if (header.body !== BodyField.keyframeRequest) return true;
       this.#local.get(targetSessionId)?.queue.push(packet, CONTROL);
-      return;
+      return false;
     }
     if (header.body === BodyField.trackState) {
+      const decoded = decodePacketSafely(packet);
+      if (!decoded.ok || decoded.packet.body.case !== "trackState") return true;
+      const tracks = decoded.packet.body.value.tracks;
+      if (trackStateProblem(tracks)) return true;
       const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
-      if (from) from.tracks = decodeTracks(packet);
+      if (from) from.tracks = tracks;
+    } else if (header.body !== BodyField.media) {
+      return true;
     }
     this.#fanOut(packet, header, -1);
+    return false;
   }
 
   #onPresence(event: PresenceEvent, nodeId: string): void {
@@ -231,6 +273,10 @@ export class MeetingRoom {
 
   #addRemote(p: Participant, nodeId: string): void {
     if (this.#local.has(p.sessionId)) return;
+    if (p.sessionId === 0 || !isValidName(p.username) || trackStateProblem(p.tracks)) {
+      this.#stats.countBadInput("bus_malformed");
+      return;
+    }
     const known = this.#remote.has(p.sessionId);
     this.#remote.set(p.sessionId, { sessionId: p.sessionId, username: p.username, nodeId, tracks: p.tracks });
     if (known) return;
@@ -248,6 +294,9 @@ export class MeetingRoom {
   }
 
   #announceLeft(sessionId: number, reason: LeaveReason): void {
+    for (const key of this.#lastKeyframeRequestMs.keys()) {
+      if (Math.floor(key / 65536) === sessionId) this.#lastKeyframeRequestMs.delete(key);
+    }
     const left = encodePacket({ body: { case: "participantLeft", value: { sessionId, reason } } });
     for (const local of this.#local.values()) local.queue.push(left, CONTROL);
   }
@@ -266,11 +315,6 @@ function readStamp(packet: Uint8Array, offset: number): number {
       ((packet[offset + 3] as number) << 24)) >>>
     0
   );
-}
-
-function decodeTracks(packet: Uint8Array): TrackInfo[] {
-  const decoded = decodePacket(packet);
-  return decoded.body.case === "trackState" ? decoded.body.value.tracks : [];
 }
 
 function toParticipant(p: { sessionId: number; username: string; tracks: TrackInfo[] }): Participant {

@@ -1,5 +1,6 @@
 import {
   BodyField,
+  decodePacketSafely,
   encodePacket,
   isValidName,
   LeaveReason,
@@ -9,6 +10,8 @@ import {
   type ScanError,
   scanRoutingHeader,
   stampFromSession,
+  type TrackInfo,
+  trackStateProblem,
 } from "@videocall/protocol";
 import type { MeetingBus } from "../bus/meeting-bus.ts";
 import type { Logger } from "../observability/log.ts";
@@ -138,58 +141,112 @@ export class Relay {
       }
       log.info({ sessionId, meetingId, reason: LeaveReason[leaveReason] }, "left");
     };
+    const handlePacket = (packet: Uint8Array) => {
+      entry.lastSeenMs = performance.now();
+      transportStats.packetsIn++;
+      transportStats.bytesIn += packet.length;
+      if (packet.length > MAX_PACKET_BYTES) {
+        reject(
+          "oversized",
+          CloseCode.messageTooBig,
+          `packet of ${packet.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`,
+        );
+        return;
+      }
+      const header = this.#header;
+      if (!scanRoutingHeader(packet, header)) {
+        const unknown = header.error === "unknown-field";
+        reject(
+          unknown ? "unknown_type" : "malformed",
+          CloseCode.invalidPayload,
+          describeScanError(header.error),
+        );
+        return;
+      }
+      switch (header.body) {
+        case BodyField.media:
+        case BodyField.keyframeRequest:
+          room.routeFromLocal(participant, stampFromSession(packet, header, sessionId), header);
+          break;
+        case BodyField.trackState: {
+          // Rare and small, so decoded whole here: the room keeps the tracks for the roster.
+          const tracks = decodeTrackState(packet);
+          if (typeof tracks === "string") {
+            reject("malformed_body", CloseCode.invalidPayload, tracks);
+            return;
+          }
+          participant.tracks = tracks;
+          room.routeFromLocal(participant, stampFromSession(packet, header, sessionId), header);
+          break;
+        }
+        case BodyField.ping:
+          // The answer is the ping with its field number changed: Ping and Pong share a layout.
+          participant.queue.push(pingToPong(packet), CONTROL);
+          break;
+        case BodyField.pong:
+          break;
+        case BodyField.leave:
+          if (!decodePacketSafely(packet).ok) {
+            reject("malformed_body", CloseCode.invalidPayload, "malformed Leave");
+            return;
+          }
+          connection.close(CloseCode.normal, "left");
+          onClosed(); // announce now: the transport's own close may never arrive
+          break;
+        default:
+          reject(
+            "server_only_type",
+            CloseCode.policyViolation,
+            "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
+          );
+      }
+    };
+    /** An exception in one connection's handling ends that connection, never the process. */
+    const failInternally = (error: unknown) => {
+      stats.countInternalError("connection");
+      if (closed) return;
+      log.error(
+        {
+          sessionId,
+          meetingId,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        },
+        "closing connection: internal error",
+      );
+      leaveReason = LeaveReason.ERROR;
+      try {
+        connection.close(CloseCode.internalError, "internal server error");
+      } finally {
+        onClosed();
+      }
+    };
     return {
       onPacket: (packet) => {
         if (closed) return;
-        entry.lastSeenMs = performance.now();
-        transportStats.packetsIn++;
-        transportStats.bytesIn += packet.length;
-        if (packet.length > MAX_PACKET_BYTES) {
-          reject(
-            "oversized",
-            CloseCode.messageTooBig,
-            `packet of ${packet.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`,
-          );
-          return;
-        }
-        const header = this.#header;
-        if (!scanRoutingHeader(packet, header)) {
-          const unknown = header.error === "unknown-field";
-          reject(
-            unknown ? "unknown_type" : "malformed",
-            CloseCode.invalidPayload,
-            describeScanError(header.error),
-          );
-          return;
-        }
-        switch (header.body) {
-          case BodyField.media:
-          case BodyField.trackState:
-          case BodyField.keyframeRequest:
-            room.routeFromLocal(participant, stampFromSession(packet, header, sessionId), header);
-            break;
-          case BodyField.ping:
-            // The answer is the ping with its field number changed: Ping and Pong share a layout.
-            participant.queue.push(pingToPong(packet), CONTROL);
-            break;
-          case BodyField.pong:
-            break;
-          case BodyField.leave:
-            connection.close(CloseCode.normal, "left");
-            onClosed(); // announce now: the transport's own close may never arrive
-            break;
-          default:
-            reject(
-              "server_only_type",
-              CloseCode.policyViolation,
-              "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
-            );
+        try {
+          handlePacket(packet);
+        } catch (error) {
+          failInternally(error);
         }
       },
       onTextFrame: () =>
         reject("text_frame", CloseCode.unsupportedData, "text frames are not supported: send binary Packets"),
-      onClosed,
+      onClosed: () => {
+        try {
+          onClosed();
+        } catch (error) {
+          stats.countInternalError("connection");
+          log.error({ sessionId, meetingId, error: String(error) }, "error while removing a connection");
+        }
+      },
     };
+  }
+
+  /** A transport's `accept` call threw: count it, log it, and close that connection alone. */
+  failedToAccept(connection: ClientConnection, error: unknown): void {
+    this.#options.stats.countInternalError("connection");
+    this.#options.log.error({ error: String(error), transport: connection.transport }, "accept failed");
+    connection.close(CloseCode.internalError, "internal server error");
   }
 
   /** Closes every connection (each gets a Goodbye with `reason`) and stops the heartbeat sweep. */
@@ -238,6 +295,15 @@ function pingToPong(ping: Uint8Array): Uint8Array {
   const at = pong[0] === 0x2a ? 0 : 5;
   pong[at] = (6 << 3) | 2;
   return pong;
+}
+
+/** The tracks of a TrackState packet, or why they cannot be accepted. */
+function decodeTrackState(packet: Uint8Array): TrackInfo[] | string {
+  const decoded = decodePacketSafely(packet);
+  if (!decoded.ok) return `malformed TrackState (${decoded.error.detail})`;
+  const body = decoded.packet.body;
+  if (body.case !== "trackState") return "malformed TrackState";
+  return trackStateProblem(body.value.tracks) ?? body.value.tracks;
 }
 
 function describeScanError(error: ScanError | undefined): string {

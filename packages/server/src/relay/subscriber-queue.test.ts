@@ -27,6 +27,7 @@ function setup(
         overflowed = true;
       },
       onSent: () => {},
+      onSendFailed: () => {},
     },
     limits,
   );

@@ -47,6 +47,8 @@ export interface SubscriberQueueEvents {
   /** Control backlog overflowed: the subscriber cannot keep up even with signalling. */
   onOverflow(): void;
   onSent(bytes: number): void;
+  /** The sink threw while sending: the owner closes this subscriber alone; the queue stops. */
+  onSendFailed(error: unknown): void;
 }
 
 const DRAIN_INTERVAL_MS = 5;
@@ -132,7 +134,14 @@ export class SubscriberQueue {
   }
 
   #write(packet: Uint8Array, kind: number): void {
-    this.#sink.send(packet, kind);
+    try {
+      this.#sink.send(packet, kind);
+    } catch (error) {
+      // One subscriber's broken socket is its own problem, not the publisher's whose packet this is.
+      this.close();
+      this.#events.onSendFailed(error);
+      return;
+    }
     this.#events.onSent(packet.length);
   }
 

@@ -3,6 +3,7 @@ import {
   frameOnStream,
   MAX_PACKET_BYTES,
   MediaKind,
+  parseLobbyPath,
   StreamDeframer,
 } from "@videocall/protocol";
 import type { Logger } from "../observability/log.ts";
@@ -12,7 +13,6 @@ import type { ConnectionHandler, Relay } from "../relay/relay.ts";
 
 /** The client must open its packet stream this soon after the session is established. */
 const FIRST_STREAM_TIMEOUT_MS = 10_000;
-const LOBBY_PATH = /^\/lobby\/([^/]+)\/([^/]+)\/?$/;
 
 /**
  * One browser's WebTransport session, mapped onto the relay like a WebSocket:
@@ -28,8 +28,8 @@ export async function serveWebTransportSession(
   log: Logger,
 ): Promise<void> {
   const path = new URL(session.url).pathname;
-  const lobby = LOBBY_PATH.exec(path);
-  if (!lobby) {
+  const lobby = parseLobbyPath(path);
+  if (lobby.kind === "not-lobby") {
     session.close({ closeCode: 404, reason: `no such endpoint: ${path}` });
     return;
   }
@@ -84,8 +84,14 @@ export async function serveWebTransportSession(
     },
   };
 
-  const handler = relay.accept(connection, safeDecode(lobby[1]!), safeDecode(lobby[2]!));
+  let handler: ConnectionHandler | undefined;
+  try {
+    handler = relay.accept(connection, lobby.username, lobby.meetingId);
+  } catch (error) {
+    relay.failedToAccept(connection, error);
+  }
   if (!handler) return;
+  const acceptedHandler = handler;
   session.closed.then(
     () => finish(),
     () => finish(),
@@ -95,13 +101,13 @@ export async function serveWebTransportSession(
     if (finished) return;
     finished = true;
     closed = true;
-    handler.onClosed();
+    acceptedHandler.onClosed();
   };
   // The packet stream lives as long as the client's membership: when it ends (the client sends a
   // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
   // the client's close capsule, and the datagram reader would otherwise keep the session alive.
-  void readDatagrams(datagrams.readable, handler).catch(() => {});
-  await readStream(stream.readable, handler, connection, stats, log);
+  void readDatagrams(datagrams.readable, acceptedHandler).catch(() => {});
+  await readStream(stream.readable, acceptedHandler, connection, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
   finish();
 }
@@ -142,12 +148,4 @@ async function readDatagrams(
   handler: ConnectionHandler,
 ): Promise<void> {
   for await (const datagram of readable) handler.onPacket(datagram);
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return "\u0000";
-  }
 }

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { BodyField, CloseCode, decodePacket, encodePacket, MediaKind } from "@videocall/protocol";
+import pino from "pino";
+import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
+import { RelayStats } from "../observability/relay-stats.ts";
+import type { ClientConnection } from "./client-connection.ts";
+import { Relay } from "./relay.ts";
+
+/** A connection that records what the relay does with it; `failSends` makes every send throw. */
+class RecordingConnection implements ClientConnection {
+  readonly transport = "websocket" as const;
+  readonly bufferedBytes = 0;
+  readonly sent: Uint8Array[] = [];
+  closedWith: { code: number; reason: string } | undefined;
+  failSends = false;
+  send(packet: Uint8Array): void {
+    if (this.failSends) throw new Error("socket exploded");
+    this.sent.push(packet);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith ??= { code, reason };
+  }
+  bodies(): string[] {
+    return this.sent.map((p) => decodePacket(p).body.case ?? "none");
+  }
+}
+
+function newRelay(): { relay: Relay; stats: RelayStats } {
+  const stats = new RelayStats();
+  const relay = new Relay({
+    bus: new InMemoryBusHub().node("test"),
+    stats,
+    log: pino({ level: "silent" }),
+    serverVersion: "test",
+    heartbeatTimeoutMs: 60_000,
+  });
+  return { relay, stats };
+}
+
+const media = (payloadBytes: number) =>
+  encodePacket({
+    body: {
+      case: "media",
+      value: { trackId: 1, kind: MediaKind.AUDIO, sequence: 1, payload: new Uint8Array(payloadBytes) },
+    },
+  });
+
+Deno.test("an exception while handling one connection's packet closes only that connection, with 1011", () => {
+  const { relay, stats } = newRelay();
+  try {
+    const alice = new RecordingConnection();
+    const bob = new RecordingConnection();
+    const aliceHandler = relay.accept(alice, "alice", "m")!;
+    relay.accept(bob, "bob", "m");
+    Object.defineProperty(alice, "bufferedBytes", {
+      get() {
+        throw new Error("runtime bug"); // read while queueing alice's pong, inside her packet handling
+      },
+    });
+    aliceHandler.onPacket(encodePacket({ body: { case: "ping", value: { nonce: 1 } } }));
+    assert.deepEqual(alice.closedWith?.code, CloseCode.internalError);
+    assert.deepEqual(stats.internalErrors.get("connection"), 1);
+    assert.deepEqual(relay.connectionCount, 1, "alice was removed; bob remains");
+    assert.ok(bob.bodies().includes("participantLeft"), "bob is told alice left");
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("a subscriber whose socket throws is closed alone; the publisher and the others go on", () => {
+  const { relay, stats } = newRelay();
+  try {
+    const alice = new RecordingConnection();
+    const bob = new RecordingConnection();
+    const carol = new RecordingConnection();
+    const aliceHandler = relay.accept(alice, "alice", "m")!;
+    relay.accept(bob, "bob", "m");
+    relay.accept(carol, "carol", "m");
+    bob.failSends = true; // the fan-out to bob throws inside alice's packet handling
+    aliceHandler.onPacket(media(10));
+    aliceHandler.onPacket(media(10));
+    assert.deepEqual(bob.closedWith?.code, CloseCode.internalError);
+    assert.deepEqual(alice.closedWith, undefined);
+    assert.deepEqual(stats.internalErrors.get("connection"), 1, "counted once");
+    assert.deepEqual(carol.bodies().filter((b) => b === "media").length, 2, "carol got both packets");
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("a throwing accept is contained by failedToAccept: the connection is closed with 1011 and counted", () => {
+  const { relay, stats } = newRelay();
+  try {
+    const eve = new RecordingConnection();
+    eve.failSends = true; // the Welcome send throws inside accept
+    try {
+      relay.accept(eve, "eve", "m");
+    } catch (error) {
+      relay.failedToAccept(eve, error);
+    }
+    assert.deepEqual(eve.closedWith?.code, CloseCode.internalError);
+    assert.deepEqual(stats.internalErrors.get("connection"), 1);
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("key frame requests for publishers that do not exist leave no state behind", () => {
+  const { relay } = newRelay();
+  try {
+    const alice = new RecordingConnection();
+    const handler = relay.accept(alice, "alice", "m")!;
+    // Thousands of made-up targets: none is remembered (memory), none is delivered anywhere.
+    for (let target = 1; target <= 5000; target++) {
+      handler.onPacket(
+        encodePacket({ body: { case: "keyframeRequest", value: { targetSessionId: target, trackId: 2 } } }),
+      );
+    }
+    assert.deepEqual(alice.closedWith, undefined);
+    assert.deepEqual(alice.bodies().filter((b) => b === "keyframeRequest").length, 0);
+    assert.deepEqual(BodyField.keyframeRequest, 4);
+  } finally {
+    relay.close();
+  }
+});
