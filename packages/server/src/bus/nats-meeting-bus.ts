@@ -76,6 +76,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   readonly #directory: NodeDirectory;
   readonly #channels = new Set<MeetingChannel>();
   readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #self: SelfDescription | undefined;
   #connected = true;
   #closed = false;
@@ -136,10 +137,12 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     return channel;
   }
 
+  /** Starts (or, called again, replaces) this node's heartbeats: one timer however often it is called. */
   announce(self: SelfDescription): void {
     this.#self = self;
     this.#publishHeartbeat(false);
-    this.#timers.push(setInterval(() => this.#publishHeartbeat(false), this.#heartbeatIntervalMs));
+    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = setInterval(() => this.#publishHeartbeat(false), this.#heartbeatIntervalMs);
   }
 
   liveNodes(): ServerNode[] {
@@ -157,6 +160,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const timer of this.#timers) clearInterval(timer);
+    clearInterval(this.#heartbeatTimer);
     if (this.#self) this.#publishHeartbeat(true);
     this.#closed = true;
     // drain() flushes buffered publishes (the leave notice above) but waits for a server that may
