@@ -74,7 +74,7 @@ Deno.test("malformed headers are typed errors: empty, truncated, non-minimal, no
   // CTR 5 written in an extra byte, and KID 0x0100 written as 0x000100: both valid values, wrong spelling.
   assertEquals(decodeSFrameHeader(fromHex("0805")), { ok: false, error: { reason: "non-minimal" } });
   assertEquals(decodeSFrameHeader(fromHex("a0000100")), { ok: false, error: { reason: "non-minimal" } });
-  assertEquals(parseSFrameCiphertext(fromHex("00" + "11".repeat(15))), { ok: false, reason: "too-short" });
+  assertEquals(parseSFrameCiphertext(fromHex(`00${"11".repeat(15)}`)), { ok: false, reason: "too-short" });
 });
 
 Deno.test("the header decoder never throws on random bytes, and what it accepts re-encodes to the same bytes", () => {

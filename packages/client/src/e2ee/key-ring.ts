@@ -1,0 +1,154 @@
+/**
+ * A receiver's keys for every remote sender: the current epoch, and the previous one for a short
+ * overlap after a switch so frames still in flight under the old key decode (no glitch). A KID
+ * whose epoch is one past the current one may be the sender's join ratchet, which every holder
+ * of the current key can compute itself: the ring offers that key as a candidate, and the decryptor
+ * promotes it only once a frame under it authenticates. Anything else unknown is "waiting for keys".
+ */
+
+import { parseKeyId } from "./key-id.ts";
+import { type MediaKey, ratchetBaseKey } from "./media-key.ts";
+import { deriveSFrameKey, importBaseKey, type SFrameKey } from "./sframe-key.ts";
+
+/** How long a replaced key still decrypts: long enough for frames in flight and jitter buffers. */
+export const DEFAULT_KEY_OVERLAP_MS = 5_000;
+
+interface EpochKeys {
+  epoch: number;
+  baseKey: CryptoKey;
+  /** SFrame keys derived so far, per KID (one per track slot). */
+  sframeKeys: Map<bigint, Promise<SFrameKey>>;
+  /** When a replaced key stops decrypting; undefined for the current key. */
+  expiresAtMs: number | undefined;
+}
+
+interface SenderKeys {
+  current: EpochKeys;
+  previous: EpochKeys | undefined;
+  /** current ratcheted once, made on demand for a KID one epoch ahead. */
+  ratchetCandidate: Promise<EpochKeys> | undefined;
+}
+
+export type KeyLookup =
+  | { kind: "key"; key: SFrameKey; senderId: number; epoch: number; ratchetCandidate: boolean }
+  | { kind: "waiting-for-keys"; senderId: number }
+  | { kind: "foreign-key-id" };
+
+export type SetKeyResult = "installed" | "replaced" | "stale";
+
+export interface ReceiverKeyRingOptions {
+  overlapMs?: number;
+  now?: () => number;
+}
+
+export class ReceiverKeyRing {
+  readonly #senders = new Map<number, SenderKeys>();
+  readonly #overlapMs: number;
+  readonly #now: () => number;
+
+  constructor(options: ReceiverKeyRingOptions = {}) {
+    this.#overlapMs = options.overlapMs ?? DEFAULT_KEY_OVERLAP_MS;
+    this.#now = options.now ?? (() => Date.now());
+  }
+
+  /** A key a sender gave us (unwrapped from its key message). Older than what we hold: ignored. */
+  async setKey(senderId: number, mediaKey: MediaKey): Promise<SetKeyResult> {
+    const entry = await epochKeys(mediaKey.epoch, await importBaseKey(mediaKey.bytes));
+    const sender = this.#senders.get(senderId);
+    if (!sender) {
+      this.#senders.set(senderId, { current: entry, previous: undefined, ratchetCandidate: undefined });
+      return "installed";
+    }
+    if (mediaKey.epoch === sender.current.epoch) {
+      sender.current = entry;
+      sender.ratchetCandidate = undefined;
+      return "replaced";
+    }
+    if (mediaKey.epoch < sender.current.epoch) return "stale";
+    this.#advance(sender, entry);
+    return "installed";
+  }
+
+  /** Forgets a sender (it left): its keys decrypt nothing more. */
+  removeSender(senderId: number): void {
+    this.#senders.delete(senderId);
+  }
+
+  hasSender(senderId: number): boolean {
+    return this.#senders.has(senderId);
+  }
+
+  /** The current epoch we hold for a sender. */
+  currentEpoch(senderId: number): number | undefined {
+    return this.#senders.get(senderId)?.current.epoch;
+  }
+
+  async lookup(keyId: bigint): Promise<KeyLookup> {
+    const parts = parseKeyId(keyId);
+    if (!parts) return { kind: "foreign-key-id" };
+    const sender = this.#senders.get(parts.senderId);
+    if (!sender) return { kind: "waiting-for-keys", senderId: parts.senderId };
+    const now = this.#now();
+    if (sender.previous?.expiresAtMs !== undefined && sender.previous.expiresAtMs <= now)
+      sender.previous = undefined;
+    for (const entry of [sender.current, sender.previous]) {
+      if (entry && (entry.epoch & 0xff) === parts.epochByte) {
+        return {
+          kind: "key",
+          key: await sframeKey(entry, keyId),
+          senderId: parts.senderId,
+          epoch: entry.epoch,
+          ratchetCandidate: false,
+        };
+      }
+    }
+    if (((sender.current.epoch + 1) & 0xff) === parts.epochByte) {
+      sender.ratchetCandidate ??= ratchetEntry(sender.current);
+      const candidate = await sender.ratchetCandidate;
+      return {
+        kind: "key",
+        key: await sframeKey(candidate, keyId),
+        senderId: parts.senderId,
+        epoch: candidate.epoch,
+        ratchetCandidate: true,
+      };
+    }
+    return { kind: "waiting-for-keys", senderId: parts.senderId };
+  }
+
+  /** A frame under the ratchet candidate authenticated: the sender has ratcheted, so do we. */
+  async confirmRatchet(senderId: number, epoch: number): Promise<void> {
+    const sender = this.#senders.get(senderId);
+    if (!sender?.ratchetCandidate) return;
+    const candidate = await sender.ratchetCandidate;
+    if (candidate.epoch !== epoch || sender.current.epoch + 1 !== epoch) return;
+    this.#advance(sender, candidate);
+  }
+
+  #advance(sender: SenderKeys, next: EpochKeys): void {
+    sender.current.expiresAtMs = this.#now() + this.#overlapMs;
+    sender.previous = sender.current;
+    sender.current = next;
+    sender.ratchetCandidate = undefined;
+  }
+}
+
+async function epochKeys(epoch: number, baseKey: CryptoKey): Promise<EpochKeys> {
+  return { epoch, baseKey, sframeKeys: new Map(), expiresAtMs: undefined };
+}
+
+async function ratchetEntry(entry: EpochKeys): Promise<EpochKeys> {
+  const bytes = await ratchetBaseKey(entry.baseKey, entry.epoch + 1);
+  const baseKey = await importBaseKey(bytes);
+  bytes.fill(0);
+  return await epochKeys(entry.epoch + 1, baseKey);
+}
+
+function sframeKey(entry: EpochKeys, keyId: bigint): Promise<SFrameKey> {
+  let key = entry.sframeKeys.get(keyId);
+  if (!key) {
+    key = deriveSFrameKey(entry.baseKey, keyId);
+    entry.sframeKeys.set(keyId, key);
+  }
+  return key;
+}
