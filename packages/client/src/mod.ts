@@ -1,3 +1,4 @@
+export * as e2ee from "./e2ee/mod.ts";
 export * from "./emitter.ts";
 export * from "./errors.ts";
 export { type ConnectOptions, lobbyUrl, type TransportPreference } from "./session/connect.ts";
