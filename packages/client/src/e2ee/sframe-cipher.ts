@@ -15,8 +15,19 @@ import {
 } from "./sframe-header.ts";
 import { AES_128_GCM_SHA256_128, type SFrameKey } from "./sframe-key.ts";
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function sframeNonce(salt: Uint8Array, counter: bigint): Uint8Array<ArrayBuffer> {
   const nonce = new Uint8Array(salt);
+  if (counter <= MAX_SAFE) {
+    // Number arithmetic for every real counter (< 2^53): no BigInt allocations per frame.
+    let rest = Number(counter);
+    for (let i = nonce.length - 1; i >= 0 && rest !== 0; i--) {
+      nonce[i]! ^= rest % 256;
+      rest = Math.floor(rest / 256);
+    }
+    return nonce;
+  }
   let rest = counter;
   for (let i = nonce.length - 1; i >= 0 && rest !== 0n; i--) {
     nonce[i]! ^= Number(rest & 0xffn);

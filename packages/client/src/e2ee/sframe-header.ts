@@ -3,8 +3,6 @@
  * big-endian unsigned integers in the fewest bytes. A value 0..7 sits in the config byte itself
  * (flag 0); a larger one follows it, and the 3-bit field holds its length minus one (flag 1).
  */
-import { bigEndianBytes } from "./bytes.ts";
-
 /** KID and CTR are 64-bit unsigned integers on the wire. */
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -30,10 +28,39 @@ export interface SFrameHeaderError {
 
 export type SFrameHeaderResult = { ok: true; header: SFrameHeader } | { ok: false; error: SFrameHeaderError };
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// Per-frame path: values below 2^53 (all real counters, all our KIDs) take Number arithmetic, which
+// allocates nothing; BigInt shifts cost microseconds per header.
 function minimalByteLength(value: bigint): number {
-  let length = 1;
+  if (value <= MAX_SAFE) {
+    let rest = Number(value);
+    let length = 1;
+    while (rest >= 256) {
+      rest = Math.floor(rest / 256);
+      length++;
+    }
+    return length;
+  }
+  let length = 7;
   while (value >> BigInt(8 * length) !== 0n) length++;
   return length;
+}
+
+function writeBigEndian(out: Uint8Array, offset: number, value: bigint, length: number): void {
+  if (value <= MAX_SAFE) {
+    let rest = Number(value);
+    for (let i = offset + length - 1; i >= offset; i--) {
+      out[i] = rest % 256;
+      rest = Math.floor(rest / 256);
+    }
+    return;
+  }
+  let rest = value;
+  for (let i = offset + length - 1; i >= offset; i--) {
+    out[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
 }
 
 /** Encodes a header; KID and CTR must be 0..2^64-1 (a RangeError otherwise: that is a caller bug, not input). */
@@ -46,8 +73,8 @@ export function encodeSFrameHeader(keyId: bigint, counter: bigint): Uint8Array<A
   const kidField = kidLength === 0 ? Number(keyId) : 0x8 | (kidLength - 1);
   const ctrField = ctrLength === 0 ? Number(counter) : 0x8 | (ctrLength - 1);
   out[0] = (kidField << 4) | ctrField;
-  if (kidLength > 0) out.set(bigEndianBytes(keyId, kidLength), 1);
-  if (ctrLength > 0) out.set(bigEndianBytes(counter, ctrLength), 1 + kidLength);
+  if (kidLength > 0) writeBigEndian(out, 1, keyId, kidLength);
+  if (ctrLength > 0) writeBigEndian(out, 1 + kidLength, counter, ctrLength);
   return out;
 }
 
