@@ -41,7 +41,8 @@ const MAX_REPLAY_WINDOWS = 4096;
 export class FrameDecryptor {
   readonly #ring: ReceiverKeyRing;
   readonly #windowSize: number;
-  readonly #windows = new Map<bigint, ReplayWindow>();
+  /** Per KID, for the epoch it was made for: after 256 epochs a KID comes back with a new key. */
+  readonly #windows = new Map<bigint, { epoch: number; window: ReplayWindow }>();
   readonly #stats: FrameDecryptorStats = {
     decrypted: 0,
     waitingForKeys: 0,
@@ -71,7 +72,8 @@ export class FrameDecryptor {
     if (lookup.senderId !== fromSessionId) return this.#drop("sender-mismatch");
     if (lookup.kind === "waiting-for-keys") return this.#waiting(lookup.senderId);
 
-    const replay = this.#windows.get(header.keyId)?.check(header.counter) ?? "fresh";
+    const known = this.#windows.get(header.keyId);
+    const replay = known?.epoch === lookup.epoch ? known.window.check(header.counter) : "fresh";
     if (replay !== "fresh") return this.#drop(replay);
 
     const opened = await sframeOpen(lookup.key, header, metadata, ciphertext);
@@ -80,23 +82,21 @@ export class FrameDecryptor {
       return lookup.ratchetCandidate ? this.#waiting(lookup.senderId) : this.#drop("authentication-failed");
     }
     // Decryption is async: a copy of this frame may have been accepted meanwhile.
-    if (!this.#window(header.keyId).accept(header.counter)) return this.#drop("replayed");
+    if (!this.#window(header.keyId, lookup.epoch).accept(header.counter)) return this.#drop("replayed");
     if (lookup.ratchetCandidate) await this.#ring.confirmRatchet(lookup.senderId, lookup.epoch);
     this.#stats.decrypted++;
     return { kind: "frame", plaintext: opened.plaintext, senderId: lookup.senderId, epoch: lookup.epoch };
   }
 
   /** The window of an authenticated KID, made on first use and moved to the young end of the LRU order. */
-  #window(keyId: bigint): ReplayWindow {
-    let window = this.#windows.get(keyId);
-    if (window) {
-      this.#windows.delete(keyId);
-    } else {
-      if (this.#windows.size >= MAX_REPLAY_WINDOWS) this.#windows.delete(this.#windows.keys().next().value!);
-      window = new ReplayWindow(this.#windowSize);
-    }
-    this.#windows.set(keyId, window);
-    return window;
+  #window(keyId: bigint, epoch: number): ReplayWindow {
+    let entry = this.#windows.get(keyId);
+    if (entry) this.#windows.delete(keyId);
+    else if (this.#windows.size >= MAX_REPLAY_WINDOWS)
+      this.#windows.delete(this.#windows.keys().next().value!);
+    if (entry?.epoch !== epoch) entry = { epoch, window: new ReplayWindow(this.#windowSize) };
+    this.#windows.set(keyId, entry);
+    return entry.window;
   }
 
   #drop(reason: FrameDropReason): FrameDecryptResult {

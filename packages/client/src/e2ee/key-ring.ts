@@ -127,7 +127,8 @@ export class ReceiverKeyRing {
 
   #advance(sender: SenderKeys, next: EpochKeys): void {
     sender.current.expiresAtMs = this.#now() + this.#overlapMs;
-    sender.previous = sender.current;
+    // RFC 9605 §5.2: an old epoch goes when a new one with the same low bits (those in the KID) comes.
+    sender.previous = ((sender.current.epoch ^ next.epoch) & 0xff) === 0 ? undefined : sender.current;
     sender.current = next;
     sender.ratchetCandidate = undefined;
   }

@@ -223,3 +223,28 @@ Deno.test("an encryptor that has used up its key refuses until the sender rotate
   assert(result.ok);
   assertEquals(result.epoch, 1);
 });
+
+Deno.test("a new epoch with the same low 8 bits as the current one replaces it outright (RFC 9605 §5.2)", async () => {
+  const ring = new ReceiverKeyRing();
+  const decryptor = new FrameDecryptor(ring);
+  const oldKeys = new LocalSenderKeys(ALICE, generateMediaKey(1));
+  const oldEncryptor = new FrameEncryptor(oldKeys, 0);
+  const oldFrames = [
+    await seal(oldEncryptor, "epoch 1, frame 0"),
+    await seal(oldEncryptor, "epoch 1, frame 1"),
+  ];
+  await ring.setKey(ALICE, oldKeys.current);
+  assertEquals(await plaintextOf(decryptor, oldFrames[0]!), "epoch 1, frame 0");
+  const newKeys = new LocalSenderKeys(ALICE, generateMediaKey(257));
+  await ring.setKey(ALICE, newKeys.current);
+  // Same KID and counter 0 as the epoch-1 frame already seen: a new key, so a new replay window.
+  assertEquals(
+    await plaintextOf(decryptor, await seal(new FrameEncryptor(newKeys, 0), "epoch 257")),
+    "epoch 257",
+  );
+  // Epoch 1 is gone, not kept for overlap: its frames under the shared KID do not authenticate.
+  assertEquals(await decryptor.decrypt(ALICE, metadata, oldFrames[1]!), {
+    kind: "dropped",
+    reason: "authentication-failed",
+  });
+});
