@@ -7,6 +7,7 @@
  * after the frame authenticated, so forged frames cannot push real ones out.
  */
 
+import { parseKeyId } from "./key-id.ts";
 import type { ReceiverKeyRing } from "./key-ring.ts";
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from "./replay-window.ts";
 import { parseSFrameCiphertext, sframeOpen } from "./sframe-cipher.ts";
@@ -67,9 +68,10 @@ export class FrameDecryptor {
     const parsed = parseSFrameCiphertext(ciphertext);
     if (!parsed.ok) return this.#drop("malformed");
     const { header } = parsed;
+    // Checked before any key work, so frames passed off as another sender's cost nothing.
+    if (parseKeyId(header.keyId)?.senderId !== fromSessionId) return this.#drop("sender-mismatch");
     const lookup = await this.#ring.lookup(header.keyId);
     if (lookup.kind === "foreign-key-id") return this.#drop("sender-mismatch");
-    if (lookup.senderId !== fromSessionId) return this.#drop("sender-mismatch");
     if (lookup.kind === "waiting-for-keys") return this.#waiting(lookup.senderId);
 
     const known = this.#windows.get(header.keyId);
