@@ -7,6 +7,9 @@
  *     [--rounds 3] [--output file.json]
  *
  * Payloads: a 720p VP8 key frame (~30 KB), a VP8 delta frame (~4 KB), an Opus frame (160 B).
+ * Also the crypto part of a rotation after a leave (issue 11's "< 1 s with 10 participants"):
+ * every remaining sender draws a key and wraps it for every other one, and each unwraps what it
+ * gets, all in this one process (so the sum of every participant's work), network not included.
  * Each round times every frame one by one (µs, performance.now) for SFrame and baseline in
  * alternating order; medians and p99 over all rounds. Web Crypto is async, so each figure
  * includes one promise round trip, as it will in the encoder and decoder workers.
@@ -15,7 +18,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { FrameDecryptor } from "../../packages/client/src/e2ee/frame-decryptor.ts";
 import { FrameEncryptor } from "../../packages/client/src/e2ee/frame-encryptor.ts";
+import { generateIdentity } from "../../packages/client/src/e2ee/identity.ts";
 import { ReceiverKeyRing } from "../../packages/client/src/e2ee/key-ring.ts";
+import { PairwiseChannel } from "../../packages/client/src/e2ee/key-wrap.ts";
 import { LocalSenderKeys } from "../../packages/client/src/e2ee/local-sender-keys.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -25,6 +30,7 @@ const USAGE = `Usage: deno run --config deno.json -A bench/e2ee/main.ts [options
   --frames <n>          timed frames per payload, per round (default 3000)
   --warmup-frames <n>   untimed frames before each round (default 300)
   --rounds <n>          rounds, SFrame and baseline alternating first (default 3)
+  --participants <n>    meeting size for the rotation figure (default 10)
   --output <file>       JSON results (default bench/results/e2ee-<timestamp>.json)`;
 
 export const PAYLOADS = [
@@ -49,10 +55,20 @@ export interface PayloadResult {
   ratio: { encrypt: number; decrypt: number };
 }
 
+export interface RotationResult {
+  participants: number;
+  /** Pairwise channels for everyone (ECDH + HKDF per ordered pair), as on first meeting each other. */
+  channelSetupMs: number;
+  /** After one leaves: every remaining sender wraps a fresh key for each other, each unwraps its keys. */
+  rotationMs: number;
+  keyMessages: number;
+}
+
 export interface BenchResult {
   frames: number;
   rounds: number;
   results: PayloadResult[];
+  rotation: RotationResult;
 }
 
 function figures(samplesUs: number[]): Figures {
@@ -130,7 +146,50 @@ async function measureBaseline(bytes: number, frames: number, warmup: number) {
   return { encryptUs, decryptUs };
 }
 
-export async function runBench(frames: number, warmup: number, rounds: number): Promise<BenchResult> {
+export async function measureRotation(participants: number): Promise<RotationResult> {
+  const identities = await Promise.all(Array.from({ length: participants }, () => generateIdentity()));
+  const setupStarted = performance.now();
+  // channels[i][j]: participant i's channel to participant j.
+  const channels: (PairwiseChannel | undefined)[][] = [];
+  for (let i = 0; i < participants; i++) {
+    const row: (PairwiseChannel | undefined)[] = [];
+    for (let j = 0; j < participants; j++) {
+      row.push(
+        i === j
+          ? undefined
+          : await PairwiseChannel.create(identities[i]!, i + 1, identities[j]!.publicKey, j + 1),
+      );
+    }
+    channels.push(row);
+  }
+  const channelSetupMs = performance.now() - setupStarted;
+
+  // Participant 0 leaves; the others rotate.
+  const remaining = Array.from({ length: participants - 1 }, (_, i) => i + 1);
+  const rotationStarted = performance.now();
+  let keyMessages = 0;
+  for (const sender of remaining) {
+    const keys = new LocalSenderKeys(sender + 1);
+    const fresh = keys.prepareRotation();
+    for (const recipient of remaining) {
+      if (recipient === sender) continue;
+      const message = await channels[sender]![recipient]!.wrap(fresh);
+      const opened = await channels[recipient]![sender]!.unwrap(message);
+      if (!opened.ok) throw new Error(`rotation: ${opened.reason}`);
+      keyMessages++;
+    }
+    keys.activate(fresh);
+  }
+  const rotationMs = performance.now() - rotationStarted;
+  return { participants, channelSetupMs: round(channelSetupMs), rotationMs: round(rotationMs), keyMessages };
+}
+
+export async function runBench(
+  frames: number,
+  warmup: number,
+  rounds: number,
+  participants: number,
+): Promise<BenchResult> {
   const results: PayloadResult[] = [];
   for (const payload of PAYLOADS) {
     const ours = { encryptUs: [] as number[], decryptUs: [] as number[] };
@@ -170,7 +229,7 @@ export async function runBench(frames: number, warmup: number, rounds: number): 
       },
     });
   }
-  return { frames, rounds, results };
+  return { frames, rounds, results, rotation: await measureRotation(participants) };
 }
 
 function printTable(result: BenchResult): void {
@@ -186,6 +245,12 @@ function printTable(result: BenchResult): void {
         `${cell(r.sframe.decrypt)}${cell(r.baseline.decrypt)}${r.ratio.decrypt}`,
     );
   }
+  const r = result.rotation;
+  console.log(
+    `rotation after a leave, ${r.participants} participants: ${r.keyMessages} key messages wrapped and unwrapped ` +
+      `in ${r.rotationMs} ms (all participants' crypto in one process, no network); ` +
+      `pairwise channel setup for everyone ${r.channelSetupMs} ms`,
+  );
 }
 
 if (import.meta.main) {
@@ -195,6 +260,7 @@ if (import.meta.main) {
       frames: { type: "string" },
       "warmup-frames": { type: "string" },
       rounds: { type: "string" },
+      participants: { type: "string" },
       output: { type: "string" },
       help: { type: "boolean" },
     },
@@ -214,9 +280,14 @@ if (import.meta.main) {
   const frames = positive(values.frames, 3000, "frames");
   const warmup = positive(values["warmup-frames"], 300, "warmup-frames");
   const rounds = positive(values.rounds, 3, "rounds");
+  const participants = positive(values.participants, 10, "participants");
+  if (participants < 3) {
+    console.error("--participants must be at least 3");
+    Deno.exit(2);
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outputPath = values.output ?? `${ROOT}bench/results/e2ee-${stamp}.json`;
-  const result = await runBench(frames, warmup, rounds);
+  const result = await runBench(frames, warmup, rounds, participants);
   printTable(result);
   await Deno.mkdir(new URL(".", `file://${outputPath}`), { recursive: true }).catch(() => {});
   await Deno.writeTextFile(outputPath, JSON.stringify(result, null, 2));

@@ -1,6 +1,7 @@
 /**
  * Runs the E2EE benchmark, tiny, so that it cannot rot: every payload must have encrypt and decrypt
- * figures for SFrame and the baseline, a finite ratio, and SFrame's overhead (header + 16-byte tag).
+ * figures for SFrame and the baseline, a finite ratio, and SFrame's overhead (header + 16-byte tag);
+ * the rotation figure must have wrapped and opened one key per remaining pair.
  */
 import { check, runBenchmarkTiny } from "../smoke-run.ts";
 import { type BenchResult, PAYLOADS } from "./main.ts";
@@ -8,7 +9,7 @@ import { type BenchResult, PAYLOADS } from "./main.ts";
 Deno.test("the E2EE benchmark times SFrame and plain AES-GCM for every payload", async () => {
   const { results, printed, output } = await runBenchmarkTiny<BenchResult>(
     "bench/e2ee/main.ts",
-    ["--frames", "50", "--warmup-frames", "5", "--rounds", "2"],
+    ["--frames", "50", "--warmup-frames", "5", "--rounds", "2", "--participants", "4"],
     30_000,
   );
   check(results.results.length === PAYLOADS.length, `payloads missing:\n${output}`);
@@ -34,5 +35,8 @@ Deno.test("the E2EE benchmark times SFrame and plain AES-GCM for every payload",
       `${result.payload}: overhead ${result.overheadBytes}`,
     );
   }
+  // 4 participants, one leaves: 3 senders wrap for 2 others each.
+  check(results.rotation.keyMessages === 6, `rotation: ${results.rotation.keyMessages} key messages`);
+  check(results.rotation.rotationMs > 0 && results.rotation.channelSetupMs > 0, "no rotation timings");
   check(printed.includes("ratio"), "no table printed");
 });
