@@ -53,7 +53,7 @@ export class ReceiverKeyRing {
 
   /** A key a sender gave us (unwrapped from its key message). Older than what we hold: ignored. */
   async setKey(senderId: number, mediaKey: MediaKey): Promise<SetKeyResult> {
-    const entry = await epochKeys(mediaKey.epoch, await importBaseKey(mediaKey.bytes));
+    const entry = epochKeys(mediaKey.epoch, await importBaseKey(mediaKey.bytes));
     const sender = this.#senders.get(senderId);
     if (!sender) {
       this.#senders.set(senderId, { current: entry, previous: undefined, ratchetCandidate: undefined });
@@ -134,7 +134,7 @@ export class ReceiverKeyRing {
   }
 }
 
-async function epochKeys(epoch: number, baseKey: CryptoKey): Promise<EpochKeys> {
+function epochKeys(epoch: number, baseKey: CryptoKey): EpochKeys {
   return { epoch, baseKey, sframeKeys: new Map(), expiresAtMs: undefined };
 }
 
@@ -142,7 +142,7 @@ async function ratchetEntry(entry: EpochKeys): Promise<EpochKeys> {
   const bytes = await ratchetBaseKey(entry.baseKey, entry.epoch + 1);
   const baseKey = await importBaseKey(bytes);
   bytes.fill(0);
-  return await epochKeys(entry.epoch + 1, baseKey);
+  return epochKeys(entry.epoch + 1, baseKey);
 }
 
 function sframeKey(entry: EpochKeys, keyId: bigint): Promise<SFrameKey> {
