@@ -22,6 +22,7 @@ fi
 
 suites=(
   "packages/protocol packages/server packages/client packages/cli/src"
+  "test/db"
   "test/integration"
   "test/multinode"
   "test/cli"

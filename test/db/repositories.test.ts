@@ -214,6 +214,37 @@ testOnEachBackend("repositories", async (t, harness) => {
     });
 
     await t.step(
+      "admissionFacts reads the meeting, the joiner's role and a ban in force in one query",
+      async () => {
+        const id = newMeetingId();
+        await repos.meetings.create({ id, hostIdentity: "host", settings: { locked: true } });
+        await repos.cohosts.add(id, "bob", "host");
+        const now = new Date("2030-06-01T12:00:00Z");
+        await repos.bans.add({ meetingId: id, identity: "troll", bannedBy: "host", reason: "spam" });
+        await repos.bans.add({
+          meetingId: id,
+          identity: "bob",
+          bannedBy: "host",
+          until: new Date("2030-01-01T00:00:00Z"),
+        });
+        const host = await repos.meetings.admissionFacts(id, "host", now);
+        assert.deepEqual(host?.meeting, await repos.meetings.get(id));
+        assert.equal(host?.meeting.settings.locked, true);
+        assert.equal(host?.role, "host");
+        assert.equal(host?.ban, undefined);
+        const bob = await repos.meetings.admissionFacts(id, "bob", now);
+        assert.equal(bob?.role, "cohost");
+        assert.equal(bob?.ban, undefined, "his ban lapsed");
+        assert.deepEqual((await repos.meetings.admissionFacts(id, "troll", now))?.ban, {
+          reason: "spam",
+          until: null,
+        });
+        assert.equal((await repos.meetings.admissionFacts(id, "troll", now))?.role, "participant");
+        assert.equal(await repos.meetings.admissionFacts(newMeetingId(), "host", now), undefined);
+      },
+    );
+
+    await t.step(
       "the meeting log lists events oldest first, the most recent page, and forgets old ones",
       async () => {
         const id = newMeetingId();

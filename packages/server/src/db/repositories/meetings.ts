@@ -1,5 +1,6 @@
 import type { SqlExecutor } from "../database.ts";
-import { checkMeetingId, checkOptionalText, checkText, TEXT_LIMITS } from "../validation.ts";
+import { checkDate, checkMeetingId, checkOptionalText, checkText, TEXT_LIMITS } from "../validation.ts";
+import type { MeetingRole } from "./cohosts.ts";
 
 export interface MeetingSettings {
   /** Whether people who have not signed in may join (the host allows guests per meeting). */
@@ -25,6 +26,14 @@ export interface Meeting {
   /** Set when a host ended the meeting for everyone. */
   readonly endedAt: Date | null;
   readonly settings: MeetingSettings;
+}
+
+/** What admission needs to know about one joiner, read in one round trip. */
+export interface AdmissionFacts {
+  readonly meeting: Meeting;
+  readonly role: MeetingRole;
+  /** The ban in force at the given time, if any. */
+  readonly ban: { readonly reason: string | null; readonly until: Date | null } | undefined;
 }
 
 export const DEFAULT_MEETING_SETTINGS: MeetingSettings = {
@@ -55,9 +64,14 @@ interface MeetingRow {
   e2eeRequired: boolean;
 }
 
-const MEETING_COLUMNS = `id, host_identity AS "hostIdentity", host_user_id::text AS "hostUserId",
-  created_at AS "createdAt", ended_at AS "endedAt", guests_allowed AS "guestsAllowed",
-  waiting_room AS "waitingRoom", password_hash AS "passwordHash", locked, e2ee_required AS "e2eeRequired"`;
+/** The columns as MeetingRow names them, qualified by `table` so joins stay unambiguous. */
+function meetingColumns(table: string): string {
+  return `${table}.id, ${table}.host_identity AS "hostIdentity", ${table}.host_user_id::text AS "hostUserId",
+    ${table}.created_at AS "createdAt", ${table}.ended_at AS "endedAt",
+    ${table}.guests_allowed AS "guestsAllowed", ${table}.waiting_room AS "waitingRoom",
+    ${table}.password_hash AS "passwordHash", ${table}.locked, ${table}.e2ee_required AS "e2eeRequired"`;
+}
+const MEETING_COLUMNS = meetingColumns("meetings");
 
 const INSERT_MEETING = `INSERT INTO meetings
   (id, host_identity, host_user_id, guests_allowed, waiting_room, password_hash, locked, e2ee_required)
@@ -102,6 +116,38 @@ export class Meetings {
       checkMeetingId(id),
     ]);
     return rows[0] === undefined ? undefined : toMeeting(rows[0]);
+  }
+
+  /**
+   * The meeting with the joiner's role and any ban in force at `now`, in one query (the admission check runs
+   * it on every join); undefined when the meeting does not exist.
+   */
+  async admissionFacts(
+    id: string,
+    identity: string,
+    now: Date = new Date(),
+  ): Promise<AdmissionFacts | undefined> {
+    const rows = await this.#db.query<
+      MeetingRow & { role: MeetingRole; banned: boolean; banReason: string | null; banUntil: Date | null }
+    >(
+      `SELECT ${meetingColumns("m")},
+         CASE WHEN m.host_identity = $2 THEN 'host' WHEN c.identity IS NOT NULL THEN 'cohost'
+           ELSE 'participant' END AS role,
+         b.identity IS NOT NULL AS banned, b.reason AS "banReason", b.until AS "banUntil"
+       FROM meetings m
+       LEFT JOIN meeting_cohosts c ON c.meeting_id = m.id AND c.identity = $2
+       LEFT JOIN meeting_bans b ON b.meeting_id = m.id AND b.identity = $2
+         AND (b.until IS NULL OR b.until > $3::timestamptz)
+       WHERE m.id = $1`,
+      [checkMeetingId(id), identity, checkDate("now", now)],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return {
+      meeting: toMeeting(row),
+      role: row.role,
+      ban: row.banned ? { reason: row.banReason, until: row.banUntil } : undefined,
+    };
   }
 
   /** Changes the given settings and keeps the others; undefined when there is no such meeting. */
