@@ -41,6 +41,11 @@ export type DatabaseState =
 export interface OpeningDatabase {
   /** Resolves once the database is open and migrated; rejects with a DatabaseError if it cannot be. */
   readonly ready: Promise<Database>;
+  /**
+   * `ready`, or a DatabaseError ("unavailable", "still starting") once `timeoutMs` passes first: how long a
+   * join arriving during the warm-up should wait at most before it is told to retry.
+   */
+  readyWithin(timeoutMs: number): Promise<Database>;
   /** Where it stands now, without waiting: the admission path can take the database when it is ready. */
   state(): DatabaseState;
   /** Closes it; if it is still opening, once it has opened. Idempotent. */
@@ -81,6 +86,18 @@ export function openDatabase(
   ready.catch(() => {});
   return {
     ready,
+    readyWithin(timeoutMs) {
+      if (state.kind === "ready") return Promise.resolve(state.database);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new DatabaseError("unavailable", `the database is still starting after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      return Promise.race([ready, timeout]).finally(() => clearTimeout(timer));
+    },
     state: () => state,
     close() {
       closing ??= ready.then(
