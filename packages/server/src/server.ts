@@ -3,6 +3,8 @@ import type { MeetingBus } from "./bus/meeting-bus.ts";
 import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
 import { createRequestHandler } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
+import { QueuedBytesBudget } from "./limits/queued-bytes-budget.ts";
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "./limits/relay-limits.ts";
 import { log } from "./observability/log.ts";
 import { createMetricsRegistry } from "./observability/metrics.ts";
 import { RelayStats } from "./observability/relay-stats.ts";
@@ -25,7 +27,10 @@ export interface ServerConfig {
   discovery?: NodeDiscovery;
   /** Origin clients should use to reach this node (default: the listen URL). */
   publicUrl?: string;
-  queueLimits?: SubscriberQueueLimits;
+  /** Packet-count limits of the subscriber queues (their byte limit is in `limits`). */
+  queueLimits?: Omit<SubscriberQueueLimits, "maxQueuedBytes">;
+  /** Resource limits (docs/limits.md); default DEFAULT_RELAY_LIMITS. */
+  limits?: RelayLimits;
   /**
    * WebTransport (HTTP/3) UDP port: undefined = the HTTP port's number, 0 = a free port,
    * false = no WebTransport.
@@ -61,7 +66,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const stats = new RelayStats();
   const bus = config.bus ?? new InMemoryBusHub().node(crypto.randomUUID());
   const discovery = config.discovery ?? new SingleNodeDiscovery(bus.nodeId);
+  const limits = config.limits ?? DEFAULT_RELAY_LIMITS;
+  const queuedBytes = new QueuedBytesBudget(limits.maxQueuedBytes);
   const relay = new Relay({
+    limits,
+    queuedBytes,
     bus,
     stats,
     log,
@@ -75,7 +84,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const handler = createRequestHandler({
     relay,
     servers: () => discovery.liveNodes(),
-    metrics: createMetricsRegistry(stats),
+    metrics: createMetricsRegistry(stats, { queuedBytes: () => queuedBytes.queuedBytes }),
     staticFiles,
     version: SERVER_VERSION,
     startedAtMs: Date.now(),

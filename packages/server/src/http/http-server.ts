@@ -1,6 +1,7 @@
 import { parseLobbyPath } from "@videocall/protocol";
 import type { Registry } from "prom-client";
 import type { ServerNode } from "../discovery/node-discovery.ts";
+import { normalizeIp } from "../limits/connections-per-ip.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { WebTransportServer } from "../webtransport/webtransport-server.ts";
@@ -21,15 +22,17 @@ export interface HttpRoutes {
 }
 
 /** Routes one HTTP request: health, metrics, the WebSocket lobby, then the web app's files. */
-export function createRequestHandler(routes: HttpRoutes): (request: Request) => Promise<Response> | Response {
-  return async (request) => {
+export function createRequestHandler(
+  routes: HttpRoutes,
+): (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response> | Response {
+  return async (request, info) => {
     const url = new URL(request.url);
     const lobby = parseLobbyPath(url.pathname);
     if (lobby.kind !== "not-lobby") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("expected a WebSocket upgrade\n", { status: 426 });
       }
-      return acceptWebSocket(request, routes.relay, lobby.username, lobby.meetingId);
+      return acceptWebSocket(request, routes.relay, lobby.username, lobby.meetingId, clientIpOf(info));
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
@@ -80,4 +83,10 @@ const NO_STORE = { "cache-control": "no-store", "access-control-allow-origin": "
 
 function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
+}
+
+/** The peer's IP (the TCP peer: a proxy in front of the relay would need its forwarded header trusted instead). */
+function clientIpOf(info: Deno.ServeHandlerInfo): string {
+  const addr = info.remoteAddr as Deno.Addr;
+  return addr.transport === "tcp" || addr.transport === "udp" ? normalizeIp(addr.hostname) : "local";
 }

@@ -1,11 +1,18 @@
 import { Counter, Gauge, Registry } from "prom-client";
+import { LIMIT_LABELS } from "../limits/relay-limits.ts";
 import type { RelayStats } from "./relay-stats.ts";
+
+/** Live values the registry reads at scrape time besides the counters of RelayStats. */
+export interface MetricsSources {
+  /** Bytes waiting in all subscriber queues of the node. */
+  queuedBytes: () => number;
+}
 
 /**
  * Prometheus exposition of the relay's counters. Values are read from `RelayStats` at scrape
  * time (`collect`), so the per-packet path never touches prom-client.
  */
-export function createMetricsRegistry(stats: RelayStats): Registry {
+export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSources): Registry {
   const registry = new Registry();
   const transports = Object.entries(stats.byTransport);
   type Read = (s: (typeof transports)[number][1]) => number;
@@ -96,6 +103,24 @@ export function createMetricsRegistry(stats: RelayStats): Registry {
     collect() {
       this.reset();
       for (const [where, count] of stats.internalErrors) this.inc({ where }, count);
+    },
+  });
+  new Counter({
+    name: "videocall_limit_hits_total",
+    help: "Resource limit hits, by limit: refused connections and joins, dropped packets, cut handshakes (docs/limits.md)",
+    labelNames: ["limit"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const limit of LIMIT_LABELS) this.inc({ limit }, stats.limitHits[limit]);
+    },
+  });
+  new Gauge({
+    name: "videocall_queued_bytes",
+    help: "Bytes waiting in all subscriber queues of this node (limit: --max-queued-bytes)",
+    registers: [registry],
+    collect() {
+      this.set(sources?.queuedBytes() ?? 0);
     },
   });
   return registry;

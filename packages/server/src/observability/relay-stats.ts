@@ -1,3 +1,4 @@
+import { LIMIT_LABELS, type LimitLabel } from "../limits/relay-limits.ts";
 import type { TransportKind } from "../relay/client-connection.ts";
 
 /**
@@ -38,6 +39,11 @@ export class RelayStats {
   packetsDroppedAwaitingKeyframe = 0;
   keyframeRequestsSent = 0;
   readonly badInput = new Map<BadInputReason, number>();
+  /** Hits per limit (docs/limits.md): refused connections, dropped packets, cut handshakes. */
+  readonly limitHits = Object.fromEntries(LIMIT_LABELS.map((label) => [label, 0])) as Record<
+    LimitLabel,
+    number
+  >;
   meetings = 0;
   participants = 0;
 

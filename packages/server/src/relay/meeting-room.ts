@@ -14,6 +14,7 @@ import {
   trackStateProblem,
 } from "@videocall/protocol";
 import type { MeetingBus, MeetingBusSubscription, PresenceEvent } from "../bus/meeting-bus.ts";
+import type { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
@@ -49,14 +50,22 @@ export class MeetingRoom {
   readonly #bus: MeetingBusSubscription;
   readonly #stats: RelayStats;
   readonly #queueLimits: SubscriberQueueLimits | undefined;
+  readonly #nodeQueuedBytes: QueuedBytesBudget | undefined;
   readonly #lastKeyframeRequestMs = new Map<number, number>();
   /** Reused for packets arriving from the bus, so their scan allocates nothing. */
   readonly #busHeader = new RoutingHeader();
 
-  constructor(meetingId: string, bus: MeetingBus, stats: RelayStats, queueLimits?: SubscriberQueueLimits) {
+  constructor(
+    meetingId: string,
+    bus: MeetingBus,
+    stats: RelayStats,
+    queueLimits?: SubscriberQueueLimits,
+    nodeQueuedBytes?: QueuedBytesBudget,
+  ) {
     this.meetingId = meetingId;
     this.#stats = stats;
     this.#queueLimits = queueLimits;
+    this.#nodeQueuedBytes = nodeQueuedBytes;
     this.#bus = bus.subscribe(meetingId, {
       onPacket: (packet, target) => this.#onBusPacket(packet, target),
       onPresence: (event, nodeId) => {
@@ -76,6 +85,11 @@ export class MeetingRoom {
 
   get localCount(): number {
     return this.#local.size;
+  }
+
+  /** Local participants and those other nodes announced. */
+  get participantCount(): number {
+    return this.#local.size + this.#remote.size;
   }
 
   hasSession(sessionId: number): boolean {
@@ -99,8 +113,11 @@ export class MeetingRoom {
       {
         onKeyframeNeeded: (from, trackId) => this.#requestKeyframe(from, trackId),
         onDropped: (reason) => {
-          if (reason === "queue_full") stats.packetsDroppedQueueFull++;
-          else stats.packetsDroppedAwaitingKeyframe++;
+          if (reason === "awaiting_keyframe") stats.packetsDroppedAwaitingKeyframe++;
+          else {
+            stats.packetsDroppedQueueFull++;
+            if (reason !== "queue_full") stats.limitHits[reason]++;
+          }
         },
         onOverflow: () => {
           stats.countBadInput("slow_subscriber");
@@ -116,6 +133,7 @@ export class MeetingRoom {
         },
       },
       this.#queueLimits,
+      this.#nodeQueuedBytes,
     );
     const participant: LocalParticipant = { sessionId, username, connection, queue, tracks: [] };
     const joined = encodePacket({

@@ -4,7 +4,7 @@ import {
   encodePacket,
   isValidName,
   LeaveReason,
-  MAX_PACKET_BYTES,
+  MediaKind,
   PROTOCOL_VERSION,
   RoutingHeader,
   type ScanError,
@@ -14,11 +14,16 @@ import {
   trackStateProblem,
 } from "@videocall/protocol";
 import type { MeetingBus } from "../bus/meeting-bus.ts";
+import { ConnectionRateLimiter } from "../limits/connection-rate-limiter.ts";
+import { type ConnectionSlot, ConnectionsPerIp } from "../limits/connections-per-ip.ts";
+import { LimitHits } from "../limits/limit-hits.ts";
+import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "../limits/relay-limits.ts";
 import type { Logger } from "../observability/log.ts";
 import type { BadInputReason, RelayStats } from "../observability/relay-stats.ts";
-import { type ClientConnection, CloseCode } from "./client-connection.ts";
+import { type ClientConnection, CloseCode, type TransportKind } from "./client-connection.ts";
 import { type LocalParticipant, MeetingRoom } from "./meeting-room.ts";
-import type { SubscriberQueueLimits } from "./subscriber-queue.ts";
+import { DEFAULT_QUEUE_LIMITS, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 
 export interface RelayOptions {
   bus: MeetingBus;
@@ -27,7 +32,11 @@ export interface RelayOptions {
   serverVersion: string;
   /** A client that sends nothing for this long is disconnected and announced as timed out. */
   heartbeatTimeoutMs: number;
-  queueLimits?: SubscriberQueueLimits;
+  /** Packet-count limits of the subscriber queues; their byte limit comes from `limits`. */
+  queueLimits?: Omit<SubscriberQueueLimits, "maxQueuedBytes">;
+  limits?: RelayLimits;
+  /** The node's queued bytes, shared by every subscriber queue (default: a new one at limits.maxQueuedBytes). */
+  queuedBytes?: QueuedBytesBudget;
 }
 
 /** What a transport calls for one accepted client connection. */
@@ -53,9 +62,24 @@ export class Relay {
   readonly #heartbeatSweep: ReturnType<typeof setInterval>;
   /** Set by close(): a closing (draining) relay turns new connections away with the same code. */
   #closedWith: { code: number; reason: string } | undefined;
+  readonly limits: Readonly<RelayLimits>;
+  readonly limitHits: LimitHits;
+  /** Bytes waiting in all subscriber queues of this node. */
+  readonly queuedBytes: QueuedBytesBudget;
+  readonly #connectionsPerIp: ConnectionsPerIp;
+  readonly #queueLimits: SubscriberQueueLimits;
 
   constructor(options: RelayOptions) {
     this.#options = options;
+    this.limits = options.limits ?? DEFAULT_RELAY_LIMITS;
+    this.limitHits = new LimitHits(options.stats, options.log);
+    this.queuedBytes = options.queuedBytes ?? new QueuedBytesBudget(this.limits.maxQueuedBytes);
+    this.#connectionsPerIp = new ConnectionsPerIp(this.limits.maxConnectionsPerIp);
+    this.#queueLimits = {
+      ...DEFAULT_QUEUE_LIMITS,
+      ...options.queueLimits,
+      maxQueuedBytes: this.limits.maxQueuedBytesPerSubscriber,
+    };
     this.#heartbeatSweep = setInterval(
       () => this.#sweepSilentConnections(),
       Math.min(1000, options.heartbeatTimeoutMs / 4),
@@ -68,6 +92,24 @@ export class Relay {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * A transport calls this when a client's connection arrives, before its handshake: a slot in its
+   * IP's count, or undefined when that IP has as many connections open as it may (the transport
+   * then refuses it with 4007 tooManyConnections). The transport releases the slot when the
+   * connection is gone.
+   */
+  acquireConnectionSlot(clientIp: string, transport: TransportKind): ConnectionSlot | undefined {
+    const slot = this.#connectionsPerIp.tryAcquire(clientIp);
+    if (!slot) {
+      this.limitHits.report(
+        "connections_per_ip",
+        { clientIp, transport, max: this.limits.maxConnectionsPerIp },
+        "refused: too many connections from one IP",
+      );
+    }
+    return slot;
   }
 
   /** Accepts a connection for `/lobby/<username>/<meetingId>`; returns its handler, or undefined if refused. */
@@ -90,7 +132,26 @@ export class Relay {
       );
       return undefined;
     }
-    const room = this.#roomFor(meetingId);
+    const existing = this.#rooms.get(meetingId);
+    if (!existing && this.#rooms.size >= this.limits.maxMeetings) {
+      this.limitHits.report(
+        "meetings_per_node",
+        { meetingId, max: this.limits.maxMeetings },
+        "refused: this node hosts as many meetings as it may",
+      );
+      refuseConnection(connection, CloseCode.serverFull, SERVER_FULL_MESSAGE);
+      return undefined;
+    }
+    if (existing && existing.participantCount >= this.limits.maxParticipantsPerMeeting) {
+      this.limitHits.report(
+        "participants_per_meeting",
+        { meetingId, max: this.limits.maxParticipantsPerMeeting },
+        "refused: the meeting is full",
+      );
+      refuseConnection(connection, CloseCode.meetingFull, MEETING_FULL_MESSAGE);
+      return undefined;
+    }
+    const room = existing ?? this.#roomFor(meetingId);
     const sessionId = this.#newSessionId(room);
     connection.send(
       encodePacket({
@@ -116,6 +177,9 @@ export class Relay {
     stats.participants++;
     log.info({ sessionId, username, meetingId, transport: connection.transport }, "joined");
 
+    const limits = this.limits;
+    const rateLimiter = new ConnectionRateLimiter(limits, entry.lastSeenMs);
+    let rateLimitLogged = false;
     let closed = false;
     let leaveReason: LeaveReason = LeaveReason.LEFT;
     const reject = (reason: BadInputReason, code: number, message: string) => {
@@ -142,14 +206,16 @@ export class Relay {
       log.info({ sessionId, meetingId, reason: LeaveReason[leaveReason] }, "left");
     };
     const handlePacket = (packet: Uint8Array) => {
-      entry.lastSeenMs = performance.now();
+      const nowMs = performance.now();
+      entry.lastSeenMs = nowMs;
       transportStats.packetsIn++;
       transportStats.bytesIn += packet.length;
-      if (packet.length > MAX_PACKET_BYTES) {
+      if (packet.length > limits.maxPacketBytes) {
+        this.limitHits.count("packet_size");
         reject(
           "oversized",
           CloseCode.messageTooBig,
-          `packet of ${packet.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`,
+          `packet of ${packet.length} bytes exceeds the ${limits.maxPacketBytes}-byte limit`,
         );
         return;
       }
@@ -163,6 +229,7 @@ export class Relay {
         );
         return;
       }
+      if (header.body !== BodyField.leave && !admitByRate(header, packet.length, nowMs)) return;
       switch (header.body) {
         case BodyField.media:
         case BodyField.keyframeRequest:
@@ -200,6 +267,46 @@ export class Relay {
             "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
           );
       }
+    };
+    /** Charges the packet to its traffic class's budget; false when it is dropped (or the sender closed). */
+    const admitByRate = (header: RoutingHeader, bytes: number, nowMs: number): boolean => {
+      const isVideo =
+        header.body === BodyField.media &&
+        (header.kind === MediaKind.VIDEO || header.kind === MediaKind.SCREEN);
+      const verdict = rateLimiter.admit(isVideo ? "video" : "audio_and_control", bytes, nowMs);
+      if (verdict === "pass") return true;
+      if (verdict === "close") {
+        this.limitHits.report(
+          rateLimiter.lastDropLimit,
+          {
+            sessionId,
+            meetingId,
+            maxPacketsPerSecond: limits.maxPacketsPerSecond,
+            maxBytesPerSecond: limits.maxBytesPerSecond,
+          },
+          "closing connection: sending too fast",
+        );
+        leaveReason = LeaveReason.ERROR;
+        refuseConnection(connection, CloseCode.rateLimited, RATE_LIMITED_MESSAGE);
+        onClosed(); // drop the rest it sends at once: the transport's close may take a while
+        return false;
+      }
+      this.limitHits.count(verdict);
+      if (!rateLimitLogged) {
+        rateLimitLogged = true;
+        log.warn(
+          {
+            sessionId,
+            meetingId,
+            limit: verdict,
+            trafficClass: isVideo ? "video" : "audio_and_control",
+            maxPacketsPerSecond: limits.maxPacketsPerSecond,
+            maxBytesPerSecond: limits.maxBytesPerSecond,
+          },
+          "dropping packets over the connection's budget (logged once per connection)",
+        );
+      }
+      return false;
     };
     /** An exception in one connection's handling ends that connection, never the process. */
     const failInternally = (error: unknown) => {
@@ -271,7 +378,13 @@ export class Relay {
   #roomFor(meetingId: string): MeetingRoom {
     let room = this.#rooms.get(meetingId);
     if (!room) {
-      room = new MeetingRoom(meetingId, this.#options.bus, this.#options.stats, this.#options.queueLimits);
+      room = new MeetingRoom(
+        meetingId,
+        this.#options.bus,
+        this.#options.stats,
+        this.#queueLimits,
+        this.queuedBytes,
+      );
       this.#rooms.set(meetingId, room);
       this.#options.stats.meetings = this.#rooms.size;
     }
@@ -286,6 +399,17 @@ export class Relay {
       if (id !== 0 && !room.hasSession(id)) return id;
     }
   }
+}
+
+export const MEETING_FULL_MESSAGE = "this meeting is full";
+export const SERVER_FULL_MESSAGE = "this server hosts too many meetings; try again later";
+export const RATE_LIMITED_MESSAGE = "sending too fast";
+export const TOO_MANY_CONNECTIONS_MESSAGE = "too many connections from your network";
+
+/** Tells a client why it is turned away (a Goodbye, which a client shows) and closes with `code`. */
+export function refuseConnection(connection: ClientConnection, code: number, message: string): void {
+  connection.send(encodePacket({ body: { case: "goodbye", value: { reason: message } } }));
+  connection.close(code, message);
 }
 
 /** Ping (field 5) and Pong (field 6) have the same fields, so a pong is a copy with one tag changed. */

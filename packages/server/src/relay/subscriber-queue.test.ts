@@ -1,6 +1,7 @@
 import { MediaKind } from "@videocall/protocol";
 import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
-import { type DropReason, SubscriberQueue } from "./subscriber-queue.ts";
+import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
+import { type DropReason, SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 
 /** A sink whose buffer the test fills and empties, like a socket on a congested link. */
 class ControlledSink {
@@ -12,8 +13,17 @@ class ControlledSink {
 }
 
 function setup(
-  limits = { sinkHighWaterBytes: 100, maxQueuedVideo: 2, maxQueuedAudio: 2, maxQueuedControl: 3 },
+  overrides: Partial<SubscriberQueueLimits> = {},
+  node = new QueuedBytesBudget(Number.POSITIVE_INFINITY),
 ) {
+  const limits: SubscriberQueueLimits = {
+    sinkHighWaterBytes: 100,
+    maxQueuedVideo: 2,
+    maxQueuedAudio: 2,
+    maxQueuedControl: 3,
+    maxQueuedBytes: 1_000_000,
+    ...overrides,
+  };
   const sink = new ControlledSink();
   const dropped: Array<[DropReason, number]> = [];
   const keyframesNeeded: Array<[number, number]> = [];
@@ -30,6 +40,7 @@ function setup(
       onSendFailed: () => {},
     },
     limits,
+    node,
   );
   const push = (label: string, kind: number, keyframe = false, fromSessionId = 7, trackId = 2) =>
     queue.push(new TextEncoder().encode(label), { kind, keyframe, fromSessionId, trackId });
@@ -109,4 +120,54 @@ Deno.test("close stops draining and forgets queued packets", async () => {
   await tick();
   push("v2", MediaKind.VIDEO, true);
   assertEquals(sink.sent, []);
+});
+
+Deno.test("video over the queue's byte limit drops until the next key frame; audio still queues", async () => {
+  // Labels are the payload: "k1-xxxx" is 7 bytes. The limit holds two of them.
+  const { sink, push, queue, dropped, keyframesNeeded } = setup({ maxQueuedVideo: 100, maxQueuedBytes: 14 });
+  sink.bufferedBytes = 1000;
+  push("k1-xxxx", MediaKind.VIDEO, true);
+  push("d2-xxxx", MediaKind.VIDEO);
+  assertEquals(queue.queuedBytes, 14);
+  push("d3-xxxx", MediaKind.VIDEO); // 21 bytes would be over: dropped
+  assertEquals(dropped, [["subscriber_queued_bytes", MediaKind.VIDEO]]);
+  assertEquals(keyframesNeeded, [[7, 2]]);
+  push("a1-xxxx", MediaKind.AUDIO); // audio is measured without the video ahead of it
+  assertEquals(queue.queuedBytes, 21);
+  sink.bufferedBytes = 0;
+  await tick();
+  assertEquals(queue.queuedBytes, 0);
+  push("d4-xxxx", MediaKind.VIDEO); // awaits the key frame
+  push("k5-xxxx", MediaKind.VIDEO, true);
+  assertEquals(sink.sent, ["a1-xxxx", "k1-xxxx", "d2-xxxx", "k5-xxxx"]);
+  queue.close();
+});
+
+Deno.test("audio over the byte limit drops its oldest frames to make room", async () => {
+  const { sink, push, queue, dropped } = setup({ maxQueuedAudio: 100, maxQueuedBytes: 10 });
+  sink.bufferedBytes = 1000;
+  push("a1-xx", MediaKind.AUDIO);
+  push("a2-xx", MediaKind.AUDIO);
+  push("a3-xx", MediaKind.AUDIO); // 15 bytes: a1 goes
+  assertEquals(dropped, [["subscriber_queued_bytes", MediaKind.AUDIO]]);
+  sink.bufferedBytes = 0;
+  await tick();
+  assertEquals(sink.sent, ["a2-xx", "a3-xx"]);
+  queue.close();
+});
+
+Deno.test("while the node's queues are over its byte limit, every queue drops new video; close gives the bytes back", () => {
+  const node = new QueuedBytesBudget(10);
+  const first = setup({ maxQueuedVideo: 100 }, node);
+  const second = setup({ maxQueuedVideo: 100 }, node);
+  first.sink.bufferedBytes = second.sink.bufferedBytes = 1000;
+  first.push("k1-xxxx", MediaKind.VIDEO, true);
+  assertEquals(node.queuedBytes, 7);
+  second.push("k1-yyyy", MediaKind.VIDEO, true); // 14 > 10 for the node
+  assertEquals(second.dropped, [["node_queued_bytes", MediaKind.VIDEO]]);
+  second.push("a1-yyyy", MediaKind.AUDIO); // audio is not refused for the node's video
+  assertEquals(node.queuedBytes, 14);
+  first.queue.close();
+  second.queue.close();
+  assertEquals(node.queuedBytes, 0);
 });

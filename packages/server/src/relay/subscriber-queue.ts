@@ -1,4 +1,5 @@
 import { MediaKind } from "@videocall/protocol";
+import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 
 /** Where a subscriber's packets go: a WebSocket today, a WebTransport session later. */
 export interface PacketSink {
@@ -29,6 +30,12 @@ export interface SubscriberQueueLimits {
   maxQueuedAudio: number;
   /** Control packets waiting at most; past this the subscriber is hopeless and is disconnected. */
   maxQueuedControl: number;
+  /**
+   * Bytes waiting at most. Video that would pass it is dropped until the next key frame. Audio and
+   * control are measured without the video (they go first and must not lose to it): past it audio
+   * drops its oldest and control overflows. So a queue holds at most about twice this.
+   */
+  maxQueuedBytes: number;
 }
 
 export const DEFAULT_QUEUE_LIMITS: SubscriberQueueLimits = {
@@ -36,9 +43,11 @@ export const DEFAULT_QUEUE_LIMITS: SubscriberQueueLimits = {
   maxQueuedVideo: 60,
   maxQueuedAudio: 50,
   maxQueuedControl: 1000,
+  maxQueuedBytes: 8 * 1024 * 1024,
 };
 
-export type DropReason = "queue_full" | "awaiting_keyframe";
+/** `queue_full`: a packet-count limit; the `_queued_bytes` ones: this queue's or the node's byte limit. */
+export type DropReason = "queue_full" | "awaiting_keyframe" | "subscriber_queued_bytes" | "node_queued_bytes";
 
 export interface SubscriberQueueEvents {
   /** A video track of `fromSessionId` lost frames for this subscriber: ask its publisher for a key frame. */
@@ -65,6 +74,11 @@ export class SubscriberQueue {
   readonly #control: Uint8Array[] = [];
   readonly #audio: Uint8Array[] = [];
   readonly #video: Uint8Array[] = [];
+  #controlBytes = 0;
+  #audioBytes = 0;
+  #videoBytes = 0;
+  /** Shared by every queue of the node. */
+  readonly #node: QueuedBytesBudget;
   /** Video tracks (by trackKey) whose deltas are dropped until a key frame arrives. */
   readonly #awaitingKeyframe = new Set<number>();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,14 +88,21 @@ export class SubscriberQueue {
     sink: PacketSink,
     events: SubscriberQueueEvents,
     limits: SubscriberQueueLimits = DEFAULT_QUEUE_LIMITS,
+    node: QueuedBytesBudget = new QueuedBytesBudget(Number.POSITIVE_INFINITY),
   ) {
     this.#sink = sink;
     this.#events = events;
     this.#limits = limits;
+    this.#node = node;
   }
 
   get queuedPackets(): number {
     return this.#control.length + this.#audio.length + this.#video.length;
+  }
+
+  /** Bytes waiting here, not yet handed to the sink. */
+  get queuedBytes(): number {
+    return this.#controlBytes + this.#audioBytes + this.#videoBytes;
   }
 
   push(packet: Uint8Array, info: QueuedPacketInfo): void {
@@ -101,27 +122,55 @@ export class SubscriberQueue {
       this.#write(packet, info.kind);
       return;
     }
+    const bytes = packet.length;
+    const limits = this.#limits;
     if (isVideo) {
-      if (this.#video.length >= this.#limits.maxQueuedVideo) {
-        this.#events.onDropped("queue_full", info.kind);
+      const refusal =
+        this.#video.length >= limits.maxQueuedVideo
+          ? "queue_full"
+          : this.queuedBytes + bytes > limits.maxQueuedBytes
+            ? "subscriber_queued_bytes"
+            : this.#node.wouldExceed(bytes)
+              ? "node_queued_bytes"
+              : undefined;
+      if (refusal) {
+        this.#events.onDropped(refusal, info.kind);
         this.#awaitingKeyframe.add(trackKey(info.fromSessionId, info.trackId));
         this.#events.onKeyframeNeeded(info.fromSessionId, info.trackId);
-      } else {
-        this.#video.push(packet);
+        return;
       }
+      this.#video.push(packet);
+      this.#videoBytes += bytes;
     } else if (info.kind === MediaKind.AUDIO) {
-      if (this.#audio.length >= this.#limits.maxQueuedAudio) {
-        this.#audio.shift();
+      if (this.#audio.length >= limits.maxQueuedAudio) {
+        this.#dropOldestAudio();
         this.#events.onDropped("queue_full", info.kind);
       }
+      while (
+        this.#audio.length > 0 &&
+        this.#controlBytes + this.#audioBytes + bytes > limits.maxQueuedBytes
+      ) {
+        this.#dropOldestAudio();
+        this.#events.onDropped("subscriber_queued_bytes", info.kind);
+      }
+      if (this.#controlBytes + bytes > limits.maxQueuedBytes) {
+        this.#events.onDropped("subscriber_queued_bytes", info.kind);
+        return;
+      }
       this.#audio.push(packet);
+      this.#audioBytes += bytes;
     } else {
-      if (this.#control.length >= this.#limits.maxQueuedControl) {
+      if (
+        this.#control.length >= limits.maxQueuedControl ||
+        this.#controlBytes + bytes > limits.maxQueuedBytes
+      ) {
         this.#events.onOverflow();
         return;
       }
       this.#control.push(packet);
+      this.#controlBytes += bytes;
     }
+    this.#node.queuedBytes += bytes;
     this.#scheduleDrain();
   }
 
@@ -129,8 +178,16 @@ export class SubscriberQueue {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#drainTimer);
+    this.#node.queuedBytes -= this.queuedBytes;
+    this.#controlBytes = this.#audioBytes = this.#videoBytes = 0;
     this.#control.length = this.#audio.length = this.#video.length = 0;
     this.#awaitingKeyframe.clear();
+  }
+
+  #dropOldestAudio(): void {
+    const dropped = this.#audio.shift()!;
+    this.#audioBytes -= dropped.length;
+    this.#node.queuedBytes -= dropped.length;
   }
 
   #write(packet: Uint8Array, kind: number): void {
@@ -155,10 +212,23 @@ export class SubscriberQueue {
     this.#drainTimer = undefined;
     if (this.#closed) return;
     while (this.#sink.bufferedBytes < this.#limits.sinkHighWaterBytes) {
-      if (this.#control.length > 0) this.#write(this.#control.shift()!, 0);
-      else if (this.#audio.length > 0) this.#write(this.#audio.shift()!, MediaKind.AUDIO);
-      else if (this.#video.length > 0) this.#write(this.#video.shift()!, MediaKind.VIDEO);
-      else return;
+      let packet: Uint8Array;
+      let kind: number;
+      if (this.#control.length > 0) {
+        packet = this.#control.shift()!;
+        this.#controlBytes -= packet.length;
+        kind = 0;
+      } else if (this.#audio.length > 0) {
+        packet = this.#audio.shift()!;
+        this.#audioBytes -= packet.length;
+        kind = MediaKind.AUDIO;
+      } else if (this.#video.length > 0) {
+        packet = this.#video.shift()!;
+        this.#videoBytes -= packet.length;
+        kind = MediaKind.VIDEO;
+      } else return;
+      this.#node.queuedBytes -= packet.length;
+      this.#write(packet, kind);
     }
     this.#scheduleDrain();
   }

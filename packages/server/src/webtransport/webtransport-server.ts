@@ -1,5 +1,8 @@
+import { normalizeIp } from "../limits/connections-per-ip.ts";
+import { HandshakeDeadline } from "../limits/handshake-deadline.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
+import { CloseCode } from "../relay/client-connection.ts";
 import type { Relay } from "../relay/relay.ts";
 import {
   type Certificate,
@@ -49,13 +52,60 @@ export async function startWebTransportServer(
       );
     }
   };
+  /**
+   * One QUIC connection, one WebTransport session. The handshake deadline runs from here (QUIC
+   * accept, session.ready, the packet stream, the first packet): a client that stalls at any step
+   * is closed with 4008. The connection counts against its IP from the QUIC accept on.
+   */
   const acceptOne = async (incoming: Deno.QuicIncoming) => {
-    const conn = await incoming.accept();
-    conn.closed.catch(() => {});
-    const session = await Deno.upgradeWebTransport(conn);
-    session.closed.catch(() => {}); // an idle-timeout rejection must not kill the process
-    await session.ready;
-    await serveWebTransportSession(session, relay, stats, log);
+    const { limits } = relay;
+    let conn: Deno.QuicConn | undefined;
+    let session: (WebTransport & { url: string }) | undefined;
+    const timeoutReason = `no packet within ${limits.handshakeTimeoutMs} ms of connecting`;
+    const deadline = new HandshakeDeadline(limits.handshakeTimeoutMs, () => {
+      relay.limitHits.report(
+        "handshake_timeout",
+        {
+          clientIp: conn ? normalizeIp(conn.remoteAddr.hostname) : incoming.remoteAddr.hostname,
+          transport: "webtransport",
+          timeoutMs: limits.handshakeTimeoutMs,
+        },
+        "closing connection: no handshake in time",
+      );
+      closeQuietly(() =>
+        session
+          ? session.close({ closeCode: CloseCode.handshakeTimeout, reason: timeoutReason })
+          : conn?.close({ closeCode: CloseCode.handshakeTimeout, reason: timeoutReason }),
+      );
+    });
+    let slot: ReturnType<Relay["acquireConnectionSlot"]>;
+    try {
+      conn = await incoming.accept();
+      conn.closed.catch(() => {});
+      if (deadline.isExpired) {
+        closeQuietly(() => conn?.close({ closeCode: CloseCode.handshakeTimeout, reason: timeoutReason }));
+        return;
+      }
+      const clientIp = normalizeIp(conn.remoteAddr.hostname);
+      slot = relay.acquireConnectionSlot(clientIp, "webtransport");
+      const upgrading = Deno.upgradeWebTransport(conn);
+      const upgraded = await Promise.race([upgrading, deadline.whenExpired]);
+      if (!upgraded) {
+        upgrading.then(
+          (late) => closeQuietly(() => late.close()),
+          () => {},
+        );
+        return;
+      }
+      session = upgraded;
+      session.closed.catch(() => {}); // an idle-timeout rejection must not kill the process
+      await Promise.race([session.ready, deadline.whenExpired]);
+      if (deadline.isExpired) return;
+      await serveWebTransportSession(session, relay, stats, log, { slot, deadline });
+    } finally {
+      deadline.meet();
+      slot?.release();
+    }
   };
   acceptLoop(listener).catch(() => {});
 
@@ -86,6 +136,14 @@ export async function startWebTransportServer(
       endpoint.close();
     },
   };
+}
+
+function closeQuietly(close: () => void): void {
+  try {
+    close();
+  } catch {
+    // already closed
+  }
 }
 
 function listen(endpoint: Deno.QuicEndpoint, certificate: Certificate): Deno.QuicListener {

@@ -1,18 +1,27 @@
 import {
   FrameTooLargeError,
   frameOnStream,
-  MAX_PACKET_BYTES,
   MediaKind,
   parseLobbyPath,
   StreamDeframer,
 } from "@videocall/protocol";
+import type { ConnectionSlot } from "../limits/connections-per-ip.ts";
+import type { HandshakeDeadline } from "../limits/handshake-deadline.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import { type ClientConnection, CloseCode } from "../relay/client-connection.ts";
-import type { ConnectionHandler, Relay } from "../relay/relay.ts";
+import {
+  type ConnectionHandler,
+  type Relay,
+  refuseConnection,
+  TOO_MANY_CONNECTIONS_MESSAGE,
+} from "../relay/relay.ts";
 
-/** The client must open its packet stream this soon after the session is established. */
-const FIRST_STREAM_TIMEOUT_MS = 10_000;
+/** What the server decided before the session: its IP's slot (none: refuse with 4007) and its handshake deadline. */
+export interface SessionAdmission {
+  slot: ConnectionSlot | undefined;
+  deadline: HandshakeDeadline;
+}
 
 /**
  * One browser's WebTransport session, mapped onto the relay like a WebSocket:
@@ -26,23 +35,19 @@ export async function serveWebTransportSession(
   relay: Relay,
   stats: RelayStats,
   log: Logger,
+  admission: SessionAdmission,
 ): Promise<void> {
+  const { deadline } = admission;
   const path = new URL(session.url).pathname;
   const lobby = parseLobbyPath(path);
   if (lobby.kind === "not-lobby") {
     session.close({ closeCode: 404, reason: `no such endpoint: ${path}` });
     return;
   }
+  // The handshake deadline (its owner closes the session with 4008) bounds the wait for the stream.
   const streams = session.incomingBidirectionalStreams.getReader();
-  const first = await Promise.race([
-    streams.read(),
-    new Promise<undefined>((resolve) => setTimeout(resolve, FIRST_STREAM_TIMEOUT_MS)),
-  ]);
-  streams.releaseLock();
-  if (!first || first.done) {
-    session.close({ closeCode: CloseCode.policyViolation, reason: "no packet stream opened" });
-    return;
-  }
+  const first = await Promise.race([streams.read(), deadline.whenExpired]);
+  if (!first || first.done) return;
   const stream = first.value;
   const streamWriter = stream.writable.getWriter();
   const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
@@ -84,6 +89,10 @@ export async function serveWebTransportSession(
     },
   };
 
+  if (!admission.slot) {
+    refuseConnection(connection, CloseCode.tooManyConnections, TOO_MANY_CONNECTIONS_MESSAGE);
+    return;
+  }
   let handler: ConnectionHandler | undefined;
   try {
     handler = relay.accept(connection, lobby.username, lobby.meetingId);
@@ -92,6 +101,10 @@ export async function serveWebTransportSession(
   }
   if (!handler) return;
   const acceptedHandler = handler;
+  const limitStreams = new StreamLimiter(relay, connection, log);
+  limitStreams.count(); // the packet stream
+  void limitStreams.refuseBidirectional(streams).catch(() => {});
+  void limitStreams.refuseUnidirectional(session.incomingUnidirectionalStreams).catch(() => {});
   session.closed.then(
     () => finish(),
     () => finish(),
@@ -106,8 +119,12 @@ export async function serveWebTransportSession(
   // The packet stream lives as long as the client's membership: when it ends (the client sends a
   // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
   // the client's close capsule, and the datagram reader would otherwise keep the session alive.
-  void readDatagrams(datagrams.readable, acceptedHandler).catch(() => {});
-  await readStream(stream.readable, acceptedHandler, connection, stats, log);
+  const onPacket = (packet: Uint8Array) => {
+    deadline.meet();
+    acceptedHandler.onPacket(packet);
+  };
+  void readDatagrams(datagrams.readable, onPacket).catch(() => {});
+  await readStream(stream.readable, onPacket, connection, relay, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
   finish();
 }
@@ -125,17 +142,19 @@ function framedOnce(packet: Uint8Array): Uint8Array {
 
 async function readStream(
   readable: ReadableStream<Uint8Array>,
-  handler: ConnectionHandler,
+  onPacket: (packet: Uint8Array) => void,
   connection: ClientConnection,
+  relay: Relay,
   stats: RelayStats,
   log: Logger,
 ): Promise<void> {
-  const deframer = new StreamDeframer(MAX_PACKET_BYTES);
-  const onPacket = (packet: Uint8Array) => handler.onPacket(packet);
+  // A declared length over the limit is refused from the prefix, before anything is buffered for it.
+  const deframer = new StreamDeframer(relay.limits.maxPacketBytes);
   try {
     for await (const chunk of readable) deframer.push(chunk, onPacket);
   } catch (error) {
     if (error instanceof FrameTooLargeError) {
+      relay.limitHits.count("packet_size");
       stats.countBadInput("oversized");
       log.warn({ detail: error.message }, "closing connection: bad input");
       connection.close(CloseCode.messageTooBig, error.message);
@@ -145,7 +164,57 @@ async function readStream(
 
 async function readDatagrams(
   readable: ReadableStream<Uint8Array>,
-  handler: ConnectionHandler,
+  onPacket: (packet: Uint8Array) => void,
 ): Promise<void> {
-  for await (const datagram of readable) handler.onPacket(datagram);
+  for await (const datagram of readable) onPacket(datagram);
+}
+
+/**
+ * The protocol uses one client-opened bidirectional stream. Further streams, of either kind, are
+ * cancelled unread (a stream the relay never reads would hold its flow-control window and
+ * buffers); opening more than the limit in all closes the session with 4009.
+ */
+class StreamLimiter {
+  readonly #relay: Relay;
+  readonly #connection: ClientConnection;
+  readonly #log: Logger;
+  #opened = 0;
+  #closed = false;
+
+  constructor(relay: Relay, connection: ClientConnection, log: Logger) {
+    this.#relay = relay;
+    this.#connection = connection;
+    this.#log = log;
+  }
+
+  count(): void {
+    this.#opened++;
+    if (this.#closed || this.#opened <= this.#relay.limits.maxWebTransportStreams) return;
+    this.#closed = true;
+    this.#relay.limitHits.count("webtransport_streams");
+    this.#log.warn(
+      { limit: "webtransport_streams", opened: this.#opened, max: this.#relay.limits.maxWebTransportStreams },
+      "closing connection: too many WebTransport streams",
+    );
+    this.#connection.close(CloseCode.tooManyStreams, "too many streams: the protocol uses one");
+  }
+
+  async refuseBidirectional(
+    streams: ReadableStreamDefaultReader<WebTransportBidirectionalStream>,
+  ): Promise<void> {
+    for (;;) {
+      const next = await streams.read();
+      if (next.done) return;
+      this.count();
+      next.value.readable.cancel().catch(() => {});
+      next.value.writable.abort().catch(() => {});
+    }
+  }
+
+  async refuseUnidirectional(streams: ReadableStream<ReadableStream<Uint8Array>>): Promise<void> {
+    for await (const stream of streams) {
+      this.count();
+      stream.cancel().catch(() => {});
+    }
+  }
 }
