@@ -133,6 +133,11 @@ function serverArgs(server: "videocall" | "baseline"): string[] {
         // The load clients send no pings: media only, like the baseline.
         "--heartbeat-timeout-ms",
         "600000",
+        // Every load client connects from 127.0.0.1, and all connect before any sends.
+        "--max-connections-per-ip",
+        "100000",
+        "--handshake-timeout-ms",
+        "600000",
       ]
     : ["run", "-A", "bench/relay/baseline-relay.ts", "--port", "0", "--host", "127.0.0.1"];
 }

@@ -5,7 +5,12 @@ import { metricValue, startServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
 
 Deno.test("a receiver that stops reading loses its own video, and the others get every frame", async () => {
-  const server = await startServer({ heartbeatTimeoutMs: 60_000 });
+  // Alice sends about 8 MB/s of video, over the default byte budget (2.5 MB/s); the stalled
+  // reader never sends a packet, so the handshake deadline must not cut it first.
+  const server = await startServer({
+    heartbeatTimeoutMs: 60_000,
+    extraArgs: ["--max-bytes-per-second", "100000000", "--handshake-timeout-ms", "60000"],
+  });
   let stalled: Deno.TcpConn | undefined;
   try {
     const alice = await joinMeeting({ serverUrl: server.url, username: "alice", meetingId: "slow" });

@@ -7,11 +7,14 @@
  */
 import {
   Codec,
+  ConnectionError,
   MediaKind,
   type MeetingSession,
   nowMicros,
   type TransportPreference,
 } from "@videocall/client";
+import { CloseCode } from "@videocall/protocol";
+import { CliError } from "./errors.ts";
 import { joinAs } from "./join.ts";
 import { percentile } from "./stats.ts";
 
@@ -96,6 +99,8 @@ export async function runBots(options: BotsOptions, stopSignal: AbortSignal): Pr
           meetingId: options.meetingId,
           transport: options.transport,
           reconnect: false,
+        }).catch((error: unknown) => {
+          throw tooManyConnectionsError(error, index, options.botCount) ?? error;
         });
         session.events.on("media", (from, media) => onMedia(from, media.captureTimeUs));
         bots.push({ index, session, joinMs: performance.now() - startedMs });
@@ -237,4 +242,16 @@ function aborted(signal: AbortSignal): Promise<void> {
 function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+/** All bots connect from one IP: the relay's per-IP limit (4007) is the likely wall, so name the flag. */
+function tooManyConnectionsError(error: unknown, index: number, botCount: number): CliError | undefined {
+  const cause = error instanceof CliError ? error.cause : error;
+  if (!(cause instanceof ConnectionError) || cause.closeCode !== CloseCode.tooManyConnections)
+    return undefined;
+  return new CliError(
+    "rejected",
+    `the server refused bot ${index + 1} of ${botCount}: too many connections from one IP (code 4007); start the server with a higher --max-connections-per-ip`,
+    { cause },
+  );
 }
