@@ -150,8 +150,17 @@ async function withWelcome(
     transport.close(1002, "malformed welcome");
     throw new ConnectionError("protocol-error", "the server sent a malformed packet", undefined, { cause });
   }
+  if (packet.body.case === "goodbye") {
+    // A refusal (meeting full, server full, too many connections…): the reason is for the user,
+    // the close code that follows says whether retrying can help.
+    throw new ConnectionError(
+      "rejected",
+      packet.body.value.reason,
+      await closeCodeAfterGoodbye(transport, closedEarly),
+    );
+  }
   if (packet.body.case !== "welcome") {
-    transport.close(1002, "expected welcome");
+    transport.close(1000, "expected welcome");
     throw new ConnectionError("protocol-error", `expected Welcome, got ${packet.body.case}`);
   }
   if (packet.body.value.protocolVersion !== PROTOCOL_VERSION) {
@@ -162,6 +171,25 @@ async function withWelcome(
     );
   }
   return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
+}
+
+/** How long a refused client waits for the close (and its code) that follows a Goodbye. */
+const GOODBYE_CLOSE_WAIT_MS = 2000;
+
+async function closeCodeAfterGoodbye(
+  transport: PacketTransport,
+  closedEarly: { code: number } | undefined,
+): Promise<number | undefined> {
+  if (closedEarly) return closedEarly.code;
+  const code = await new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), GOODBYE_CLOSE_WAIT_MS);
+    transport.onClose = (info) => {
+      clearTimeout(timer);
+      resolve(info.code);
+    };
+  });
+  if (code === undefined) transport.close(1000, "refused");
+  return code;
 }
 
 /**

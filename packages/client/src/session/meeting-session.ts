@@ -267,7 +267,9 @@ export class MeetingSession {
   }
 
   #send(bytes: Uint8Array, kind?: number): void {
-    if (this.#isClosed || this.#reconnecting) return;
+    // After a Goodbye the server is closing this connection: sending on would only make it reset
+    // the socket (losing the close code that says why) while our packets still arrive.
+    if (this.#isClosed || this.#reconnecting || this.#goodbyeReason) return;
     this.#stats.packetsSent++;
     this.#stats.bytesSent += bytes.length;
     this.#transport.send(bytes, kind);

@@ -40,6 +40,6 @@ export class TokenBucket {
     if (elapsedMs <= 0) return; // a clock that stands still or steps back adds nothing
     this.#updatedAtMs = nowMs;
     const tokens = this.#tokens + elapsedMs * this.#ratePerMs;
-    this.#tokens = tokens > this.#capacity ? this.#capacity : tokens;
+    this.#tokens = Math.min(tokens, this.#capacity);
   }
 }

@@ -287,8 +287,15 @@ export class Relay {
           "closing connection: sending too fast",
         );
         leaveReason = LeaveReason.ERROR;
-        refuseConnection(connection, CloseCode.rateLimited, RATE_LIMITED_MESSAGE);
-        onClosed(); // drop the rest it sends at once: the transport's close may take a while
+        onClosed(); // from now on its packets are read and dropped, and the others see it leave
+        // The Goodbye first, the close a moment later: a socket closed while the client's packets are
+        // still arriving is reset by the kernel, and the client would see no close code (so it would
+        // reconnect instead of showing why). A client stops sending when it reads the Goodbye.
+        connection.send(encodePacket({ body: { case: "goodbye", value: { reason: RATE_LIMITED_MESSAGE } } }));
+        setTimeout(
+          () => connection.close(CloseCode.rateLimited, RATE_LIMITED_MESSAGE),
+          RATE_LIMITED_CLOSE_DELAY_MS,
+        );
         return false;
       }
       this.limitHits.count(verdict);
@@ -400,6 +407,9 @@ export class Relay {
     }
   }
 }
+
+/** How long a connection closed for its rate gets to read its Goodbye and stop sending. */
+const RATE_LIMITED_CLOSE_DELAY_MS = 250;
 
 export const MEETING_FULL_MESSAGE = "this meeting is full";
 export const SERVER_FULL_MESSAGE = "this server hosts too many meetings; try again later";

@@ -17,6 +17,10 @@ import {
   TOO_MANY_CONNECTIONS_MESSAGE,
 } from "../relay/relay.ts";
 
+/** How long a close waits for the stream's last data and FIN to go out before closing regardless. */
+const CLOSE_GRACE_MS = 250;
+const CLOSE_AFTER_FIN_MS = 20;
+
 /** What the server decided before the session: its IP's slot (none: refuse with 4007) and its handshake deadline. */
 export interface SessionAdmission {
   slot: ConnectionSlot | undefined;
@@ -81,11 +85,21 @@ export async function serveWebTransportSession(
     close(code, reason) {
       if (closed) return;
       closed = true;
-      try {
-        session.close({ closeCode: code, reason });
-      } catch {
-        // already closed
-      }
+      const closeSession = () => {
+        clearTimeout(graceTimer);
+        try {
+          session.close({ closeCode: code, reason });
+        } catch {
+          // already closed
+        }
+      };
+      // Closing the session at once abandons what is still in the stream's send buffer, such as
+      // the Goodbye that says why: end the stream first (its FIN follows the data), then close.
+      const graceTimer = setTimeout(closeSession, CLOSE_GRACE_MS);
+      streamWriter
+        .close()
+        .catch(() => {})
+        .finally(() => setTimeout(closeSession, CLOSE_AFTER_FIN_MS));
     },
   };
 
