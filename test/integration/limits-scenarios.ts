@@ -167,10 +167,8 @@ export function defineLimitTests(transport: TestTransport): void {
         const eveClosed = await eve.closed;
         assertEquals(eveClosed.code, 4005);
         assertEquals(eveClosed.reason, "this server hosts too many meetings; try again later");
-        if (transport === "websocket") {
-          assertEquals(goodbyeOf(carol), "this meeting is full");
-          assertEquals(goodbyeOf(eve), "this server hosts too many meetings; try again later");
-        }
+        assertEquals(goodbyeOf(carol), "this meeting is full");
+        assertEquals(goodbyeOf(eve), "this server hosts too many meetings; try again later");
         assertEquals(await limitHits(server, "participants_per_meeting"), 2);
         assertEquals(await limitHits(server, "meetings_per_node"), 1);
         assertEquals(alice.isClosed() || bob.isClosed() || dave.isClosed(), false, "the others stay");
@@ -253,8 +251,7 @@ export function defineLimitTests(transport: TestTransport): void {
           attackerCloses.includes(4006),
           `the attacker was closed with 4006 (saw ${attackerCloses.join(",")})`,
         );
-        if (transport === "websocket")
-          assert(attackerGoodbyes.includes("sending too fast"), "with a Goodbye");
+        assert(attackerGoodbyes.includes("sending too fast"), "with a Goodbye");
         // Within 10 % of the quiet run, plus 2 ms: on a shared 2-core machine loopback latency
         // jitters by a millisecond or so between runs, which 10 % of a ~1 ms p50 could not absorb.
         assert(
