@@ -1,10 +1,26 @@
 /** Resource limits over WebSocket (the scenarios), plus what only WebSocket has. */
 import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
-import { openRawClient } from "../fixtures/raw-client.ts";
+import { openRawClient, type RawClient } from "../fixtures/raw-client.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { defineLimitTests } from "./limits-scenarios.ts";
 
 defineLimitTests("websocket");
+
+Deno.test("WebSocket and WebTransport connections from one IP count against one limit", async () => {
+  const server = await startServer({ extraArgs: ["--max-connections-per-ip", "5"] });
+  const clients: RawClient[] = [];
+  try {
+    for (let i = 0; i < 3; i++) clients.push(await openRawClient("websocket", server.url, `ws${i}`, "mixed"));
+    for (let i = 0; i < 3; i++)
+      clients.push(await openRawClient("webtransport", server.url, `wt${i}`, "mixed"));
+    const last = clients.at(-1)!;
+    assertEquals((await last.closed).code, 4007, "the sixth connection, over WebTransport, is refused");
+    assertEquals(clients.filter((c) => c.isClosed()).length, 1);
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+  }
+});
 
 Deno.test("a WebSocket message over --max-packet-bytes closes that connection with 1009", async () => {
   const server = await startServer({ extraArgs: ["--max-packet-bytes", "65536"] });
