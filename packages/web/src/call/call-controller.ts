@@ -55,20 +55,6 @@ export interface LocalSendStats {
  */
 export class CallController {
   readonly route: MeetingRoute;
-  readonly phase: ReadonlySignal<CallPhase>;
-  readonly microphoneMuted: ReadonlySignal<boolean>;
-  readonly cameraOff: ReadonlySignal<boolean>;
-  readonly codec: ReadonlySignal<VideoCodecChoice>;
-  /** The devices to choose from, and the ones in use. */
-  readonly devices: ReadonlySignal<Record<DeviceKind, MediaDeviceChoice[]>>;
-  readonly selectedDevices: ReadonlySignal<Record<DeviceKind, string | undefined>>;
-  /** Our camera track for the preview tile; undefined when there is none (missing, denied, left). */
-  readonly cameraTrack: ReadonlySignal<MediaStreamTrack | undefined>;
-  readonly hasMicrophone: ReadonlySignal<boolean>;
-  readonly warnings: ReadonlySignal<readonly MediaWarning[]>;
-  readonly tiles: ReadonlySignal<readonly RemoteTile[]>;
-  readonly diagnostics: ReadonlySignal<DiagnosticsSnapshot | undefined>;
-  readonly canJoin: ReadonlySignal<boolean>;
 
   #phase = signal<CallPhase>({ kind: "preview", devicesReady: false });
   #microphoneMuted = signal(false);
@@ -85,6 +71,22 @@ export class CallController {
   #tiles = signal<readonly RemoteTile[]>([]);
   #diagnostics = signal<DiagnosticsSnapshot | undefined>(undefined);
 
+  // Read-only views of the state above, for the components and the test hooks.
+  readonly phase: ReadonlySignal<CallPhase> = this.#phase;
+  readonly microphoneMuted: ReadonlySignal<boolean> = this.#microphoneMuted;
+  readonly cameraOff: ReadonlySignal<boolean> = this.#cameraOff;
+  readonly codec: ReadonlySignal<VideoCodecChoice> = this.#codec;
+  /** The devices to choose from, and the ones in use. */
+  readonly devices: ReadonlySignal<Record<DeviceKind, MediaDeviceChoice[]>> = this.#devices;
+  readonly selectedDevices: ReadonlySignal<Record<DeviceKind, string | undefined>> = this.#selectedDevices;
+  /** Our camera track for the preview tile; undefined when there is none (missing, denied, released). */
+  readonly cameraTrack: ReadonlySignal<MediaStreamTrack | undefined> = this.#cameraTrack;
+  readonly hasMicrophone: ReadonlySignal<boolean> = this.#hasMicrophone;
+  readonly warnings: ReadonlySignal<readonly MediaWarning[]> = this.#warnings;
+  readonly tiles: ReadonlySignal<readonly RemoteTile[]> = this.#tiles;
+  readonly diagnostics: ReadonlySignal<DiagnosticsSnapshot | undefined> = this.#diagnostics;
+  readonly canJoin: ReadonlySignal<boolean> = computed(() => canJoin(this.#phase.value));
+
   #local = new LocalMedia();
   #call: Call | undefined;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
@@ -92,18 +94,6 @@ export class CallController {
 
   constructor(route: MeetingRoute) {
     this.route = route;
-    this.phase = this.#phase;
-    this.microphoneMuted = this.#microphoneMuted;
-    this.cameraOff = this.#cameraOff;
-    this.codec = this.#codec;
-    this.devices = this.#devices;
-    this.selectedDevices = this.#selectedDevices;
-    this.cameraTrack = this.#cameraTrack;
-    this.hasMicrophone = this.#hasMicrophone;
-    this.warnings = this.#warnings;
-    this.tiles = this.#tiles;
-    this.diagnostics = this.#diagnostics;
-    this.canJoin = computed(() => canJoin(this.#phase.value));
   }
 
   /** Opens camera and microphone for the preview; Join is offered once both have answered. */
