@@ -38,7 +38,8 @@ function DeviceSelect({ controller, device }: { controller: CallController; devi
       <select
         aria-label={label}
         disabled={choices.length === 0}
-        value={controller.selectedDevices.value[device] ?? ""}
+        // No device open (denied, failed): show the first choice, as a select does by itself.
+        value={controller.selectedDevices.value[device] ?? choices[0]?.deviceId ?? ""}
         onChange={(event) => void controller.selectDevice(device, event.currentTarget.value)}
       >
         {choices.length === 0 ? (
