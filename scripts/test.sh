@@ -21,7 +21,7 @@ if ! npm run --silent check; then
 fi
 
 suites=(
-  "packages/protocol packages/server packages/client packages/cli/src"
+  "packages/protocol packages/server packages/client packages/cli/src packages/web/src"
   "test/db"
   "test/integration"
   "test/multinode"

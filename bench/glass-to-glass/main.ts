@@ -13,14 +13,9 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import type {
-  BenchMode,
-  CallTarget,
-  ReceiverWindow,
-  SenderStats,
-} from "../../packages/web/src/bench/bench-api.ts";
 import { BASE_ARGS, CHROMIUM_PATH, FAKE_DEVICE_ARGS } from "../../test/fixtures/browser.ts";
 import { startServer, type TestServer } from "../../test/fixtures/server.ts";
+import type { BenchMode, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc"];
@@ -149,13 +144,16 @@ class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Builds the web app (bench.html included) into a private folder, so the run measures the current sources. */
-async function buildWebApp(outDir: string): Promise<void> {
+/**
+ * Builds the bench page (page/, with the app's client code) into a private folder, so the run
+ * measures the current sources. The app's own build (packages/web) has no bench code.
+ */
+async function buildBenchPage(outDir: string): Promise<void> {
   const { code, stderr, stdout } = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
     args: [
       "build",
       "--config",
-      `${ROOT}packages/web/vite.config.ts`,
+      `${ROOT}bench/glass-to-glass/page/vite.config.ts`,
       "--outDir",
       outDir,
       "--logLevel",
@@ -469,7 +467,7 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   const failures: BenchResult["failures"] = [];
   try {
-    await buildWebApp(webRoot);
+    await buildBenchPage(webRoot);
     server = await startServer({ extraArgs: ["--web-root", webRoot] });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
     for (let run = 1; run <= options.runs; run++) {

@@ -8,6 +8,7 @@
 import { joinMeeting, type MeetingSession } from "@videocall/client";
 import { CameraPublisher, MeetingWatcher, type RemotePeer } from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
+import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
 import {
   BARCODE_AREA,
   BARCODE_COLUMNS,
@@ -16,7 +17,6 @@ import {
   decodeBarcode,
   encodeBarcode,
 } from "./barcode.ts";
-import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
 
 const FRAME_WIDTH = 640;
 const FRAME_HEIGHT = 480;

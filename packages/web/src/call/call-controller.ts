@@ -1,0 +1,368 @@
+import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
+import { ConnectionError, type SessionClosedInfo, type TransportKind } from "@videocall/client";
+import {
+  AudioOutput,
+  type DeviceKind,
+  listDevices,
+  type MediaDeviceChoice,
+  type PeerStats,
+  type RemotePeer,
+  type VideoCodecChoice,
+} from "@videocall/client/media";
+import { isFatalCloseCode } from "@videocall/protocol";
+import type { Message } from "../i18n/i18n.ts";
+import type { MeetingRoute } from "../routes.ts";
+import { Call } from "./call.ts";
+import { type CallFailure, type CallPhase, canJoin, canMove, isInCall } from "./call-phase.ts";
+import { LocalMedia } from "./local-media.ts";
+
+const STATS_REFRESH_MS = 500;
+
+/** One tile per received video track (today the client gives one video track per participant). */
+export interface RemoteTile {
+  key: string;
+  sessionId: number;
+  username: string;
+  /** The element the track renders into: the decoder worker draws on this canvas. */
+  media: HTMLElement;
+  /** The track is on and has decoded a frame (before that the canvas is blank: show the name). */
+  videoShowing: boolean;
+  microphoneOn: boolean;
+}
+
+export interface DiagnosticsSnapshot {
+  transport: TransportKind;
+  reconnecting: boolean;
+  rttMs: number | undefined;
+  sent: { videoFrames: number; width: number; height: number; bytesSent: number };
+  peers: PeerStats[];
+}
+
+export interface MediaWarning extends Message {
+  /** "device": the camera or microphone could not be opened; "pipeline": audio output or an encoder failed. */
+  source: "device" | "pipeline";
+}
+
+export interface LocalSendStats {
+  microphoneFramesSent: number | undefined;
+  cameraFramesEncoded: number | undefined;
+}
+
+/**
+ * The meeting page's state machine and everything it owns: the local devices, the `Call` (session,
+ * publishers, watcher) and the signals the views and the test hooks read. Views call its methods;
+ * nothing else changes its state.
+ */
+export class CallController {
+  readonly route: MeetingRoute;
+
+  #phase = signal<CallPhase>({ kind: "preview", devicesReady: false });
+  #microphoneMuted = signal(false);
+  #cameraOff = signal(false);
+  #codec = signal<VideoCodecChoice>("vp8");
+  #devices = signal<Record<DeviceKind, MediaDeviceChoice[]>>({ camera: [], microphone: [] });
+  #selectedDevices = signal<Record<DeviceKind, string | undefined>>({
+    camera: undefined,
+    microphone: undefined,
+  });
+  #cameraTrack = signal<MediaStreamTrack | undefined>(undefined);
+  #hasMicrophone = signal(false);
+  #warnings = signal<readonly MediaWarning[]>([]);
+  #tiles = signal<readonly RemoteTile[]>([]);
+  #diagnostics = signal<DiagnosticsSnapshot | undefined>(undefined);
+
+  // Read-only views of the state above, for the components and the test hooks.
+  readonly phase: ReadonlySignal<CallPhase> = this.#phase;
+  readonly microphoneMuted: ReadonlySignal<boolean> = this.#microphoneMuted;
+  readonly cameraOff: ReadonlySignal<boolean> = this.#cameraOff;
+  readonly codec: ReadonlySignal<VideoCodecChoice> = this.#codec;
+  /** The devices to choose from, and the ones in use. */
+  readonly devices: ReadonlySignal<Record<DeviceKind, MediaDeviceChoice[]>> = this.#devices;
+  readonly selectedDevices: ReadonlySignal<Record<DeviceKind, string | undefined>> = this.#selectedDevices;
+  /** Our camera track for the preview tile; undefined when there is none (missing, denied, released). */
+  readonly cameraTrack: ReadonlySignal<MediaStreamTrack | undefined> = this.#cameraTrack;
+  readonly hasMicrophone: ReadonlySignal<boolean> = this.#hasMicrophone;
+  readonly warnings: ReadonlySignal<readonly MediaWarning[]> = this.#warnings;
+  readonly tiles: ReadonlySignal<readonly RemoteTile[]> = this.#tiles;
+  readonly diagnostics: ReadonlySignal<DiagnosticsSnapshot | undefined> = this.#diagnostics;
+  readonly canJoin: ReadonlySignal<boolean> = computed(() => canJoin(this.#phase.value));
+
+  #local = new LocalMedia();
+  #call: Call | undefined;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  #unsubscribe: Array<() => void> = [];
+
+  constructor(route: MeetingRoute) {
+    this.route = route;
+  }
+
+  /** Opens camera and microphone for the preview; Join is offered once both have answered. */
+  async start(): Promise<void> {
+    await Promise.all([this.#local.open("camera"), this.#local.open("microphone")]);
+    this.#syncLocalMedia();
+    await this.#refreshDeviceLists();
+    if (this.#phase.value.kind === "preview") this.#enter({ kind: "preview", devicesReady: true });
+  }
+
+  async join(): Promise<void> {
+    if (!canJoin(this.#phase.value)) return;
+    this.#enter({ kind: "joining" });
+    let output: AudioOutput | undefined;
+    try {
+      // Opened inside the click handler, so browsers that need a gesture let the context run.
+      output = await AudioOutput.open();
+      await output.resume();
+    } catch (error) {
+      this.#warn({ key: "warning.audioOutput", params: { detail: String(error) }, source: "pipeline" });
+    }
+    let call: Call;
+    try {
+      call = await Call.join(
+        {
+          route: this.route,
+          serverUrl: location.origin,
+          codec: this.#codec.value,
+          camera: this.#local.camera,
+          microphone: this.#local.microphone,
+          cameraOff: this.#cameraOff.value,
+          microphoneMuted: this.#microphoneMuted.value,
+          onMediaError: (detail) =>
+            this.#warn({ key: "warning.pipeline", params: { detail }, source: "pipeline" }),
+        },
+        output,
+      );
+    } catch (error) {
+      await output?.close();
+      this.#fail(joinFailure(error));
+      return;
+    }
+    if (this.#phase.value.kind !== "joining") {
+      await call.leave(); // left while joining
+      return;
+    }
+    this.#attach(call);
+  }
+
+  async leave(): Promise<void> {
+    if (this.#phase.value.kind === "left") return;
+    this.#enter({ kind: "left" });
+    await this.#endCall();
+    this.#local.stop();
+    this.#syncLocalMedia();
+  }
+
+  setMicrophoneMuted(muted: boolean): void {
+    this.#microphoneMuted.value = muted;
+    if (this.#call?.microphone) this.#call.microphone.setMuted(muted);
+    else if (this.#local.microphone) this.#local.microphone.enabled = !muted;
+  }
+
+  setCameraOff(off: boolean): void {
+    this.#cameraOff.value = off;
+    if (this.#call?.camera) this.#call.camera.setMuted(off);
+    else if (this.#local.camera) this.#local.camera.enabled = !off;
+  }
+
+  /** Switches to another camera or microphone, and republishes it if we are in the call. */
+  async selectDevice(device: DeviceKind, deviceId: string | undefined): Promise<void> {
+    const track = await this.#local.open(device, deviceId || undefined);
+    this.#syncLocalMedia();
+    if (!track) return;
+    if (device === "camera") {
+      track.enabled = !this.#cameraOff.value;
+      this.#call?.replaceCamera(track, this.#codec.value, this.#cameraOff.value);
+    } else {
+      track.enabled = !this.#microphoneMuted.value;
+      this.#call?.replaceMicrophone(track, this.#microphoneMuted.value);
+    }
+  }
+
+  /** A new codec needs a new publisher, which takes a fresh camera track (closing one stops its track). */
+  async setCodec(codec: VideoCodecChoice): Promise<void> {
+    this.#codec.value = codec;
+    await this.selectDevice("camera", this.#selectedDevices.value.camera);
+  }
+
+  /** What we receive from each remote participant, read when asked (for the diagnostics and the test hooks). */
+  peerStats(): PeerStats[] {
+    return [...(this.#call?.watcher.peers.values() ?? [])].map((peer) => peer.stats());
+  }
+
+  localSendStats(): LocalSendStats {
+    return {
+      microphoneFramesSent: this.#call?.microphone?.framesSent,
+      cameraFramesEncoded: this.#call?.camera?.stats().framesEncoded,
+    };
+  }
+
+  #attach(call: Call): void {
+    this.#call = call;
+    const { watcher, session } = call;
+    this.#unsubscribe = [
+      watcher.events.on("peerAdded", () => this.#syncTiles()),
+      watcher.events.on("peerRemoved", () => this.#syncTiles()),
+      watcher.events.on("peerChanged", () => this.#syncTiles()),
+      // `closeCode` is read when the client library passes it (see the report on issue 9).
+      session.events.on(
+        "reconnecting",
+        (attempt: number, _delayMs: number, reason: string, closeCode?: number) => {
+          if (!isInCall(this.#phase.value)) return;
+          this.#enter({ kind: "reconnecting", attempt, reason, closeCode, transport: session.transportKind });
+        },
+      ),
+      session.events.on("reconnected", (transport) => {
+        this.#enter({ kind: "joined", sessionId: session.sessionId, transport });
+      }),
+      session.events.on("closed", (info) => void this.#onClosed(info)),
+    ];
+    watcher.start();
+    this.#enter({ kind: "joined", sessionId: session.sessionId, transport: session.transportKind });
+    this.#syncTiles();
+    this.#refreshTimer = setInterval(() => this.#refresh(), STATS_REFRESH_MS);
+  }
+
+  async #onClosed(info: SessionClosedInfo): Promise<void> {
+    if (info.byUser) return;
+    this.#fail({
+      closeCode: info.code,
+      detail: info.reason,
+      during: "call",
+      fatal: isFatalCloseCode(info.code),
+    });
+    await this.#endCall();
+  }
+
+  /** A fatal failure ends the page's use of the devices too: the camera light goes off. */
+  #fail(failure: CallFailure): void {
+    this.#enter({ kind: "failed", failure });
+    if (!failure.fatal) return;
+    this.#local.stop();
+    this.#syncLocalMedia();
+  }
+
+  /** Releases the call (not the local devices: after a non-fatal failure the user may join again). */
+  async #endCall(): Promise<void> {
+    const call = this.#call;
+    this.#call = undefined;
+    clearInterval(this.#refreshTimer);
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    batch(() => {
+      this.#tiles.value = [];
+      this.#diagnostics.value = undefined;
+    });
+    await call?.leave();
+  }
+
+  #enter(next: CallPhase): void {
+    const from = this.#phase.value;
+    if (!canMove(from, next.kind)) {
+      console.warn(`call: ignored ${from.kind} -> ${next.kind}`);
+      return;
+    }
+    this.#phase.value = next;
+  }
+
+  #syncLocalMedia(): void {
+    const { camera, microphone, errors } = this.#local;
+    if (camera) camera.enabled = !this.#cameraOff.value;
+    if (microphone) microphone.enabled = !this.#microphoneMuted.value;
+    batch(() => {
+      this.#cameraTrack.value = camera;
+      this.#hasMicrophone.value = microphone !== undefined;
+      this.#selectedDevices.value = {
+        camera: camera?.getSettings().deviceId,
+        microphone: microphone?.getSettings().deviceId,
+      };
+      const deviceWarnings: MediaWarning[] = [];
+      for (const device of ["camera", "microphone"] as const) {
+        const error = errors[device];
+        if (error) deviceWarnings.push({ key: `warning.${device}.${error.reason}`, source: "device" });
+      }
+      this.#warnings.value = [
+        ...deviceWarnings,
+        ...this.#warnings.value.filter((warning) => warning.source !== "device"),
+      ];
+    });
+  }
+
+  async #refreshDeviceLists(): Promise<void> {
+    this.#devices.value = await listDevices();
+  }
+
+  #warn(warning: MediaWarning): void {
+    const same = (other: MediaWarning) =>
+      other.key === warning.key && JSON.stringify(other.params) === JSON.stringify(warning.params);
+    if (this.#warnings.value.some(same)) return;
+    this.#warnings.value = [...this.#warnings.value, warning];
+  }
+
+  #syncTiles(): void {
+    const peers = [...(this.#call?.watcher.peers.values() ?? [])];
+    const tiles = peers.flatMap(tilesOf);
+    if (!sameTiles(tiles, this.#tiles.value)) this.#tiles.value = tiles;
+  }
+
+  #refresh(): void {
+    const call = this.#call;
+    if (!call) return;
+    this.#syncTiles();
+    const stats = call.session.stats();
+    const camera = call.camera?.stats();
+    this.#diagnostics.value = {
+      transport: stats.transport,
+      reconnecting: call.session.isReconnecting,
+      rttMs: stats.rttMs,
+      sent: {
+        videoFrames: camera?.framesEncoded ?? 0,
+        width: camera?.width ?? 0,
+        height: camera?.height ?? 0,
+        bytesSent: stats.bytesSent,
+      },
+      peers: this.peerStats(),
+    };
+  }
+}
+
+/** The tiles of one participant: one per video track it sends. */
+function tilesOf(peer: RemotePeer): RemoteTile[] {
+  return [
+    {
+      key: `${peer.sessionId}:video`,
+      sessionId: peer.sessionId,
+      username: peer.username,
+      media: peer.video.canvas,
+      videoShowing: peer.cameraOn && peer.video.stats().framesDecoded > 0,
+      microphoneOn: peer.microphoneOn,
+    },
+  ];
+}
+
+function sameTiles(a: readonly RemoteTile[], b: readonly RemoteTile[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((tile, index) => {
+      const other = b[index];
+      return (
+        other !== undefined &&
+        tile.key === other.key &&
+        tile.media === other.media &&
+        tile.videoShowing === other.videoShowing &&
+        tile.microphoneOn === other.microphoneOn
+      );
+    })
+  );
+}
+
+function joinFailure(error: unknown): CallFailure {
+  if (error instanceof ConnectionError) {
+    const closeCode = error.closeCode;
+    return {
+      closeCode,
+      detail: error.message,
+      during: "join",
+      fatal: closeCode !== undefined && isFatalCloseCode(closeCode),
+    };
+  }
+  return { closeCode: undefined, detail: String(error), during: "join", fatal: false };
+}

@@ -1,0 +1,25 @@
+import "./styles.css";
+import { render } from "preact";
+import { CallController } from "./call/call-controller.ts";
+import { HomePage } from "./home/home-page.tsx";
+import { applyLocale, locale, pickLocale } from "./i18n/i18n.ts";
+import { MeetingPage } from "./meeting/meeting-page.tsx";
+import { parseMeetingPath } from "./routes.ts";
+import { installHooks } from "./test-hooks/install-hooks.ts";
+
+const root = document.getElementById("app");
+if (!root) throw new Error("index.html has no #app element");
+
+const requestedLanguage = new URLSearchParams(location.search).get("lang");
+locale.value = pickLocale([...(requestedLanguage ? [requestedLanguage] : []), ...navigator.languages]);
+applyLocale(document.documentElement);
+
+const route = parseMeetingPath(location.pathname, location.search);
+if (route) {
+  const controller = new CallController(route);
+  installHooks(controller);
+  render(<MeetingPage controller={controller} />, root);
+  void controller.start();
+} else {
+  render(<HomePage />, root);
+}

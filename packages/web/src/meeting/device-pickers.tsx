@@ -1,0 +1,57 @@
+import type { DeviceKind } from "@videocall/client/media";
+import { VIDEO_CODECS, type VideoCodecChoice } from "@videocall/client/media";
+import type { CallController } from "../call/call-controller.ts";
+import { t } from "../i18n/i18n.ts";
+
+const CODECS = Object.keys(VIDEO_CODECS) as VideoCodecChoice[];
+
+/** Microphone, camera and video codec; a change takes effect at once, in the call too. */
+export function DevicePickers({ controller }: { controller: CallController }) {
+  return (
+    <div class="devices">
+      <DeviceSelect controller={controller} device="microphone" />
+      <DeviceSelect controller={controller} device="camera" />
+      <label>
+        {t("devices.codec")}
+        <select
+          aria-label={t("devices.codecLabel")}
+          value={controller.codec.value}
+          onChange={(event) => void controller.setCodec(event.currentTarget.value as VideoCodecChoice)}
+        >
+          {CODECS.map((codec) => (
+            <option key={codec} value={codec}>
+              {t(`codec.${codec}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+function DeviceSelect({ controller, device }: { controller: CallController; device: DeviceKind }) {
+  const choices = controller.devices.value[device];
+  const label = t(`devices.${device}`);
+  return (
+    <label>
+      {label}
+      <select
+        aria-label={label}
+        disabled={choices.length === 0}
+        // No device open (denied, failed): show the first choice, as a select does by itself.
+        value={controller.selectedDevices.value[device] ?? choices[0]?.deviceId ?? ""}
+        onChange={(event) => void controller.selectDevice(device, event.currentTarget.value)}
+      >
+        {choices.length === 0 ? (
+          <option value="">{t("devices.noneAvailable")}</option>
+        ) : (
+          choices.map((choice) => (
+            <option key={choice.deviceId} value={choice.deviceId}>
+              {choice.label}
+            </option>
+          ))
+        )}
+      </select>
+    </label>
+  );
+}

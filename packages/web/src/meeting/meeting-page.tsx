@@ -1,0 +1,45 @@
+import { useEffect } from "preact/hooks";
+import type { CallController } from "../call/call-controller.ts";
+import { t } from "../i18n/i18n.ts";
+import { DiagnosticsPanel } from "./diagnostics-panel.tsx";
+import { LeftCard } from "./left-card.tsx";
+import { MediaWarnings } from "./media-warnings.tsx";
+import { RefusalPage } from "./refusal-page.tsx";
+import { StatusBanner } from "./status-banner.tsx";
+import { TileGrid } from "./tile-grid.tsx";
+import { Toolbar } from "./toolbar.tsx";
+import { TopBar } from "./top-bar.tsx";
+
+/**
+ * The meeting page: the device preview, then the call. A view of `controller`: each part reads
+ * the signals it shows, and the buttons call the controller.
+ */
+export function MeetingPage({ controller }: { controller: CallController }) {
+  const phase = controller.phase.value;
+  const title = t("meeting.documentTitle", { meetingId: controller.route.meetingId });
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+
+  if (phase.kind === "failed" && phase.failure.fatal) {
+    return <RefusalPage failure={phase.failure} meetingId={controller.route.meetingId} />;
+  }
+  return (
+    <div class="meeting" data-phase={phase.kind}>
+      <TopBar controller={controller} />
+      <StatusBanner phase={phase} />
+      <MediaWarnings warnings={controller.warnings} />
+      <div class="stage">
+        {phase.kind === "left" ? (
+          <LeftCard meetingId={controller.route.meetingId} />
+        ) : (
+          <>
+            <TileGrid controller={controller} />
+            <DiagnosticsPanel snapshot={controller.diagnostics} />
+          </>
+        )}
+      </div>
+      {phase.kind !== "left" && <Toolbar controller={controller} />}
+    </div>
+  );
+}

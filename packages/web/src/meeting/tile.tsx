@@ -1,0 +1,73 @@
+import type { ComponentChildren } from "preact";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import { t } from "../i18n/i18n.ts";
+
+interface TileProps {
+  kind: "local" | "remote";
+  label: string;
+  username: string;
+  /** Otherwise the tile shows the initials placeholder. */
+  videoShowing: boolean;
+  microphoneOn: boolean;
+  sessionId?: number;
+  children: ComponentChildren;
+}
+
+/** One video track: the video (or the initials while there is none) and the participant's name. */
+export function Tile({ kind, label, username, videoShowing, microphoneOn, sessionId, children }: TileProps) {
+  return (
+    <article
+      class={`tile ${kind}${videoShowing ? "" : " camera-off"}`}
+      data-username={username}
+      data-session-id={sessionId}
+    >
+      {children}
+      <div class="placeholder">
+        <span class="avatar">{initials(username)}</span>
+      </div>
+      <footer class="name">
+        <span>{label}</span>
+        {!microphoneOn && (
+          <span class="mic-off" title={t("tile.microphoneMuted")}>
+            {t("tile.muted")}
+          </span>
+        )}
+      </footer>
+    </article>
+  );
+}
+
+/** Our own camera, mirrored by the stylesheet; muted so the page never plays our microphone. */
+export function LocalVideo({ track }: { track: MediaStreamTrack | undefined }) {
+  const video = useRef<HTMLVideoElement>(null);
+  useLayoutEffect(() => {
+    const element = video.current;
+    if (!element) return;
+    // The muted attribute alone does not allow autoplay in every browser: set the property too.
+    element.muted = true;
+    element.srcObject = track ? new MediaStream([track]) : null;
+  }, [track]);
+  return <video ref={video} autoplay playsInline muted aria-label={t("meeting.yourCamera")} />;
+}
+
+/**
+ * An element made outside Preact (a remote track's canvas, which its decoder worker draws on),
+ * mounted in place. The wrapper has `display: contents`, so the element lays out as the tile's child.
+ */
+export function MountedElement({ element }: { element: HTMLElement }) {
+  const host = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    host.current?.replaceChildren(element);
+    return () => element.remove();
+  }, [element]);
+  return <div class="media-host" ref={host} />;
+}
+
+function initials(name: string): string {
+  const parts = name
+    .trim()
+    .split(/[\s._-]+/)
+    .filter(Boolean);
+  const letters = parts.length > 1 ? `${parts[0]?.[0] ?? ""}${parts[1]?.[0] ?? ""}` : name.slice(0, 2);
+  return letters.toUpperCase() || "?";
+}

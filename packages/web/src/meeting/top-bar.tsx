@@ -1,0 +1,24 @@
+import type { CallController } from "../call/call-controller.ts";
+import { isInCall } from "../call/call-phase.ts";
+import { t } from "../i18n/i18n.ts";
+
+/** Brand, meeting id, the call's phase and, in the call, the transport in use. */
+export function TopBar({ controller }: { controller: CallController }) {
+  const phase = controller.phase.value;
+  return (
+    <header class="topbar">
+      <span class="brand">{t("app.name")}</span>
+      <span class="meeting-id" title={t("meeting.idLabel")}>
+        {controller.route.meetingId}
+      </span>
+      <span class="pill" data-state={phase.kind}>
+        {t(`phase.${phase.kind}`)}
+      </span>
+      {isInCall(phase) && (
+        <span class="transport-badge" title={t("meeting.transportLabel")} data-transport={phase.transport}>
+          {t(`transport.${phase.transport}`)}
+        </span>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,52 @@
+import type { CallController } from "../call/call-controller.ts";
+import { isInCall } from "../call/call-phase.ts";
+import { failureMessage } from "../call/failure-message.ts";
+import { translate } from "../i18n/i18n.ts";
+import type { PeerHook, VideocallHooks } from "./videocall-hooks.ts";
+
+/** Defines `window.videocall` as getters over the controller's signals: the hooks hold no state. */
+export function installHooks(controller: CallController): void {
+  const phase = () => controller.phase.value;
+  const hooks: VideocallHooks = {
+    get state() {
+      return phase().kind;
+    },
+    get sessionId() {
+      const current = phase();
+      return current.kind === "joined" ? current.sessionId : undefined;
+    },
+    get transport() {
+      const current = phase();
+      return isInCall(current) ? current.transport : undefined;
+    },
+    get error() {
+      const current = phase();
+      return current.kind === "failed" ? translate(failureMessage(current.failure)) : undefined;
+    },
+    get closeCode() {
+      const current = phase();
+      return current.kind === "failed" ? current.failure.closeCode : undefined;
+    },
+    get mediaWarnings() {
+      return controller.warnings.value.map(translate);
+    },
+    peers() {
+      const result: Record<number, PeerHook> = {};
+      for (const stats of controller.peerStats()) {
+        result[stats.sessionId] = {
+          username: stats.username,
+          videoFramesDecoded: stats.videoFramesDecoded,
+          videoFps: stats.videoFps,
+          audioFramesDecoded: stats.audioFramesDecoded,
+          audioRms: stats.audioRms,
+          jitterBufferDepthMs: stats.jitterBufferDepthMs,
+          // What the user sees: the tile in the rendered page, not the page's own bookkeeping.
+          hasTile: document.querySelector(`.tile.remote[data-session-id="${stats.sessionId}"]`) !== null,
+        };
+      }
+      return result;
+    },
+    local: () => controller.localSendStats(),
+  };
+  Object.defineProperty(window, "videocall", { value: Object.freeze(hooks), configurable: true });
+}

@@ -1,0 +1,50 @@
+/**
+ * `window.videocall`: read-only views of the meeting page's `CallController`, for end-to-end tests
+ * and for debugging from the console. Types only (no imports), so Deno tests can import them.
+ *
+ * - `state`: the controller's phase: "preview" (devices open, not joined) | "joining" | "joined" |
+ *   "reconnecting" (the connection dropped; the session is trying again by itself) | "left" | "failed".
+ * - `sessionId`: our session id while in the call, else undefined; a reconnect gives a new one.
+ * - `transport`: "webtransport" or "websocket", the transport of the current connection.
+ * - `error`: the message shown to the user when joining failed or the call ended unexpectedly.
+ * - `closeCode`: the close code behind `error`, when the server (or client) gave one.
+ * - `mediaWarnings`: the camera / microphone / playback messages shown to the user.
+ * - `peers()`: per remote session id, what we receive from that participant: `username`,
+ *   `videoFramesDecoded`, `videoFps`, `audioFramesDecoded`, `audioRms` (RMS 0..1 of the audio played
+ *   in the last ~250 ms), `jitterBufferDepthMs`, and `hasTile` (its tile is on screen).
+ * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
+ *   device is not published).
+ */
+export type CallStateName = "preview" | "joining" | "joined" | "reconnecting" | "left" | "failed";
+
+export interface PeerHook {
+  username: string;
+  videoFramesDecoded: number;
+  videoFps: number;
+  audioFramesDecoded: number;
+  audioRms: number;
+  jitterBufferDepthMs: number;
+  hasTile: boolean;
+}
+
+export interface LocalHook {
+  microphoneFramesSent: number | undefined;
+  cameraFramesEncoded: number | undefined;
+}
+
+export interface VideocallHooks {
+  readonly state: CallStateName;
+  readonly sessionId: number | undefined;
+  readonly transport: string | undefined;
+  readonly error: string | undefined;
+  readonly closeCode: number | undefined;
+  readonly mediaWarnings: readonly string[];
+  peers(): Record<number, PeerHook>;
+  local(): LocalHook;
+}
+
+declare global {
+  interface Window {
+    videocall: VideocallHooks;
+  }
+}
