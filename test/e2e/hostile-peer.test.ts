@@ -16,6 +16,7 @@ import { ok } from "node:assert/strict";
 import { Codec, encodePacket, MediaKind, type PacketInit, type TrackInfo } from "@videocall/protocol";
 import type { Browser, Page } from "playwright-core";
 import { IvfReader } from "../../packages/cli/src/ivf-reader.ts";
+import { OggOpusReader } from "../../packages/cli/src/ogg-opus-reader.ts";
 import { encodeWithFfmpeg } from "../../packages/cli/src/test-media.ts";
 import { isVpxKeyframe } from "../../packages/cli/src/vpx-bitstream.ts";
 import { join, launchBrowser, type MeetingPage, openMeetingPage } from "../fixtures/browser.ts";
@@ -51,7 +52,7 @@ Deno.test(
   "garbage relayed from a peer leaves a real Chromium page in the call, still decoding the honest peer's video",
   TEST_OPTIONS,
   async () => {
-    const clip = await encodeVp8Clip();
+    const clips = await encodeClips();
     const server = await startServer();
     const browsers: Browser[] = [];
     let attacker: Attacker | undefined;
@@ -88,7 +89,7 @@ Deno.test(
           const metricsBefore = await server.metrics();
 
           // The attack: the watcher is sampled while it runs.
-          const attack = attacker.attack(ATTACK_MS, clip);
+          const attack = attacker.attack(ATTACK_MS, clips.vp8);
           const during = await watchWindows(watcher, honest, honestId, ATTACK_MS);
           const sent = await attack;
           const keyframeRequestsDuringAttack = attacker.keyframeRequests;
@@ -97,12 +98,14 @@ Deno.test(
           // The attacker turns honest: a real VP8 stream its tile must show.
           const attackerId = attacker.sessionId;
           const framesBefore = (await peerStats(watcher.page, attackerId))?.videoFramesDecoded ?? 0;
-          const recovery = attacker.sendClip(clip, RECOVERY_MS);
-          const after = await watchWindows(watcher, honest, honestId, RECOVERY_MS);
+          const recovery = attacker.sendClips(clips, RECOVERY_MS);
+          const after = await watchWindows(watcher, honest, honestId, RECOVERY_MS, attackerId);
           await recovery;
           const attackerNow = await peerStats(watcher.page, attacker.sessionId);
           const attackerFrames = (attackerNow?.videoFramesDecoded ?? 0) - framesBefore;
           const attackerLuma = await tileLuma(watcher.page, attacker.sessionId);
+          // The second half of the honest phase: the jitter buffer has had time to start over.
+          const attackerRms = Math.max(...after.slice(after.length / 2).map((w) => w.otherRms));
 
           const describe = (name: string, windows: Window[]) => {
             const decoded = windows.reduce((total, w) => total + w.frames, 0);
@@ -132,7 +135,9 @@ Deno.test(
               `relay during the attack: ${delta("videocall_packets_dropped_total", { reason: "queue_full" })} ` +
                 `dropped (queue full), ${delta("videocall_packets_dropped_total", { reason: "awaiting_keyframe" })} ` +
                 `dropped awaiting a key frame, ${delta("videocall_keyframe_requests_total")} key frame requests`,
-              `attacker's tile after it turned honest: ${attackerFrames} frames decoded, luma ${attackerLuma.toFixed(0)}`,
+              `attacker's tile after it turned honest: ${attackerFrames} frames decoded, luma ` +
+                `${attackerLuma.toFixed(0)}; its audio RMS per ${WINDOW_MS} ms: ` +
+                `${after.map((w) => w.otherRms.toFixed(3)).join(" ")}`,
             ].join("\n"),
           );
 
@@ -165,6 +170,7 @@ Deno.test(
           ok(keyframeRequestsDuringAttack > 0, "the watcher asked the attacker for key frames");
           ok(attackerFrames > 30, `the attacker's real stream decoded only ${attackerFrames} frames`);
           ok(attackerLuma > NOT_BLACK_LUMA, `the attacker's tile is black after it turned honest`);
+          ok(attackerRms > AUDIBLE_RMS, `the attacker's real audio is not heard (RMS ${attackerRms})`);
           ok(
             await watcher.page.locator(`.tile.remote[data-session-id="${attacker.sessionId}"]`).isVisible(),
             "the attacker's tile is on screen",
@@ -198,6 +204,8 @@ interface Window {
   encoded: number;
   /** Max audio RMS of the honest peer seen in this window. */
   rms: number;
+  /** The same for the peer `otherId`, if one was given. */
+  otherRms: number;
   /** Mean luma of the honest tile, sampled at the window's end. */
   luma: number;
   state: string;
@@ -209,19 +217,24 @@ async function watchWindows(
   honest: MeetingPage,
   honestId: number,
   durationMs: number,
+  otherId?: number,
 ): Promise<Window[]> {
   const counter = new FrameCounter(watcher.page, honestId);
   const windows: Window[] = [];
   for (let elapsed = 0; elapsed < durationMs; elapsed += WINDOW_MS) {
     let rms = 0;
+    let otherRms = 0;
     const encodedBefore = await framesEncoded(honest.page);
     const result = await counter.window(WINDOW_MS, async () => {
       rms = Math.max(rms, (await peerStats(watcher.page, honestId))?.audioRms ?? 0);
+      if (otherId !== undefined) {
+        otherRms = Math.max(otherRms, (await peerStats(watcher.page, otherId))?.audioRms ?? 0);
+      }
     });
     const encoded = (await framesEncoded(honest.page)) - encodedBefore;
     const luma = await tileLuma(watcher.page, honestId);
     const state = await watcher.page.evaluate(() => window.videocall.state);
-    windows.push({ frames: result.frames, encoded, rms, luma, state });
+    windows.push({ frames: result.frames, encoded, rms, otherRms, luma, state });
   }
   return windows;
 }
@@ -288,6 +301,22 @@ async function tileLuma(page: Page, sessionId: number): Promise<number> {
 interface Vp8Frame {
   keyframe: boolean;
   payload: Uint8Array;
+}
+
+interface Clips {
+  vp8: Vp8Frame[];
+  /** 20 ms Opus packets of a 440 Hz tone. */
+  opus: Uint8Array[];
+}
+
+/** Real media for the attacker's honest phase, made by ffmpeg as the CLI makes it. */
+async function encodeClips(): Promise<Clips> {
+  const ogg = await encodeWithFfmpeg([
+    ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "8"],
+    ...["-ac", "1", "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-application", "lowdelay"],
+    ...["-f", "ogg"],
+  ]);
+  return { vp8: await encodeVp8Clip(), opus: new OggOpusReader().push(ogg) };
 }
 
 /** A real VP8 stream: ffmpeg's moving test pattern, 320×240 at 15 fps, a key frame every second. */
@@ -502,21 +531,49 @@ class Attacker {
     return figures;
   }
 
-  /** Announces one camera and sends `clip` at 15 fps for `durationMs`, looping, as an honest client would. */
-  async sendClip(clip: Vp8Frame[], durationMs: number): Promise<void> {
+  /**
+   * Turns honest in content, not in manner: announces a camera and a microphone and sends the real
+   * clips (VP8 at 15 fps, Opus every 20 ms) for `durationMs`, looping, with sequence numbers going on
+   * from wherever the attack left them, capture times beyond 2^63 µs, and garbage delta frames
+   * still interleaved on a second video track.
+   */
+  async sendClips(clips: Clips, durationMs: number): Promise<void> {
     this.trackState([
+      { trackId: ATTACKER_AUDIO_TRACK, kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: false },
       { trackId: ATTACKER_VIDEO_TRACK, kind: MediaKind.VIDEO, codec: Codec.VP8, muted: false },
     ]);
-    const endAt = performance.now() + durationMs;
-    for (let index = 0; performance.now() < endAt; index++) {
-      const frame = clip[index % clip.length]!;
-      this.media(ATTACKER_VIDEO_TRACK, {
-        kind: MediaKind.VIDEO,
-        codec: Codec.VP8,
-        keyframe: frame.keyframe,
-        payload: frame.payload,
-      });
-      await sleep(1000 / 15);
+    const random = seededRandom(9);
+    const startMs = performance.now();
+    let audioSent = 0;
+    let videoSent = 0;
+    while (performance.now() - startMs < durationMs) {
+      const elapsedMs = performance.now() - startMs;
+      // Catch up after a stall (a loaded machine), as a real sender's queue would.
+      for (; audioSent < elapsedMs / 20; audioSent++) {
+        this.media(ATTACKER_AUDIO_TRACK, {
+          kind: MediaKind.AUDIO,
+          codec: Codec.OPUS,
+          keyframe: true,
+          payload: clips.opus[audioSent % clips.opus.length]!,
+        });
+      }
+      for (; videoSent < (elapsedMs * 15) / 1000; videoSent++) {
+        const frame = clips.vp8[videoSent % clips.vp8.length]!;
+        this.media(ATTACKER_VIDEO_TRACK, {
+          kind: MediaKind.VIDEO,
+          codec: Codec.VP8,
+          keyframe: frame.keyframe,
+          payload: frame.payload,
+          captureTimeUs: 2n ** 63n + BigInt(videoSent) * 66_667n,
+        });
+        this.media(ATTACKER_EXTRA_TRACK, {
+          kind: MediaKind.VIDEO,
+          codec: Codec.VP8,
+          keyframe: false,
+          payload: randomBytes(random, 1000),
+        });
+      }
+      await sleep(10);
     }
   }
 
