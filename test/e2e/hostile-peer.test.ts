@@ -5,7 +5,7 @@
  * An attacker (a bare WebSocket from Deno, so it can write any field) joins the same meeting and,
  * for tens of seconds, sends what a broken or malicious client could: random payloads flagged as
  * key frames and as deltas on video, random Opus, absurd sequence numbers and capture times, frames
- * near the 1 MiB packet limit, a TrackState listing hundreds of bogus tracks, codec flips, unknown
+ * near the 1 MiB packet limit, TrackStates of bogus tracks, codec flips, unknown
  * media kinds, a second video track, and a real VP8 key frame followed by garbage deltas. Then it
  * turns honest and sends a real VP8 stream (encoded by ffmpeg), which its tile must show.
  *
@@ -515,14 +515,16 @@ class Attacker {
         figures.hugeFrames++;
         video({ keyframe: true, payload: randomBytes(random, HUGE_PAYLOAD_BYTES) });
       }
-      // A TrackState listing hundreds of bogus tracks: duplicate ids, unknown kinds and codecs.
+      // A TrackState as hostile as the relay lets through (it refuses more than 16 tracks or
+      // duplicate ids; the client's unit tests cover those): unknown kinds and codecs, video
+      // tracks in codecs nobody decodes, mute flags flipping.
       if (tick % 150 === 10) {
         figures.trackStates++;
-        const tracks = Array.from({ length: 500 }, (_, i) => ({
-          trackId: i % 50,
-          kind: (i % 6) as MediaKind,
-          codec: (i % 9) as Codec,
-          muted: i % 2 === 0,
+        const tracks = Array.from({ length: 16 }, (_, i) => ({
+          trackId: i === 0 ? ATTACKER_VIDEO_TRACK : 1000 + i * 4001,
+          kind: ((i + tick) % 6) as MediaKind,
+          codec: ((i * 5 + tick) % 9) as Codec,
+          muted: (i + tick) % 2 === 0,
         }));
         count(this.trackState(tracks));
       }

@@ -6,6 +6,7 @@ import {
   CloseCode,
   Codec,
   encodePacket,
+  MAX_TRACKS_PER_PARTICIPANT,
   MediaKind,
   type PacketInit,
   PROTOCOL_VERSION,
@@ -13,7 +14,7 @@ import {
 } from "@videocall/protocol";
 import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
 import type { PacketTransport, TransportCloseInfo } from "../transport/packet-transport.ts";
-import { MAX_TRACKS_PER_PARTICIPANT, MeetingSession } from "./meeting-session.ts";
+import { MeetingSession } from "./meeting-session.ts";
 
 const OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
 const PEER = 7;

@@ -1,11 +1,12 @@
 import {
   CloseCode,
   Codec,
-  decodePacket,
+  decodePacketSafely,
   encodePacket,
   isFatalCloseCode,
   isNodeUnavailableCloseCode,
   LeaveReason,
+  MAX_TRACKS_PER_PARTICIPANT,
   type Media,
   MediaKind,
   type Packet,
@@ -94,11 +95,6 @@ const PING_INTERVAL_MS = 500;
 const SERVER_SILENCE_LIMIT_MS = 2000;
 /** How often the session refreshes its list of live relay nodes (for failover). */
 const SERVER_LIST_REFRESH_MS = 10_000;
-/**
- * Tracks kept per remote participant. Ours publish two (microphone, camera); a TrackState is
- * relayed as the peer wrote it, so a hostile one could list thousands.
- */
-export const MAX_TRACKS_PER_PARTICIPANT = 16;
 
 interface LocalTrack {
   info: TrackInfo;
@@ -341,13 +337,12 @@ export class MeetingSession {
     this.#lastHeardMs = performance.now();
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += bytes.length;
-    let packet: Packet;
-    try {
-      packet = decodePacket(bytes);
-    } catch (error) {
-      this.#dropPacket("a malformed packet", error);
+    const decoded = decodePacketSafely(bytes);
+    if (!decoded.ok) {
+      this.#dropPacket("a malformed packet", decoded.error);
       return;
     }
+    const packet = decoded.packet;
     try {
       this.#handlePacket(packet);
     } catch (error) {
@@ -526,7 +521,8 @@ function toRemote(participant: Participant): RemoteParticipant {
 
 /**
  * A peer's announced tracks as we keep them: one entry per track id (the last announcement wins)
- * and at most MAX_TRACKS_PER_PARTICIPANT. Unknown kinds and codecs stay: the watcher skips what it
+ * and at most MAX_TRACKS_PER_PARTICIPANT. Our relay refuses a TrackState that breaks these rules, but
+ * another server (or an older one) may not. Unknown kinds and codecs stay: the watcher skips what it
  * cannot play, and a newer client may publish something this one does not know.
  */
 export function boundedTracks(tracks: readonly TrackInfo[]): TrackInfo[] {
