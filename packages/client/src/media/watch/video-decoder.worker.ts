@@ -27,6 +27,7 @@ let context: OffscreenCanvasRenderingContext2D | null = null;
 let decoder: VideoDecoder | undefined;
 let codecString = "";
 let framesDecoded = 0;
+let chunksHandled = 0;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 
 scope.onmessage = (event) => {
@@ -42,6 +43,7 @@ scope.onmessage = (event) => {
       resetDecoder();
       break;
     case "chunk":
+      chunksHandled++;
       decode(message.keyframe, message.timestampUs, message.payload);
       break;
     case "clear":
@@ -130,6 +132,7 @@ function report(): void {
   scope.postMessage({
     type: "stats",
     framesDecoded,
+    chunksHandled,
     width: canvas?.width ?? 0,
     height: canvas?.height ?? 0,
   });

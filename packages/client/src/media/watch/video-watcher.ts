@@ -18,6 +18,13 @@ export interface VideoWatcherStats {
 }
 
 /**
+ * Chunks posted to the worker and not yet taken from its queue, at most: about three seconds at
+ * 30 fps. A worker that falls this far behind (its thread starved, a draw that blocks) costs this
+ * tile its frames until the next key frame, never unbounded memory in the page.
+ */
+const MAX_CHUNKS_IN_FLIGHT = 90;
+
+/**
  * Watches one remote video track: checks sequence continuity, feeds a decoder worker that draws on
  * `canvas`, and asks the publisher for a key frame whenever the decoder cannot continue.
  *
@@ -35,6 +42,9 @@ export class VideoWatcher {
    * can be anything a uint64 holds (WebCodecs rejects a timestamp beyond 2^53).
    */
   #chunkTimestampUs = 0;
+  #chunksPosted = 0;
+  /** From the worker's last stats report. */
+  #chunksHandled = 0;
   #fps = new FrameRateMeter();
   #stats = {
     framesReceived: 0,
@@ -81,6 +91,13 @@ export class VideoWatcher {
       if (decision.needKeyframe) this.#keyframes.request();
       return;
     }
+    if (this.#chunksPosted - this.#chunksHandled >= MAX_CHUNKS_IN_FLIGHT) {
+      this.#stats.framesDropped++;
+      this.#gate.decoderFailed(); // the frames skipped break the chain: restart at a key frame
+      this.#keyframes.request();
+      return;
+    }
+    this.#chunksPosted++;
     this.#chunkTimestampUs = Math.max(this.#chunkTimestampUs + 1, Math.round(performance.now() * 1000));
     // Copy: the payload is a view into the socket's message, and the copy can be transferred.
     const payload = media.payload.slice().buffer;
@@ -110,6 +127,7 @@ export class VideoWatcher {
       case "stats": {
         const resized = message.width !== this.#stats.width || message.height !== this.#stats.height;
         this.#stats.framesDecoded = message.framesDecoded;
+        this.#chunksHandled = message.chunksHandled;
         this.#stats.width = message.width;
         this.#stats.height = message.height;
         this.#fps.sample(message.framesDecoded);
