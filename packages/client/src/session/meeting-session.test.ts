@@ -183,6 +183,7 @@ Deno.test("a listener that throws cannot stop the packets after it", OPTIONS, as
     for (let sequence = 1; sequence <= 3; sequence++) transport.onPacket(media(sequence));
   });
   assertEquals(sequences, [1, 2, 3]);
+  assertEquals(session.events.listenerErrors, 1);
   assert(!session.isClosed);
   await session.leave();
 });
