@@ -1,11 +1,12 @@
 import {
   CloseCode,
   Codec,
-  decodePacket,
+  decodePacketSafely,
   encodePacket,
   isFatalCloseCode,
   isNodeUnavailableCloseCode,
   LeaveReason,
+  MAX_TRACKS_PER_PARTICIPANT,
   type Media,
   MediaKind,
   type Packet,
@@ -70,6 +71,11 @@ export interface SessionStats {
   packetsReceived: number;
   bytesSent: number;
   bytesReceived: number;
+  /**
+   * Packets from the server that did not decode, or whose handling threw: each is dropped and the
+   * session carries on (a broken or hostile peer must not end our call).
+   */
+  packetsDropped: number;
 }
 
 /** Joins a meeting: connects (WebTransport raced against WebSocket), waits for the Welcome, returns the live session. */
@@ -124,7 +130,14 @@ export class MeetingSession {
   #knownServerUrls: string[];
   #serverListTimer: ReturnType<typeof setInterval> | undefined;
   #resolveClosed!: (info: SessionClosedInfo) => void;
-  #stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, reconnects: 0 };
+  #stats = {
+    packetsSent: 0,
+    packetsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    reconnects: 0,
+    packetsDropped: 0,
+  };
 
   constructor(connected: Connected, options: JoinOptions) {
     this.#options = options;
@@ -282,7 +295,7 @@ export class MeetingSession {
     this.#heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
     this.#syncRoster(welcome);
     transport.onPacket = (bytes) => this.#onPacket(bytes);
-    transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason);
+    transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason, info.local);
     clearInterval(this.#heartbeat);
     this.#lastHeardMs = performance.now();
     const pingIntervalMs = Math.min(PING_INTERVAL_MS, this.#heartbeatIntervalMs);
@@ -317,17 +330,35 @@ export class MeetingSession {
     this.ping();
   }
 
+  /**
+   * One packet from the server. Whatever it holds, it never throws: a packet that does not decode,
+   * or whose handling fails, is dropped and counted (logged once per session), and the next one is
+   * handled as usual.
+   */
   #onPacket(bytes: Uint8Array): void {
     this.#lastHeardMs = performance.now();
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += bytes.length;
-    let packet: Packet;
-    try {
-      packet = decodePacket(bytes);
-    } catch (error) {
-      console.warn("dropping a malformed packet from the server", error);
+    const decoded = decodePacketSafely(bytes);
+    if (!decoded.ok) {
+      this.#dropPacket("a malformed packet", decoded.error);
       return;
     }
+    const packet = decoded.packet;
+    try {
+      this.#handlePacket(packet);
+    } catch (error) {
+      this.#dropPacket(`a ${packet.body.case ?? "bodyless"} packet that could not be handled`, error);
+    }
+  }
+
+  #dropPacket(what: string, error: unknown): void {
+    if (this.#stats.packetsDropped++ === 0) {
+      console.warn(`videocall: dropped ${what} from the server (later ones are only counted)`, error);
+    }
+  }
+
+  #handlePacket(packet: Packet): void {
     const from = packet.fromSessionId ?? 0;
     const body = packet.body;
     switch (body.case) {
@@ -337,7 +368,7 @@ export class MeetingSession {
       case "trackState": {
         const participant = this.#participants.get(from);
         if (participant) {
-          participant.tracks = body.value.tracks;
+          participant.tracks = boundedTracks(body.value.tracks);
           this.events.emit("tracksChanged", participant);
         }
         break;
@@ -352,9 +383,12 @@ export class MeetingSession {
           }),
         );
         break;
-      case "pong":
-        this.#rttMs = (nowMicros() - Number(body.value.sentTimeUs)) / 1000;
+      case "pong": {
+        const rttMs = (nowMicros() - Number(body.value.sentTimeUs)) / 1000;
+        // Only our own pings come back; anything else (a relay bug, a replay) is not a round trip.
+        if (rttMs >= 0 && rttMs < 60_000) this.#rttMs = rttMs;
         break;
+      }
       case "participantJoined": {
         const participant = body.value.participant;
         if (!participant || participant.sessionId === this.sessionId) break;
@@ -380,12 +414,16 @@ export class MeetingSession {
 
   #goodbyeReason = "";
 
-  #onTransportClosed(code: number, reason: string): void {
+  /**
+   * `local` is true when the transport gave the connection up itself (the server broke the framing,
+   * say): the close code then describes the server's fault, and reconnecting may well help.
+   */
+  #onTransportClosed(code: number, reason: string, local = false): void {
     if (this.#isClosed) return;
     clearInterval(this.#heartbeat);
     const why = this.#goodbyeReason || reason || `closed with code ${code}`;
     this.#goodbyeReason = "";
-    if (this.#leaving || this.#options.reconnect === false || isFatalCloseCode(code)) {
+    if (this.#leaving || this.#options.reconnect === false || (!local && isFatalCloseCode(code))) {
       this.#finish(code, why);
       return;
     }
@@ -476,5 +514,24 @@ function httpOrigin(serverUrl: string): string {
 }
 
 function toRemote(participant: Participant): RemoteParticipant {
-  return { sessionId: participant.sessionId, username: participant.username, tracks: participant.tracks };
+  return {
+    sessionId: participant.sessionId,
+    username: participant.username,
+    tracks: boundedTracks(participant.tracks),
+  };
+}
+
+/**
+ * A peer's announced tracks as we keep them: one entry per track id (the last announcement wins)
+ * and at most MAX_TRACKS_PER_PARTICIPANT. Our relay refuses a TrackState that breaks these rules, but
+ * another server (or an older one) may not. Unknown kinds and codecs stay: the watcher skips what it
+ * cannot play, and a newer client may publish something this one does not know.
+ */
+export function boundedTracks(tracks: readonly TrackInfo[]): TrackInfo[] {
+  const byId = new Map<number, TrackInfo>();
+  for (const track of tracks) {
+    if (byId.size >= MAX_TRACKS_PER_PARTICIPANT && !byId.has(track.trackId)) continue;
+    byId.set(track.trackId, track);
+  }
+  return [...byId.values()];
 }

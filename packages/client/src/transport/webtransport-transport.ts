@@ -1,6 +1,7 @@
-import { frameOnStream, MAX_PACKET_BYTES, MediaKind, StreamDeframer } from "@videocall/protocol";
+import { CloseCode, frameOnStream, MAX_PACKET_BYTES, MediaKind } from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
 import { PacketInbox } from "./packet-inbox.ts";
+import { readPacketStream } from "./packet-stream-reader.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
 
 export interface WebTransportEndpoint {
@@ -164,11 +165,15 @@ class WebTransportPacketTransport implements PacketTransport {
   }
 
   async #readStream(readable: ReadableStream<Uint8Array>): Promise<void> {
-    const deframer = new StreamDeframer(MAX_PACKET_BYTES);
-    try {
-      for await (const chunk of readable) deframer.push(chunk, (packet) => this.#inbox.deliver(packet));
-    } catch {
-      // the session's closed promise reports why
+    const end = await readPacketStream(readable, MAX_PACKET_BYTES, (packet) => this.#inbox.deliver(packet));
+    // A frame over the limit means the server's framing is broken (or someone is lying): nothing
+    // after it can be trusted, so give the connection up with a reason the session can show.
+    // Any other end: the session's closed promise reports why.
+    if (end.kind === "frame-too-large") {
+      this.close(
+        CloseCode.invalidPayload,
+        `the server sent a stream frame of ${end.frameBytes} bytes, over the ${end.maxBytes}-byte limit`,
+      );
     }
   }
 

@@ -1,5 +1,7 @@
 import { OPUS_FRAME_DURATION_US, OPUS_SAMPLE_RATE_HZ } from "../tracks.ts";
 
+const FRAME_SAMPLES = (OPUS_SAMPLE_RATE_HZ * OPUS_FRAME_DURATION_US) / 1_000_000;
+
 /**
  * Opus decoder (WebCodecs) for one remote track, producing mono f32 PCM at 48 kHz. The packet's
  * sequence number rides in the chunk timestamp so each output can be matched to its packet.
@@ -39,9 +41,15 @@ export class OpusDecoder {
 
   #ensureDecoder(): AudioDecoder {
     if (this.#decoder && this.#decoder.state !== "closed") return this.#decoder;
-    const decoder = new AudioDecoder({
-      output: (data) => this.#output(data),
+    // The callbacks belong to this decoder: a failed one must not close its successor, which the
+    // next packet may already have created by the time the failure is reported.
+    const decoder: AudioDecoder = new AudioDecoder({
+      output: (data) => {
+        if (this.#decoder === decoder) this.#output(data);
+        else data.close();
+      },
       error: (error) => {
+        if (this.#decoder !== decoder) return;
         this.#onError(`audio decoder error: ${error.message}`);
         this.#reset();
       },
@@ -53,17 +61,28 @@ export class OpusDecoder {
 
   #output(data: AudioData): void {
     try {
-      const samples = new Float32Array(data.numberOfFrames);
-      data.copyTo(samples, { planeIndex: 0, format: "f32-planar" });
+      // Always one 20 ms frame: an Opus packet may say it holds up to 120 ms (a hostile one will),
+      // and the playout clock counts one frame per sequence number. Extra samples are cut, missing
+      // ones are silence.
+      const samples = new Float32Array(FRAME_SAMPLES);
+      const frameCount = Math.min(data.numberOfFrames, FRAME_SAMPLES);
+      if (frameCount > 0) data.copyTo(samples, { planeIndex: 0, format: "f32-planar", frameCount });
       this.#framesDecoded++;
       this.#onFrame(Math.round(data.timestamp / OPUS_FRAME_DURATION_US), samples);
+    } catch (error) {
+      this.#onError(`audio output failed: ${String(error)}`);
     } finally {
       data.close();
     }
   }
 
   #reset(): void {
-    if (this.#decoder && this.#decoder.state !== "closed") this.#decoder.close();
+    const old = this.#decoder;
     this.#decoder = undefined;
+    try {
+      if (old && old.state !== "closed") old.close();
+    } catch {
+      // closing a decoder that just failed: it is gone either way
+    }
   }
 }

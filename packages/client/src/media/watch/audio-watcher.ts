@@ -1,8 +1,9 @@
-import type { Media } from "@videocall/protocol";
+import { Codec, type Media } from "@videocall/protocol";
 import { OpusDecoder } from "./audio-decoder.ts";
 import type { AudioOutput } from "./audio-output.ts";
 import { AudioPlayout } from "./audio-playout.ts";
 import type { PlayoutStats } from "./audio-playout-messages.ts";
+import { TrackSelector } from "./track-selector.ts";
 
 export interface AudioWatcherStats extends PlayoutStats {
   framesReceived: number;
@@ -12,9 +13,14 @@ export interface AudioWatcherStats extends PlayoutStats {
 /** Arrival times kept for packets still in the decoder; more than this means outputs were lost. */
 const MAX_PENDING_ARRIVALS = 64;
 
-/** Watches one remote audio track: decode on arrival, then play out through the jitter buffer. */
+/**
+ * Watches one remote audio track: decode on arrival, then play out through the jitter buffer. A
+ * packet that does not decode costs only its own 20 ms (the decoder is recreated, the gap concealed).
+ */
 export class AudioWatcher {
   #decoder: OpusDecoder;
+  /** One audio track per peer: a second one takes over only after the first has gone quiet. */
+  #tracks = new TrackSelector();
   #playout: AudioPlayout;
   #arrivalsMs = new Map<number, number>();
   #framesReceived = 0;
@@ -32,6 +38,8 @@ export class AudioWatcher {
   receive(media: Media): void {
     if (this.#closed) return;
     this.#framesReceived++;
+    if (media.codec !== Codec.OPUS) return; // the only audio codec we decode
+    if (this.#tracks.offer(media.trackId, false, performance.now()) === "ignore") return;
     // Jitter is measured on network arrival, before the (variable) decode delay.
     this.#arrivalsMs.set(media.sequence, performance.now());
     if (this.#arrivalsMs.size > MAX_PENDING_ARRIVALS) {

@@ -153,3 +153,51 @@ Deno.test("concealment repeats the last frame with a decaying gain, then silence
   concealFrame(undefined, 1, none);
   assertEquals([...none], [0, 0, 0, 0]);
 });
+
+/** Plays a stream of `sequences`, one arriving every 20 ms, one pop per arrival; returns the slots. */
+function playInOrder(buffer: JitterBuffer<number>, sequences: number[], startMs = 0): PlayoutSlot<number>[] {
+  return sequences.map((sequence, index) => {
+    buffer.push(sequence, startMs + index * FRAME_MS, sequence);
+    return buffer.pop();
+  });
+}
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+Deno.test("a track republished from sequence 0 plays in full, not every other frame", () => {
+  const buffer = new JitterBuffer<number>();
+  playInOrder(buffer, range(5000, 100));
+  const slots = playInOrder(buffer, range(1, 200), 100 * FRAME_MS);
+  const after = played(slots);
+  assert(after.length >= 195, `played ${after.length} of 200 frames after the restart`);
+  const tail = after.slice(-50);
+  assertEquals(tail, range(tail[0]!, 50));
+  assert(tail[49]! >= 196, `playout is at frame ${tail[49]} of 200`);
+  assert(buffer.depthMs <= 60, `depth ${buffer.depthMs} ms`);
+});
+
+Deno.test("absurd sequence numbers cost a moment of the stream, never the rest of it", () => {
+  const buffer = new JitterBuffer<number>();
+  playInOrder(buffer, range(0, 50));
+  const absurd = [2 ** 31, 2 ** 32 - 1, 0, 0, 49, 2 ** 31 + 7, 3, 2 ** 32 - 1, 2 ** 32 - 1];
+  playInOrder(buffer, absurd, 50 * FRAME_MS);
+  for (const value of [buffer.depthMs, buffer.targetDepthMs, buffer.jitterMs]) {
+    assert(Number.isFinite(value) && value >= 0, `a stat is ${value}`);
+  }
+  assert(buffer.depthMs <= buffer.capacityFrames * FRAME_MS, `depth ${buffer.depthMs} ms`);
+  const slots = playInOrder(buffer, range(50, 200), 60 * FRAME_MS);
+  const after = played(slots);
+  assert(after.length >= 190, `played ${after.length} of 200 honest frames after the nonsense`);
+  const tail = after.slice(-100);
+  assertEquals(tail, range(tail[0]!, 100), "the honest stream plays in order again");
+  assert(tail[99]! >= 245, `playout is at frame ${tail[99]} of 249`);
+});
+
+Deno.test("a flood of distinct sequence numbers never holds more than the capacity", () => {
+  const buffer = new JitterBuffer<number>();
+  const random = seededRandom(11);
+  for (let i = 0; i < 10_000; i++) buffer.push(Math.floor(random() * 2 ** 32), i, i);
+  assert(buffer.depthMs <= buffer.capacityFrames * FRAME_MS, `depth ${buffer.depthMs} ms`);
+  for (let i = 0; i < 100; i++) buffer.pop();
+  assert(Number.isFinite(buffer.jitterMs));
+});

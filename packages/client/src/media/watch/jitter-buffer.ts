@@ -9,6 +9,10 @@
  *   sequence number) and shrinks by discarding one frame when it holds two frames more than needed.
  * - A missing frame with later frames already here is a loss: it is concealed and skipped, and if it
  *   arrives afterwards it is dropped as late.
+ * - A sequence number far from the current ones (`maxSequenceJumpFrames`, either way) is a new
+ *   stream: a republished track that restarted at 0, or a peer sending nonsense. The buffer starts
+ *   over from it rather than measuring depth across the jump, which would keep it discarding
+ *   frames (or dropping every later one as late) for good.
  */
 export interface JitterBufferOptions {
   frameDurationMs?: number;
@@ -20,6 +24,8 @@ export interface JitterBufferOptions {
   maxConcealedFrames?: number;
   /** Frames kept at most; older frames are dropped when a burst overflows it. */
   capacityFrames?: number;
+  /** A sequence number this many frames from the current ones, either way, restarts the buffer. */
+  maxSequenceJumpFrames?: number;
 }
 
 export type PlayoutSlot<T> =
@@ -49,6 +55,7 @@ export class JitterBuffer<T> {
   readonly jitterMultiplier: number;
   readonly maxConcealedFrames: number;
   readonly capacityFrames: number;
+  readonly maxSequenceJumpFrames: number;
 
   #frames = new Map<number, T>();
   #highestSequence = -1;
@@ -66,6 +73,8 @@ export class JitterBuffer<T> {
     this.jitterMultiplier = options.jitterMultiplier ?? 3;
     this.maxConcealedFrames = options.maxConcealedFrames ?? 5;
     this.capacityFrames = options.capacityFrames ?? Math.ceil((2 * this.maxTargetMs) / this.frameDurationMs);
+    // Well beyond any reordering or burst the buffer can hold, and under a second's worth of loss.
+    this.maxSequenceJumpFrames = options.maxSequenceJumpFrames ?? Math.max(2 * this.capacityFrames, 50);
   }
 
   get jitterMs(): number {
@@ -99,14 +108,19 @@ export class JitterBuffer<T> {
 
   /** Adds a received frame; `arrivalMs` is any monotonic clock. Returns false if it came too late. */
   push(sequence: number, arrivalMs: number, frame: T): boolean {
+    const reference = this.#nextSequence ?? (this.#frames.size > 0 ? this.#highestSequence : undefined);
+    if (reference !== undefined && Math.abs(sequence - reference) > this.maxSequenceJumpFrames) {
+      this.#restart();
+    }
     this.#measureJitter(sequence, arrivalMs);
     if (this.#nextSequence !== undefined && sequence < this.#nextSequence) {
       this.#stats.framesLate++;
       return false;
     }
     if (this.#frames.has(sequence)) return false;
+    // With nothing buffered the newest frame is this one, whatever came before.
+    if (sequence > this.#highestSequence || this.#frames.size === 0) this.#highestSequence = sequence;
     this.#frames.set(sequence, frame);
-    if (sequence > this.#highestSequence) this.#highestSequence = sequence;
     while (this.#frames.size > this.capacityFrames) this.#discardOldest();
     return true;
   }
@@ -157,6 +171,16 @@ export class JitterBuffer<T> {
     const deltaMs = Math.abs(transitMs - last);
     if (deltaMs > DISCONTINUITY_MS) return;
     this.#jitterMs += (deltaMs - this.#jitterMs) / 16;
+  }
+
+  /** Forgets the stream: buffered frames are discarded and the next frame starts buffering afresh. */
+  #restart(): void {
+    this.#stats.framesDiscarded += this.#frames.size;
+    this.#frames.clear();
+    this.#highestSequence = -1;
+    this.#nextSequence = undefined;
+    this.#lastTransitMs = undefined;
+    this.#lossRun = 0;
   }
 
   #lowestSequence(): number {

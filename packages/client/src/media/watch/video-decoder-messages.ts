@@ -7,6 +7,7 @@ export type ToVideoDecoder =
   | { type: "close" };
 
 export type FromVideoDecoder =
-  | { type: "stats"; framesDecoded: number; width: number; height: number }
+  /** `chunksHandled`: chunks taken from the message queue so far (decoded, dropped or failed). */
+  | { type: "stats"; framesDecoded: number; chunksHandled: number; width: number; height: number }
   /** The decoder failed and was reset: the page must ask the publisher for a key frame. */
   | { type: "error"; message: string };

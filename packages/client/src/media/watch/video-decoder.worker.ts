@@ -13,12 +13,21 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 const STATS_INTERVAL_MS = 250;
+/**
+ * Chunks the decoder may hold before it counts as stuck (about a second at 30 fps; a healthy
+ * realtime decoder holds one or two). Past it the decoder is reset and waits for a key frame, so a
+ * slow or wedged decode costs this tile a key frame, never unbounded memory.
+ */
+const MAX_DECODE_QUEUE = 30;
+/** Largest frame drawn (4K UHD): a peer cannot make this tile allocate an 8K or 16K canvas. */
+const MAX_RENDER_PIXELS = 3840 * 2160;
 
 let canvas: OffscreenCanvas | undefined;
 let context: OffscreenCanvasRenderingContext2D | null = null;
 let decoder: VideoDecoder | undefined;
 let codecString = "";
 let framesDecoded = 0;
+let chunksHandled = 0;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 
 scope.onmessage = (event) => {
@@ -34,6 +43,7 @@ scope.onmessage = (event) => {
       resetDecoder();
       break;
     case "chunk":
+      chunksHandled++;
       decode(message.keyframe, message.timestampUs, message.payload);
       break;
     case "clear":
@@ -53,6 +63,10 @@ function decode(keyframe: boolean, timestampUs: number, payload: ArrayBuffer): v
       if (!keyframe || !codecString) return;
       decoder = createDecoder(codecString);
     }
+    if (decoder.decodeQueueSize > MAX_DECODE_QUEUE) {
+      fail(`decoder stuck with ${decoder.decodeQueueSize} chunks queued`);
+      return;
+    }
     decoder.decode(
       new EncodedVideoChunk({ type: keyframe ? "key" : "delta", timestamp: timestampUs, data: payload }),
     );
@@ -62,9 +76,16 @@ function decode(keyframe: boolean, timestampUs: number, payload: ArrayBuffer): v
 }
 
 function createDecoder(codec: string): VideoDecoder {
-  const created = new VideoDecoder({
-    output: render,
-    error: (error) => fail(`decoder error: ${error.message}`),
+  // The callbacks belong to this decoder: one that failed must not reset its successor, which a
+  // key frame may already have created by the time the failure is reported.
+  const created: VideoDecoder = new VideoDecoder({
+    output: (frame) => {
+      if (decoder === created) render(frame);
+      else frame.close();
+    },
+    error: (error) => {
+      if (decoder === created) fail(`decoder error: ${error.message}`);
+    },
   });
   // No coded size: VP8 and VP9 carry it in the key frame. No description either: H.264 arrives as
   // Annex-B with SPS/PPS inline, which is what WebCodecs expects when the description is absent.
@@ -73,14 +94,20 @@ function createDecoder(codec: string): VideoDecoder {
 }
 
 function render(frame: VideoFrame): void {
-  framesDecoded++;
   try {
+    if (frame.displayWidth * frame.displayHeight > MAX_RENDER_PIXELS) {
+      fail(`frame of ${frame.displayWidth}×${frame.displayHeight} is larger than this tile draws`);
+      return;
+    }
+    framesDecoded++;
     if (!canvas || !context) return;
     if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
       canvas.width = frame.displayWidth;
       canvas.height = frame.displayHeight;
     }
     context.drawImage(frame, 0, 0);
+  } catch (error) {
+    fail(`drawing a frame failed: ${String(error)}`);
   } finally {
     frame.close();
   }
@@ -92,14 +119,20 @@ function fail(message: string): void {
 }
 
 function resetDecoder(): void {
-  if (decoder && decoder.state !== "closed") decoder.close();
+  const old = decoder;
   decoder = undefined;
+  try {
+    if (old && old.state !== "closed") old.close();
+  } catch {
+    // closing a decoder that just failed: it is gone either way
+  }
 }
 
 function report(): void {
   scope.postMessage({
     type: "stats",
     framesDecoded,
+    chunksHandled,
     width: canvas?.width ?? 0,
     height: canvas?.height ?? 0,
   });

@@ -1,8 +1,8 @@
 import type { Media } from "@videocall/protocol";
-import { decoderCodecString } from "../tracks.ts";
 import { FrameRateMeter } from "./frame-rate-meter.ts";
 import { KeyframeRequester } from "./keyframe-requester.ts";
 import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
+import { VideoStreamGate } from "./video-stream-gate.ts";
 
 export interface VideoWatcherStats {
   framesReceived: number;
@@ -13,22 +13,47 @@ export interface VideoWatcherStats {
   width: number;
   height: number;
   keyframeRequests: number;
+  /** Times the decoder failed (an undecodable frame, say) and was reset to wait for a key frame. */
+  decoderErrors: number;
 }
+
+/**
+ * Chunks posted to the worker and not yet taken from its queue, at most: about three seconds at
+ * 30 fps. A worker that falls this far behind (its thread starved, a draw that blocks) costs this
+ * tile its frames until the next key frame, never unbounded memory in the page.
+ */
+const MAX_CHUNKS_IN_FLIGHT = 90;
 
 /**
  * Watches one remote video track: checks sequence continuity, feeds a decoder worker that draws on
  * `canvas`, and asks the publisher for a key frame whenever the decoder cannot continue.
+ *
+ * Whatever the peer sends (garbage payloads, absurd sequence numbers or timestamps, codec flips,
+ * several tracks), the worst outcome is this tile waiting for a key frame: the decoder runs in its
+ * own worker, the header checks are in VideoStreamGate, and key frame requests are rate-limited.
  */
 export class VideoWatcher {
   readonly canvas: HTMLCanvasElement;
   #worker: Worker;
   #keyframes: KeyframeRequester;
-  #codec = 0;
-  #trackId = 0;
-  #needKeyframe = true;
-  #lastSequence: number | undefined;
+  #gate = new VideoStreamGate();
+  /**
+   * The decoder's chunk timestamps: our own increasing clock, not the peer's capture time, which
+   * can be anything a uint64 holds (WebCodecs rejects a timestamp beyond 2^53).
+   */
+  #chunkTimestampUs = 0;
+  #chunksPosted = 0;
+  /** From the worker's last stats report. */
+  #chunksHandled = 0;
   #fps = new FrameRateMeter();
-  #stats = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, width: 0, height: 0 };
+  #stats = {
+    framesReceived: 0,
+    framesDecoded: 0,
+    framesDropped: 0,
+    width: 0,
+    height: 0,
+    decoderErrors: 0,
+  };
   #closed = false;
   /** Called when a decoded frame size first becomes known or changes (for layout). */
   onResize: (width: number, height: number) => void = () => {};
@@ -36,13 +61,19 @@ export class VideoWatcher {
 
   /** `requestKeyframe` gets the track id of the stream that needs one. */
   constructor(requestKeyframe: (trackId: number) => void, options: { keyframeIntervalMs?: number } = {}) {
-    this.#keyframes = new KeyframeRequester(() => requestKeyframe(this.#trackId), {
+    this.#keyframes = new KeyframeRequester(() => requestKeyframe(this.#gate.trackId ?? 0), {
       minIntervalMs: options.keyframeIntervalMs ?? 500,
     });
     this.canvas = document.createElement("canvas");
     const offscreen = this.canvas.transferControlToOffscreen();
     this.#worker = new Worker(new URL("./video-decoder.worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<FromVideoDecoder>) => this.#onWorkerMessage(event.data);
+    // An exception escaping the worker must not surface as the page's error: treat it as a failed
+    // decode (the worker resets its decoder on the next configure or key frame).
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      this.#onWorkerMessage({ type: "error", message: `decoder worker error: ${event.message}` });
+    };
     this.#post({ type: "init", canvas: offscreen }, [offscreen]);
   }
 
@@ -53,35 +84,31 @@ export class VideoWatcher {
   receive(media: Media): void {
     if (this.#closed) return;
     this.#stats.framesReceived++;
-    this.#trackId = media.trackId;
-    if (media.codec !== this.#codec) {
-      const codecString = decoderCodecString(media.codec);
-      if (!codecString) return;
-      this.#codec = media.codec;
-      this.#needKeyframe = true;
-      this.#post({ type: "configure", codecString });
-    }
-    const gap = this.#lastSequence !== undefined && media.sequence !== (this.#lastSequence + 1) >>> 0;
-    this.#lastSequence = media.sequence;
-    if (gap) this.#needKeyframe = true;
-    if (this.#needKeyframe && !media.keyframe) {
+    const decision = this.#gate.offer(media, performance.now());
+    if (decision.configure) this.#post({ type: "configure", codecString: decision.configure });
+    if (decision.action === "drop") {
       this.#stats.framesDropped++;
+      if (decision.needKeyframe) this.#keyframes.request();
+      return;
+    }
+    if (this.#chunksPosted - this.#chunksHandled >= MAX_CHUNKS_IN_FLIGHT) {
+      this.#stats.framesDropped++;
+      this.#gate.decoderFailed(); // the frames skipped break the chain: restart at a key frame
       this.#keyframes.request();
       return;
     }
-    this.#needKeyframe = false;
+    this.#chunksPosted++;
+    this.#chunkTimestampUs = Math.max(this.#chunkTimestampUs + 1, Math.round(performance.now() * 1000));
     // Copy: the payload is a view into the socket's message, and the copy can be transferred.
     const payload = media.payload.slice().buffer;
-    this.#post(
-      { type: "chunk", keyframe: media.keyframe, timestampUs: Number(media.captureTimeUs), payload },
-      [payload],
-    );
+    this.#post({ type: "chunk", keyframe: media.keyframe, timestampUs: this.#chunkTimestampUs, payload }, [
+      payload,
+    ]);
   }
 
   /** The publisher turned its camera off: forget the stream so a fresh key frame restarts it. */
   reset(): void {
-    this.#needKeyframe = true;
-    this.#lastSequence = undefined;
+    this.#gate.reset();
     this.#post({ type: "clear" });
   }
 
@@ -100,6 +127,7 @@ export class VideoWatcher {
       case "stats": {
         const resized = message.width !== this.#stats.width || message.height !== this.#stats.height;
         this.#stats.framesDecoded = message.framesDecoded;
+        this.#chunksHandled = message.chunksHandled;
         this.#stats.width = message.width;
         this.#stats.height = message.height;
         this.#fps.sample(message.framesDecoded);
@@ -107,7 +135,8 @@ export class VideoWatcher {
         break;
       }
       case "error":
-        this.#needKeyframe = true;
+        this.#stats.decoderErrors++;
+        this.#gate.decoderFailed();
         this.#keyframes.request();
         this.onError(message.message);
         break;

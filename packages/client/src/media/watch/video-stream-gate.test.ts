@@ -1,0 +1,91 @@
+import { Codec } from "@videocall/protocol";
+import { assert, assertEquals } from "../../../../protocol/src/test-assert.ts";
+import { TrackSelector } from "./track-selector.ts";
+import { type GateDecision, type VideoFrameHeader, VideoStreamGate } from "./video-stream-gate.ts";
+
+const frame = (
+  sequence: number,
+  keyframe = false,
+  more: Partial<VideoFrameHeader> = {},
+): VideoFrameHeader => ({
+  trackId: 2,
+  codec: Codec.VP8,
+  keyframe,
+  sequence,
+  ...more,
+});
+const decodes = (decision: GateDecision) => decision.action === "decode";
+
+Deno.test("a stream starts at a key frame, and after a gap waits for the next one", () => {
+  const gate = new VideoStreamGate();
+  assertEquals(gate.offer(frame(1), 0), { action: "drop", needKeyframe: true, configure: "vp8" });
+  assertEquals(gate.offer(frame(2, true), 1), { action: "decode", configure: undefined });
+  assert(decodes(gate.offer(frame(3), 2)));
+  assertEquals(gate.offer(frame(5), 3), { action: "drop", needKeyframe: true, configure: undefined });
+  assert(!decodes(gate.offer(frame(6), 4)));
+  assert(decodes(gate.offer(frame(7, true), 5)));
+  assert(decodes(gate.offer(frame(8), 6)));
+});
+
+Deno.test("absurd sequence numbers only ever cost a key frame, and the 2^32 wrap is no gap", () => {
+  const gate = new VideoStreamGate();
+  assert(decodes(gate.offer(frame(2 ** 32 - 1, true), 0)));
+  assert(decodes(gate.offer(frame(0), 1)), "0 follows 2^32 - 1");
+  for (const sequence of [2 ** 31, 0, 0, 7, 2 ** 32 - 1, 3]) {
+    assertEquals(gate.offer(frame(sequence), 2).action, "drop");
+  }
+  assert(decodes(gate.offer(frame(100, true), 3)));
+  assert(decodes(gate.offer(frame(101), 4)));
+});
+
+Deno.test("a decoder error holds every frame back until the next key frame", () => {
+  const gate = new VideoStreamGate();
+  gate.offer(frame(1, true), 0);
+  gate.decoderFailed();
+  assertEquals(gate.offer(frame(2), 1), { action: "drop", needKeyframe: true, configure: undefined });
+  assert(decodes(gate.offer(frame(3, true), 2)));
+});
+
+Deno.test("a codec flip reconfigures the decoder and waits for a key frame; unknown codecs are skipped", () => {
+  const gate = new VideoStreamGate();
+  assertEquals(gate.offer(frame(1, true), 0), { action: "decode", configure: "vp8" });
+  assertEquals(gate.offer(frame(2, false, { codec: Codec.VP9 }), 1), {
+    action: "drop",
+    needKeyframe: true,
+    configure: "vp09.00.10.08",
+  });
+  assertEquals(gate.offer(frame(3, true, { codec: Codec.VP9 }), 2), {
+    action: "decode",
+    configure: undefined,
+  });
+  for (const codec of [Codec.OPUS, Codec.AV1, 77 as Codec, Codec.UNSPECIFIED]) {
+    assertEquals(gate.offer(frame(4, true, { codec }), 3), {
+      action: "drop",
+      needKeyframe: false,
+      configure: undefined,
+    });
+  }
+});
+
+Deno.test("frames of a second video track cannot break the one being shown", () => {
+  const gate = new VideoStreamGate();
+  gate.offer(frame(1, true), 0);
+  for (let i = 0; i < 10; i++) {
+    assertEquals(gate.offer(frame(500 + i, false, { trackId: 9 }), 10 * i).action, "drop");
+    assert(decodes(gate.offer(frame(2 + i), 10 * i + 1)), `frame ${2 + i} of the shown track`);
+  }
+  assertEquals(gate.trackId, 2);
+  // A key frame of another track is a new camera: it takes over.
+  assert(decodes(gate.offer(frame(40, true, { trackId: 3 }), 200)));
+  assertEquals(gate.trackId, 3);
+});
+
+Deno.test("a track selector lets another track take over once the followed one is silent", () => {
+  const selector = new TrackSelector({ takeOverAfterMs: 1000 });
+  assertEquals(selector.offer(1, false, 0), "switched");
+  assertEquals(selector.offer(5, false, 500), "ignore");
+  assertEquals(selector.offer(1, false, 900), "same");
+  assertEquals(selector.offer(5, false, 1800), "ignore");
+  assertEquals(selector.offer(5, false, 1900), "switched");
+  assertEquals(selector.offer(1, false, 1901), "ignore");
+});
