@@ -1,8 +1,9 @@
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
 import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
-import { createRequestHandler } from "./http/http-server.ts";
+import { createRequestHandler, handleFrontWebSocket } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
+import { type FrontRefusal, startTcpFront } from "./http/tcp-front.ts";
 import { QueuedBytesBudget } from "./limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "./limits/relay-limits.ts";
 import { log } from "./observability/log.ts";
@@ -58,6 +59,43 @@ export interface ShutdownOptions {
   reason?: string;
 }
 
+/**
+ * HTTP handshakes in progress from one IP. Its own cap, not --max-connections-per-ip: a burst of
+ * joins from one office is normal and gets the relay's 4007 with a reason past that limit; this one
+ * only bounds sockets a client holds open without finishing its request head.
+ */
+const MAX_HANDSHAKES_PER_IP = 64;
+/** HTTP handshakes in progress on the TCP front, from all clients together. */
+const MAX_HANDSHAKES_IN_PROGRESS = 4096;
+/** Largest HTTP request head; a browser's WebSocket handshake is under 2 KiB. */
+const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+
+function countFrontRefusal(relay: Relay, stats: RelayStats, reason: FrontRefusal): void {
+  switch (reason) {
+    case "handshake_timeout":
+      relay.limitHits.report(
+        "handshake_timeout",
+        { transport: "http" },
+        "closing connection: no request head in time",
+      );
+      break;
+    case "pending_per_ip":
+      relay.limitHits.report(
+        "connections_per_ip",
+        { transport: "http" },
+        "refused: too many handshakes from one IP",
+      );
+      break;
+    case "pending_total":
+      relay.limitHits.report("handshakes_in_progress", {}, "refused: too many handshakes in progress");
+      break;
+    case "head_too_large":
+    case "bad_head":
+      stats.countBadInput("bad_http_head");
+      break;
+  }
+}
+
 /** How long a shutdown waits for the clients' connections to close, so their leaves reach the bus. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1000;
 
@@ -92,17 +130,35 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     webTransport: () => webTransport,
     webTransportPublicPort: config.webTransportPublicPort,
   });
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  const httpServer = Deno.serve(
-    {
-      hostname: config.hostname,
-      port: config.port,
-      onListen: (addr) => listening.resolve(addr),
-      ...(config.certificate ? { cert: config.certificate.certPem, key: config.certificate.keyPem } : {}),
-    },
-    handler,
-  );
-  const addr = await listening.promise;
+  // Plain HTTP goes through the TCP front (handshake deadlines Deno.serve lacks, cheaper WebSockets);
+  // a TLS socket cannot be handed to Deno's WebSocket that way, so with a certificate Deno.serve listens itself.
+  const front = config.certificate
+    ? undefined
+    : await startTcpFront({
+        hostname: config.hostname,
+        port: config.port,
+        handshakeTimeoutMs: limits.handshakeTimeoutMs,
+        maxPendingPerIp: Math.max(MAX_HANDSHAKES_PER_IP, limits.maxConnectionsPerIp),
+        maxPending: MAX_HANDSHAKES_IN_PROGRESS,
+        maxHeadBytes: MAX_REQUEST_HEAD_BYTES,
+        onWebSocket: (upgrade) => handleFrontWebSocket(relay, upgrade),
+        onRefused: (reason) => countFrontRefusal(relay, stats, reason),
+      });
+  const listening = Promise.withResolvers<void>();
+  const onListen = () => listening.resolve();
+  const httpServer = front
+    ? Deno.serve({ path: front.upstreamPath, transport: "unix", onListen }, handler)
+    : Deno.serve(
+        {
+          hostname: config.hostname,
+          port: config.port,
+          onListen,
+          ...(config.certificate ? { cert: config.certificate.certPem, key: config.certificate.keyPem } : {}),
+        },
+        handler,
+      );
+  await listening.promise;
+  const addr = front ? { hostname: config.hostname, port: front.port } : (httpServer.addr as Deno.NetAddr);
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const scheme = config.certificate ? "https" : "http";
   const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${addr.port}`;
@@ -138,6 +194,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       webTransport?.close();
+      await front?.close();
       await httpServer.shutdown();
     },
   };

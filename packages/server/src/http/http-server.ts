@@ -6,6 +6,7 @@ import type { Logger } from "../observability/log.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { WebTransportServer } from "../webtransport/webtransport-server.ts";
 import type { StaticFiles } from "./static-files.ts";
+import type { WebSocketUpgradeRequest } from "./tcp-front.ts";
 import { acceptWebSocket } from "./websocket-connection.ts";
 
 export interface HttpRoutes {
@@ -19,6 +20,24 @@ export interface HttpRoutes {
   servers: () => ServerNode[];
   webTransport: () => WebTransportServer | undefined;
   webTransportPublicPort?: number | undefined;
+}
+
+/** A WebSocket handshake that arrived through the TCP front: the lobby upgrades, anything else gets 404. */
+export function handleFrontWebSocket(relay: Relay, upgrade: WebSocketUpgradeRequest): void {
+  const lobby = parseLobbyPath(new URL(upgrade.request.url).pathname);
+  if (lobby.kind === "not-lobby") {
+    upgrade.respond(404);
+    return;
+  }
+  const response = acceptWebSocket(
+    upgrade.request,
+    relay,
+    lobby.username,
+    lobby.meetingId,
+    normalizeIp(upgrade.remoteAddress),
+    { socket: upgrade.socket, head: upgrade.rest },
+  );
+  if (response.status === 400) upgrade.respond(400); // Deno refused the handshake's headers
 }
 
 /** Routes one HTTP request: health, metrics, the WebSocket lobby, then the web app's files. */

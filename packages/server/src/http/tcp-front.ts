@@ -49,6 +49,8 @@ export interface WebSocketUpgradeRequest {
   socket: net.Socket;
   /** Bytes that arrived after the head (the client's first WebSocket frames), to hand back to the upgrade. */
   rest: Uint8Array;
+  /** Answers with a bare HTTP status instead of upgrading, and closes the connection. */
+  respond(status: number): void;
 }
 
 export interface TcpFront {
@@ -122,6 +124,7 @@ export async function startTcpFront(options: TcpFrontOptions): Promise<TcpFront>
           remoteAddress: ip,
           socket,
           rest: buffered.slice(parsed.head.headBytes),
+          respond: (status) => respond(socket, status),
         });
         return;
       }
@@ -132,8 +135,7 @@ export async function startTcpFront(options: TcpFrontOptions): Promise<TcpFront>
 
   const refuse = (socket: net.Socket, status: number, reason: FrontRefusal) => {
     options.onRefused?.(reason);
-    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    setTimeout(() => socket.destroy(), 1000).unref?.();
+    respond(socket, status);
   };
 
   const listening = Promise.withResolvers<void>();
@@ -159,8 +161,16 @@ export async function startTcpFront(options: TcpFrontOptions): Promise<TcpFront>
   };
 }
 
+function respond(socket: net.Socket, status: number): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+  );
+  setTimeout(() => socket.destroy(), 1000);
+}
+
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
+  404: "Not Found",
   408: "Request Timeout",
   429: "Too Many Requests",
   431: "Request Header Fields Too Large",

@@ -22,11 +22,13 @@ export function acceptWebSocket(
   username: string,
   meetingId: string,
   clientIp: string,
+  /** The TCP front's socket and the bytes after the head: upgrade on it (the 101 is written by Deno). */
+  on?: { socket: import("node:net").Socket; head: Uint8Array },
 ): Response {
   const slot = relay.acquireConnectionSlot(clientIp, "websocket");
   let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
   try {
-    upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+    upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0, ...(on ?? {}) });
   } catch (error) {
     slot?.release();
     return new Response(`${(error as Error).message}\n`, { status: 400 });

@@ -52,7 +52,9 @@ export type LimitLabel =
   | "webtransport_streams"
   | "packet_size"
   | "subscriber_queued_bytes"
-  | "node_queued_bytes";
+  | "node_queued_bytes"
+  /** HTTP handshakes in progress on the TCP front, in all (connections still sending their request head). */
+  | "handshakes_in_progress";
 
 export const LIMIT_LABELS: readonly LimitLabel[] = [
   "connections_per_ip",
@@ -65,4 +67,5 @@ export const LIMIT_LABELS: readonly LimitLabel[] = [
   "packet_size",
   "subscriber_queued_bytes",
   "node_queued_bytes",
+  "handshakes_in_progress",
 ];

@@ -18,6 +18,8 @@ export type BadInputReason =
   | "oversized"
   | "malformed"
   | "malformed_body"
+  /** A request head the TCP front could not parse, or one over its size limit. */
+  | "bad_http_head"
   /** A packet or presence message from another node that failed its checks (dropped, not forwarded). */
   | "bus_malformed"
   | "unknown_type"
