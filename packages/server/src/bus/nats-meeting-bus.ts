@@ -436,7 +436,7 @@ function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | unde
   }
 }
 
-function fromBusPresence(message: BusPresence): PresenceEvent | undefined {
+export function fromBusPresence(message: BusPresence): PresenceEvent | undefined {
   const event = message.event;
   switch (event.case) {
     case "joined":
