@@ -81,6 +81,11 @@ const HEARTBEAT_TIMEOUT_MS = 3_600_000;
 /** A stream that holds an unfinished frame this many inputs in a row is given up by its client. */
 const STALLED_STREAM_INPUTS = 16;
 
+/** An exception that the relay caught itself (so no stack of ours): what it logged is the message. */
+export class InternalError extends Error {
+  override readonly name = "InternalError";
+}
+
 /** A client connection that records what it receives and how it was closed. */
 class FakeConnection implements ClientConnection {
   readonly transport: TransportKind;
@@ -129,6 +134,8 @@ export class HonestView {
   forwardedUnknownStamp = 0;
   /** Delivered packets the client's decoder refuses (the client drops them; counted, not a failure). */
   forwardedUndecodable = 0;
+  /** For the harness's own test: the next delivery throws, as a broken socket would. */
+  failNextSend = false;
   readonly #header = new RoutingHeader();
 
   constructor(
@@ -140,6 +147,10 @@ export class HonestView {
   }
 
   #receive(packet: Uint8Array): void {
+    if (this.failNextSend) {
+      this.failNextSend = false;
+      throw new Error("socket broke");
+    }
     const header = this.#header;
     if (!scanRoutingHeader(packet, header)) {
       this.forwardedUnscannable++;
@@ -227,10 +238,12 @@ export class RelayHarness {
   /** Set while an input is being fed: exceptions from a microtask or bus handler belong to it. */
   #pendingCrash: unknown;
   #hasPendingCrash = false;
+  #lastLoggedError = "";
 
   constructor() {
     const hub = new InMemoryBusHub();
-    const log = pino({ level: "silent" });
+    // Errors only (the relay logs the stack of an exception its guard caught): kept for the crash report.
+    const log = pino({ level: "error" }, { write: (line: string) => (this.#lastLoggedError = line) });
     const onCrash = (error: unknown) => this.recordCrash(error);
     const options = {
       stats: this.stats,
@@ -265,6 +278,7 @@ export class RelayHarness {
   /** Feeds one input and lets the bus deliver what it caused. */
   async feed(input: FuzzInput): Promise<Outcome> {
     this.#hasPendingCrash = false;
+    const internalErrorsBefore = this.internalErrorCount();
     let outcome: Outcome;
     try {
       outcome = this.#feedNow(input);
@@ -274,6 +288,17 @@ export class RelayHarness {
     await this.settle();
     if (this.#hasPendingCrash && outcome.kind !== "crash") {
       outcome = { kind: "crash", error: this.#pendingCrash };
+    }
+    if (outcome.kind !== "crash" && this.internalErrorCount() > internalErrorsBefore) {
+      // The relay's guards survived an exception (closing the connection with 1011, or dropping a
+      // bus message): not a dead process, but still a decode that threw instead of answering. A crash here.
+      const sites = [...this.stats.internalErrors.keys()].join(", ");
+      outcome = {
+        kind: "crash",
+        error: new InternalError(
+          `an exception caught by the relay's guard (${sites}): ${this.#lastLoggedError}`,
+        ),
+      };
     }
     this.#hasPendingCrash = false;
     if (outcome.kind === "closed")
@@ -300,6 +325,13 @@ export class RelayHarness {
       outcome = { kind: "crash", error: this.#pendingCrash };
     this.#hasPendingCrash = false;
     return outcome;
+  }
+
+  /** Exceptions the relay's own guards caught and counted (videocall_internal_errors_total). */
+  internalErrorCount(): number {
+    let total = 0;
+    for (const count of this.stats.internalErrors.values()) total += count;
+    return total;
   }
 
   /** The honest publisher sends its next numbered video frame. */
