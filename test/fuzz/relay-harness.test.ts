@@ -1,6 +1,7 @@
 import { encodePacket, MediaKind } from "@videocall/protocol";
 import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
-import { generateInput, runHarness } from "./harness-run.ts";
+import { runHarness } from "./harness-run.ts";
+import { generateInput } from "./inputs.ts";
 import { InternalError, RelayHarness } from "./relay-harness.ts";
 
 /** Fixed, so a failure here reproduces; FUZZ_SEED runs another one. */

@@ -220,7 +220,6 @@ function guardedBus(
  */
 export class RelayHarness {
   readonly stats = new RelayStats();
-  readonly closeCodes = new Map<number, number>();
   readonly #relayA: Relay;
   readonly #relayB: Relay;
   readonly #busHandlersA = new Map<string, MeetingBusHandler>();
@@ -301,8 +300,6 @@ export class RelayHarness {
       };
     }
     this.#hasPendingCrash = false;
-    if (outcome.kind === "closed")
-      this.closeCodes.set(outcome.code, (this.closeCodes.get(outcome.code) ?? 0) + 1);
     return outcome;
   }
 
@@ -385,7 +382,11 @@ export class RelayHarness {
     return problems;
   }
 
+  #isClosed = false;
+
   close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
     this.#relayA.close();
     this.#relayB.close();
   }
