@@ -26,6 +26,7 @@ suites=(
   "test/integration"
   "test/multinode"
   "test/cli"
+  "test/fuzz"
   "bench"
   "test/e2e"
 )
