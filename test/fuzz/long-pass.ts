@@ -115,6 +115,7 @@ if (networkInputs > 0) {
   try {
     const report = await runNetworkFuzz({
       serverUrl: server.url,
+      serverPid: server.pid,
       seed,
       inputs: networkInputs,
       maxDurationMs: networkSeconds * 1000,
@@ -136,6 +137,10 @@ if (networkInputs > 0) {
     );
     console.log(`  sent: ${JSON.stringify(report.sent)}; connections: ${JSON.stringify(report.connections)}`);
     console.log(
+      `  CPU: server ${report.cpuSeconds.server?.toFixed(1)} s (${report.inputsPerServerCpuSecond} inputs per server CPU second), ` +
+        `fuzzer ${report.cpuSeconds.fuzzer.toFixed(1)} s; load average ${report.loadAverage.map((l) => l.toFixed(1)).join(" -> ")}`,
+    );
+    console.log(
       `  crashes: ${report.healthzStatus === 200 && report.serverInternalErrors === 0 ? 0 : "SERVER FAILED"}`,
     );
     console.log(`  server: /healthz ${report.healthzStatus}, internal errors ${report.serverInternalErrors}`);
@@ -149,7 +154,11 @@ if (networkInputs > 0) {
     if (total < networkInputs) console.log(`  (stopped by --network-seconds before ${networkInputs} inputs)`);
     if (report.healthzStatus !== 200 || report.serverInternalErrors > 0 || report.honestProblems.length > 0) {
       failed = true;
-      console.log(`server output (last 4000 characters):\n${server.output().slice(-4000)}`);
+      const errors = server
+        .output()
+        .split("\n")
+        .filter((line) => /"level":(50|60)/.test(line));
+      console.log(`server errors (${errors.length}):\n${errors.slice(0, 20).join("\n")}`);
     }
   } finally {
     await server.stop();

@@ -10,6 +10,8 @@
  * Inputs are counted by the server itself (videocall_packets_in_total, less the honest sessions'
  * packets): packets an attacker sent after the server closed it are not inputs.
  */
+
+import process from "node:process";
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import {
   BodyField,
@@ -21,6 +23,7 @@ import {
   StreamDeframer,
   scanRoutingHeader,
 } from "@videocall/protocol";
+import { clockTicksPerSecond, processCpuSeconds } from "../../bench/relay/child-process.ts";
 import { metricValue } from "../fixtures/server.ts";
 import { garbagePacket, lyingPrefix, survivablePacket } from "./inputs.ts";
 import { inputSeed, SeededRandom } from "./prng.ts";
@@ -39,6 +42,8 @@ export interface NetworkFuzzOptions {
   /** Share of packets that are mutated garbage; the others are valid packets with random values. */
   garbageFraction?: number;
   meetingId?: string;
+  /** The server's process id: its CPU time is reported, since wall time depends on the machine's load. */
+  serverPid?: number;
   onProgress?: (progress: { elapsedMs: number; inputs: number; closes: number }) => void;
 }
 
@@ -67,6 +72,12 @@ export interface NetworkReport {
   /** videocall_internal_errors_total at the end: exceptions the server survived (must be 0). */
   serverInternalErrors: number;
   healthzStatus: number;
+  /** CPU seconds used during the run by the server and by this process (attackers and honest clients). */
+  cpuSeconds: { server: number | undefined; fuzzer: number };
+  /** Inputs per CPU second of the server: comparable across runs on a loaded machine. */
+  inputsPerServerCpuSecond: number | undefined;
+  /** The machine's 1-minute load average at the start and at the end. */
+  loadAverage: [number, number];
 }
 
 const HONEST_TRACK = 2;
@@ -76,7 +87,7 @@ const PONG_TIMEOUT_MS = 2000;
 const STALL_TIMEOUT_MS = 300;
 
 interface Shared {
-  options: Required<Omit<NetworkFuzzOptions, "onProgress">>;
+  options: Required<Omit<NetworkFuzzOptions, "onProgress" | "serverPid">>;
   stopped: boolean;
   nonce: number;
   sent: NetworkReport["sent"];
@@ -325,7 +336,9 @@ async function webTransportAttacker(shared: Shared, id: number): Promise<void> {
       try {
         if (random.chance(0.3)) {
           for (const packet of packets) {
-            if (packet.length > maxDatagramBytes) continue;
+            // An empty datagram breaks Deno's datagram reader (network-regressions.test.ts keeps
+            // that case): without this skip, every run would report that one known crash again.
+            if (packet.length === 0 || packet.length > maxDatagramBytes) continue;
             datagrams.write(packet).catch(() => {});
             shared.sent.webtransportDatagram++;
           }
@@ -528,6 +541,12 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
   };
   const honest = await HonestMeeting.join(options.serverUrl, shared.options.meetingId);
   shared.knownSessions.push(honest.publisher.sessionId);
+  const ticks = await clockTicksPerSecond();
+  const serverCpu = () =>
+    options.serverPid === undefined ? undefined : processCpuSeconds(options.serverPid, ticks);
+  const serverCpuBefore = serverCpu();
+  const fuzzerCpuBefore = process.cpuUsage();
+  const loadBefore = Deno.loadavg()[0];
   const started = performance.now();
   let inputs = { websocket: 0, webtransport: 0 };
   try {
@@ -563,6 +582,13 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
     const healthz = await fetch(`${options.serverUrl}/healthz`);
     await healthz.body?.cancel();
     const perSecond = (n: number) => Math.round((n / elapsedMs) * 1000);
+    const serverCpuAfter = serverCpu();
+    const serverCpuSeconds =
+      serverCpuAfter === undefined || serverCpuBefore === undefined
+        ? undefined
+        : serverCpuAfter - serverCpuBefore;
+    const fuzzerCpu = process.cpuUsage(fuzzerCpuBefore);
+    const totalInputs = inputs.websocket + inputs.webtransport;
     return {
       seed: options.seed,
       elapsedMs,
@@ -590,6 +616,9 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
       serverBadInput: badInputByReason(metrics),
       serverInternalErrors: sumInternalErrors(metrics),
       healthzStatus: healthz.status,
+      cpuSeconds: { server: serverCpuSeconds, fuzzer: (fuzzerCpu.user + fuzzerCpu.system) / 1e6 },
+      inputsPerServerCpuSecond: serverCpuSeconds ? Math.round(totalInputs / serverCpuSeconds) : undefined,
+      loadAverage: [loadBefore ?? 0, Deno.loadavg()[0] ?? 0],
     };
   } finally {
     shared.stopped = true;

@@ -19,12 +19,18 @@ Deno.test(`attackers fuzzing a real relay over WebSocket and WebTransport (seed 
   try {
     const report = await runNetworkFuzz({
       serverUrl: server.url,
+      serverPid: server.pid,
       seed: SEED,
       inputs: INPUTS,
       maxDurationMs: MAX_DURATION_MS,
     });
     console.log(`network: ${JSON.stringify(report)}`);
     assertEquals(report.healthzStatus, 200, "the server is alive");
+    const serverErrors = server
+      .output()
+      .split("\n")
+      .filter((line) => /"level":(50|60)/.test(line));
+    assertEquals(serverErrors, [], "the server logged no error");
     assertEquals(report.serverInternalErrors, 0, "no exception was caught by the server's guards");
     assertEquals(report.honestProblems, []);
     assert(report.honestFramesSent > 100, `only ${report.honestFramesSent} honest frames`);
