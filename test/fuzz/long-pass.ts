@@ -24,10 +24,11 @@ const USAGE = `Usage: npm run fuzz -- [options]
   --seed <n>              run seed (default: random, printed; the same seed gives the same inputs)
   --harness-seconds <s>   stop the harness after this long even if inputs remain
   --network-seconds <s>   stop the network fuzzer after this long (default 7200)
-  --ws-attackers <n>      WebSocket attackers (default 3)
-  --wt-attackers <n>      WebTransport attackers (default 3)
-  --burst <n>             packets per attacker burst (default 16)
-  --garbage-fraction <f>  share of mutated garbage among the network packets (default 0.1)
+  --ws-attackers <n>      WebSocket attackers (default 8)
+  --wt-attackers <n>      WebTransport attackers (default 8)
+  --burst <n>             packets per attacker burst (default 64)
+  --garbage-fraction <f>  share of mutated garbage among the network packets (default 0.05; the
+                          rest are valid packets with random values, so connections live longer)
   --save-crashes          add new crashes that reproduce alone to test/fuzz/regressions/
   -h, --help              show this help`;
 
@@ -119,10 +120,10 @@ if (networkInputs > 0) {
       seed,
       inputs: networkInputs,
       maxDurationMs: networkSeconds * 1000,
-      webSocketAttackers: number("ws-attackers", values["ws-attackers"], 3),
-      webTransportAttackers: number("wt-attackers", values["wt-attackers"], 3),
-      burstPackets: number("burst", values.burst, 16),
-      garbageFraction: number("garbage-fraction", values["garbage-fraction"], 0.1),
+      webSocketAttackers: number("ws-attackers", values["ws-attackers"], 8),
+      webTransportAttackers: number("wt-attackers", values["wt-attackers"], 8),
+      burstPackets: number("burst", values.burst, 64),
+      garbageFraction: number("garbage-fraction", values["garbage-fraction"], 0.05),
       onProgress: ({ elapsedMs, inputs, closes }) => {
         if (Math.round(elapsedMs / 1000) % 10 === 0) {
           console.log(`  ${inputs} inputs, ${Math.round((inputs / elapsedMs) * 1000)}/s, ${closes} closes`);
@@ -135,10 +136,14 @@ if (networkInputs > 0) {
         `(WebSocket ${report.inputs.websocket} = ${report.inputsPerSecond.websocket}/s, ` +
         `WebTransport ${report.inputs.webtransport} = ${report.inputsPerSecond.webtransport}/s)`,
     );
-    console.log(`  sent: ${JSON.stringify(report.sent)}; connections: ${JSON.stringify(report.connections)}`);
+    console.log(
+      `  sent: ${JSON.stringify(report.sent)} (${report.garbagePackets} mutated garbage, the rest valid with random values); ` +
+        `connections: ${JSON.stringify(report.connections)}`,
+    );
     console.log(
       `  CPU: server ${report.cpuSeconds.server?.toFixed(1)} s (${report.inputsPerServerCpuSecond} inputs per server CPU second), ` +
-        `fuzzer ${report.cpuSeconds.fuzzer.toFixed(1)} s; load average ${report.loadAverage.map((l) => l.toFixed(1)).join(" -> ")}`,
+        `fuzzer ${report.cpuSeconds.fuzzer.toFixed(1)} s; load average ${report.loadAverage.map((l) => l.toFixed(1)).join(" -> ")}; ` +
+        `slowest /metrics ${report.maxMetricsResponseMs} ms, fuzzer event loop late by up to ${report.maxEventLoopLagMs} ms`,
     );
     console.log(
       `  crashes: ${report.healthzStatus === 200 && report.serverInternalErrors === 0 ? 0 : "SERVER FAILED"}`,

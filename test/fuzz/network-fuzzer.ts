@@ -13,20 +13,16 @@
 
 import process from "node:process";
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
-import {
-  BodyField,
-  decodePacketSafely,
-  encodePacket,
-  frameOnStream,
-  MAX_PACKET_BYTES,
-  RoutingHeader,
-  StreamDeframer,
-  scanRoutingHeader,
-} from "@videocall/protocol";
 import { clockTicksPerSecond, processCpuSeconds } from "../../bench/relay/child-process.ts";
 import { metricValue } from "../fixtures/server.ts";
-import { garbagePacket, lyingPrefix, survivablePacket } from "./inputs.ts";
-import { inputSeed, SeededRandom } from "./prng.ts";
+import type { AttackerCommand } from "./attacker-worker.ts";
+import {
+  type AttackerConfig,
+  type AttackerStats,
+  addStats,
+  emptyStats,
+  type Transport,
+} from "./network-attackers.ts";
 
 export interface NetworkFuzzOptions {
   serverUrl: string;
@@ -53,10 +49,12 @@ export interface NetworkReport {
   /** Attacker packets the server processed, by transport (its own counters). */
   inputs: { websocket: number; webtransport: number };
   inputsPerSecond: { websocket: number; webtransport: number; total: number };
+  /** Mutated packets among those generated (the rest are valid packets with random values). */
+  garbagePackets: number;
   /** Packets the attackers sent, by transport and mode. */
   sent: { websocket: number; webtransportStream: number; webtransportDatagram: number };
   connections: { websocket: number; webtransport: number };
-  /** Close codes the attackers saw, by transport (-1: the connection failed without a code). */
+  /** Close codes the attackers saw, by transport (-1: the connection ended without a close frame). */
   closeCodes: Record<Transport, Record<string, number>>;
   /** The first reason seen with each "transport code". */
   closeReasons: Record<string, string>;
@@ -72,310 +70,20 @@ export interface NetworkReport {
   /** videocall_internal_errors_total at the end: exceptions the server survived (must be 0). */
   serverInternalErrors: number;
   healthzStatus: number;
-  /** CPU seconds used during the run by the server and by this process (attackers and honest clients). */
+  /** CPU seconds used during the run by the server and by this process (its attacker workers and honest clients). */
   cpuSeconds: { server: number | undefined; fuzzer: number };
   /** Inputs per CPU second of the server: comparable across runs on a loaded machine. */
   inputsPerServerCpuSecond: number | undefined;
   /** The machine's 1-minute load average at the start and at the end. */
   loadAverage: [number, number];
+  /** The longest this process's event loop was late (its honest clients judge the server by their timers). */
+  maxEventLoopLagMs: number;
+  /** The slowest /metrics answer while fuzzing: how responsive the server stayed. */
+  maxMetricsResponseMs: number;
 }
 
 const HONEST_TRACK = 2;
 const HONEST_FRAME_INTERVAL_MS = 20;
-const PONG_TIMEOUT_MS = 2000;
-/** After a burst with a lying length prefix the Pong may never come: give up sooner. */
-const STALL_TIMEOUT_MS = 300;
-
-interface Shared {
-  options: Required<Omit<NetworkFuzzOptions, "onProgress" | "serverPid">>;
-  stopped: boolean;
-  nonce: number;
-  sent: NetworkReport["sent"];
-  connections: NetworkReport["connections"];
-  closeCodes: Record<Transport, Map<number, number>>;
-  closeReasons: Record<string, string>;
-  gaveUp: number;
-  /** Session ids an attacker may aim key frame requests at. */
-  knownSessions: number[];
-  webTransportInfo: { port: number; hashes: Array<{ algorithm: "sha-256"; value: Uint8Array<ArrayBuffer> }> };
-}
-
-type Transport = "websocket" | "webtransport";
-
-function countClose(shared: Shared, transport: Transport, code: number, reason: string): void {
-  const codes = shared.closeCodes[transport];
-  codes.set(code, (codes.get(code) ?? 0) + 1);
-  const key = `${transport} ${code}`;
-  if (!(key in shared.closeReasons)) shared.closeReasons[key] = reason.slice(0, 100);
-}
-
-function ping(nonce: number): Uint8Array<ArrayBuffer> {
-  return encodePacket({ body: { case: "ping", value: { nonce, sentTimeUs: 0n } } });
-}
-
-/** Calls `onPong` with the nonce of each Pong among the packets a connection receives. */
-function pongReader(onPong: (nonce: number) => void): (packet: Uint8Array) => void {
-  const header = new RoutingHeader();
-  return (packet) => {
-    if (!scanRoutingHeader(packet, header) || header.body !== BodyField.pong) return;
-    const decoded = decodePacketSafely(packet);
-    if (decoded.ok && decoded.packet.body.case === "pong") onPong(decoded.packet.body.value.nonce);
-  };
-}
-
-/** Resolves when the Pong for `nonce` arrives, the connection closes, or `timeoutMs` passes. */
-class PongWaiter {
-  #nonce = -1;
-  #resolve: ((outcome: "pong" | "timeout") => void) | undefined;
-
-  onPong = (nonce: number) => {
-    if (nonce === this.#nonce) this.#resolve?.("pong");
-  };
-
-  wait(nonce: number, timeoutMs: number): Promise<"pong" | "timeout"> {
-    this.#nonce = nonce;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve("timeout"), timeoutMs);
-      this.#resolve = (outcome) => {
-        clearTimeout(timer);
-        this.#resolve = undefined;
-        resolve(outcome);
-      };
-    });
-  }
-}
-
-/** One burst's packets; for a WebSocket, `text` stands for a text frame. */
-function burstPackets(random: SeededRandom, shared: Shared): Array<Uint8Array | "text"> {
-  const { burstPackets: count, garbageFraction } = shared.options;
-  const packets: Array<Uint8Array | "text"> = [];
-  for (let i = 0; i < count; i++) {
-    if (random.chance(0.002)) packets.push("text");
-    else if (random.chance(0.0005))
-      packets.push(new Uint8Array(MAX_PACKET_BYTES + 1)); // over the limit
-    else
-      packets.push(
-        random.chance(garbageFraction)
-          ? garbagePacket(random)
-          : survivablePacket(random, shared.knownSessions),
-      );
-  }
-  return packets;
-}
-
-async function webSocketAttacker(shared: Shared, id: number): Promise<void> {
-  const url = `${shared.options.serverUrl.replace(/^http/, "ws")}/lobby/attacker-ws-${id}/${shared.options.meetingId}`;
-  let burst = 0;
-  while (!shared.stopped) {
-    const socket = new WebSocket(url);
-    socket.binaryType = "arraybuffer";
-    const waiter = new PongWaiter();
-    const onPacket = pongReader(waiter.onPong);
-    socket.onmessage = (event) => {
-      if (event.data instanceof ArrayBuffer) onPacket(new Uint8Array(event.data));
-    };
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-      // A socket that sends while the server closes it gets no close frame (Deno drops the TCP
-      // connection: "Unexpected EOF"), so no code: counted as -1.
-      socket.onclose = (event) => resolve({ code: event.wasClean ? event.code : -1, reason: event.reason });
-    });
-    socket.onerror = () => {};
-    const opened = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        socket.onopen = () => resolve(true);
-      }),
-      closed.then(() => false),
-    ]);
-    if (!opened) {
-      const { code, reason } = await closed;
-      countClose(shared, "websocket", code, reason);
-      continue;
-    }
-    shared.connections.websocket++;
-    let closedCode: number | undefined;
-    let weClosed = false;
-    void closed.then(({ code }) => {
-      closedCode = code;
-    });
-    while (closedCode === undefined && !shared.stopped) {
-      const random = new SeededRandom(inputSeed(shared.options.seed ^ (0x1000 + id), burst++));
-      for (const packet of burstPackets(random, shared)) {
-        if (socket.readyState !== WebSocket.OPEN) break;
-        socket.send(packet === "text" ? "not a packet" : (packet as Uint8Array<ArrayBuffer>));
-        shared.sent.websocket++;
-      }
-      if (socket.readyState !== WebSocket.OPEN) break;
-      const nonce = ++shared.nonce;
-      socket.send(ping(nonce));
-      const outcome = await Promise.race([waiter.wait(nonce, PONG_TIMEOUT_MS), closed.then(() => "closed")]);
-      if (outcome === "timeout") {
-        shared.gaveUp++;
-        break;
-      }
-    }
-    if (closedCode === undefined) {
-      weClosed = true;
-      socket.close(1000, "done");
-    }
-    const { code, reason } = await closed;
-    if (!weClosed) countClose(shared, "websocket", code, reason);
-  }
-}
-
-interface RawSession {
-  session: WebTransport;
-  writer: WritableStreamDefaultWriter<Uint8Array>;
-  datagrams: WritableStreamDefaultWriter<Uint8Array>;
-  maxDatagramBytes: number;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function openWebTransport(
-  shared: Shared,
-  path: string,
-  onPacket: (p: Uint8Array) => void,
-): Promise<RawSession | { code: number; reason: string }> {
-  const host = new URL(shared.options.serverUrl).hostname;
-  const session = new WebTransport(`https://${host}:${shared.webTransportInfo.port}${path}`, {
-    serverCertificateHashes: shared.webTransportInfo.hashes,
-  });
-  const closed = session.closed.then(
-    (info) => ({ code: info.closeCode ?? 0, reason: info.reason ?? "" }),
-    (error) => ({ code: -1, reason: String(error) }),
-  );
-  const ready = await Promise.race([
-    session.ready.then(
-      () => true,
-      () => false,
-    ),
-    closed.then(() => false),
-  ]);
-  if (!ready) return await closed;
-  try {
-    const stream = await session.createBidirectionalStream();
-    const deframer = new StreamDeframer(MAX_PACKET_BYTES);
-    void (async () => {
-      try {
-        for await (const chunk of stream.readable) deframer.push(chunk, onPacket);
-      } catch {
-        // the session ended
-      }
-    })();
-    const datagramStream = session.datagrams as WebTransportDatagramDuplexStream & {
-      createWritable?: () => WritableStream<Uint8Array>;
-    };
-    return {
-      session,
-      writer: stream.writable.getWriter(),
-      datagrams: (datagramStream.createWritable?.() ?? datagramStream.writable).getWriter(),
-      maxDatagramBytes: datagramStream.maxDatagramSize,
-      closed,
-    };
-  } catch {
-    try {
-      session.close();
-    } catch {
-      // already closed
-    }
-    return await closed;
-  }
-}
-
-/** A burst on the packet stream: framed packets, sometimes one lying length, split anywhere. */
-function streamBurst(random: SeededRandom, packets: Uint8Array[]): { chunks: Uint8Array[]; lies: boolean } {
-  const parts: Uint8Array[] = [];
-  let lies = false;
-  for (const packet of packets) {
-    const frame = frameOnStream(packet);
-    if (!lies && random.chance(0.002)) {
-      lies = true;
-      parts.push(lyingPrefix(random), frame.subarray(1 << ((frame[0] as number) >>> 6)));
-    } else parts.push(frame);
-  }
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  while (from < bytes.length) {
-    const to = random.chance(0.5)
-      ? bytes.length
-      : Math.min(bytes.length, from + 1 + random.int(bytes.length));
-    chunks.push(bytes.subarray(from, to));
-    from = to;
-  }
-  return { chunks, lies };
-}
-
-async function webTransportAttacker(shared: Shared, id: number): Promise<void> {
-  const path = `/lobby/attacker-wt-${id}/${shared.options.meetingId}`;
-  let burst = 0;
-  while (!shared.stopped) {
-    const waiter = new PongWaiter();
-    const opened = await openWebTransport(shared, path, pongReader(waiter.onPong));
-    if (!("session" in opened)) {
-      countClose(shared, "webtransport", opened.code, opened.reason);
-      continue;
-    }
-    shared.connections.webtransport++;
-    const { session, writer, datagrams, maxDatagramBytes } = opened;
-    let closedCode: number | undefined;
-    void opened.closed.then(({ code }) => {
-      closedCode = code;
-    });
-    let gaveUp = false;
-    while (closedCode === undefined && !shared.stopped) {
-      const random = new SeededRandom(inputSeed(shared.options.seed ^ (0x2000 + id), burst++));
-      const packets = burstPackets(random, shared).map((p) => (p === "text" ? garbagePacket(random) : p));
-      let lies = false;
-      try {
-        if (random.chance(0.3)) {
-          for (const packet of packets) {
-            // An empty datagram breaks Deno's datagram reader (network-regressions.test.ts keeps
-            // that case): without this skip, every run would report that one known crash again.
-            if (packet.length === 0 || packet.length > maxDatagramBytes) continue;
-            datagrams.write(packet).catch(() => {});
-            shared.sent.webtransportDatagram++;
-          }
-        } else {
-          const framed = streamBurst(random, packets);
-          lies = framed.lies;
-          for (const chunk of framed.chunks) writer.write(chunk).catch(() => {});
-          shared.sent.webtransportStream += packets.length;
-        }
-        const nonce = ++shared.nonce;
-        writer.write(frameOnStream(ping(nonce))).catch(() => {});
-        const outcome = await Promise.race([
-          waiter.wait(nonce, lies ? STALL_TIMEOUT_MS : PONG_TIMEOUT_MS),
-          opened.closed.then(() => "closed"),
-        ]);
-        if (outcome === "timeout") {
-          gaveUp = true;
-          break;
-        }
-      } catch {
-        break; // the session went away under us; `closed` says how
-      }
-    }
-    const weClosed = closedCode === undefined;
-    if (weClosed) {
-      if (gaveUp) shared.gaveUp++;
-      try {
-        session.close({ closeCode: 0, reason: gaveUp ? "gave up" : "done" });
-      } catch {
-        // already closed
-      }
-    }
-    const { code, reason } = await opened.closed;
-    if (!weClosed) countClose(shared, "webtransport", code, reason);
-  }
-}
-
 /** The honest side: a publisher on WebTransport, a watcher on each transport. */
 class HonestMeeting {
   readonly received = { websocket: [] as number[], webtransport: [] as number[] };
@@ -501,36 +209,44 @@ function sumInternalErrors(text: string): number {
   return total;
 }
 
+/** One worker per transport's attackers, so the honest clients' event loop (this one) stays free. */
+class AttackerWorker {
+  readonly #worker = new Worker(new URL("./attacker-worker.ts", import.meta.url).href, { type: "module" });
+  latest: AttackerStats = emptyStats();
+  readonly #done = Promise.withResolvers<AttackerStats>();
+
+  constructor(config: AttackerConfig) {
+    this.#worker.onmessage = (event: MessageEvent<{ type: "progress" | "done"; stats: AttackerStats }>) => {
+      this.latest = event.data.stats;
+      if (event.data.type === "done") this.#done.resolve(event.data.stats);
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      this.#done.reject(new Error(`attacker worker failed: ${event.message}`));
+    };
+    this.#send({ type: "start", config });
+  }
+
+  #send(command: AttackerCommand): void {
+    this.#worker.postMessage(command);
+  }
+
+  async stop(): Promise<AttackerStats> {
+    this.#send({ type: "stop" });
+    try {
+      return await this.#done.promise;
+    } finally {
+      this.#worker.terminate();
+    }
+  }
+}
+
 export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<NetworkReport> {
   const info = (await (await fetch(`${options.serverUrl}/api/webtransport`)).json()) as {
     port: number;
     certificateHashes: Array<{ valueBase64: string }>;
   };
-  const shared: Shared = {
-    options: {
-      webSocketAttackers: 3,
-      webTransportAttackers: 3,
-      burstPackets: 16,
-      garbageFraction: 0.1,
-      meetingId: "fuzz",
-      ...options,
-    },
-    stopped: false,
-    nonce: 0,
-    sent: { websocket: 0, webtransportStream: 0, webtransportDatagram: 0 },
-    connections: { websocket: 0, webtransport: 0 },
-    closeCodes: { websocket: new Map(), webtransport: new Map() },
-    closeReasons: {},
-    gaveUp: 0,
-    knownSessions: [],
-    webTransportInfo: {
-      port: info.port,
-      hashes: info.certificateHashes.map((h) => ({
-        algorithm: "sha-256" as const,
-        value: Uint8Array.from(atob(h.valueBase64), (c) => c.charCodeAt(0)),
-      })),
-    },
-  };
+  const meetingId = options.meetingId ?? "fuzz";
   // The client library warns once per malformed packet it drops; attackers' garbage that the relay
   // forwards (it never parses media payloads) would flood the output, so count instead.
   const warn = console.warn;
@@ -539,8 +255,22 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
     if (String(args[0]).startsWith("dropping a malformed packet")) undecodable++;
     else warn(...args);
   };
-  const honest = await HonestMeeting.join(options.serverUrl, shared.options.meetingId);
-  shared.knownSessions.push(honest.publisher.sessionId);
+  const honest = await HonestMeeting.join(options.serverUrl, meetingId);
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => i);
+  const base: Omit<AttackerConfig, "webSocketIds" | "webTransportIds"> = {
+    serverUrl: options.serverUrl,
+    meetingId,
+    seed: options.seed,
+    burstPackets: options.burstPackets ?? 64,
+    garbageFraction: options.garbageFraction ?? 0.05,
+    knownSessions: [honest.publisher.sessionId],
+    webTransport: {
+      port: info.port,
+      certificateHashes: info.certificateHashes.map((h) =>
+        Uint8Array.from(atob(h.valueBase64), (c) => c.charCodeAt(0)),
+      ),
+    },
+  };
   const ticks = await clockTicksPerSecond();
   const serverCpu = () =>
     options.serverPid === undefined ? undefined : processCpuSeconds(options.serverPid, ticks);
@@ -549,31 +279,53 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
   const loadBefore = Deno.loadavg()[0];
   const started = performance.now();
   let inputs = { websocket: 0, webtransport: 0 };
+  // How late this thread's timers run: the honest clients live here, and give a server up after
+  // 2 s of silence, so a stalled event loop here would look like a stalled server.
+  let maxEventLoopLagMs = 0;
+  let lastTick = performance.now();
+  const lagProbe = setInterval(() => {
+    const now = performance.now();
+    maxEventLoopLagMs = Math.max(maxEventLoopLagMs, now - lastTick - 50);
+    lastTick = now;
+  }, 50);
+  let maxMetricsMs = 0;
+  let workers: AttackerWorker[] = [];
   try {
     honest.start();
-    const attackers = [
-      ...Array.from({ length: shared.options.webSocketAttackers }, (_, i) => webSocketAttacker(shared, i)),
-      ...Array.from({ length: shared.options.webTransportAttackers }, (_, i) =>
-        webTransportAttacker(shared, i),
-      ),
+    workers = [
+      new AttackerWorker({
+        ...base,
+        webSocketIds: ids(options.webSocketAttackers ?? 8),
+        webTransportIds: [],
+      }),
+      new AttackerWorker({
+        ...base,
+        webSocketIds: [],
+        webTransportIds: ids(options.webTransportAttackers ?? 8),
+      }),
     ];
     let lastProgress = started;
-    while (!shared.stopped) {
+    for (;;) {
       await new Promise((r) => setTimeout(r, 250));
+      const asked = performance.now();
       inputs = await processedInputs(options.serverUrl, honest);
+      maxMetricsMs = Math.max(maxMetricsMs, performance.now() - asked);
       const elapsedMs = performance.now() - started;
-      if (inputs.websocket + inputs.webtransport >= options.inputs || elapsedMs >= options.maxDurationMs) {
-        shared.stopped = true;
-      }
+      if (inputs.websocket + inputs.webtransport >= options.inputs || elapsedMs >= options.maxDurationMs)
+        break;
       if (performance.now() - lastProgress >= 1000) {
         lastProgress = performance.now();
+        const stats = emptyStats();
+        for (const worker of workers) addStats(stats, worker.latest);
         let closes = 0;
-        for (const codes of Object.values(shared.closeCodes))
-          for (const count of codes.values()) closes += count;
+        for (const codes of Object.values(stats.closeCodes))
+          for (const count of Object.values(codes)) closes += count;
         options.onProgress?.({ elapsedMs, inputs: inputs.websocket + inputs.webtransport, closes });
       }
     }
-    await Promise.all(attackers);
+    const attackers = emptyStats();
+    for (const stats of await Promise.all(workers.map((w) => w.stop()))) addStats(attackers, stats);
+    workers = [];
     honest.stop();
     const honestProblems = await honest.check(10_000);
     const elapsedMs = performance.now() - started;
@@ -589,6 +341,8 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
         : serverCpuAfter - serverCpuBefore;
     const fuzzerCpu = process.cpuUsage(fuzzerCpuBefore);
     const totalInputs = inputs.websocket + inputs.webtransport;
+    const sortCodes = (codes: Record<string, number>) =>
+      Object.fromEntries(Object.entries(codes).sort(([a], [b]) => Number(a) - Number(b)));
     return {
       seed: options.seed,
       elapsedMs,
@@ -596,16 +350,17 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
       inputsPerSecond: {
         websocket: perSecond(inputs.websocket),
         webtransport: perSecond(inputs.webtransport),
-        total: perSecond(inputs.websocket + inputs.webtransport),
+        total: perSecond(totalInputs),
       },
-      sent: shared.sent,
-      connections: shared.connections,
+      sent: attackers.sent,
+      garbagePackets: attackers.garbagePackets,
+      connections: attackers.connections,
       closeCodes: {
-        websocket: Object.fromEntries([...shared.closeCodes.websocket].sort(([a], [b]) => a - b)),
-        webtransport: Object.fromEntries([...shared.closeCodes.webtransport].sort(([a], [b]) => a - b)),
+        websocket: sortCodes(attackers.closeCodes.websocket),
+        webtransport: sortCodes(attackers.closeCodes.webtransport),
       },
-      closeReasons: shared.closeReasons,
-      gaveUp: shared.gaveUp,
+      closeReasons: attackers.closeReasons,
+      gaveUp: attackers.gaveUp,
       honestFramesSent: honest.framesSent,
       honestFramesReceived: {
         websocket: honest.received.websocket.length,
@@ -619,9 +374,12 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
       cpuSeconds: { server: serverCpuSeconds, fuzzer: (fuzzerCpu.user + fuzzerCpu.system) / 1e6 },
       inputsPerServerCpuSecond: serverCpuSeconds ? Math.round(totalInputs / serverCpuSeconds) : undefined,
       loadAverage: [loadBefore ?? 0, Deno.loadavg()[0] ?? 0],
+      maxEventLoopLagMs: Math.round(maxEventLoopLagMs),
+      maxMetricsResponseMs: Math.round(maxMetricsMs),
     };
   } finally {
-    shared.stopped = true;
+    clearInterval(lagProbe);
+    await Promise.allSettled(workers.map((w) => w.stop()));
     honest.stop();
     await honest.leave();
     console.warn = warn;
