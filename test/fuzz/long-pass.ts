@@ -142,8 +142,8 @@ if (networkInputs > 0) {
     );
     console.log(
       `  CPU: server ${report.cpuSeconds.server?.toFixed(1)} s (${report.inputsPerServerCpuSecond} inputs per server CPU second), ` +
-        `fuzzer ${report.cpuSeconds.fuzzer.toFixed(1)} s; load average ${report.loadAverage.map((l) => l.toFixed(1)).join(" -> ")}; ` +
-        `slowest /metrics ${report.maxMetricsResponseMs} ms, fuzzer event loop late by up to ${report.maxEventLoopLagMs} ms`,
+        `attackers ${report.cpuSeconds.attackers.toFixed(1)} s, honest clients ${report.cpuSeconds.honestClients.toFixed(1)} s; load average ${report.loadAverage.map((l) => l.toFixed(1)).join(" -> ")}; ` +
+        `slowest /metrics ${report.maxMetricsResponseMs} ms, honest clients' event loop late by up to ${report.maxEventLoopLagMs} ms`,
     );
     console.log(
       `  crashes: ${report.healthzStatus === 200 && report.serverInternalErrors === 0 ? 0 : "SERVER FAILED"}`,

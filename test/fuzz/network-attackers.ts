@@ -1,6 +1,6 @@
 /**
- * The network fuzzer's attackers, run in a worker (attacker-worker.ts) so that their traffic never
- * delays the honest clients' timers in the main thread. Each attacker joins the meeting, sends
+ * The network fuzzer's attackers, run in their own processes (attacker-process.ts) so that their
+ * traffic never delays the honest clients' timers. Each attacker joins the meeting, sends
  * bursts of generated packets ended by a Ping, waits for the Pong (the server got through the
  * burst) or the close, counts the close code, and reconnects.
  */
@@ -19,7 +19,7 @@ import { inputSeed, SeededRandom } from "./prng.ts";
 
 export type Transport = "websocket" | "webtransport";
 
-/** What a worker needs to attack (structured-clonable). */
+/** What an attacker process needs (JSON). */
 export interface AttackerConfig {
   serverUrl: string;
   meetingId: string;
@@ -31,10 +31,11 @@ export interface AttackerConfig {
   garbageFraction: number;
   /** Session ids an attacker may aim key frame requests at (the honest publisher's). */
   knownSessions: number[];
-  webTransport: { port: number; certificateHashes: Uint8Array<ArrayBuffer>[] };
+  /** The server's WebTransport port and its certificate's SHA-256 hashes (base64), from /api/webtransport. */
+  webTransport: { port: number; certificateHashesBase64: string[] };
 }
 
-/** What the attackers did (structured-clonable). */
+/** What the attackers did (JSON). */
 export interface AttackerStats {
   sent: { websocket: number; webtransportStream: number; webtransportDatagram: number };
   connections: { websocket: number; webtransport: number };
@@ -215,9 +216,9 @@ async function openWebTransport(
 ): Promise<RawSession | { code: number; reason: string }> {
   const host = new URL(shared.options.serverUrl).hostname;
   const session = new WebTransport(`https://${host}:${shared.options.webTransport.port}${path}`, {
-    serverCertificateHashes: shared.options.webTransport.certificateHashes.map((value) => ({
+    serverCertificateHashes: shared.options.webTransport.certificateHashesBase64.map((base64) => ({
       algorithm: "sha-256",
-      value,
+      value: Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
     })),
   });
   const closed = session.closed.then(
@@ -357,7 +358,7 @@ async function webTransportAttacker(shared: Shared, id: number): Promise<void> {
   }
 }
 
-/** Runs the attackers of one worker until `stop()`. */
+/** Runs the attackers of one process until `stop()`. */
 export class AttackerGroup {
   readonly #shared: Shared;
   #running: Promise<unknown> | undefined;

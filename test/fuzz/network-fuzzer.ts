@@ -12,10 +12,10 @@
  */
 
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import { clockTicksPerSecond, processCpuSeconds } from "../../bench/relay/child-process.ts";
 import { metricValue } from "../fixtures/server.ts";
-import type { AttackerCommand } from "./attacker-worker.ts";
 import {
   type AttackerConfig,
   type AttackerStats,
@@ -70,8 +70,8 @@ export interface NetworkReport {
   /** videocall_internal_errors_total at the end: exceptions the server survived (must be 0). */
   serverInternalErrors: number;
   healthzStatus: number;
-  /** CPU seconds used during the run by the server and by this process (its attacker workers and honest clients). */
-  cpuSeconds: { server: number | undefined; fuzzer: number };
+  /** CPU seconds used during the run by the server, this process (the honest clients) and the attacker processes. */
+  cpuSeconds: { server: number | undefined; honestClients: number; attackers: number };
   /** Inputs per CPU second of the server: comparable across runs on a loaded machine. */
   inputsPerServerCpuSecond: number | undefined;
   /** The machine's 1-minute load average at the start and at the end. */
@@ -209,34 +209,82 @@ function sumInternalErrors(text: string): number {
   return total;
 }
 
-/** One worker per transport's attackers, so the honest clients' event loop (this one) stays free. */
-class AttackerWorker {
-  readonly #worker = new Worker(new URL("./attacker-worker.ts", import.meta.url).href, { type: "module" });
+const ATTACKER_PROCESS = fileURLToPath(new URL("./attacker-process.ts", import.meta.url));
+const DENO_CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
+
+/** One process per transport's attackers, so the honest clients' event loop (this one) stays free. */
+class AttackerProcess {
+  readonly #child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--config", DENO_CONFIG, "-A", "--unstable-net", ATTACKER_PROCESS],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  readonly #stdin = this.#child.stdin.getWriter();
   latest: AttackerStats = emptyStats();
   readonly #done = Promise.withResolvers<AttackerStats>();
+  readonly #ready = Promise.withResolvers<void>();
 
-  constructor(config: AttackerConfig) {
-    this.#worker.onmessage = (event: MessageEvent<{ type: "progress" | "done"; stats: AttackerStats }>) => {
-      this.latest = event.data.stats;
-      if (event.data.type === "done") this.#done.resolve(event.data.stats);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#done.reject(new Error(`attacker worker failed: ${event.message}`));
-    };
-    this.#send({ type: "start", config });
+  constructor() {
+    void this.#read();
+    this.#child.status.then((status) => {
+      const error = new Error(`attacker process exited with ${status.code}`);
+      this.#ready.reject(error);
+      this.#done.reject(error);
+    });
+    this.#ready.promise.catch(() => {});
+    this.#done.promise.catch(() => {});
   }
 
-  #send(command: AttackerCommand): void {
-    this.#worker.postMessage(command);
+  async #read(): Promise<void> {
+    let pending = "";
+    for await (const text of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      let newline = pending.indexOf("\n");
+      while (newline >= 0) {
+        const message = JSON.parse(pending.slice(0, newline)) as
+          | { type: "ready" }
+          | { type: "progress" | "done"; stats: AttackerStats };
+        pending = pending.slice(newline + 1);
+        if (message.type === "ready") this.#ready.resolve();
+        else {
+          this.latest = message.stats;
+          if (message.type === "done") this.#done.resolve(message.stats);
+        }
+        newline = pending.indexOf("\n");
+      }
+    }
   }
 
+  /** Resolves once the process has loaded its modules. */
+  ready(): Promise<void> {
+    return this.#ready.promise;
+  }
+
+  start(config: AttackerConfig): Promise<void> {
+    return this.#stdin.write(new TextEncoder().encode(`${JSON.stringify(config)}\n`));
+  }
+
+  /** CPU seconds the process used, as of its last `stop()` (its /proc entry goes when it exits). */
+  cpuSeconds = 0;
+
+  /** Stops the attackers and returns what they did; the process exits. */
   async stop(): Promise<AttackerStats> {
-    this.#send({ type: "stop" });
+    try {
+      this.cpuSeconds = processCpuSeconds(this.#child.pid, await clockTicksPerSecond());
+    } catch {
+      // already gone
+    }
+    try {
+      await this.#stdin.write(new TextEncoder().encode("stop\n"));
+      await this.#stdin.close();
+    } catch {
+      // already gone
+    }
     try {
       return await this.#done.promise;
     } finally {
-      this.#worker.terminate();
+      await this.#child.status;
     }
   }
 }
@@ -255,7 +303,16 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
     if (String(args[0]).startsWith("dropping a malformed packet")) undecodable++;
     else warn(...args);
   };
-  const honest = await HonestMeeting.join(options.serverUrl, meetingId);
+  let attackerProcesses = [new AttackerProcess(), new AttackerProcess()];
+  let honest: HonestMeeting;
+  try {
+    await Promise.all(attackerProcesses.map((w) => w.ready()));
+    honest = await HonestMeeting.join(options.serverUrl, meetingId);
+  } catch (error) {
+    await Promise.allSettled(attackerProcesses.map((w) => w.stop()));
+    console.warn = warn;
+    throw error;
+  }
   const ids = (count: number) => Array.from({ length: count }, (_, i) => i);
   const base: Omit<AttackerConfig, "webSocketIds" | "webTransportIds"> = {
     serverUrl: options.serverUrl,
@@ -266,9 +323,7 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
     knownSessions: [honest.publisher.sessionId],
     webTransport: {
       port: info.port,
-      certificateHashes: info.certificateHashes.map((h) =>
-        Uint8Array.from(atob(h.valueBase64), (c) => c.charCodeAt(0)),
-      ),
+      certificateHashesBase64: info.certificateHashes.map((h) => h.valueBase64),
     },
   };
   const ticks = await clockTicksPerSecond();
@@ -289,21 +344,18 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
     lastTick = now;
   }, 50);
   let maxMetricsMs = 0;
-  let workers: AttackerWorker[] = [];
   try {
     honest.start();
-    workers = [
-      new AttackerWorker({
-        ...base,
-        webSocketIds: ids(options.webSocketAttackers ?? 8),
-        webTransportIds: [],
-      }),
-      new AttackerWorker({
-        ...base,
-        webSocketIds: [],
-        webTransportIds: ids(options.webTransportAttackers ?? 8),
-      }),
-    ];
+    await attackerProcesses[0]?.start({
+      ...base,
+      webSocketIds: ids(options.webSocketAttackers ?? 8),
+      webTransportIds: [],
+    });
+    await attackerProcesses[1]?.start({
+      ...base,
+      webSocketIds: [],
+      webTransportIds: ids(options.webTransportAttackers ?? 8),
+    });
     let lastProgress = started;
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
@@ -316,7 +368,7 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
       if (performance.now() - lastProgress >= 1000) {
         lastProgress = performance.now();
         const stats = emptyStats();
-        for (const worker of workers) addStats(stats, worker.latest);
+        for (const attacker of attackerProcesses) addStats(stats, attacker.latest);
         let closes = 0;
         for (const codes of Object.values(stats.closeCodes))
           for (const count of Object.values(codes)) closes += count;
@@ -324,8 +376,9 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
       }
     }
     const attackers = emptyStats();
-    for (const stats of await Promise.all(workers.map((w) => w.stop()))) addStats(attackers, stats);
-    workers = [];
+    for (const stats of await Promise.all(attackerProcesses.map((w) => w.stop()))) addStats(attackers, stats);
+    const attackerCpuSeconds = attackerProcesses.reduce((sum, p) => sum + p.cpuSeconds, 0);
+    attackerProcesses = [];
     honest.stop();
     const honestProblems = await honest.check(10_000);
     const elapsedMs = performance.now() - started;
@@ -371,7 +424,11 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
       serverBadInput: badInputByReason(metrics),
       serverInternalErrors: sumInternalErrors(metrics),
       healthzStatus: healthz.status,
-      cpuSeconds: { server: serverCpuSeconds, fuzzer: (fuzzerCpu.user + fuzzerCpu.system) / 1e6 },
+      cpuSeconds: {
+        server: serverCpuSeconds,
+        honestClients: (fuzzerCpu.user + fuzzerCpu.system) / 1e6,
+        attackers: attackerCpuSeconds,
+      },
       inputsPerServerCpuSecond: serverCpuSeconds ? Math.round(totalInputs / serverCpuSeconds) : undefined,
       loadAverage: [loadBefore ?? 0, Deno.loadavg()[0] ?? 0],
       maxEventLoopLagMs: Math.round(maxEventLoopLagMs),
@@ -379,7 +436,7 @@ export async function runNetworkFuzz(options: NetworkFuzzOptions): Promise<Netwo
     };
   } finally {
     clearInterval(lagProbe);
-    await Promise.allSettled(workers.map((w) => w.stop()));
+    await Promise.allSettled(attackerProcesses.map((w) => w.stop()));
     honest.stop();
     await honest.leave();
     console.warn = warn;
