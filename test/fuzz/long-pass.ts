@@ -72,6 +72,14 @@ const harnessSeconds = values["harness-seconds"]
   : undefined;
 const networkSeconds = number("network-seconds", values["network-seconds"], 7200);
 let failed = false;
+let lastTenSeconds = 0;
+/** True once per ten seconds of a pass: progress lines, not a flood. */
+function everyTenSeconds(elapsedMs: number): boolean {
+  const tens = Math.floor(elapsedMs / 10_000);
+  if (tens === lastTenSeconds) return false;
+  lastTenSeconds = tens;
+  return true;
+}
 
 console.log(`fuzz long pass, seed ${seed} (repeat it with --seed ${seed})`);
 
@@ -82,9 +90,8 @@ if (harnessInputs > 0) {
     inputs: harnessInputs,
     ...(harnessSeconds !== undefined ? { maxDurationMs: harnessSeconds * 1000 } : {}),
     onProgress: (done, elapsedMs) => {
-      if (Math.round(elapsedMs / 1000) % 10 === 0) {
+      if (everyTenSeconds(elapsedMs))
         console.log(`  ${done} inputs, ${Math.round((done / elapsedMs) * 1000)}/s`);
-      }
     },
   });
   console.log(
@@ -111,6 +118,7 @@ if (harnessInputs > 0) {
 }
 
 if (networkInputs > 0) {
+  lastTenSeconds = 0;
   console.log(`\n== network: ${networkInputs} inputs over WebSocket and WebTransport`);
   const server = await startServer({ extraArgs: await generousLimitFlags() });
   try {
@@ -125,7 +133,7 @@ if (networkInputs > 0) {
       burstPackets: number("burst", values.burst, 64),
       garbageFraction: number("garbage-fraction", values["garbage-fraction"], 0.05),
       onProgress: ({ elapsedMs, inputs, closes }) => {
-        if (Math.round(elapsedMs / 1000) % 10 === 0) {
+        if (everyTenSeconds(elapsedMs)) {
           console.log(`  ${inputs} inputs, ${Math.round((inputs / elapsedMs) * 1000)}/s, ${closes} closes`);
         }
       },
