@@ -36,6 +36,7 @@ import { InMemoryBusHub } from "../../packages/server/src/bus/in-memory-bus.ts";
 import type { MeetingBus, MeetingBusHandler } from "../../packages/server/src/bus/meeting-bus.ts";
 import { fromBusPresence } from "../../packages/server/src/bus/nats-meeting-bus.ts";
 import { NodeDirectory } from "../../packages/server/src/discovery/node-directory.ts";
+import { DEFAULT_RELAY_LIMITS } from "../../packages/server/src/limits/relay-limits.ts";
 import { RelayStats } from "../../packages/server/src/observability/relay-stats.ts";
 import type { ClientConnection, TransportKind } from "../../packages/server/src/relay/client-connection.ts";
 import { type ConnectionHandler, Relay } from "../../packages/server/src/relay/relay.ts";
@@ -249,6 +250,8 @@ export class RelayHarness {
       log,
       serverVersion: "fuzz",
       heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+      // Thousands of inputs a second on one connection: rate limits would drop inputs before the decoders.
+      limits: { ...DEFAULT_RELAY_LIMITS, maxPacketsPerSecond: 1e9, maxBytesPerSecond: 1e12 },
     };
     this.#relayA = new Relay({ ...options, bus: guardedBus(hub, "a", this.#busHandlersA, onCrash) });
     this.#relayB = new Relay({ ...options, bus: guardedBus(hub, "b", new Map(), onCrash) });
