@@ -160,6 +160,7 @@ if (networkInputs > 0) {
     console.log(`  close codes seen by attackers: ${JSON.stringify(report.closeCodes)} (-1: no close frame)`);
     console.log(`  bad input counted by the server: ${JSON.stringify(report.serverBadInput)}`);
     console.log(`  gave up on stalled streams: ${report.gaveUp}`);
+    console.log(`  relayed packets the watchers' client library dropped: ${report.droppedAtWatchers}`);
     console.log(
       `  honest frames: ${report.honestFramesSent} sent, received ${JSON.stringify(report.honestFramesReceived)}, ` +
         `problems: ${report.honestProblems.length === 0 ? "none" : report.honestProblems.join("; ")}`,
