@@ -31,6 +31,10 @@ export const CloseCode = {
   handshakeTimeout: 4008,
   /** A WebTransport client opened more streams than the protocol uses. */
   tooManyStreams: 4009,
+  /** The client offered only protocol versions the server does not speak: upgrade the client (or server). */
+  unsupportedProtocolVersion: 4010,
+  /** The admitter refused the join (a bad or missing credential, a ban): issue 10 gives it reasons. */
+  notAdmitted: 4011,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -47,6 +51,8 @@ const FATAL: ReadonlySet<number> = new Set<number>([
   CloseCode.rateLimited,
   CloseCode.tooManyConnections,
   CloseCode.tooManyStreams,
+  CloseCode.unsupportedProtocolVersion,
+  CloseCode.notAdmitted,
 ]);
 
 export function isFatalCloseCode(code: number): boolean {

@@ -1,5 +1,25 @@
-/** Wire protocol version carried in Welcome.protocol_version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The newest wire protocol version this code speaks, carried in Welcome.protocol_version when
+ * negotiated. v2 added Join (body 12), Goodbye.close_code and the extension body ranges.
+ */
+export const PROTOCOL_VERSION = 2;
+/** The oldest version still spoken: a v1 client (no Join, no subprotocol) is admitted as v1. */
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** A range of protocol versions, both ends included. */
+export interface ProtocolVersionRange {
+  min: number;
+  max: number;
+}
+
+/** The highest version in both ranges, or undefined when they do not overlap. */
+export function negotiateProtocolVersion(
+  offered: ProtocolVersionRange,
+  spoken: ProtocolVersionRange = { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+): number | undefined {
+  const version = Math.min(offered.max, spoken.max);
+  return version >= Math.max(offered.min, spoken.min) ? version : undefined;
+}
 
 /** Largest packet the relay accepts, in bytes. A 1080p VP9 key frame at 3 Mbps fits with room. */
 export const MAX_PACKET_BYTES = 1024 * 1024;

@@ -1,7 +1,13 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { decodePacket, encodePacket } from "./codec.ts";
 import { Codec, MediaKind, PacketSchema } from "./gen/videocall/v1/packet_pb.ts";
-import { BodyField, RoutingHeader, scanRoutingHeader, stampFromSession } from "./routing-header.ts";
+import {
+  BodyField,
+  bodyClassOf,
+  RoutingHeader,
+  scanRoutingHeader,
+  stampFromSession,
+} from "./routing-header.ts";
 import { assert, assertEquals } from "./test-assert.ts";
 
 Deno.test("scan reads the media header written by the generated codec and skips the payload", () => {
@@ -68,11 +74,12 @@ Deno.test("malformed packets are rejected with a reason", () => {
     [new Uint8Array([]), "no-body"],
     [new Uint8Array([0x12, 0x05, 0x08]), "truncated"],
     [new Uint8Array([0x0d, 1, 2]), "truncated"],
-    [new Uint8Array([0x62, 0x00]), "unknown-field"], // field 12
+    [new Uint8Array([0x82, 0x04, 0x00]), "unknown-field"], // field 64: past the extension ranges
+    [new Uint8Array([0x60, 0x00]), "bad-wire-type"], // field 12 as varint
     [new Uint8Array([0x10, 0x01]), "bad-wire-type"], // field 2 as varint
     [new Uint8Array([0x2a, 0x00, 0x2a, 0x00]), "several-bodies"],
     [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), "truncated"],
-    [new TextEncoder().encode("hello world"), "unknown-field"],
+    [new TextEncoder().encode("hello world"), "bad-wire-type"], // 'h': field 13 as varint
   ];
   for (const [bytes, expected] of cases) {
     assertEquals(scanRoutingHeader(bytes, header), false, `accepted ${bytes}`);
@@ -99,4 +106,37 @@ Deno.test("every well-formed body type scans, and random bytes never throw", () 
     const random = crypto.getRandomValues(new Uint8Array(1 + (i % 64)));
     scanRoutingHeader(random, header); // must not throw
   }
+});
+
+/** A body field `field` (length-delimited) holding `content`, after the stamp placeholder. */
+function packetWithBody(field: number, content: number[]): Uint8Array {
+  const tag = (field << 3) | 2;
+  const tagBytes = tag < 0x80 ? [tag] : [(tag & 0x7f) | 0x80, tag >> 7];
+  return new Uint8Array([0x0d, 0, 0, 0, 0, ...tagBytes, content.length, ...content]);
+}
+
+Deno.test("body numbers 12..63 scan whether known or not, classified by range; field 1 of a targeted extension is its target", () => {
+  const header = new RoutingHeader();
+  for (const [field, expected] of [
+    [12, "core"],
+    [31, "core"],
+    [32, "broadcast-extension"],
+    [47, "broadcast-extension"],
+    [48, "targeted-extension"],
+    [63, "targeted-extension"],
+  ] as const) {
+    assert(scanRoutingHeader(packetWithBody(field, [0x08, 0x2a, 0x12, 0x01, 0x7f]), header), `${field}`);
+    assertEquals(header.body, field);
+    assertEquals(bodyClassOf(field), expected);
+    assertEquals(header.fromSessionOffset, 1);
+    if (expected === "targeted-extension") assertEquals(header.targetSessionId, 42);
+  }
+  assertEquals(scanRoutingHeader(packetWithBody(64, []), header), false);
+  assertEquals(header.error, "unknown-field");
+});
+
+Deno.test("the generated codec decodes an unknown body without throwing: a v1 peer ignores extension bodies", () => {
+  const decoded = decodePacket(packetWithBody(40, [0x0a, 0x02, 0x68, 0x69]));
+  assertEquals(decoded.body.case, undefined);
+  assertEquals(decoded.fromSessionId, 0);
 });

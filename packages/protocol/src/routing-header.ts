@@ -20,8 +20,35 @@ export const BodyField = {
   participantLeft: 9,
   goodbye: 10,
   leave: 11,
+  join: 12,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
+
+/**
+ * The ranges of `Packet.body` field numbers (docs/protocol.md, "Forward compatibility"), so a
+ * message type added later does not break a node or client that predates it:
+ * - 2..31 core: the relay acts on the ones it knows and drops (and counts) the others;
+ * - 32..47 extension, broadcast: forwarded opaque to every other participant;
+ * - 48..63 extension, targeted: forwarded opaque to the participant in the body's field 1;
+ * - >= 64 (or a wire type other than length-delimited): malformed.
+ */
+export const BodyRange = {
+  firstCore: 2,
+  lastCore: 31,
+  firstBroadcastExtension: 32,
+  lastBroadcastExtension: 47,
+  firstTargetedExtension: 48,
+  lastTargetedExtension: 63,
+} as const;
+
+export type BodyClass = "core" | "broadcast-extension" | "targeted-extension";
+
+/** The class of a body field number in 2..63 (the scan rejects the others). */
+export function bodyClassOf(field: number): BodyClass {
+  if (field >= BodyRange.firstTargetedExtension) return "targeted-extension";
+  if (field >= BodyRange.firstBroadcastExtension) return "broadcast-extension";
+  return "core";
+}
 
 const FROM_SESSION_FIELD = 1;
 const WIRE_VARINT = 0;
@@ -42,7 +69,8 @@ export type ScanError =
 /** Mutable result, reused across packets by its owner so scanning allocates nothing. */
 export class RoutingHeader {
   error: ScanError | undefined = undefined;
-  body: BodyField = BodyField.none;
+  /** The body's field number: a BodyField, or (2..63) one this build may not know. */
+  body: number = BodyField.none;
   /** Byte offset of the 4-byte little-endian from_session_id value, or -1 when absent. */
   fromSessionOffset = -1;
   // Media fields (valid when body === BodyField.media).
@@ -52,7 +80,7 @@ export class RoutingHeader {
   sequence = 0;
   captureTimeUs = 0;
   payloadBytes = 0;
-  // KeyframeRequest fields (valid when body === BodyField.keyframeRequest).
+  // KeyframeRequest and targeted extension bodies (48..63): their field 1.
   targetSessionId = 0;
 
   reset(): void {
@@ -159,8 +187,9 @@ function scanKeyframeRequest(end: number, out: RoutingHeader): ScanError | undef
 
 /**
  * Scans `packet` into `out` (reset first). Returns false and sets `out.error` when the bytes are
- * not a well-formed v1 Packet with exactly one body. Unknown top-level fields are rejected:
- * a newer client must negotiate a newer protocol version rather than send fields we would drop.
+ * not a well-formed Packet with exactly one body. Body numbers 2..63 are accepted whether this
+ * build knows them or not (bodyClassOf says what to do with them); other top-level fields are
+ * rejected ("unknown-field").
  */
 export function scanRoutingHeader(packet: Uint8Array, out: RoutingHeader): boolean {
   out.reset();
@@ -191,18 +220,19 @@ function scanTopLevel(out: RoutingHeader): ScanError | undefined {
       if (pos > bytes.length) return "truncated";
       continue;
     }
-    if (field < BodyField.media || field > BodyField.leave) return "unknown-field";
+    if (field < BodyRange.firstCore || field > BodyRange.lastTargetedExtension) return "unknown-field";
     if (wireType !== WIRE_LEN) return "bad-wire-type";
     if (out.body !== BodyField.none) return "several-bodies";
-    out.body = field as BodyField;
+    out.body = field;
     const length = readVarint();
     if (truncated) return "truncated";
     const end = pos + length;
     if (end > bytes.length) return "truncated";
     let error: ScanError | undefined;
     if (field === BodyField.media) error = scanMedia(end, out);
-    else if (field === BodyField.keyframeRequest) error = scanKeyframeRequest(end, out);
-    else pos = end;
+    else if (field === BodyField.keyframeRequest || field >= BodyRange.firstTargetedExtension) {
+      error = scanKeyframeRequest(end, out); // both carry `uint32 target_session_id = 1`
+    } else pos = end;
     if (error !== undefined) return error;
   }
   return out.body === BodyField.none ? "no-body" : undefined;

@@ -1,6 +1,16 @@
-import { decodePacket, encodePacket, PROTOCOL_VERSION, type Welcome } from "@videocall/protocol";
+import {
+  decodePacket,
+  encodePacket,
+  isFatalCloseCode,
+  type JoinOffer,
+  joinSubprotocols,
+  lobbyPath,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type ProtocolVersionRange,
+  type Welcome,
+} from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
-import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
 import { connectWebSocket } from "../transport/websocket-transport.ts";
 import { connectWebTransport } from "../transport/webtransport-transport.ts";
@@ -18,6 +28,21 @@ export interface ConnectOptions {
   /** How long WebSocket waits before joining the race, so WebTransport wins when it works. */
   webTransportHeadStartMs?: number;
   signal?: AbortSignal;
+  /**
+   * Proof of who the user is, for the server's admitter (none is needed today). Sent in the
+   * WebSocket subprotocols or the WebTransport Join, never in the URL.
+   */
+  credential?: string;
+  /** Protocol versions to offer (default all this library speaks); the server picks one in range. */
+  protocolVersions?: ProtocolVersionRange;
+}
+
+/** What this client offers the server when it joins. */
+function joinOffer(options: ConnectOptions): JoinOffer {
+  return {
+    versions: options.protocolVersions ?? { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+    ...(options.credential ? { credential: options.credential } : {}),
+  };
 }
 
 export interface Connected {
@@ -58,13 +83,14 @@ export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
 export function lobbyUrl(serverUrl: string, username: string, meetingId: string): string {
   const url = new URL(serverUrl);
   url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
-  url.pathname = `/lobby/${encodeURIComponent(username)}/${encodeURIComponent(meetingId)}`;
+  url.pathname = lobbyPath(username, meetingId);
   return url.toString();
 }
 
 function openWebSocket(options: ConnectOptions): Promise<PacketTransport> {
   return connectWebSocket(
     lobbyUrl(options.serverUrl, options.username, options.meetingId),
+    joinSubprotocols(joinOffer(options)),
     options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     options.signal,
   );
@@ -92,8 +118,19 @@ async function openWebTransport(options: ConnectOptions): Promise<PacketTranspor
     throw new ConnectionError("server-unreachable", "the server does not offer WebTransport");
   }
   const url = new URL(`https://${base.hostname}:${info.port}`);
-  url.pathname = `/lobby/${encodeURIComponent(options.username)}/${encodeURIComponent(options.meetingId)}`;
-  const ping = encodePacket({ body: { case: "ping", value: { nonce: 0, sentTimeUs: BigInt(nowMicros()) } } });
+  url.pathname = lobbyPath(options.username, options.meetingId);
+  // The first frame on the packet stream is the Join: it opens the stream on the wire too.
+  const offer = joinOffer(options);
+  const join = encodePacket({
+    body: {
+      case: "join",
+      value: {
+        minProtocolVersion: offer.versions.min,
+        maxProtocolVersion: offer.versions.max,
+        credential: offer.credential ?? "",
+      },
+    },
+  });
   return connectWebTransport(
     {
       url: url.toString(),
@@ -102,13 +139,13 @@ async function openWebTransport(options: ConnectOptions): Promise<PacketTranspor
         value: Uint8Array.from(atob(hash.valueBase64), (c) => c.charCodeAt(0)),
       })),
     },
-    ping,
+    join,
     options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     options.signal,
   );
 }
 
-/** Opens a transport and waits for the first packet, which must be a Welcome of our protocol version. */
+/** Opens a transport and waits for the first packet, which must be a Welcome of a version we offered. */
 async function withWelcome(
   options: ConnectOptions,
   open: () => Promise<PacketTransport>,
@@ -153,21 +190,26 @@ async function withWelcome(
   if (packet.body.case === "goodbye") {
     // A refusal (meeting full, server full, too many connections…): the reason is for the user,
     // the close code that follows says whether retrying can help.
+    // A v2 relay says the code in the Goodbye: a WebTransport close can lose it on the way.
+    const { reason, closeCode } = packet.body.value;
+    if (closeCode !== 0) transport.close(1000, "refused");
     throw new ConnectionError(
       "rejected",
-      packet.body.value.reason,
-      await closeCodeAfterGoodbye(transport, closedEarly),
+      reason,
+      closeCode !== 0 ? closeCode : await closeCodeAfterGoodbye(transport, closedEarly),
     );
   }
   if (packet.body.case !== "welcome") {
     transport.close(1000, "expected welcome");
     throw new ConnectionError("protocol-error", `expected Welcome, got ${packet.body.case}`);
   }
-  if (packet.body.value.protocolVersion !== PROTOCOL_VERSION) {
+  const offered = joinOffer(options).versions;
+  const version = packet.body.value.protocolVersion;
+  if (version < offered.min || version > offered.max) {
     transport.close(1002, "protocol version mismatch");
     throw new ConnectionError(
       "protocol-error",
-      `server speaks protocol v${packet.body.value.protocolVersion}, this client v${PROTOCOL_VERSION}`,
+      `the server picked protocol v${version}, this client offered v${offered.min}-v${offered.max}`,
     );
   }
   return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
@@ -265,9 +307,16 @@ function race(
   });
 }
 
-/** A rejection by the server (bad name, forbidden) says more than "unreachable". */
+/**
+ * A rejection by the server (bad name, forbidden) says more than "unreachable", and one with the
+ * server's own code (4000-4999, or one after which retrying cannot help) says more than a
+ * transport that lost the code (WebTransport reports a lost session as 1006).
+ */
 function mostTelling(errors: unknown[]): unknown {
-  return (
-    errors.find((e) => e instanceof ConnectionError && e.reason === "rejected") ?? errors[errors.length - 1]
+  const rejections = errors.filter(
+    (e): e is ConnectionError => e instanceof ConnectionError && e.reason === "rejected",
   );
+  const meaningful = (code: number | undefined) =>
+    code !== undefined && ((code >= 4000 && code <= 4999) || isFatalCloseCode(code));
+  return rejections.find((e) => meaningful(e.closeCode)) ?? rejections[0] ?? errors[errors.length - 1];
 }

@@ -406,6 +406,7 @@ export class MeetingSession {
       }
       case "goodbye":
         this.#goodbyeReason = body.value.reason;
+        this.#goodbyeCloseCode = body.value.closeCode;
         break;
       default:
         break;
@@ -413,6 +414,8 @@ export class MeetingSession {
   }
 
   #goodbyeReason = "";
+  /** The close code the relay's Goodbye announced (0: none): a WebTransport close may lose it. */
+  #goodbyeCloseCode = 0;
 
   /**
    * `local` is true when the transport gave the connection up itself (the server broke the framing,
@@ -422,7 +425,9 @@ export class MeetingSession {
     if (this.#isClosed) return;
     clearInterval(this.#heartbeat);
     const why = this.#goodbyeReason || reason || `closed with code ${code}`;
+    if (this.#goodbyeCloseCode !== 0 && !local) code = this.#goodbyeCloseCode;
     this.#goodbyeReason = "";
+    this.#goodbyeCloseCode = 0;
     if (this.#leaving || this.#options.reconnect === false || (!local && isFatalCloseCode(code))) {
       this.#finish(code, why);
       return;

@@ -2,14 +2,18 @@ import { ConnectionError } from "../errors.ts";
 import { PacketInbox } from "./packet-inbox.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
 
-/** Opens a WebSocket to `url` and resolves once it is open. Works in browsers and Deno. */
+/**
+ * Opens a WebSocket to `url` offering `protocols` (the join offer: docs/protocol.md, "Joining")
+ * and resolves once it is open. Works in browsers and Deno.
+ */
 export function connectWebSocket(
   url: string,
+  protocols: string[],
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<PacketTransport> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = protocols.length > 0 ? new WebSocket(url, protocols) : new WebSocket(url);
     socket.binaryType = "arraybuffer";
     const fail = (error: ConnectionError) => {
       clearTimeout(timer);

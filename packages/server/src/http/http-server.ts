@@ -29,15 +29,23 @@ export function handleFrontWebSocket(relay: Relay, upgrade: WebSocketUpgradeRequ
     upgrade.respond(404);
     return;
   }
-  const response = acceptWebSocket(
+  // Admission is awaited before the upgrade (the socket stays paused meanwhile).
+  acceptWebSocket(
     upgrade.request,
     relay,
     lobby.username,
     lobby.meetingId,
     normalizeIp(upgrade.remoteAddress),
-    { socket: upgrade.socket, head: upgrade.rest },
+    {
+      socket: upgrade.socket,
+      head: upgrade.rest,
+    },
+  ).then(
+    (response) => {
+      if (response.status === 400) upgrade.respond(400); // Deno refused the handshake's headers
+    },
+    () => upgrade.respond(500),
   );
-  if (response.status === 400) upgrade.respond(400); // Deno refused the handshake's headers
 }
 
 /** Routes one HTTP request: health, metrics, the WebSocket lobby, then the web app's files. */
@@ -87,6 +95,11 @@ export function createRequestHandler(
           { headers: NO_STORE },
         );
       }
+      case "/api/debug/rooms": {
+        // Usernames and meeting ids are for the operator only: answered on loopback alone.
+        if (!isLoopback(clientIpOf(info))) return new Response("not found\n", { status: 404 });
+        return Response.json(routes.relay.debugSnapshot(), { headers: { "cache-control": "no-store" } });
+      }
       case "/metrics":
         return new Response(await routes.metrics.metrics(), {
           headers: { "content-type": routes.metrics.contentType },
@@ -102,6 +115,10 @@ const NO_STORE = { "cache-control": "no-store", "access-control-allow-origin": "
 
 function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === "::1" || ip.startsWith("127.") || ip === "local";
 }
 
 /** The peer's IP (the TCP peer: a proxy in front of the relay would need its forwarded header trusted instead). */

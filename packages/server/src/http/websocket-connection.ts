@@ -1,22 +1,22 @@
+import { parseJoinSubprotocols, versionSubprotocol } from "@videocall/protocol";
+import { type Admission, isRefusal, type Refusal } from "../admission/admitter.ts";
 import type { ClientConnection } from "../relay/client-connection.ts";
 import { CloseCode } from "../relay/client-connection.ts";
-import {
-  type ConnectionHandler,
-  type Relay,
-  refuseConnection,
-  TOO_MANY_CONNECTIONS_MESSAGE,
-} from "../relay/relay.ts";
+import { type ConnectionHandler, type Relay, TOO_MANY_CONNECTIONS_MESSAGE } from "../relay/relay.ts";
 
 /** Re-read the socket's buffered amount once this many bytes may be buffered (far below the queue's high-water mark). */
 const RECHECK_BUFFERED_BYTES = 64 * 1024;
 
 /**
- * Upgrades `/lobby/<username>/<meetingId>` to a WebSocket and hands it to the relay. The
- * connection counts against `clientIp`'s limit from the request on; one over it is still upgraded,
- * so the browser sees the close code (4007) instead of a bare HTTP error. The handshake deadline
- * runs from the request to the client's first packet (clients ping as soon as they are welcomed).
+ * Upgrades `/lobby/<username>/<meetingId>` to a WebSocket and hands it to the relay. Admission
+ * happens first, from the request head: the Sec-WebSocket-Protocol offer (versions, credential)
+ * goes to Relay.admit, and the upgrade answers with the `videocall.vN` it picked. A refused client
+ * is still upgraded, so the browser sees the Goodbye and close code instead of a bare HTTP error
+ * (browsers show no HTTP status to a page). The connection counts against `clientIp`'s limit from
+ * the request on. The handshake deadline runs from the upgrade to the client's first packet
+ * (clients ping as soon as they are welcomed).
  */
-export function acceptWebSocket(
+export async function acceptWebSocket(
   request: Request,
   relay: Relay,
   username: string,
@@ -24,11 +24,38 @@ export function acceptWebSocket(
   clientIp: string,
   /** The TCP front's socket and the bytes after the head: upgrade on it (the 101 is written by Deno). */
   on?: { socket: import("node:net").Socket; head: Uint8Array },
-): Response {
+): Promise<Response> {
   const slot = relay.acquireConnectionSlot(clientIp, "websocket");
+  const parsed = parseJoinSubprotocols(request.headers.get("sec-websocket-protocol"));
+  let decision: Admission | Refusal;
+  if (!slot) decision = { code: CloseCode.tooManyConnections, reason: TOO_MANY_CONNECTIONS_MESSAGE };
+  else if (parsed.kind === "invalid") decision = { code: CloseCode.policyViolation, reason: parsed.detail };
+  else {
+    decision = await relay.admit({
+      transport: "websocket",
+      clientIp,
+      username,
+      meetingId,
+      credential: parsed.offer.credential,
+      offeredVersions: parsed.offer.versions,
+    });
+  }
+  // A browser that offered subprotocols fails the connection unless the answer names one of
+  // them, so even a refusal answers with an offered version (then says why in the Goodbye).
+  let protocol: string | undefined;
+  if (parsed.kind === "offer") {
+    const chosen = isRefusal(decision) ? undefined : decision.protocolVersion;
+    protocol = versionSubprotocol(
+      chosen !== undefined && parsed.offered.includes(chosen) ? chosen : (parsed.offered[0] as number),
+    );
+  }
   let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
   try {
-    upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0, ...(on ?? {}) });
+    upgraded = Deno.upgradeWebSocket(request, {
+      idleTimeout: 0,
+      ...(protocol ? { protocol } : {}),
+      ...(on ?? {}),
+    });
   } catch (error) {
     slot?.release();
     return new Response(`${(error as Error).message}\n`, { status: 400 });
@@ -74,12 +101,12 @@ export function acceptWebSocket(
     );
   }, relay.limits.handshakeTimeoutMs);
   socket.onopen = () => {
-    if (!slot) {
-      refuseConnection(connection, CloseCode.tooManyConnections, TOO_MANY_CONNECTIONS_MESSAGE);
+    if (isRefusal(decision)) {
+      relay.refuse(connection, decision);
       return;
     }
     try {
-      handler = relay.accept(connection, username, meetingId);
+      handler = relay.accept(connection, decision);
     } catch (error) {
       relay.failedToAccept(connection, error);
     }

@@ -86,6 +86,24 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_unknown_control_dropped_total",
+    help: "Packets with a core body this relay does not know (12..31), dropped: a newer client's, never fatal",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.unknownControlDropped);
+    },
+  });
+  new Counter({
+    name: "videocall_extension_packets_forwarded_total",
+    help: "Packets with an extension body (32..63) forwarded opaque from this node's clients",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.extensionPacketsForwarded);
+    },
+  });
+  new Counter({
     name: "videocall_bad_input_total",
     help: "Connections closed or events counted for bad input, by reason",
     labelNames: ["reason"],

@@ -26,6 +26,8 @@ export type BadInputReason =
   | "text_frame"
   | "server_only_type"
   | "invalid_name"
+  /** The client offered only protocol versions this relay does not speak. */
+  | "unsupported_version"
   | "heartbeat_timeout"
   | "slow_subscriber";
 
@@ -40,6 +42,10 @@ export class RelayStats {
   packetsDroppedQueueFull = 0;
   packetsDroppedAwaitingKeyframe = 0;
   keyframeRequestsSent = 0;
+  /** Core bodies (12..31) this relay does not know (or a repeated Join): dropped, never fatal. */
+  unknownControlDropped = 0;
+  /** Extension bodies (32..63) forwarded opaque from local clients. */
+  extensionPacketsForwarded = 0;
   readonly badInput = new Map<BadInputReason, number>();
   /** Hits per limit (docs/limits.md): refused connections, dropped packets, cut handshakes. */
   readonly limitHits = Object.fromEntries(LIMIT_LABELS.map((label) => [label, 0])) as Record<

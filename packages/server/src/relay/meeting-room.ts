@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   BodyField,
+  bodyClassOf,
   decodePacketSafely,
   encodePacket,
   isValidName,
@@ -33,6 +34,16 @@ interface RemoteParticipant {
   readonly username: string;
   readonly nodeId: string;
   tracks: TrackInfo[];
+}
+
+export interface MeetingRoomStats {
+  meetingId: string;
+  localParticipants: number;
+  remoteParticipants: Array<{ sessionId: number; username: string; nodeId: string }>;
+  /** Entries of the key frame request aggregation map (pruned when a participant leaves). */
+  keyframeRequestEntries: number;
+  /** Subscriber queues with a drain timer pending. */
+  queueTimers: number;
 }
 
 /** Key frame requests for one publisher track are forwarded at most this often (PLI aggregation). */
@@ -170,22 +181,41 @@ export class MeetingRoom {
         this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId);
         break;
       default:
+        // Extension bodies (32..63), opaque: to everyone else, or to the one in their field 1.
+        if (bodyClassOf(header.body) === "broadcast-extension") {
+          this.#fanOut(packet, header, sender.sessionId);
+          this.#bus.publishPacket(packet);
+        } else if (bodyClassOf(header.body) === "targeted-extension") {
+          this.#forwardTargeted(packet, header.targetSessionId);
+        }
         break;
     }
   }
 
-  /** Closes every local connection (server shutdown or drain), each after a Goodbye with `reason`. */
-  close(code: number, reason: string): void {
-    const goodbye = encodePacket({ body: { case: "goodbye", value: { reason } } });
-    for (const participant of this.#local.values()) {
-      try {
-        participant.connection.send(goodbye);
-        participant.connection.close(code, reason);
-      } catch {
-        this.#stats.countInternalError("connection"); // one broken socket must not stop the others' goodbyes
-      }
-    }
+  /** Stops listening to the bus. The relay closes the room once its last local participant left. */
+  close(): void {
     this.#bus.unsubscribe();
+  }
+
+  /** The room's figures for operators; the relay adds each local connection's own. */
+  stats(): MeetingRoomStats {
+    return {
+      meetingId: this.meetingId,
+      localParticipants: this.#local.size,
+      remoteParticipants: [...this.#remote.values()].map((p) => ({
+        sessionId: p.sessionId,
+        username: p.username,
+        nodeId: p.nodeId,
+      })),
+      keyframeRequestEntries: this.#lastKeyframeRequestMs.size,
+      queueTimers: [...this.#local.values()].filter((p) => p.queue.hasTimer).length,
+    };
+  }
+
+  #forwardTargeted(packet: Uint8Array, targetSessionId: number): void {
+    const target = this.#local.get(targetSessionId);
+    if (target) target.queue.push(packet, CONTROL);
+    else if (this.#remote.has(targetSessionId)) this.#bus.publishPacket(packet, targetSessionId);
   }
 
   #fanOut(packet: Uint8Array, header: RoutingHeader, exceptSessionId: number): void {
@@ -240,8 +270,9 @@ export class MeetingRoom {
     if (packet.length > MAX_PACKET_BYTES || !scanRoutingHeader(packet, header)) return true;
     if (header.fromSessionOffset < 0 || this.#local.has(readStamp(packet, header.fromSessionOffset)))
       return true;
+    const bodyClass = bodyClassOf(header.body);
     if (targetSessionId !== undefined) {
-      if (header.body !== BodyField.keyframeRequest) return true;
+      if (header.body !== BodyField.keyframeRequest && bodyClass !== "targeted-extension") return true;
       this.#local.get(targetSessionId)?.queue.push(packet, CONTROL);
       return false;
     }
@@ -252,7 +283,7 @@ export class MeetingRoom {
       if (trackStateProblem(tracks)) return true;
       const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
       if (from) from.tracks = tracks;
-    } else if (header.body !== BodyField.media) {
+    } else if (header.body !== BodyField.media && bodyClass !== "broadcast-extension") {
       return true;
     }
     this.#fanOut(packet, header, -1);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BodyField, CloseCode, decodePacket, encodePacket, MediaKind } from "@videocall/protocol";
 import pino from "pino";
+import type { Admission } from "../admission/admitter.ts";
 import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
 import { RelayStats } from "../observability/relay-stats.ts";
 import type { ClientConnection } from "./client-connection.ts";
@@ -37,6 +38,14 @@ function newRelay(): { relay: Relay; stats: RelayStats } {
   return { relay, stats };
 }
 
+/** What OpenAdmitter answers for a v2 client. */
+const guest = (username: string, meetingId: string): Admission => ({
+  identity: `guest:${username}`,
+  displayName: username,
+  meetingId,
+  protocolVersion: 2,
+});
+
 const media = (payloadBytes: number) =>
   encodePacket({
     body: {
@@ -50,8 +59,8 @@ Deno.test("an exception while handling one connection's packet closes only that 
   try {
     const alice = new RecordingConnection();
     const bob = new RecordingConnection();
-    const aliceHandler = relay.accept(alice, "alice", "m")!;
-    relay.accept(bob, "bob", "m");
+    const aliceHandler = relay.accept(alice, guest("alice", "m"))!;
+    relay.accept(bob, guest("bob", "m"));
     Object.defineProperty(alice, "bufferedBytes", {
       get() {
         throw new Error("runtime bug"); // read while queueing alice's pong, inside her packet handling
@@ -73,9 +82,9 @@ Deno.test("a subscriber whose socket throws is closed alone; the publisher and t
     const alice = new RecordingConnection();
     const bob = new RecordingConnection();
     const carol = new RecordingConnection();
-    const aliceHandler = relay.accept(alice, "alice", "m")!;
-    relay.accept(bob, "bob", "m");
-    relay.accept(carol, "carol", "m");
+    const aliceHandler = relay.accept(alice, guest("alice", "m"))!;
+    relay.accept(bob, guest("bob", "m"));
+    relay.accept(carol, guest("carol", "m"));
     bob.failSends = true; // the fan-out to bob throws inside alice's packet handling
     aliceHandler.onPacket(media(10));
     aliceHandler.onPacket(media(10));
@@ -94,7 +103,7 @@ Deno.test("a throwing accept is contained by failedToAccept: the connection is c
     const eve = new RecordingConnection();
     eve.failSends = true; // the Welcome send throws inside accept
     try {
-      relay.accept(eve, "eve", "m");
+      relay.accept(eve, guest("eve", "m"));
     } catch (error) {
       relay.failedToAccept(eve, error);
     }
@@ -109,7 +118,7 @@ Deno.test("key frame requests for publishers that do not exist leave no state be
   const { relay } = newRelay();
   try {
     const alice = new RecordingConnection();
-    const handler = relay.accept(alice, "alice", "m")!;
+    const handler = relay.accept(alice, guest("alice", "m"))!;
     // Thousands of made-up targets: none is remembered (memory), none is delivered anywhere.
     for (let target = 1; target <= 5000; target++) {
       handler.onPacket(

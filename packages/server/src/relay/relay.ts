@@ -1,29 +1,34 @@
 import {
-  BodyField,
-  decodePacketSafely,
+  CloseCode,
   encodePacket,
   isValidName,
-  LeaveReason,
-  MediaKind,
+  MIN_PROTOCOL_VERSION,
+  negotiateProtocolVersion,
   PROTOCOL_VERSION,
   RoutingHeader,
-  type ScanError,
-  scanRoutingHeader,
-  stampFromSession,
-  type TrackInfo,
-  trackStateProblem,
 } from "@videocall/protocol";
+import {
+  type Admission,
+  type Admitter,
+  isRefusal,
+  type JoinRequest,
+  type Refusal,
+} from "../admission/admitter.ts";
+import { OpenAdmitter } from "../admission/open-admitter.ts";
 import type { MeetingBus } from "../bus/meeting-bus.ts";
-import { ConnectionRateLimiter } from "../limits/connection-rate-limiter.ts";
 import { type ConnectionSlot, ConnectionsPerIp } from "../limits/connections-per-ip.ts";
 import { LimitHits } from "../limits/limit-hits.ts";
 import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "../limits/relay-limits.ts";
 import type { Logger } from "../observability/log.ts";
-import type { BadInputReason, RelayStats } from "../observability/relay-stats.ts";
-import { type ClientConnection, CloseCode, type TransportKind } from "./client-connection.ts";
-import { type LocalParticipant, MeetingRoom } from "./meeting-room.ts";
+import type { RelayStats } from "../observability/relay-stats.ts";
+import type { ClientConnection, TransportKind } from "./client-connection.ts";
+import { MeetingRoom, type MeetingRoomStats } from "./meeting-room.ts";
+import { type ConnectionHandler, RelayConnection, type RelayConnectionStats } from "./relay-connection.ts";
 import { DEFAULT_QUEUE_LIMITS, type SubscriberQueueLimits } from "./subscriber-queue.ts";
+
+export type { ConnectionHandler } from "./relay-connection.ts";
+export { RATE_LIMITED_MESSAGE } from "./relay-connection.ts";
 
 export interface RelayOptions {
   bus: MeetingBus;
@@ -37,37 +42,42 @@ export interface RelayOptions {
   limits?: RelayLimits;
   /** The node's queued bytes, shared by every subscriber queue (default: a new one at limits.maxQueuedBytes). */
   queuedBytes?: QueuedBytesBudget;
+  /** Who may join (default: everyone, OpenAdmitter). */
+  admitter?: Admitter;
 }
 
-/** What a transport calls for one accepted client connection. */
-export interface ConnectionHandler {
-  onPacket(packet: Uint8Array): void;
-  /** A text WebSocket frame: the protocol is binary only. */
-  onTextFrame(): void;
-  onClosed(): void;
+/** What GET /api/debug/rooms shows: every meeting of this node, and the counts a leak would grow. */
+export interface RelayDebugSnapshot {
+  connections: number;
+  meetings: number;
+  /** Timers the relay owns: its heartbeat sweep, delayed closes, subscriber queues' drains. */
+  timers: number;
+  rooms: Array<MeetingRoomStats & { connections: RelayConnectionStats[] }>;
 }
-
-const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
 
 /**
- * The meetings of this node. Accepts connections, gives each a session id and a Welcome,
- * checks every packet's routing header, stamps the sender and hands it to its meeting room.
+ * The meetings of this node. Admits connections (Relay.admit, before a transport upgrades or
+ * welcomes them), gives each a session id, a Welcome and a RelayConnection that checks, stamps and
+ * routes its packets.
  */
 export class Relay {
   readonly #options: RelayOptions;
   readonly #rooms = new Map<string, MeetingRoom>();
-  readonly #connections = new Set<{ lastSeenMs: number; participant: LocalParticipant; room: MeetingRoom }>();
+  readonly #connections = new Set<RelayConnection>();
   /** Packets are handled one at a time, so one header serves them all. */
   readonly #header = new RoutingHeader();
   readonly #heartbeatSweep: ReturnType<typeof setInterval>;
+  readonly #admitter: Admitter;
   /** Set by close(): a closing (draining) relay turns new connections away with the same code. */
-  #closedWith: { code: number; reason: string } | undefined;
+  #closedWith: Refusal | undefined;
+  #lastPingMs = 0;
   readonly limits: Readonly<RelayLimits>;
   readonly limitHits: LimitHits;
   /** Bytes waiting in all subscriber queues of this node. */
   readonly queuedBytes: QueuedBytesBudget;
   readonly #connectionsPerIp: ConnectionsPerIp;
   readonly #queueLimits: SubscriberQueueLimits;
+  readonly #connectionContext;
 
   constructor(options: RelayOptions) {
     this.#options = options;
@@ -75,15 +85,21 @@ export class Relay {
     this.limitHits = new LimitHits(options.stats, options.log);
     this.queuedBytes = options.queuedBytes ?? new QueuedBytesBudget(this.limits.maxQueuedBytes);
     this.#connectionsPerIp = new ConnectionsPerIp(this.limits.maxConnectionsPerIp);
+    this.#admitter = options.admitter ?? new OpenAdmitter();
     this.#queueLimits = {
       ...DEFAULT_QUEUE_LIMITS,
       ...options.queueLimits,
       maxQueuedBytes: this.limits.maxQueuedBytesPerSubscriber,
     };
-    this.#heartbeatSweep = setInterval(
-      () => this.#sweepSilentConnections(),
-      Math.min(1000, options.heartbeatTimeoutMs / 4),
-    );
+    this.#connectionContext = {
+      stats: options.stats,
+      log: options.log,
+      limits: this.limits,
+      limitHits: this.limitHits,
+      header: this.#header,
+      onGone: (connection: RelayConnection) => this.#forget(connection),
+    };
+    this.#heartbeatSweep = setInterval(() => this.#sweep(), Math.min(1000, options.heartbeatTimeoutMs / 4));
   }
 
   get meetingCount(): number {
@@ -92,6 +108,11 @@ export class Relay {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** The protocol versions this relay speaks. */
+  get protocolVersions(): { min: number; max: number } {
+    return { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION };
   }
 
   /**
@@ -112,53 +133,80 @@ export class Relay {
     return slot;
   }
 
-  /** Accepts a connection for `/lobby/<username>/<meetingId>`; returns its handler, or undefined if refused. */
-  accept(connection: ClientConnection, username: string, meetingId: string): ConnectionHandler | undefined {
+  /**
+   * Decides whether a connection may join: the one place both transports ask, before the Welcome
+   * (WebSocket: before the upgrade; WebTransport: on the Join, or the first packet of a v1 client).
+   * In order: draining, names, a common protocol version, the admitter, then this node's capacity
+   * (participants per meeting, meetings per node). accept() checks the capacity again, as it may
+   * have changed while the admitter or the upgrade took their time. Never throws.
+   */
+  async admit(request: JoinRequest): Promise<Admission | Refusal> {
     const { stats, log } = this.#options;
-    if (this.#closedWith) {
-      // No Welcome: the client retries later, elsewhere if it can.
-      connection.close(this.#closedWith.code, this.#closedWith.reason);
-      return undefined;
-    }
-    if (!isValidName(username) || !isValidName(meetingId)) {
+    if (this.#closedWith) return this.#closedWith;
+    if (!isValidName(request.username) || !isValidName(request.meetingId)) {
       stats.countBadInput("invalid_name");
       log.warn(
-        { username, meetingId, transport: connection.transport },
+        { username: request.username, meetingId: request.meetingId, transport: request.transport },
         "rejected: invalid username or meeting id",
       );
-      connection.close(
-        CloseCode.invalidName,
-        "invalid username or meeting id: use 1-64 letters, digits, '_' or '-'",
+      return { code: CloseCode.invalidName, reason: INVALID_NAME_MESSAGE };
+    }
+    const version = negotiateProtocolVersion(request.offeredVersions, this.protocolVersions);
+    if (version === undefined) {
+      stats.countBadInput("unsupported_version");
+      log.warn(
+        { offered: request.offeredVersions, spoken: this.protocolVersions, transport: request.transport },
+        "rejected: no common protocol version",
       );
+      return { code: CloseCode.unsupportedProtocolVersion, reason: unsupportedVersionMessage(request) };
+    }
+    let answer: Admission | Refusal;
+    try {
+      answer = await this.#admitter.authorize(request);
+    } catch (error) {
+      stats.countInternalError("connection");
+      log.error({ error: String(error), transport: request.transport }, "admitter failed");
+      return { code: CloseCode.internalError, reason: "internal server error" };
+    }
+    if (isRefusal(answer)) {
+      log.info({ code: answer.code, reason: answer.reason, transport: request.transport }, "not admitted");
+      return answer;
+    }
+    const offered = request.offeredVersions;
+    const chosen = answer.protocolVersion;
+    if (
+      chosen < offered.min ||
+      chosen > offered.max ||
+      chosen < MIN_PROTOCOL_VERSION ||
+      chosen > PROTOCOL_VERSION
+    ) {
+      stats.countInternalError("connection");
+      log.error({ chosen, offered }, "the admitter picked a protocol version outside the offer");
+      return { code: CloseCode.internalError, reason: "internal server error" };
+    }
+    return this.#capacityRefusal(answer.meetingId) ?? answer;
+  }
+
+  /**
+   * Welcomes an admitted connection into its meeting; returns its handler, or undefined if it
+   * was refused after all (draining, or the meeting or node filled up since admit()).
+   */
+  accept(connection: ClientConnection, admission: Admission): ConnectionHandler | undefined {
+    const { stats, log } = this.#options;
+    const refusal = this.#closedWith ?? this.#capacityRefusal(admission.meetingId);
+    if (refusal) {
+      this.refuse(connection, refusal);
       return undefined;
     }
-    const existing = this.#rooms.get(meetingId);
-    if (!existing && this.#rooms.size >= this.limits.maxMeetings) {
-      this.limitHits.report(
-        "meetings_per_node",
-        { meetingId, max: this.limits.maxMeetings },
-        "refused: this node hosts as many meetings as it may",
-      );
-      refuseConnection(connection, CloseCode.serverFull, SERVER_FULL_MESSAGE);
-      return undefined;
-    }
-    if (existing && existing.participantCount >= this.limits.maxParticipantsPerMeeting) {
-      this.limitHits.report(
-        "participants_per_meeting",
-        { meetingId, max: this.limits.maxParticipantsPerMeeting },
-        "refused: the meeting is full",
-      );
-      refuseConnection(connection, CloseCode.meetingFull, MEETING_FULL_MESSAGE);
-      return undefined;
-    }
-    const room = existing ?? this.#roomFor(meetingId);
+    const meetingId = admission.meetingId;
+    const room = this.#roomFor(meetingId);
     const sessionId = this.#newSessionId(room);
     connection.send(
       encodePacket({
         body: {
           case: "welcome",
           value: {
-            protocolVersion: PROTOCOL_VERSION,
+            protocolVersion: admission.protocolVersion,
             sessionId,
             meetingId,
             participants: room.roster(),
@@ -168,192 +216,36 @@ export class Relay {
         },
       }),
     );
-    const participant = room.addLocal(sessionId, username, connection);
-    const entry = { lastSeenMs: performance.now(), participant, room };
-    this.#connections.add(entry);
+    const relayConnection = new RelayConnection(
+      this.#connectionContext,
+      connection,
+      room,
+      sessionId,
+      admission,
+      performance.now(),
+    );
+    this.#connections.add(relayConnection);
     const transportStats = stats.byTransport[connection.transport];
     transportStats.connectionsOpen++;
     transportStats.connectionsTotal++;
     stats.participants++;
-    log.info({ sessionId, username, meetingId, transport: connection.transport }, "joined");
+    relayConnection.attach();
+    log.info(
+      {
+        sessionId,
+        identity: admission.identity,
+        meetingId,
+        transport: connection.transport,
+        protocolVersion: admission.protocolVersion,
+      },
+      "joined",
+    );
+    return relayConnection;
+  }
 
-    const limits = this.limits;
-    const rateLimiter = new ConnectionRateLimiter(limits, entry.lastSeenMs);
-    let rateLimitLogged = false;
-    let closed = false;
-    let leaveReason: LeaveReason = LeaveReason.LEFT;
-    const reject = (reason: BadInputReason, code: number, message: string) => {
-      if (closed) return;
-      stats.countBadInput(reason);
-      log.warn({ sessionId, meetingId, reason, detail: message }, "closing connection: bad input");
-      leaveReason = LeaveReason.ERROR;
-      connection.send(encodePacket({ body: { case: "goodbye", value: { reason: message } } }));
-      connection.close(code, message.slice(0, 120));
-    };
-    const onClosed = () => {
-      if (closed) return;
-      closed = true;
-      this.#connections.delete(entry);
-      transportStats.connectionsOpen--;
-      stats.participants--;
-      if (entry.lastSeenMs < 0) leaveReason = LeaveReason.TIMED_OUT;
-      room.removeLocal(sessionId, leaveReason);
-      if (room.isEmpty) {
-        room.close(CloseCode.goingAway, "meeting closed");
-        this.#rooms.delete(meetingId);
-        stats.meetings = this.#rooms.size;
-      }
-      log.info({ sessionId, meetingId, reason: LeaveReason[leaveReason] }, "left");
-    };
-    const handlePacket = (packet: Uint8Array) => {
-      const nowMs = performance.now();
-      entry.lastSeenMs = nowMs;
-      transportStats.packetsIn++;
-      transportStats.bytesIn += packet.length;
-      if (packet.length > limits.maxPacketBytes) {
-        this.limitHits.count("packet_size");
-        reject(
-          "oversized",
-          CloseCode.messageTooBig,
-          `packet of ${packet.length} bytes exceeds the ${limits.maxPacketBytes}-byte limit`,
-        );
-        return;
-      }
-      const header = this.#header;
-      if (!scanRoutingHeader(packet, header)) {
-        const unknown = header.error === "unknown-field";
-        reject(
-          unknown ? "unknown_type" : "malformed",
-          CloseCode.invalidPayload,
-          describeScanError(header.error),
-        );
-        return;
-      }
-      if (header.body !== BodyField.leave && !admitByRate(header, packet.length, nowMs)) return;
-      switch (header.body) {
-        case BodyField.media:
-        case BodyField.keyframeRequest:
-          room.routeFromLocal(participant, stampFromSession(packet, header, sessionId), header);
-          break;
-        case BodyField.trackState: {
-          // Rare and small, so decoded whole here: the room keeps the tracks for the roster.
-          const tracks = decodeTrackState(packet);
-          if (typeof tracks === "string") {
-            reject("malformed_body", CloseCode.invalidPayload, tracks);
-            return;
-          }
-          participant.tracks = tracks;
-          room.routeFromLocal(participant, stampFromSession(packet, header, sessionId), header);
-          break;
-        }
-        case BodyField.ping:
-          // The answer is the ping with its field number changed: Ping and Pong share a layout.
-          participant.queue.push(pingToPong(packet), CONTROL);
-          break;
-        case BodyField.pong:
-          break;
-        case BodyField.leave:
-          if (!decodePacketSafely(packet).ok) {
-            reject("malformed_body", CloseCode.invalidPayload, "malformed Leave");
-            return;
-          }
-          connection.close(CloseCode.normal, "left");
-          onClosed(); // announce now: the transport's own close may never arrive
-          break;
-        default:
-          reject(
-            "server_only_type",
-            CloseCode.policyViolation,
-            "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
-          );
-      }
-    };
-    /** Charges the packet to its traffic class's budget; false when it is dropped (or the sender closed). */
-    const admitByRate = (header: RoutingHeader, bytes: number, nowMs: number): boolean => {
-      const isVideo =
-        header.body === BodyField.media &&
-        (header.kind === MediaKind.VIDEO || header.kind === MediaKind.SCREEN);
-      const verdict = rateLimiter.admit(isVideo ? "video" : "audio_and_control", bytes, nowMs);
-      if (verdict === "pass") return true;
-      if (verdict === "close") {
-        this.limitHits.report(
-          rateLimiter.lastDropLimit,
-          {
-            sessionId,
-            meetingId,
-            maxPacketsPerSecond: limits.maxPacketsPerSecond,
-            maxBytesPerSecond: limits.maxBytesPerSecond,
-          },
-          "closing connection: sending too fast",
-        );
-        leaveReason = LeaveReason.ERROR;
-        onClosed(); // from now on its packets are read and dropped, and the others see it leave
-        // The Goodbye first, the close a moment later: a socket closed while the client's packets are
-        // still arriving is reset by the kernel, and the client would see no close code (so it would
-        // reconnect instead of showing why). A client stops sending when it reads the Goodbye.
-        connection.send(encodePacket({ body: { case: "goodbye", value: { reason: RATE_LIMITED_MESSAGE } } }));
-        setTimeout(
-          () => connection.close(CloseCode.rateLimited, RATE_LIMITED_MESSAGE),
-          RATE_LIMITED_CLOSE_DELAY_MS,
-        );
-        return false;
-      }
-      this.limitHits.count(verdict);
-      if (!rateLimitLogged) {
-        rateLimitLogged = true;
-        log.warn(
-          {
-            sessionId,
-            meetingId,
-            limit: verdict,
-            trafficClass: isVideo ? "video" : "audio_and_control",
-            maxPacketsPerSecond: limits.maxPacketsPerSecond,
-            maxBytesPerSecond: limits.maxBytesPerSecond,
-          },
-          "dropping packets over the connection's budget (logged once per connection)",
-        );
-      }
-      return false;
-    };
-    /** An exception in one connection's handling ends that connection, never the process. */
-    const failInternally = (error: unknown) => {
-      stats.countInternalError("connection");
-      if (closed) return;
-      log.error(
-        {
-          sessionId,
-          meetingId,
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        },
-        "closing connection: internal error",
-      );
-      leaveReason = LeaveReason.ERROR;
-      try {
-        connection.close(CloseCode.internalError, "internal server error");
-      } finally {
-        onClosed();
-      }
-    };
-    return {
-      onPacket: (packet) => {
-        if (closed) return;
-        try {
-          handlePacket(packet);
-        } catch (error) {
-          failInternally(error);
-        }
-      },
-      onTextFrame: () =>
-        reject("text_frame", CloseCode.unsupportedData, "text frames are not supported: send binary Packets"),
-      onClosed: () => {
-        try {
-          onClosed();
-        } catch (error) {
-          stats.countInternalError("connection");
-          log.error({ sessionId, meetingId, error: String(error) }, "error while removing a connection");
-        }
-      },
-    };
+  /** Tells a client why it is turned away (a Goodbye with the code, which a client shows) and closes. */
+  refuse(connection: ClientConnection, refusal: Refusal): void {
+    refuseConnection(connection, refusal.code, refusal.reason);
   }
 
   /** A transport's `accept` call threw: count it, log it, and close that connection alone. */
@@ -367,18 +259,75 @@ export class Relay {
   close(code: number = CloseCode.goingAway, reason = "server shutting down"): void {
     this.#closedWith = { code, reason };
     clearInterval(this.#heartbeatSweep);
-    for (const room of this.#rooms.values()) room.close(code, reason);
+    for (const connection of [...this.#connections]) {
+      try {
+        connection.close(code, reason);
+      } catch {
+        this.#options.stats.countInternalError("connection"); // one broken socket must not stop the others'
+      }
+    }
   }
 
-  #sweepSilentConnections(): void {
-    const deadline = performance.now() - this.#options.heartbeatTimeoutMs;
-    for (const entry of this.#connections) {
-      if (entry.lastSeenMs >= 0 && entry.lastSeenMs < deadline) {
-        entry.lastSeenMs = -1; // marks the leave as a timeout for onClosed
-        this.#options.stats.countBadInput("heartbeat_timeout");
-        this.#options.log.info({ sessionId: entry.participant.sessionId }, "heartbeat timeout");
-        entry.participant.connection.close(CloseCode.heartbeatTimeout, "no heartbeat from the client");
-      }
+  /** Meetings, participants and their connection and queue figures, for operators and leak tests. */
+  debugSnapshot(): RelayDebugSnapshot {
+    const nowMs = performance.now();
+    const byRoom = new Map<MeetingRoom, RelayConnectionStats[]>();
+    let timers = this.#closedWith ? 0 : 1; // the heartbeat sweep
+    for (const connection of this.#connections) {
+      let list = byRoom.get(connection.room);
+      if (!list) byRoom.set(connection.room, (list = []));
+      list.push(connection.stats(nowMs));
+      if (connection.hasTimer) timers++;
+    }
+    const rooms = [...this.#rooms.values()].map((room) => {
+      const stats = room.stats();
+      timers += stats.queueTimers;
+      return { ...stats, connections: byRoom.get(room) ?? [] };
+    });
+    return { connections: this.#connections.size, meetings: this.#rooms.size, timers, rooms };
+  }
+
+  #capacityRefusal(meetingId: string): Refusal | undefined {
+    const existing = this.#rooms.get(meetingId);
+    if (!existing && this.#rooms.size >= this.limits.maxMeetings) {
+      this.limitHits.report(
+        "meetings_per_node",
+        { meetingId, max: this.limits.maxMeetings },
+        "refused: this node hosts as many meetings as it may",
+      );
+      return { code: CloseCode.serverFull, reason: SERVER_FULL_MESSAGE };
+    }
+    if (existing && existing.participantCount >= this.limits.maxParticipantsPerMeeting) {
+      this.limitHits.report(
+        "participants_per_meeting",
+        { meetingId, max: this.limits.maxParticipantsPerMeeting },
+        "refused: the meeting is full",
+      );
+      return { code: CloseCode.meetingFull, reason: MEETING_FULL_MESSAGE };
+    }
+    return undefined;
+  }
+
+  /** A connection left its meeting: forget it, and close its room if it was the last one here. */
+  #forget(connection: RelayConnection): void {
+    this.#connections.delete(connection);
+    const room = connection.room;
+    if (room.isEmpty && this.#rooms.get(room.meetingId) === room) {
+      room.close();
+      this.#rooms.delete(room.meetingId);
+      this.#options.stats.meetings = this.#rooms.size;
+    }
+  }
+
+  /** Closes silent connections and pings v2 clients once per heartbeat interval (their RTT). */
+  #sweep(): void {
+    const nowMs = performance.now();
+    const timeoutMs = this.#options.heartbeatTimeoutMs;
+    const pingDue = nowMs - this.#lastPingMs >= timeoutMs / 3;
+    if (pingDue) this.#lastPingMs = nowMs;
+    for (const connection of [...this.#connections]) {
+      connection.checkLiveness(nowMs, timeoutMs);
+      if (pingDue) connection.ping(nowMs);
     }
   }
 
@@ -408,47 +357,19 @@ export class Relay {
   }
 }
 
-/** How long a connection closed for its rate gets to read its Goodbye and stop sending. */
-const RATE_LIMITED_CLOSE_DELAY_MS = 250;
-
+export const INVALID_NAME_MESSAGE = "invalid username or meeting id: use 1-64 letters, digits, '_' or '-'";
 export const MEETING_FULL_MESSAGE = "this meeting is full";
 export const SERVER_FULL_MESSAGE = "this server hosts too many meetings; try again later";
-export const RATE_LIMITED_MESSAGE = "sending too fast";
 export const TOO_MANY_CONNECTIONS_MESSAGE = "too many connections from your network";
 
-/** Tells a client why it is turned away (a Goodbye, which a client shows) and closes with `code`. */
+function unsupportedVersionMessage(request: JoinRequest): string {
+  const { min, max } = request.offeredVersions;
+  const offered = min === max ? `v${min}` : `v${min}-v${max}`;
+  return `this server speaks protocol v${MIN_PROTOCOL_VERSION}-v${PROTOCOL_VERSION}, the client ${offered}`;
+}
+
+/** Tells a client why it is turned away (a Goodbye carrying the code) and closes with `code`. */
 export function refuseConnection(connection: ClientConnection, code: number, message: string): void {
-  connection.send(encodePacket({ body: { case: "goodbye", value: { reason: message } } }));
+  connection.send(encodePacket({ body: { case: "goodbye", value: { reason: message, closeCode: code } } }));
   connection.close(code, message);
-}
-
-/** Ping (field 5) and Pong (field 6) have the same fields, so a pong is a copy with one tag changed. */
-function pingToPong(ping: Uint8Array): Uint8Array {
-  const pong = ping.slice();
-  // The tag of field 5 (length-delimited) is 0x2a; the stamp placeholder (5 bytes) may precede it.
-  const at = pong[0] === 0x2a ? 0 : 5;
-  pong[at] = (6 << 3) | 2;
-  return pong;
-}
-
-/** The tracks of a TrackState packet, or why they cannot be accepted. */
-function decodeTrackState(packet: Uint8Array): TrackInfo[] | string {
-  const decoded = decodePacketSafely(packet);
-  if (!decoded.ok) return `malformed TrackState (${decoded.error.detail})`;
-  const body = decoded.packet.body;
-  if (body.case !== "trackState") return "malformed TrackState";
-  return trackStateProblem(body.value.tracks) ?? body.value.tracks;
-}
-
-function describeScanError(error: ScanError | undefined): string {
-  switch (error) {
-    case "unknown-field":
-      return "unknown packet type for protocol v1";
-    case "no-body":
-      return "packet has no body";
-    case "several-bodies":
-      return "packet has more than one body";
-    default:
-      return `malformed packet (${error ?? "unknown error"})`;
-  }
 }

@@ -60,6 +60,17 @@ export interface SubscriberQueueEvents {
   onSendFailed(error: unknown): void;
 }
 
+/** One subscriber queue's figures (GET /api/debug/rooms). */
+export interface SubscriberQueueStats {
+  queuedPackets: number;
+  queuedBytes: number;
+  packetsSent: number;
+  bytesSent: number;
+  /** Packets dropped for this subscriber (any reason: full, byte budget, awaiting a key frame). */
+  packetsDropped: number;
+  tracksAwaitingKeyframe: number;
+}
+
 const DRAIN_INTERVAL_MS = 5;
 
 /**
@@ -83,6 +94,9 @@ export class SubscriberQueue {
   readonly #awaitingKeyframe = new Set<number>();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #packetsSent = 0;
+  #bytesSent = 0;
+  #packetsDropped = 0;
 
   constructor(
     sink: PacketSink,
@@ -112,7 +126,7 @@ export class SubscriberQueue {
       const key = trackKey(info.fromSessionId, info.trackId);
       if (this.#awaitingKeyframe.has(key)) {
         if (!info.keyframe) {
-          this.#events.onDropped("awaiting_keyframe", info.kind);
+          this.#dropped("awaiting_keyframe", info.kind);
           return;
         }
         this.#awaitingKeyframe.delete(key);
@@ -134,7 +148,7 @@ export class SubscriberQueue {
               ? "node_queued_bytes"
               : undefined;
       if (refusal) {
-        this.#events.onDropped(refusal, info.kind);
+        this.#dropped(refusal, info.kind);
         this.#awaitingKeyframe.add(trackKey(info.fromSessionId, info.trackId));
         this.#events.onKeyframeNeeded(info.fromSessionId, info.trackId);
         return;
@@ -144,17 +158,17 @@ export class SubscriberQueue {
     } else if (info.kind === MediaKind.AUDIO) {
       if (this.#audio.length >= limits.maxQueuedAudio) {
         this.#dropOldestAudio();
-        this.#events.onDropped("queue_full", info.kind);
+        this.#dropped("queue_full", info.kind);
       }
       while (
         this.#audio.length > 0 &&
         this.#controlBytes + this.#audioBytes + bytes > limits.maxQueuedBytes
       ) {
         this.#dropOldestAudio();
-        this.#events.onDropped("subscriber_queued_bytes", info.kind);
+        this.#dropped("subscriber_queued_bytes", info.kind);
       }
       if (this.#controlBytes + bytes > limits.maxQueuedBytes) {
-        this.#events.onDropped("subscriber_queued_bytes", info.kind);
+        this.#dropped("subscriber_queued_bytes", info.kind);
         return;
       }
       this.#audio.push(packet);
@@ -174,10 +188,32 @@ export class SubscriberQueue {
     this.#scheduleDrain();
   }
 
+  stats(): SubscriberQueueStats {
+    return {
+      queuedPackets: this.queuedPackets,
+      queuedBytes: this.queuedBytes,
+      packetsSent: this.#packetsSent,
+      bytesSent: this.#bytesSent,
+      packetsDropped: this.#packetsDropped,
+      tracksAwaitingKeyframe: this.#awaitingKeyframe.size,
+    };
+  }
+
+  /** True while a drain is scheduled (a timer): for the lifecycle counters. */
+  get hasTimer(): boolean {
+    return this.#drainTimer !== undefined;
+  }
+
+  #dropped(reason: DropReason, kind: number): void {
+    this.#packetsDropped++;
+    this.#events.onDropped(reason, kind);
+  }
+
   /** Drops everything and stops the drain timer; the owner closes the sink. */
   close(): void {
     this.#closed = true;
     clearTimeout(this.#drainTimer);
+    this.#drainTimer = undefined;
     this.#node.queuedBytes -= this.queuedBytes;
     this.#controlBytes = this.#audioBytes = this.#videoBytes = 0;
     this.#control.length = this.#audio.length = this.#video.length = 0;
@@ -199,6 +235,8 @@ export class SubscriberQueue {
       this.#events.onSendFailed(error);
       return;
     }
+    this.#packetsSent++;
+    this.#bytesSent += packet.length;
     this.#events.onSent(packet.length);
   }
 

@@ -101,7 +101,7 @@ export async function startWebTransportServer(
       session.closed.catch(() => {}); // an idle-timeout rejection must not kill the process
       await Promise.race([session.ready, deadline.whenExpired]);
       if (deadline.isExpired) return;
-      await serveWebTransportSession(session, relay, stats, log, { slot, deadline });
+      await serveWebTransportSession(session, relay, stats, log, { slot, deadline, clientIp });
     } finally {
       deadline.meet();
       slot?.release();

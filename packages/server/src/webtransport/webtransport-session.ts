@@ -1,29 +1,35 @@
 import {
+  BodyField,
+  decodePacketSafely,
   FrameTooLargeError,
   frameOnStream,
+  type JoinOffer,
   MediaKind,
+  MIN_PROTOCOL_VERSION,
   parseLobbyPath,
+  RoutingHeader,
   StreamDeframer,
+  scanRoutingHeader,
 } from "@videocall/protocol";
+import { isRefusal } from "../admission/admitter.ts";
 import type { ConnectionSlot } from "../limits/connections-per-ip.ts";
 import type { HandshakeDeadline } from "../limits/handshake-deadline.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import { type ClientConnection, CloseCode } from "../relay/client-connection.ts";
-import {
-  type ConnectionHandler,
-  type Relay,
-  refuseConnection,
-  TOO_MANY_CONNECTIONS_MESSAGE,
-} from "../relay/relay.ts";
+import { type ConnectionHandler, type Relay, TOO_MANY_CONNECTIONS_MESSAGE } from "../relay/relay.ts";
 
 /** How long a close waits for the stream's last data and FIN to go out before closing regardless. */
 const CLOSE_GRACE_MS = 250;
 const CLOSE_AFTER_FIN_MS = 20;
 
+/** Packets a client may send while its Join is being decided; more are dropped. */
+const MAX_HELD_PACKETS = 32;
+
 /** What the server decided before the session: its IP's slot (none: refuse with 4007) and its handshake deadline. */
 export interface SessionAdmission {
   slot: ConnectionSlot | undefined;
+  clientIp: string;
   deadline: HandshakeDeadline;
 }
 
@@ -104,43 +110,99 @@ export async function serveWebTransportSession(
   };
 
   if (!admission.slot) {
-    refuseConnection(connection, CloseCode.tooManyConnections, TOO_MANY_CONNECTIONS_MESSAGE);
+    relay.refuse(connection, { code: CloseCode.tooManyConnections, reason: TOO_MANY_CONNECTIONS_MESSAGE });
     return;
   }
-  let handler: ConnectionHandler | undefined;
-  try {
-    handler = relay.accept(connection, lobby.username, lobby.meetingId);
-  } catch (error) {
-    relay.failedToAccept(connection, error);
-  }
-  if (!handler) return;
-  const acceptedHandler = handler;
+  const clientIp = admission.clientIp;
   const limitStreams = new StreamLimiter(relay, connection, log);
   limitStreams.count(); // the packet stream
   void limitStreams.refuseBidirectional(streams).catch(() => {});
   void limitStreams.refuseUnidirectional(session.incomingUnidirectionalStreams).catch(() => {});
-  session.closed.then(
-    () => finish(),
-    () => finish(),
-  );
+  let handler: ConnectionHandler | undefined;
   let finished = false;
   const finish = () => {
     if (finished) return;
     finished = true;
     closed = true;
-    acceptedHandler.onClosed();
+    handler?.onClosed();
   };
+  session.closed.then(finish, finish);
+
+  // Admission waits for the first packet on the stream: a Join (v2: versions and credential), or
+  // anything else from a v1 client (its Ping), which is then handled as its first packet.
+  let phase: "awaiting-join" | "admitting" | "decided" = "awaiting-join";
+  const held: Uint8Array[] = [];
+  const admitFrom = async (first: Uint8Array) => {
+    const join = readJoin(first);
+    const decision =
+      join.kind === "invalid"
+        ? { code: CloseCode.invalidPayload, reason: join.detail }
+        : await relay.admit({
+            transport: "webtransport",
+            clientIp,
+            username: lobby.username,
+            meetingId: lobby.meetingId,
+            credential: join.offer.credential,
+            offeredVersions: join.offer.versions,
+          });
+    phase = "decided";
+    if (finished) return; // gone while the admitter thought
+    if (isRefusal(decision)) {
+      relay.refuse(connection, decision);
+      return;
+    }
+    try {
+      handler = relay.accept(connection, decision);
+    } catch (error) {
+      relay.failedToAccept(connection, error);
+    }
+    if (!handler) return;
+    if (join.kind === "legacy") handler.onPacket(first);
+    for (const packet of held.splice(0)) handler.onPacket(packet);
+  };
+  const onStreamPacket = (packet: Uint8Array) => {
+    deadline.meet();
+    if (handler) handler.onPacket(packet);
+    else if (phase === "awaiting-join") {
+      phase = "admitting";
+      admitFrom(packet.slice()).catch((error: unknown) => relay.failedToAccept(connection, error));
+    } else if (phase === "admitting" && held.length < MAX_HELD_PACKETS) held.push(packet.slice());
+  };
+  // Datagrams before the Welcome are dropped: a client sends its Join on the stream first.
+  const onDatagram = (packet: Uint8Array) => handler?.onPacket(packet);
   // The packet stream lives as long as the client's membership: when it ends (the client sends a
   // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
   // the client's close capsule, and the datagram reader would otherwise keep the session alive.
-  const onPacket = (packet: Uint8Array) => {
-    deadline.meet();
-    acceptedHandler.onPacket(packet);
-  };
-  void readDatagrams(datagrams.readable, onPacket).catch(() => {});
-  await readStream(stream.readable, onPacket, connection, relay, stats, log);
+  void readDatagrams(datagrams.readable, onDatagram).catch(() => {});
+  await readStream(stream.readable, onStreamPacket, connection, relay, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
   finish();
+}
+
+type ReadJoin = { kind: "join" | "legacy"; offer: JoinOffer } | { kind: "invalid"; detail: string };
+
+const joinHeader = new RoutingHeader();
+
+/** A v2 client's Join, or a v1 client's first packet (which offers v1 alone). */
+function readJoin(first: Uint8Array): ReadJoin {
+  if (!scanRoutingHeader(first, joinHeader) || joinHeader.body !== BodyField.join) {
+    // Not a Join: a v1 client. Its packet is checked like any other once it is admitted.
+    return { kind: "legacy", offer: { versions: { min: MIN_PROTOCOL_VERSION, max: MIN_PROTOCOL_VERSION } } };
+  }
+  const decoded = decodePacketSafely(first);
+  if (!decoded.ok || decoded.packet.body.case !== "join")
+    return { kind: "invalid", detail: "malformed Join" };
+  const join = decoded.packet.body.value;
+  if (join.minProtocolVersion < 1 || join.maxProtocolVersion < join.minProtocolVersion) {
+    return { kind: "invalid", detail: "Join offers no protocol version" };
+  }
+  return {
+    kind: "join",
+    offer: {
+      versions: { min: join.minProtocolVersion, max: join.maxProtocolVersion },
+      ...(join.credential ? { credential: join.credential } : {}),
+    },
+  };
 }
 
 // The fan-out hands the same packet to every subscriber in turn: frame it once, not once each.

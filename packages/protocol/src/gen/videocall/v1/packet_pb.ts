@@ -1,4 +1,4 @@
-// videocall wire protocol, version 1.
+// videocall wire protocol (package videocall.v1; protocol versions 1 and 2, negotiated on join).
 // Every WebSocket binary message (and, later, every WebTransport frame) carries exactly one Packet.
 // See docs/protocol.md for the join sequence and the routing rules.
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEikAQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIAEIGCgRib2R5QhIKEF9mcm9tX3Nlc3Npb25faWQixwEKBU1lZGlhEhAKCHRyYWNrX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEhAKCGtleWZyYW1lGAMgASgIEhAKCHNlcXVlbmNlGAQgASgNEhcKD2NhcHR1cmVfdGltZV91cxgFIAEoBBIiCgVjb2RlYxgGIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxITCgtkdXJhdGlvbl91cxgHIAEoDRIPCgdwYXlsb2FkGA8gASgMIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIlwKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyKzAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSIZCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqjwEKC0xlYXZlUmVhc29uEhwKGExFQVZFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhUKEUxFQVZFX1JFQVNPTl9MRUZUEAESGgoWTEVBVkVfUkVBU09OX1RJTUVEX09VVBACEhcKE0xFQVZFX1JFQVNPTl9LSUNLRUQQAxIWChJMRUFWRV9SRUFTT05fRVJST1IQBGIGcHJvdG8z");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEitAQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IAEIGCgRib2R5QhIKEF9mcm9tX3Nlc3Npb25faWQixwEKBU1lZGlhEhAKCHRyYWNrX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEhAKCGtleWZyYW1lGAMgASgIEhAKCHNlcXVlbmNlGAQgASgNEhcKD2NhcHR1cmVfdGltZV91cxgFIAEoBBIiCgVjb2RlYxgGIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxITCgtkdXJhdGlvbl91cxgHIAEoDRIPCgdwYXlsb2FkGA8gASgMIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIlwKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyKzAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSItCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCRISCgpjbG9zZV9jb2RlGAIgASgNIlYKBEpvaW4SHAoUbWluX3Byb3RvY29sX3ZlcnNpb24YASABKA0SHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YAiABKA0SEgoKY3JlZGVudGlhbBgDIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqjwEKC0xlYXZlUmVhc29uEhwKGExFQVZFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhUKEUxFQVZFX1JFQVNPTl9MRUZUEAESGgoWTEVBVkVfUkVBU09OX1RJTUVEX09VVBACEhcKE0xFQVZFX1JFQVNPTl9LSUNLRUQQAxIWChJMRUFWRV9SRUFTT05fRVJST1IQBGIGcHJvdG8z");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -103,6 +103,20 @@ export type Packet = Message<"videocall.v1.Packet"> & {
      */
     value: Leave;
     case: "leave";
+  } | {
+    /**
+     * Client -> relay, protocol v2: the first packet on a WebTransport packet stream (a WebSocket
+     * carries the same in its subprotocols). Never forwarded.
+     *
+     * 12..31: core bodies; a relay that does not know one drops it and counts it.
+     * 32..47: extension bodies broadcast opaque to every other participant.
+     * 48..63: extension bodies for one participant, whose field 1 is `uint32 target_session_id`.
+     * >= 64: malformed. docs/protocol.md, "Forward compatibility".
+     *
+     * @generated from field: videocall.v1.Join join = 12;
+     */
+    value: Join;
+    case: "join";
   } | { case: undefined; value?: undefined };
 };
 
@@ -440,6 +454,14 @@ export type Goodbye = Message<"videocall.v1.Goodbye"> & {
    * @generated from field: string reason = 1;
    */
   reason: string;
+
+  /**
+   * The close code that follows (protocol v2 relays always set it): it travels in-band, because a
+   * transport may lose the close itself (a WebTransport close from Deno reaches Chromium as a failure).
+   *
+   * @generated from field: uint32 close_code = 2;
+   */
+  closeCode: number;
 };
 
 /**
@@ -448,6 +470,37 @@ export type Goodbye = Message<"videocall.v1.Goodbye"> & {
  */
 export const GoodbyeSchema: GenMessage<Goodbye> = /*@__PURE__*/
   messageDesc(file_videocall_v1_packet, 12);
+
+/**
+ * Which protocol versions the client speaks (it accepts any the relay picks in that range) and
+ * the credential the relay's admitter checks (none today). On WebSocket the same travels in the
+ * Sec-WebSocket-Protocol header (docs/protocol.md, "Joining"), never in a URL.
+ *
+ * @generated from message videocall.v1.Join
+ */
+export type Join = Message<"videocall.v1.Join"> & {
+  /**
+   * @generated from field: uint32 min_protocol_version = 1;
+   */
+  minProtocolVersion: number;
+
+  /**
+   * @generated from field: uint32 max_protocol_version = 2;
+   */
+  maxProtocolVersion: number;
+
+  /**
+   * @generated from field: string credential = 3;
+   */
+  credential: string;
+};
+
+/**
+ * Describes the message videocall.v1.Join.
+ * Use `create(JoinSchema)` to create a new message.
+ */
+export const JoinSchema: GenMessage<Join> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 13);
 
 /**
  * @generated from enum videocall.v1.MediaKind

@@ -1,0 +1,2 @@
+export * from "./admitter.ts";
+export * from "./open-admitter.ts";

@@ -1,0 +1,502 @@
+import {
+  BodyField,
+  bodyClassOf,
+  decodePacketSafely,
+  encodePacket,
+  LeaveReason,
+  MediaKind,
+  type RoutingHeader,
+  scanRoutingHeader,
+  stampFromSession,
+  type TrackInfo,
+  trackStateProblem,
+} from "@videocall/protocol";
+import type { Admission } from "../admission/admitter.ts";
+import { ConnectionRateLimiter } from "../limits/connection-rate-limiter.ts";
+import type { LimitHits } from "../limits/limit-hits.ts";
+import type { RelayLimits } from "../limits/relay-limits.ts";
+import type { Logger } from "../observability/log.ts";
+import type { BadInputReason, RelayStats, TransportStats } from "../observability/relay-stats.ts";
+import { type ClientConnection, CloseCode, type TransportKind } from "./client-connection.ts";
+import type { LocalParticipant, MeetingRoom } from "./meeting-room.ts";
+import type { SubscriberQueueStats } from "./subscriber-queue.ts";
+
+/** What a transport calls for one accepted client connection. */
+export interface ConnectionHandler {
+  onPacket(packet: Uint8Array): void;
+  /** A text WebSocket frame: the protocol is binary only. */
+  onTextFrame(): void;
+  /** The transport is gone (whoever closed it). */
+  onClosed(): void;
+}
+
+/**
+ * Where a connection is in its life:
+ * - `alive`: in its meeting, heard from within the heartbeat timeout;
+ * - `closing`: the relay closed it (left the meeting already), the transport's close may follow;
+ * - `closed`: the transport is gone too.
+ */
+export type LivenessState = "alive" | "closing" | "closed";
+
+/** Per-connection figures for operators (GET /api/debug/rooms). */
+export interface RelayConnectionStats {
+  sessionId: number;
+  identity: string;
+  displayName: string;
+  transport: TransportKind;
+  protocolVersion: number;
+  liveness: LivenessState;
+  connectedForMs: number;
+  msSinceHeard: number;
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Packets from this client dropped by its rate budget, or unknown core bodies. */
+  packetsDroppedIn: number;
+  /** The latest round trip of a relay Ping (protocol v2 clients answer them), or null before one. */
+  rttMs: number | null;
+  queue: SubscriberQueueStats;
+}
+
+/** What a RelayConnection needs from its relay. */
+export interface RelayConnectionContext {
+  stats: RelayStats;
+  log: Logger;
+  limits: Readonly<RelayLimits>;
+  limitHits: LimitHits;
+  /** Shared by every connection: packets are handled one at a time. */
+  header: RoutingHeader;
+  /** The connection left its meeting (once): the relay forgets it and closes an empty room. */
+  onGone(connection: RelayConnection): void;
+}
+
+/** How long a connection closed for its rate gets to read its Goodbye and stop sending. */
+export const RATE_LIMITED_CLOSE_DELAY_MS = 250;
+export const RATE_LIMITED_MESSAGE = "sending too fast";
+
+const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+
+export interface CloseOptions {
+  /** What the others are told (ParticipantLeft.reason); default ERROR for codes >= 1002, else LEFT. */
+  leaveReason?: LeaveReason;
+  /** False when the client asked (a Leave): no Goodbye then. */
+  goodbye?: boolean;
+  /** Close the transport this much later (the Goodbye goes now), so the client reads it first. */
+  transportCloseDelayMs?: number;
+}
+
+/**
+ * One admitted client connection, whatever its transport: its participant in the meeting, the
+ * per-packet checks (size, routing header, rate budget), its liveness, its counters and one close
+ * path. It is the room's ClientConnection for this participant too, so what the room sends it
+ * is counted here.
+ */
+export class RelayConnection implements ConnectionHandler, ClientConnection {
+  readonly sessionId: number;
+  readonly admission: Admission;
+  readonly room: MeetingRoom;
+  readonly #transport: ClientConnection;
+  readonly #context: RelayConnectionContext;
+  readonly #transportStats: TransportStats;
+  readonly #rateLimiter: ConnectionRateLimiter;
+  readonly #connectedAtMs: number;
+  #participant: LocalParticipant | undefined;
+  #liveness: LivenessState = "alive";
+  #lastHeardMs: number;
+  #leaveReason: LeaveReason = LeaveReason.LEFT;
+  #rateLimitLogged = false;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  // Counters: plain numbers bumped per packet.
+  #packetsIn = 0;
+  #bytesIn = 0;
+  #packetsOut = 0;
+  #bytesOut = 0;
+  #packetsDroppedIn = 0;
+  // Relay pings (v2 clients answer them): the outstanding nonce and the last round trip.
+  #pingNonce = 0;
+  #pingSentMs = 0;
+  #rttMs: number | null = null;
+
+  constructor(
+    context: RelayConnectionContext,
+    transport: ClientConnection,
+    room: MeetingRoom,
+    sessionId: number,
+    admission: Admission,
+    nowMs: number,
+  ) {
+    this.#context = context;
+    this.#transport = transport;
+    this.room = room;
+    this.sessionId = sessionId;
+    this.admission = admission;
+    this.#connectedAtMs = nowMs;
+    this.#lastHeardMs = nowMs;
+    this.#transportStats = context.stats.byTransport[transport.transport];
+    this.#rateLimiter = new ConnectionRateLimiter(context.limits, nowMs);
+  }
+
+  /** Joins the room (the caller sent the Welcome). */
+  attach(): void {
+    this.#participant = this.room.addLocal(this.sessionId, this.admission.displayName, this);
+  }
+
+  get transport(): TransportKind {
+    return this.#transport.transport;
+  }
+
+  /** True while a delayed transport close is pending. */
+  get hasTimer(): boolean {
+    return this.#closeTimer !== undefined;
+  }
+
+  get liveness(): LivenessState {
+    return this.#liveness;
+  }
+
+  // ClientConnection, for the room's queue: what goes out is counted here.
+  get bufferedBytes(): number {
+    return this.#transport.bufferedBytes;
+  }
+
+  send(packet: Uint8Array, kind?: number): void {
+    this.#packetsOut++;
+    this.#bytesOut += packet.length;
+    this.#transport.send(packet, kind);
+  }
+
+  /**
+   * The one way a connection ends on the relay's initiative: it leaves its meeting now (the others
+   * are told at once, whatever the transport does next), gets a Goodbye carrying `code` and
+   * `reason`, and its transport is closed with them.
+   */
+  close(code: number, reason: string, options: CloseOptions = {}): void {
+    if (this.#liveness !== "alive") return;
+    this.#leaveReason =
+      options.leaveReason ??
+      (code === CloseCode.normal || code === CloseCode.goingAway || code === CloseCode.serviceRestart
+        ? LeaveReason.LEFT
+        : LeaveReason.ERROR);
+    this.#leave("closing");
+    const transport = this.#transport;
+    if (options.goodbye !== false) {
+      try {
+        transport.send(encodePacket({ body: { case: "goodbye", value: { reason, closeCode: code } } }));
+      } catch {
+        // A broken transport (the reason for this close, perhaps): closing it is all that is left.
+      }
+    }
+    const closeTransport = () => {
+      this.#closeTimer = undefined;
+      transport.close(code, reason.slice(0, 120));
+    };
+    if (options.transportCloseDelayMs) {
+      this.#closeTimer = setTimeout(closeTransport, options.transportCloseDelayMs);
+    } else closeTransport();
+  }
+
+  onPacket(packet: Uint8Array): void {
+    if (this.#liveness !== "alive") return; // closing: read and dropped
+    try {
+      this.#handlePacket(packet);
+    } catch (error) {
+      this.#failInternally(error);
+    }
+  }
+
+  onTextFrame(): void {
+    this.#reject(
+      "text_frame",
+      CloseCode.unsupportedData,
+      "text frames are not supported: send binary Packets",
+    );
+  }
+
+  onClosed(): void {
+    try {
+      clearTimeout(this.#closeTimer);
+      this.#closeTimer = undefined;
+      this.#leave("closed");
+    } catch (error) {
+      this.#context.stats.countInternalError("connection");
+      this.#context.log.error(
+        { sessionId: this.sessionId, meetingId: this.room.meetingId, error: String(error) },
+        "error while removing a connection",
+      );
+    }
+  }
+
+  /** Called by the relay's sweep: closes the connection if it has been silent for `timeoutMs`. */
+  checkLiveness(nowMs: number, timeoutMs: number): void {
+    if (this.#liveness !== "alive" || nowMs - this.#lastHeardMs <= timeoutMs) return;
+    this.#context.stats.countBadInput("heartbeat_timeout");
+    this.#context.log.info({ sessionId: this.sessionId }, "heartbeat timeout");
+    this.close(CloseCode.heartbeatTimeout, "no heartbeat from the client", {
+      leaveReason: LeaveReason.TIMED_OUT,
+    });
+  }
+
+  /** Pings a v2 client (which answers), to measure the round trip through its queue and transport. */
+  ping(nowMs: number): void {
+    if (this.#liveness !== "alive" || this.admission.protocolVersion < 2 || !this.#participant) return;
+    this.#pingNonce = (this.#pingNonce % 0xffff_ffff) + 1;
+    this.#pingSentMs = nowMs;
+    const ping = encodePacket({
+      body: { case: "ping", value: { nonce: this.#pingNonce, sentTimeUs: BigInt(Math.round(nowMs * 1000)) } },
+    });
+    this.#participant.queue.push(ping, CONTROL);
+  }
+
+  stats(nowMs: number = performance.now()): RelayConnectionStats {
+    return {
+      sessionId: this.sessionId,
+      identity: this.admission.identity,
+      displayName: this.admission.displayName,
+      transport: this.transport,
+      protocolVersion: this.admission.protocolVersion,
+      liveness: this.#liveness,
+      connectedForMs: Math.round(nowMs - this.#connectedAtMs),
+      msSinceHeard: Math.round(nowMs - this.#lastHeardMs),
+      packetsIn: this.#packetsIn,
+      bytesIn: this.#bytesIn,
+      packetsOut: this.#packetsOut,
+      bytesOut: this.#bytesOut,
+      packetsDroppedIn: this.#packetsDroppedIn,
+      rttMs: this.#rttMs === null ? null : Math.round(this.#rttMs * 10) / 10,
+      queue: this.#participant?.queue.stats() ?? EMPTY_QUEUE_STATS,
+    };
+  }
+
+  /** Leaves the meeting once (announced to the others) and tells the relay. */
+  #leave(next: "closing" | "closed"): void {
+    const wasAlive = this.#liveness === "alive";
+    if (this.#liveness !== "closed") this.#liveness = next;
+    if (!wasAlive) return;
+    const { stats, log } = this.#context;
+    this.#transportStats.connectionsOpen--;
+    stats.participants--;
+    this.room.removeLocal(this.sessionId, this.#leaveReason);
+    this.#context.onGone(this);
+    log.info(
+      { sessionId: this.sessionId, meetingId: this.room.meetingId, reason: LeaveReason[this.#leaveReason] },
+      "left",
+    );
+  }
+
+  #reject(reason: BadInputReason, code: number, message: string): void {
+    if (this.#liveness !== "alive") return;
+    const { stats, log } = this.#context;
+    stats.countBadInput(reason);
+    log.warn(
+      { sessionId: this.sessionId, meetingId: this.room.meetingId, reason, detail: message },
+      "closing connection: bad input",
+    );
+    this.close(code, message, { leaveReason: LeaveReason.ERROR });
+  }
+
+  /** An exception in one connection's handling ends that connection, never the process. */
+  #failInternally(error: unknown): void {
+    this.#context.stats.countInternalError("connection");
+    if (this.#liveness !== "alive") return;
+    this.#context.log.error(
+      {
+        sessionId: this.sessionId,
+        meetingId: this.room.meetingId,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      },
+      "closing connection: internal error",
+    );
+    try {
+      this.close(CloseCode.internalError, "internal server error", { leaveReason: LeaveReason.ERROR });
+    } catch {
+      this.#leave("closing");
+    }
+  }
+
+  #handlePacket(packet: Uint8Array): void {
+    const participant = this.#participant;
+    if (!participant) return;
+    const nowMs = performance.now();
+    const limits = this.#context.limits;
+    this.#lastHeardMs = nowMs;
+    this.#packetsIn++;
+    this.#bytesIn += packet.length;
+    this.#transportStats.packetsIn++;
+    this.#transportStats.bytesIn += packet.length;
+    if (packet.length > limits.maxPacketBytes) {
+      this.#context.limitHits.count("packet_size");
+      this.#reject(
+        "oversized",
+        CloseCode.messageTooBig,
+        `packet of ${packet.length} bytes exceeds the ${limits.maxPacketBytes}-byte limit`,
+      );
+      return;
+    }
+    const header = this.#context.header;
+    if (!scanRoutingHeader(packet, header)) {
+      const unknown = header.error === "unknown-field";
+      this.#reject(
+        unknown ? "unknown_type" : "malformed",
+        CloseCode.invalidPayload,
+        describeScanError(header.error),
+      );
+      return;
+    }
+    if (header.body !== BodyField.leave && !this.#admitByRate(header, packet.length, nowMs)) return;
+    const room = this.room;
+    switch (header.body) {
+      case BodyField.media:
+      case BodyField.keyframeRequest:
+        room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
+        return;
+      case BodyField.trackState: {
+        // Rare and small, so decoded whole here: the room keeps the tracks for the roster.
+        const tracks = decodeTrackState(packet);
+        if (typeof tracks === "string") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, tracks);
+          return;
+        }
+        participant.tracks = tracks;
+        room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
+        return;
+      }
+      case BodyField.ping:
+        // The answer is the ping with its field number changed: Ping and Pong share a layout.
+        participant.queue.push(pingToPong(packet), CONTROL);
+        return;
+      case BodyField.pong:
+        if (this.#pingNonce !== 0) this.#readPong(packet, nowMs);
+        return;
+      case BodyField.leave:
+        if (!decodePacketSafely(packet).ok) {
+          this.#reject("malformed_body", CloseCode.invalidPayload, "malformed Leave");
+          return;
+        }
+        this.close(CloseCode.normal, "left", { goodbye: false, leaveReason: LeaveReason.LEFT });
+        return;
+      case BodyField.welcome:
+      case BodyField.participantJoined:
+      case BodyField.participantLeft:
+      case BodyField.goodbye:
+        this.#reject(
+          "server_only_type",
+          CloseCode.policyViolation,
+          "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
+        );
+        return;
+      case BodyField.join:
+        // The handshake's; one after it changes nothing.
+        this.#dropUnknownControl();
+        return;
+      default:
+        if (bodyClassOf(header.body) === "core") {
+          this.#dropUnknownControl(); // a core body newer than this relay: never fatal
+          return;
+        }
+        this.#context.stats.extensionPacketsForwarded++;
+        room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
+    }
+  }
+
+  #dropUnknownControl(): void {
+    this.#packetsDroppedIn++;
+    this.#context.stats.unknownControlDropped++;
+  }
+
+  /** A Pong answering the relay's outstanding Ping gives the round trip. Rare: decoded whole. */
+  #readPong(packet: Uint8Array, nowMs: number): void {
+    const decoded = decodePacketSafely(packet);
+    if (!decoded.ok || decoded.packet.body.case !== "pong") return;
+    if (decoded.packet.body.value.nonce !== this.#pingNonce) return;
+    this.#rttMs = nowMs - this.#pingSentMs;
+    this.#pingNonce = 0;
+  }
+
+  /** Charges the packet to its traffic class's budget; false when it is dropped (or the sender closed). */
+  #admitByRate(header: RoutingHeader, bytes: number, nowMs: number): boolean {
+    const isVideo =
+      header.body === BodyField.media &&
+      (header.kind === MediaKind.VIDEO || header.kind === MediaKind.SCREEN);
+    const verdict = this.#rateLimiter.admit(isVideo ? "video" : "audio_and_control", bytes, nowMs);
+    if (verdict === "pass") return true;
+    const { limits, limitHits, log } = this.#context;
+    this.#packetsDroppedIn++;
+    if (verdict === "close") {
+      limitHits.report(
+        this.#rateLimiter.lastDropLimit,
+        {
+          sessionId: this.sessionId,
+          meetingId: this.room.meetingId,
+          maxPacketsPerSecond: limits.maxPacketsPerSecond,
+          maxBytesPerSecond: limits.maxBytesPerSecond,
+        },
+        "closing connection: sending too fast",
+      );
+      // The Goodbye first, the close a moment later: a socket closed while the client's packets are
+      // still arriving is reset by the kernel, and the client would see no close code (so it would
+      // reconnect instead of showing why). A client stops sending when it reads the Goodbye.
+      this.close(CloseCode.rateLimited, RATE_LIMITED_MESSAGE, {
+        leaveReason: LeaveReason.ERROR,
+        transportCloseDelayMs: RATE_LIMITED_CLOSE_DELAY_MS,
+      });
+      return false;
+    }
+    limitHits.count(verdict);
+    if (!this.#rateLimitLogged) {
+      this.#rateLimitLogged = true;
+      log.warn(
+        {
+          sessionId: this.sessionId,
+          meetingId: this.room.meetingId,
+          limit: verdict,
+          trafficClass: isVideo ? "video" : "audio_and_control",
+          maxPacketsPerSecond: limits.maxPacketsPerSecond,
+          maxBytesPerSecond: limits.maxBytesPerSecond,
+        },
+        "dropping packets over the connection's budget (logged once per connection)",
+      );
+    }
+    return false;
+  }
+}
+
+const EMPTY_QUEUE_STATS: SubscriberQueueStats = {
+  queuedPackets: 0,
+  queuedBytes: 0,
+  packetsSent: 0,
+  bytesSent: 0,
+  packetsDropped: 0,
+  tracksAwaitingKeyframe: 0,
+};
+
+/** Ping (field 5) and Pong (field 6) have the same fields, so a pong is a copy with one tag changed. */
+function pingToPong(ping: Uint8Array): Uint8Array {
+  const pong = ping.slice();
+  // The tag of field 5 (length-delimited) is 0x2a; the stamp placeholder (5 bytes) may precede it.
+  const at = pong[0] === 0x2a ? 0 : 5;
+  pong[at] = (6 << 3) | 2;
+  return pong;
+}
+
+/** The tracks of a TrackState packet, or why they cannot be accepted. */
+function decodeTrackState(packet: Uint8Array): TrackInfo[] | string {
+  const decoded = decodePacketSafely(packet);
+  if (!decoded.ok) return `malformed TrackState (${decoded.error.detail})`;
+  const body = decoded.packet.body;
+  if (body.case !== "trackState") return "malformed TrackState";
+  return trackStateProblem(body.value.tracks) ?? body.value.tracks;
+}
+
+function describeScanError(error: string | undefined): string {
+  switch (error) {
+    case "unknown-field":
+      return "unknown packet field (body numbers end at 63)";
+    case "no-body":
+      return "packet has no body";
+    case "several-bodies":
+      return "packet has more than one body";
+    default:
+      return `malformed packet (${error ?? "unknown error"})`;
+  }
+}
