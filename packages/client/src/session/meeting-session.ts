@@ -115,6 +115,7 @@ export class MeetingSession {
   #transport!: PacketTransport;
   #sessionId = 0;
   #heartbeatIntervalMs = 5000;
+  #protocolVersion = 0;
   #participants = new Map<number, RemoteParticipant>();
   #localTracks = new Map<number, LocalTrack>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -167,6 +168,11 @@ export class MeetingSession {
 
   get heartbeatIntervalMs(): number {
     return this.#heartbeatIntervalMs;
+  }
+
+  /** The protocol version the server picked for this connection (Welcome.protocol_version). */
+  get protocolVersion(): number {
+    return this.#protocolVersion;
   }
 
   /** True between a dropped connection and the next Welcome. */
@@ -293,6 +299,7 @@ export class MeetingSession {
     this.#transport = transport;
     this.#sessionId = welcome.sessionId;
     this.#heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
+    this.#protocolVersion = welcome.protocolVersion;
     this.#syncRoster(welcome);
     transport.onPacket = (bytes) => this.#onPacket(bytes);
     transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason, info.local);

@@ -168,8 +168,12 @@ export async function serveWebTransportSession(
       admitFrom(packet.slice()).catch((error: unknown) => relay.failedToAccept(connection, error));
     } else if (phase === "admitting" && held.length < MAX_HELD_PACKETS) held.push(packet.slice());
   };
-  // Datagrams before the Welcome are dropped: a client sends its Join on the stream first.
-  const onDatagram = (packet: Uint8Array) => handler?.onPacket(packet);
+  // Datagrams before the Join are dropped (a client sends it on the stream first); those during
+  // admission wait with the stream's.
+  const onDatagram = (packet: Uint8Array) => {
+    if (handler) handler.onPacket(packet);
+    else if (phase === "admitting" && held.length < MAX_HELD_PACKETS) held.push(packet.slice());
+  };
   // The packet stream lives as long as the client's membership: when it ends (the client sends a
   // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
   // the client's close capsule, and the datagram reader would otherwise keep the session alive.
