@@ -53,6 +53,8 @@ export interface RelayDebugSnapshot {
   /** Timers the relay owns: its heartbeat sweep, delayed closes, subscriber queues' drains. */
   timers: number;
   rooms: Array<MeetingRoomStats & { connections: RelayConnectionStats[] }>;
+  /** The process's memory (bytes): a growing heapUsed is the JS side, rss alone the native side. */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number };
 }
 
 /**
@@ -284,7 +286,14 @@ export class Relay {
       timers += stats.queueTimers;
       return { ...stats, connections: byRoom.get(room) ?? [] };
     });
-    return { connections: this.#connections.size, meetings: this.#rooms.size, timers, rooms };
+    const { rss, heapTotal, heapUsed, external } = Deno.memoryUsage();
+    return {
+      connections: this.#connections.size,
+      meetings: this.#rooms.size,
+      timers,
+      rooms,
+      memory: { rss, heapTotal, heapUsed, external },
+    };
   }
 
   #capacityRefusal(meetingId: string): Refusal | undefined {

@@ -117,12 +117,18 @@ export async function serveWebTransportSession(
   const limitStreams = new StreamLimiter(relay, connection, log);
   limitStreams.count(); // the packet stream
   void limitStreams.refuseBidirectional(streams).catch(() => {});
-  void limitStreams.refuseUnidirectional(session.incomingUnidirectionalStreams).catch(() => {});
+  const datagramReader = datagrams.readable.getReader();
+  const unidirectionalStreams = session.incomingUnidirectionalStreams.getReader();
+  void limitStreams.refuseUnidirectional(unidirectionalStreams).catch(() => {});
   let handler: ConnectionHandler | undefined;
   let finished = false;
   const finish = () => {
     if (finished) return;
     finished = true;
+    // Its readers would otherwise wait on a session Deno never settles, and keep it alive.
+    streams.cancel().catch(() => {});
+    datagramReader.cancel().catch(() => {});
+    unidirectionalStreams.cancel().catch(() => {});
     closed = true;
     handler?.onClosed();
   };
@@ -168,16 +174,16 @@ export async function serveWebTransportSession(
       admitFrom(packet.slice()).catch((error: unknown) => relay.failedToAccept(connection, error));
     } else if (phase === "admitting" && held.length < MAX_HELD_PACKETS) held.push(packet.slice());
   };
-  // Datagrams before the Join are dropped (a client sends it on the stream first); those during
-  // admission wait with the stream's.
+  // Datagrams are not ordered with the stream: one may overtake the Join. Until the decision they
+  // wait (a bounded few), then count as the client's packets like any other.
   const onDatagram = (packet: Uint8Array) => {
     if (handler) handler.onPacket(packet);
-    else if (phase === "admitting" && held.length < MAX_HELD_PACKETS) held.push(packet.slice());
+    else if (phase !== "decided" && held.length < MAX_HELD_PACKETS) held.push(packet.slice());
   };
   // The packet stream lives as long as the client's membership: when it ends (the client sends a
   // FIN before closing the session) the client is gone. Deno's `session.closed` does not settle on
   // the client's close capsule, and the datagram reader would otherwise keep the session alive.
-  void readDatagrams(datagrams.readable, onDatagram).catch(() => {});
+  void readDatagrams(datagramReader, onDatagram).catch(() => {});
   await readStream(stream.readable, onStreamPacket, connection, relay, stats, log);
   connection.close(CloseCode.normal, "packet stream ended");
   finish();
@@ -243,10 +249,14 @@ async function readStream(
 }
 
 async function readDatagrams(
-  readable: ReadableStream<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
   onPacket: (packet: Uint8Array) => void,
 ): Promise<void> {
-  for await (const datagram of readable) onPacket(datagram);
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) return;
+    onPacket(next.value);
+  }
 }
 
 /**
@@ -291,10 +301,14 @@ class StreamLimiter {
     }
   }
 
-  async refuseUnidirectional(streams: ReadableStream<ReadableStream<Uint8Array>>): Promise<void> {
-    for await (const stream of streams) {
+  async refuseUnidirectional(
+    streams: ReadableStreamDefaultReader<ReadableStream<Uint8Array>>,
+  ): Promise<void> {
+    for (;;) {
+      const next = await streams.read();
+      if (next.done) return;
       this.count();
-      stream.cancel().catch(() => {});
+      next.value.cancel().catch(() => {});
     }
   }
 }
