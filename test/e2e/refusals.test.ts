@@ -11,39 +11,45 @@ import { startServer, type TestServer } from "../fixtures/server.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
 
-Deno.test(
-  "a name the server refuses is explained on a refusal page, with no way to join",
-  TEST_OPTIONS,
-  async () => {
-    const server = await startServer();
-    const browser = await launchBrowser();
-    try {
-      // A space is not allowed in a username (1-64 letters, digits, '_' or '-'): the relay closes with 4002.
-      // Over WebSocket: Chromium does not yet see the code of a WebTransport close from Deno's server.
-      const ada = await openMeetingPage(browser, server.url, "ada lovelace", "standup", {
-        transport: "websocket",
-      });
-      await ada.page.getByRole("button", { name: "Join" }).click();
-      await ada.page.waitForFunction(() => window.videocall.state === "failed", null, { timeout: 15_000 });
+for (const transport of ["websocket", "webtransport", "auto"] as const) {
+  Deno.test(
+    `a name the server refuses is explained on a refusal page, with no way to join (${transport})`,
+    TEST_OPTIONS,
+    async () => {
+      const server = await startServer();
+      const browser = await launchBrowser();
+      try {
+        // A space is not allowed in a username (1-64 letters, digits, '_' or '-'): the relay closes with 4002.
+        // Chromium does not see the code of a WebTransport close from Deno's server: the Goodbye carries it.
+        const ada = await openMeetingPage(
+          browser,
+          server.url,
+          "ada lovelace",
+          "standup",
+          transport === "auto" ? {} : { transport },
+        );
+        await ada.page.getByRole("button", { name: "Join" }).click();
+        await ada.page.waitForFunction(() => window.videocall.state === "failed", null, { timeout: 15_000 });
 
-      const hooks = await ada.page.evaluate(() => ({
-        closeCode: window.videocall.closeCode,
-        error: window.videocall.error,
-      }));
-      strictEqual(hooks.closeCode, CloseCode.invalidName);
-      strictEqual(hooks.error, en["close.invalidName"]);
-      const refusal = ada.page.locator(".refusal");
-      await refusal.waitFor({ state: "visible", timeout: 5000 });
-      ok(((await refusal.textContent()) ?? "").includes(en["close.invalidName"]), "the page says why");
-      ok(await ada.page.getByRole("button", { name: "Try again" }).isVisible(), "it offers to try again");
-      strictEqual(await ada.page.getByRole("button", { name: "Join" }).count(), 0, "no Join button");
-      strictEqual(await ada.page.locator(".tile").count(), 0, "no call behind the refusal");
-    } finally {
-      await browser.close();
-      await server.stop();
-    }
-  },
-);
+        const hooks = await ada.page.evaluate(() => ({
+          closeCode: window.videocall.closeCode,
+          error: window.videocall.error,
+        }));
+        strictEqual(hooks.closeCode, CloseCode.invalidName);
+        strictEqual(hooks.error, en["close.invalidName"]);
+        const refusal = ada.page.locator(".refusal");
+        await refusal.waitFor({ state: "visible", timeout: 5000 });
+        ok(((await refusal.textContent()) ?? "").includes(en["close.invalidName"]), "the page says why");
+        ok(await ada.page.getByRole("button", { name: "Try again" }).isVisible(), "it offers to try again");
+        strictEqual(await ada.page.getByRole("button", { name: "Join" }).count(), 0, "no Join button");
+        strictEqual(await ada.page.locator(".tile").count(), 0, "no call behind the refusal");
+      } finally {
+        await browser.close();
+        await server.stop();
+      }
+    },
+  );
+}
 
 Deno.test(
   "when the server is down, Join says it could not join, and works once the server is back",
