@@ -65,7 +65,12 @@ Deno.test({
           what,
           async () => {
             const { debug } = await figures(server);
-            return debug.connections === 1 && debug.meetings === 1 && host.participants.size === 0;
+            return (
+              debug.connections === 1 &&
+              debug.closingTransports === 0 &&
+              debug.meetings === 1 &&
+              host.participants.size === 0
+            );
           },
           15_000,
         );
@@ -93,6 +98,7 @@ Deno.test({
       };
       console.log(`lifecycle figures: ${JSON.stringify(report)}`);
       assertEquals(after.debug.connections, 1, "only the host's connection");
+      assertEquals(after.debug.closingTransports, 0, "every closed transport reported its close");
       assertEquals(after.debug.meetings, 1, "only the host's meeting");
       assertEquals(after.debug.rooms[0]?.connections.length, 1);
       assertEquals(after.debug.rooms[0]?.remoteParticipants.length, 0);

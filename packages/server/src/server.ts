@@ -190,7 +190,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     async shutdown(options = {}) {
       relay.close(options.code, options.reason);
       const deadline = performance.now() + SHUTDOWN_CLOSE_WAIT_MS;
-      while (relay.connectionCount > 0 && performance.now() < deadline) {
+      while (relay.openTransportCount > 0 && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       webTransport?.close();

@@ -69,6 +69,8 @@ export interface RelayConnectionContext {
   header: RoutingHeader;
   /** The connection left its meeting (once): the relay forgets it and closes an empty room. */
   onGone(connection: RelayConnection): void;
+  /** Its transport reported the close (once, after onGone). */
+  onTransportClosed(connection: RelayConnection): void;
 }
 
 /** How long a connection closed for its rate gets to read its Goodbye and stop sending. */
@@ -217,7 +219,9 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     try {
       clearTimeout(this.#closeTimer);
       this.#closeTimer = undefined;
+      if (this.#liveness === "closed") return;
       this.#leave("closed");
+      this.#context.onTransportClosed(this);
     } catch (error) {
       this.#context.stats.countInternalError("connection");
       this.#context.log.error(

@@ -49,6 +49,8 @@ export interface RelayOptions {
 /** What GET /api/debug/rooms shows: every meeting of this node, and the counts a leak would grow. */
 export interface RelayDebugSnapshot {
   connections: number;
+  /** Closed by the relay, their transport's close still under way (a leak if it stays up). */
+  closingTransports: number;
   meetings: number;
   /** Timers the relay owns: its heartbeat sweep, delayed closes, subscriber queues' drains. */
   timers: number;
@@ -66,6 +68,8 @@ export class Relay {
   readonly #options: RelayOptions;
   readonly #rooms = new Map<string, MeetingRoom>();
   readonly #connections = new Set<RelayConnection>();
+  /** Connections that left their meeting whose transport has not reported its close yet. */
+  readonly #closingTransports = new Set<RelayConnection>();
   /** Packets are handled one at a time, so one header serves them all. */
   readonly #header = new RoutingHeader();
   readonly #heartbeatSweep: ReturnType<typeof setInterval>;
@@ -100,6 +104,7 @@ export class Relay {
       limitHits: this.limitHits,
       header: this.#header,
       onGone: (connection: RelayConnection) => this.#forget(connection),
+      onTransportClosed: (connection: RelayConnection) => this.#closingTransports.delete(connection),
     };
     this.#heartbeatSweep = setInterval(() => this.#sweep(), Math.min(1000, options.heartbeatTimeoutMs / 4));
   }
@@ -110,6 +115,11 @@ export class Relay {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** Transports still open: the connections, and those closed by the relay whose close is under way. */
+  get openTransportCount(): number {
+    return this.#connections.size + this.#closingTransports.size;
   }
 
   /** The protocol versions this relay speaks. */
@@ -275,6 +285,7 @@ export class Relay {
     const nowMs = performance.now();
     const byRoom = new Map<MeetingRoom, RelayConnectionStats[]>();
     let timers = this.#closedWith ? 0 : 1; // the heartbeat sweep
+    for (const connection of this.#closingTransports) if (connection.hasTimer) timers++;
     for (const connection of this.#connections) {
       let list = byRoom.get(connection.room);
       if (!list) byRoom.set(connection.room, (list = []));
@@ -289,6 +300,7 @@ export class Relay {
     const { rss, heapTotal, heapUsed, external } = Deno.memoryUsage();
     return {
       connections: this.#connections.size,
+      closingTransports: this.#closingTransports.size,
       meetings: this.#rooms.size,
       timers,
       rooms,
@@ -320,6 +332,7 @@ export class Relay {
   /** A connection left its meeting: forget it, and close its room if it was the last one here. */
   #forget(connection: RelayConnection): void {
     this.#connections.delete(connection);
+    if (connection.liveness === "closing") this.#closingTransports.add(connection);
     const room = connection.room;
     if (room.isEmpty && this.#rooms.get(room.meetingId) === room) {
       room.close();
