@@ -23,6 +23,7 @@ import {
   FrameTooLargeError,
   MAX_PACKET_BYTES,
   MediaKind,
+  PROTOCOL_VERSION,
   RoutingHeader,
   StreamDeframer,
   scanRoutingHeader,
@@ -395,7 +396,12 @@ export class RelayHarness {
   }
 
   #accept(relay: Relay, connection: FakeConnection, username: string): ConnectionHandler {
-    const handler = relay.accept(connection, username, MEETING);
+    const handler = relay.accept(connection, {
+      identity: `guest:${username}`,
+      displayName: username,
+      meetingId: MEETING,
+      protocolVersion: PROTOCOL_VERSION,
+    });
     if (!handler) throw new Error(`relay refused ${username}: ${connection.closedWith?.code}`);
     this.#sessions.add(connection.sessionId);
     return handler;

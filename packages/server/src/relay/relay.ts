@@ -287,8 +287,8 @@ export class Relay {
     let timers = this.#closedWith ? 0 : 1; // the heartbeat sweep
     for (const connection of this.#closingTransports) if (connection.hasTimer) timers++;
     for (const connection of this.#connections) {
-      let list = byRoom.get(connection.room);
-      if (!list) byRoom.set(connection.room, (list = []));
+      const list = byRoom.get(connection.room) ?? [];
+      byRoom.set(connection.room, list);
       list.push(connection.stats(nowMs));
       if (connection.hasTimer) timers++;
     }
