@@ -3,6 +3,7 @@ import { BodyField, CloseCode, decodePacket, encodePacket, MediaKind } from "@vi
 import pino from "pino";
 import type { Admission } from "../admission/admitter.ts";
 import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
+import { DEFAULT_RELAY_LIMITS } from "../limits/relay-limits.ts";
 import { RelayStats } from "../observability/relay-stats.ts";
 import type { ClientConnection } from "./client-connection.ts";
 import { Relay } from "./relay.ts";
@@ -128,6 +129,81 @@ Deno.test("key frame requests for publishers that do not exist leave no state be
     assert.deepEqual(alice.closedWith, undefined);
     assert.deepEqual(alice.bodies().filter((b) => b === "keyframeRequest").length, 0);
     assert.deepEqual(BodyField.keyframeRequest, 4);
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("admission: a custom admitter's refusal comes back as is; one that throws is a 1011 refusal, never an exception", async () => {
+  const stats = new RelayStats();
+  let mode: "refuse" | "throw" = "refuse";
+  const relay = new Relay({
+    bus: new InMemoryBusHub().node("test"),
+    stats,
+    log: pino({ level: "silent" }),
+    serverVersion: "test",
+    heartbeatTimeoutMs: 60_000,
+    admitter: {
+      authorize: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (mode === "throw") throw new Error("database down");
+        return { code: CloseCode.notAdmitted, reason: "banned" };
+      },
+    },
+  });
+  try {
+    const request = {
+      transport: "websocket" as const,
+      clientIp: "127.0.0.1",
+      username: "mallory",
+      meetingId: "m",
+      offeredVersions: { min: 1, max: 2 },
+    };
+    assert.deepEqual(await relay.admit(request), { code: CloseCode.notAdmitted, reason: "banned" });
+    mode = "throw";
+    assert.deepEqual((await relay.admit(request)) as unknown, {
+      code: CloseCode.internalError,
+      reason: "internal server error",
+    });
+    assert.deepEqual(stats.internalErrors.get("connection"), 1);
+    const noCommonVersion = await relay.admit({ ...request, offeredVersions: { min: 3, max: 3 } });
+    assert.deepEqual("code" in noCommonVersion && noCommonVersion.code, CloseCode.unsupportedProtocolVersion);
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("admission: two joins admitted at once into a meeting with one seat left: the second is refused at its Welcome with 4004", async () => {
+  const stats = new RelayStats();
+  const relay = new Relay({
+    bus: new InMemoryBusHub().node("test"),
+    stats,
+    log: pino({ level: "silent" }),
+    serverVersion: "test",
+    heartbeatTimeoutMs: 60_000,
+    limits: { ...DEFAULT_RELAY_LIMITS, maxParticipantsPerMeeting: 1 },
+  });
+  try {
+    const request = (username: string) => ({
+      transport: "websocket" as const,
+      clientIp: "127.0.0.1",
+      username,
+      meetingId: "m",
+      offeredVersions: { min: 1, max: 2 },
+    });
+    const [first, second] = await Promise.all([relay.admit(request("ann")), relay.admit(request("ben"))]);
+    assert.ok(first && "identity" in first && second && "identity" in second, "both pass admission");
+    const ann = new RecordingConnection();
+    const ben = new RecordingConnection();
+    assert.ok(relay.accept(ann, first));
+    assert.deepEqual(relay.accept(ben, second), undefined);
+    assert.deepEqual(ben.closedWith?.code, CloseCode.meetingFull);
+    const goodbye = decodePacket(ben.sent[0]!).body;
+    assert.ok(
+      goodbye.case === "goodbye" && goodbye.value.closeCode === CloseCode.meetingFull,
+      "the Goodbye carries 4004",
+    );
+    assert.deepEqual(relay.debugSnapshot().connections, 1);
   } finally {
     relay.close();
   }
