@@ -1,6 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { decodePacket, encodePacket } from "./codec.ts";
-import { Codec, MediaKind, PacketSchema } from "./gen/videocall/v1/packet_pb.ts";
+import { Codec, MediaKind, PacketSchema, SubscriptionMode } from "./gen/videocall/v1/packet_pb.ts";
 import {
   BodyField,
   bodyClassOf,
@@ -36,6 +36,43 @@ Deno.test("scan reads the media header written by the generated codec and skips 
   assert(Math.abs(header.captureTimeUs - Date.now() * 1000) < 10_000_000);
   assertEquals(header.payloadBytes, 1200);
   assertEquals(header.fromSessionOffset, 1, "the placeholder stamp is encoded first");
+});
+
+Deno.test("scan reads the layer fields the generated codec writes, in any field order", () => {
+  const header = new RoutingHeader();
+  for (const [layer, temporalLayer] of [
+    [0, 0],
+    [2, 1],
+    [1, 2],
+    [127, 300],
+  ] as const) {
+    const bytes = encodePacket({
+      body: {
+        case: "media",
+        value: {
+          trackId: 3,
+          kind: MediaKind.VIDEO,
+          sequence: 9,
+          layer,
+          temporalLayer,
+          payload: new Uint8Array(40),
+        },
+      },
+    });
+    assert(scanRoutingHeader(bytes, header), header.error);
+    assertEquals([header.layer, header.temporalLayer], [layer, temporalLayer]);
+    assertEquals(header.trackId, 3);
+    assertEquals(header.payloadBytes, 40);
+    const decoded = decodePacket(bytes);
+    assert(decoded.body.case === "media");
+    assertEquals([decoded.body.value.layer, decoded.body.value.temporalLayer], [layer, temporalLayer]);
+  }
+  // The payload first and the layers last (another encoder's order): still read, and reset between packets.
+  const reordered = new Uint8Array([0x12, 0x0a, 0x7a, 0x02, 0xaa, 0xbb, 0x08, 0x05, 0x40, 0x02, 0x48, 0x01]);
+  assert(scanRoutingHeader(reordered, header), header.error);
+  assertEquals([header.trackId, header.layer, header.temporalLayer, header.payloadBytes], [5, 2, 1, 2]);
+  assert(scanRoutingHeader(encodePacket({ body: { case: "media", value: { trackId: 1 } } }), header));
+  assertEquals([header.layer, header.temporalLayer], [0, 0]);
 });
 
 Deno.test("stamping in place sets from_session_id and keeps the payload byte for byte", () => {
@@ -95,8 +132,19 @@ Deno.test("every well-formed body type scans, and random bytes never throw", () 
     }),
     encodePacket({ body: { case: "keyframeRequest", value: { targetSessionId: 77, trackId: 2 } } }),
     encodePacket({ body: { case: "pong", value: { nonce: 1 } } }),
+    encodePacket({
+      body: {
+        case: "setSubscriptions",
+        value: {
+          mode: SubscriptionMode.EXPLICIT,
+          tracks: [{ sessionId: 7, trackId: 2, maxLayer: 1 }],
+        },
+      },
+    }),
     encodePacket({ body: { case: "goodbye", value: { reason: "bye" } } }),
   ];
+  assert(scanRoutingHeader(bodies[3]!, header), header.error);
+  assertEquals(header.body, BodyField.setSubscriptions);
   for (const bytes of bodies) assert(scanRoutingHeader(bytes, header), header.error);
   assertEquals(header.body, BodyField.goodbye);
   assert(scanRoutingHeader(bodies[1]!, header));

@@ -21,6 +21,7 @@ export const BodyField = {
   goodbye: 10,
   leave: 11,
   join: 12,
+  setSubscriptions: 13,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
 
@@ -79,6 +80,10 @@ export class RoutingHeader {
   keyframe = false;
   sequence = 0;
   captureTimeUs = 0;
+  /** Media.layer: spatial layer, 0 = lowest. */
+  layer = 0;
+  /** Media.temporal_layer, 0 = base. */
+  temporalLayer = 0;
   payloadBytes = 0;
   // KeyframeRequest and targeted extension bodies (48..63): their field 1.
   targetSessionId = 0;
@@ -92,6 +97,8 @@ export class RoutingHeader {
     this.keyframe = false;
     this.sequence = 0;
     this.captureTimeUs = 0;
+    this.layer = 0;
+    this.temporalLayer = 0;
     this.payloadBytes = 0;
     this.targetSessionId = 0;
   }
@@ -147,7 +154,7 @@ function scanMedia(end: number, out: RoutingHeader): ScanError | undefined {
     if (truncated) return "truncated";
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
-    if (wireType === WIRE_VARINT && field >= 1 && field <= 7) {
+    if (wireType === WIRE_VARINT && field >= 1 && field <= 9) {
       const value = readVarint();
       if (truncated) return "truncated";
       if (field === 1) out.trackId = value;
@@ -155,6 +162,8 @@ function scanMedia(end: number, out: RoutingHeader): ScanError | undefined {
       else if (field === 3) out.keyframe = value !== 0;
       else if (field === 4) out.sequence = value;
       else if (field === 5) out.captureTimeUs = value;
+      else if (field === 8) out.layer = value;
+      else if (field === 9) out.temporalLayer = value;
     } else if (field === 15 && wireType === WIRE_LEN) {
       const length = readVarint();
       if (truncated) return "truncated";

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEitAQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IAEIGCgRib2R5QhIKEF9mcm9tX3Nlc3Npb25faWQixwEKBU1lZGlhEhAKCHRyYWNrX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEhAKCGtleWZyYW1lGAMgASgIEhAKCHNlcXVlbmNlGAQgASgNEhcKD2NhcHR1cmVfdGltZV91cxgFIAEoBBIiCgVjb2RlYxgGIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxITCgtkdXJhdGlvbl91cxgHIAEoDRIPCgdwYXlsb2FkGA8gASgMIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIlwKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyKzAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSItCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCRISCgpjbG9zZV9jb2RlGAIgASgNIlYKBEpvaW4SHAoUbWluX3Byb3RvY29sX3ZlcnNpb24YASABKA0SHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YAiABKA0SEgoKY3JlZGVudGlhbBgDIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqjwEKC0xlYXZlUmVhc29uEhwKGExFQVZFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhUKEUxFQVZFX1JFQVNPTl9MRUZUEAESGgoWTEVBVkVfUkVBU09OX1RJTUVEX09VVBACEhcKE0xFQVZFX1JFQVNPTl9LSUNLRUQQAxIWChJMRUFWRV9SRUFTT05fRVJST1IQBGIGcHJvdG8z");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi8QQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSABCBgoEYm9keUISChBfZnJvbV9zZXNzaW9uX2lkIu4BCgVNZWRpYRIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIQCghrZXlmcmFtZRgDIAEoCBIQCghzZXF1ZW5jZRgEIAEoDRIXCg9jYXB0dXJlX3RpbWVfdXMYBSABKAQSIgoFY29kZWMYBiABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSEwoLZHVyYXRpb25fdXMYByABKA0SDQoFbGF5ZXIYCCABKA0SFgoOdGVtcG9yYWxfbGF5ZXIYCSABKA0SDwoHcGF5bG9hZBgPIAEoDCJxChBTZXRTdWJzY3JpcHRpb25zEiwKBG1vZGUYASABKA4yHi52aWRlb2NhbGwudjEuU3Vic2NyaXB0aW9uTW9kZRIvCgZ0cmFja3MYAiADKAsyHy52aWRlb2NhbGwudjEuVHJhY2tTdWJzY3JpcHRpb24iXwoRVHJhY2tTdWJzY3JpcHRpb24SEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRIWCgltYXhfbGF5ZXIYAyABKA1IAIgBAUIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIlwKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyKzAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSItCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCRISCgpjbG9zZV9jb2RlGAIgASgNIlYKBEpvaW4SHAoUbWluX3Byb3RvY29sX3ZlcnNpb24YASABKA0SHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YAiABKA0SEgoKY3JlZGVudGlhbBgDIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqTQoQU3Vic2NyaXB0aW9uTW9kZRIZChVTVUJTQ1JJUFRJT05fTU9ERV9BTEwQABIeChpTVUJTQ1JJUFRJT05fTU9ERV9FWFBMSUNJVBABKo8BCgtMZWF2ZVJlYXNvbhIcChhMRUFWRV9SRUFTT05fVU5TUEVDSUZJRUQQABIVChFMRUFWRV9SRUFTT05fTEVGVBABEhoKFkxFQVZFX1JFQVNPTl9USU1FRF9PVVQQAhIXChNMRUFWRV9SRUFTT05fS0lDS0VEEAMSFgoSTEVBVkVfUkVBU09OX0VSUk9SEARiBnByb3RvMw");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -108,15 +108,23 @@ export type Packet = Message<"videocall.v1.Packet"> & {
      * Client -> relay, protocol v2: the first packet on a WebTransport packet stream (a WebSocket
      * carries the same in its subprotocols). Never forwarded.
      *
+     * @generated from field: videocall.v1.Join join = 12;
+     */
+    value: Join;
+    case: "join";
+  } | {
+    /**
+     * Client -> relay: which tracks and layers this subscriber receives. Never forwarded.
+     *
      * 12..31: core bodies; a relay that does not know one drops it and counts it.
      * 32..47: extension bodies broadcast opaque to every other participant.
      * 48..63: extension bodies for one participant, whose field 1 is `uint32 target_session_id`.
      * >= 64: malformed. docs/protocol.md, "Forward compatibility".
      *
-     * @generated from field: videocall.v1.Join join = 12;
+     * @generated from field: videocall.v1.SetSubscriptions set_subscriptions = 13;
      */
-    value: Join;
-    case: "join";
+    value: SetSubscriptions;
+    case: "setSubscriptions";
   } | { case: undefined; value?: undefined };
 };
 
@@ -179,7 +187,22 @@ export type Media = Message<"videocall.v1.Media"> & {
   durationUs: number;
 
   /**
-   * Reserved for fragmentation and layers (WebTransport datagrams, simulcast): 8..14.
+   * Spatial layer (simulcast rendition or SVC spatial layer), 0 = lowest. A routing field: the
+   * relay forwards a frame to a subscriber only when its layer is within the subscription's max_layer.
+   *
+   * @generated from field: uint32 layer = 8;
+   */
+  layer: number;
+
+  /**
+   * Temporal layer (the T in L1T3), 0 = base. Routing header only; the relay does not filter by it yet.
+   *
+   * @generated from field: uint32 temporal_layer = 9;
+   */
+  temporalLayer: number;
+
+  /**
+   * 10 is reserved for audio_level (RFC 6464-style dBov, 0..127); 11..14 still reserved.
    *
    * @generated from field: bytes payload = 15;
    */
@@ -192,6 +215,62 @@ export type Media = Message<"videocall.v1.Media"> & {
  */
 export const MediaSchema: GenMessage<Media> = /*@__PURE__*/
   messageDesc(file_videocall_v1_packet, 1);
+
+/**
+ * Which tracks a subscriber receives. Sent by the client whenever its wishes change; each one
+ * replaces the last. A new connection starts in ALL mode (everything, as protocol v1 behaves).
+ *
+ * @generated from message videocall.v1.SetSubscriptions
+ */
+export type SetSubscriptions = Message<"videocall.v1.SetSubscriptions"> & {
+  /**
+   * @generated from field: videocall.v1.SubscriptionMode mode = 1;
+   */
+  mode: SubscriptionMode;
+
+  /**
+   * EXPLICIT only (must be empty in ALL mode): at most 256, one per (session_id, track_id).
+   *
+   * @generated from field: repeated videocall.v1.TrackSubscription tracks = 2;
+   */
+  tracks: TrackSubscription[];
+};
+
+/**
+ * Describes the message videocall.v1.SetSubscriptions.
+ * Use `create(SetSubscriptionsSchema)` to create a new message.
+ */
+export const SetSubscriptionsSchema: GenMessage<SetSubscriptions> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 2);
+
+/**
+ * @generated from message videocall.v1.TrackSubscription
+ */
+export type TrackSubscription = Message<"videocall.v1.TrackSubscription"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: uint32 track_id = 2;
+   */
+  trackId: number;
+
+  /**
+   * Highest spatial layer forwarded (frames with Media.layer <= max_layer pass); absent: every layer.
+   *
+   * @generated from field: optional uint32 max_layer = 3;
+   */
+  maxLayer?: number | undefined;
+};
+
+/**
+ * Describes the message videocall.v1.TrackSubscription.
+ * Use `create(TrackSubscriptionSchema)` to create a new message.
+ */
+export const TrackSubscriptionSchema: GenMessage<TrackSubscription> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 3);
 
 /**
  * What a publisher is sending: announced on join and whenever it changes (mute, camera off).
@@ -210,7 +289,7 @@ export type TrackState = Message<"videocall.v1.TrackState"> & {
  * Use `create(TrackStateSchema)` to create a new message.
  */
 export const TrackStateSchema: GenMessage<TrackState> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 2);
+  messageDesc(file_videocall_v1_packet, 4);
 
 /**
  * @generated from message videocall.v1.TrackInfo
@@ -244,7 +323,7 @@ export type TrackInfo = Message<"videocall.v1.TrackInfo"> & {
  * Use `create(TrackInfoSchema)` to create a new message.
  */
 export const TrackInfoSchema: GenMessage<TrackInfo> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 3);
+  messageDesc(file_videocall_v1_packet, 5);
 
 /**
  * Asks the publisher of a video track for a key frame. Sent by a receiver that lost frames,
@@ -269,7 +348,7 @@ export type KeyframeRequest = Message<"videocall.v1.KeyframeRequest"> & {
  * Use `create(KeyframeRequestSchema)` to create a new message.
  */
 export const KeyframeRequestSchema: GenMessage<KeyframeRequest> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 4);
+  messageDesc(file_videocall_v1_packet, 6);
 
 /**
  * Liveness and round-trip time. Either side may ping; the other answers with the same nonce.
@@ -293,7 +372,7 @@ export type Ping = Message<"videocall.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 5);
+  messageDesc(file_videocall_v1_packet, 7);
 
 /**
  * @generated from message videocall.v1.Pong
@@ -315,7 +394,7 @@ export type Pong = Message<"videocall.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 6);
+  messageDesc(file_videocall_v1_packet, 8);
 
 /**
  * @generated from message videocall.v1.Participant
@@ -344,7 +423,7 @@ export type Participant = Message<"videocall.v1.Participant"> & {
  * Use `create(ParticipantSchema)` to create a new message.
  */
 export const ParticipantSchema: GenMessage<Participant> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 7);
+  messageDesc(file_videocall_v1_packet, 9);
 
 /**
  * First packet on every connection: who you are and who is already here.
@@ -390,7 +469,7 @@ export type Welcome = Message<"videocall.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 8);
+  messageDesc(file_videocall_v1_packet, 10);
 
 /**
  * @generated from message videocall.v1.ParticipantJoined
@@ -407,7 +486,7 @@ export type ParticipantJoined = Message<"videocall.v1.ParticipantJoined"> & {
  * Use `create(ParticipantJoinedSchema)` to create a new message.
  */
 export const ParticipantJoinedSchema: GenMessage<ParticipantJoined> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 9);
+  messageDesc(file_videocall_v1_packet, 11);
 
 /**
  * @generated from message videocall.v1.ParticipantLeft
@@ -429,7 +508,7 @@ export type ParticipantLeft = Message<"videocall.v1.ParticipantLeft"> & {
  * Use `create(ParticipantLeftSchema)` to create a new message.
  */
 export const ParticipantLeftSchema: GenMessage<ParticipantLeft> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 10);
+  messageDesc(file_videocall_v1_packet, 12);
 
 /**
  * @generated from message videocall.v1.Leave
@@ -442,7 +521,7 @@ export type Leave = Message<"videocall.v1.Leave"> & {
  * Use `create(LeaveSchema)` to create a new message.
  */
 export const LeaveSchema: GenMessage<Leave> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 11);
+  messageDesc(file_videocall_v1_packet, 13);
 
 /**
  * Sent by the relay right before it closes a connection on purpose.
@@ -469,7 +548,7 @@ export type Goodbye = Message<"videocall.v1.Goodbye"> & {
  * Use `create(GoodbyeSchema)` to create a new message.
  */
 export const GoodbyeSchema: GenMessage<Goodbye> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 12);
+  messageDesc(file_videocall_v1_packet, 14);
 
 /**
  * Which protocol versions the client speaks (it accepts any the relay picks in that range) and
@@ -500,7 +579,7 @@ export type Join = Message<"videocall.v1.Join"> & {
  * Use `create(JoinSchema)` to create a new message.
  */
 export const JoinSchema: GenMessage<Join> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 13);
+  messageDesc(file_videocall_v1_packet, 15);
 
 /**
  * @generated from enum videocall.v1.MediaKind
@@ -575,6 +654,31 @@ export const CodecSchema: GenEnum<Codec> = /*@__PURE__*/
   enumDesc(file_videocall_v1_packet, 1);
 
 /**
+ * @generated from enum videocall.v1.SubscriptionMode
+ */
+export enum SubscriptionMode {
+  /**
+   * Every track of every other participant, every layer.
+   *
+   * @generated from enum value: SUBSCRIPTION_MODE_ALL = 0;
+   */
+  ALL = 0,
+
+  /**
+   * Exactly the listed tracks; control (TrackState, joins, leaves) still arrives for everyone.
+   *
+   * @generated from enum value: SUBSCRIPTION_MODE_EXPLICIT = 1;
+   */
+  EXPLICIT = 1,
+}
+
+/**
+ * Describes the enum videocall.v1.SubscriptionMode.
+ */
+export const SubscriptionModeSchema: GenEnum<SubscriptionMode> = /*@__PURE__*/
+  enumDesc(file_videocall_v1_packet, 2);
+
+/**
  * @generated from enum videocall.v1.LeaveReason
  */
 export enum LeaveReason {
@@ -608,5 +712,5 @@ export enum LeaveReason {
  * Describes the enum videocall.v1.LeaveReason.
  */
 export const LeaveReasonSchema: GenEnum<LeaveReason> = /*@__PURE__*/
-  enumDesc(file_videocall_v1_packet, 2);
+  enumDesc(file_videocall_v1_packet, 3);
 
