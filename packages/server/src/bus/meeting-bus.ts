@@ -1,4 +1,5 @@
 import type { Participant } from "@videocall/protocol";
+import { trackKey } from "../relay/track-key.ts";
 
 /**
  * Carries a meeting's traffic between relay nodes. The in-memory bus links nodes in one process;
@@ -11,10 +12,36 @@ export interface MeetingBus {
 }
 
 export interface MeetingBusSubscription {
-  /** A stamped Packet for every participant of the meeting on other nodes (targeted ones carry `targetSessionId`). */
-  publishPacket(packet: Uint8Array, targetSessionId?: number): void;
+  /**
+   * A stamped Packet of `fromSessionId` for the other nodes of the meeting: media of `trackId`, or
+   * the publisher's control (track state) with `trackId` 0. Only nodes interested in that track
+   * receive media; every node receives control.
+   */
+  publishPacket(packet: Uint8Array, fromSessionId: number, trackId: number): void;
+  /** A stamped Packet for one session (a key frame request for its publisher), wherever it is. */
+  publishTargeted(packet: Uint8Array, targetSessionId: number): void;
   publishPresence(event: PresenceEvent): void;
+  /**
+   * Which media this node's subscribers need from other nodes. Starts as everything; the room
+   * calls it whenever its local subscriptions change (it may pass the same interest again).
+   */
+  setInterest(interest: BusInterest): void;
   unsubscribe(): void;
+}
+
+/**
+ * Everything, or exactly these tracks (by trackKey: publisher session * 65536 + track id).
+ * Control packets (track id 0) and targeted packets always arrive.
+ */
+export type BusInterest =
+  | { readonly all: true }
+  | { readonly all: false; readonly trackKeys: ReadonlySet<number> };
+
+export const EVERYTHING: BusInterest = { all: true };
+
+/** Whether `interest` covers media of (`fromSessionId`, `trackId`); control (track 0) always passes. */
+export function interestCovers(interest: BusInterest, fromSessionId: number, trackId: number): boolean {
+  return interest.all || trackId === 0 || interest.trackKeys.has(trackKey(fromSessionId, trackId));
 }
 
 export interface MeetingBusHandler {

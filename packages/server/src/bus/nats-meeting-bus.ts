@@ -16,8 +16,16 @@ import {
   type ServerNode,
 } from "../discovery/node-discovery.ts";
 import type { Logger } from "../observability/log.ts";
-import type { MeetingBus, MeetingBusHandler, MeetingBusSubscription, PresenceEvent } from "./meeting-bus.ts";
-import { NatsSubjects, targetedSessionId } from "./nats-subjects.ts";
+import { sessionOfTrackKey, trackKey, trackOfTrackKey } from "../relay/track-key.ts";
+import {
+  type BusInterest,
+  EVERYTHING,
+  type MeetingBus,
+  type MeetingBusHandler,
+  type MeetingBusSubscription,
+  type PresenceEvent,
+} from "./meeting-bus.ts";
+import { isControlSubject, NatsSubjects, targetedSessionId } from "./nats-subjects.ts";
 
 export interface NatsMeetingBusOptions {
   /** NATS server URLs; list every server of a cluster so the client can fail over. */
@@ -35,7 +43,10 @@ export interface NatsMeetingBusOptions {
 /** Counters for tests and the bench; never logged per packet. */
 export interface NatsBusStats {
   packetsPublished: number;
+  /** Packets this node took from NATS and handed to its rooms (media and control). */
   packetsReceived: number;
+  /** Packet subjects subscribed right now, over all meetings (one per wanted track, or one per ALL-mode meeting). */
+  packetSubjects: number;
   /** Packets not published because NATS was unreachable: stale media is worth nothing later. */
   packetsDroppedDisconnected: number;
   reconnects: number;
@@ -65,6 +76,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   readonly stats: NatsBusStats = {
     packetsPublished: 0,
     packetsReceived: 0,
+    packetSubjects: 0,
     packetsDroppedDisconnected: 0,
     reconnects: 0,
     nodesLost: 0,
@@ -209,6 +221,11 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     });
   }
 
+  /** @internal Resolves once the server has processed everything sent so far (our subscriptions among it). */
+  flush(): Promise<void> {
+    return this.#nc.flush();
+  }
+
   /** @internal */
   countReceived(): void {
     this.stats.packetsReceived++;
@@ -320,43 +337,68 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   }
 }
 
-/** One meeting's subscriptions on one node. */
+/**
+ * One meeting's subscriptions on one node. Packets travel on per-track subjects; the node
+ * subscribes to `.p.>` while its interest is everything, else to the wanted tracks' subjects,
+ * and always to every publisher's control subject (`.p.*.0`).
+ *
+ * Switching between `.p.>` and per-track subjects neither loses nor doubles a packet of a track
+ * received throughout: the new subscriptions are made first, the old ones keep delivering until
+ * a flush proves the server has the new ones (from then on every packet arrives on both), and
+ * only then the new ones deliver and the old ones go.
+ */
 class MeetingChannel implements MeetingBusSubscription {
   readonly #bus: NatsMeetingBus;
   readonly #meetingId: string;
   readonly #handler: MeetingBusHandler;
-  readonly #packetSubject: string;
   readonly #presenceSubject: string;
   readonly #subscriptions: Subscription[];
+  /** Subject strings of our local publishers' tracks, built once per track. */
+  readonly #subjectByTrack = new Map<number, string>();
+  #interest: BusInterest = EVERYTHING;
+  #allPackets: Subscription | undefined;
+  readonly #trackPackets = new Map<number, Subscription>();
+  /** Which subscriptions deliver: `.p.>` (true) or the per-track ones (false). */
+  #deliverFromAll = true;
+  #switchPending = false;
   #open = true;
 
   constructor(bus: NatsMeetingBus, meetingId: string, handler: MeetingBusHandler) {
     this.#bus = bus;
     this.#meetingId = meetingId;
     this.#handler = handler;
-    this.#packetSubject = NatsSubjects.packets(meetingId);
     this.#presenceSubject = NatsSubjects.presence(meetingId);
     this.#subscriptions = [
-      bus.subscribeRaw(this.#packetSubject, (data) => {
-        bus.countReceived();
-        handler.onPacket(data, undefined);
-      }),
+      bus.subscribeRaw(NatsSubjects.controlPackets(meetingId), (data) => this.#deliver(data)),
       bus.subscribeRaw(NatsSubjects.targetedWildcard(meetingId), (data, subject) => {
         const target = targetedSessionId(subject);
         if (target !== undefined) handler.onPacket(data, target);
       }),
       bus.subscribeRaw(this.#presenceSubject, (data) => this.#onPresence(data)),
     ];
+    this.#allPackets = this.#subscribeAll();
   }
 
-  publishPacket(packet: Uint8Array, targetSessionId?: number): void {
+  publishPacket(packet: Uint8Array, fromSessionId: number, trackId: number): void {
     if (!this.#open) return;
-    this.#bus.publishPacket(
-      targetSessionId === undefined
-        ? this.#packetSubject
-        : NatsSubjects.targeted(this.#meetingId, targetSessionId),
-      packet,
-    );
+    const key = trackKey(fromSessionId, trackId);
+    let subject = this.#subjectByTrack.get(key);
+    if (subject === undefined) {
+      if (this.#subjectByTrack.size >= MAX_CACHED_SUBJECTS) this.#subjectByTrack.clear();
+      subject = NatsSubjects.trackPackets(this.#meetingId, fromSessionId, trackId);
+      this.#subjectByTrack.set(key, subject);
+    }
+    this.#bus.publishPacket(subject, packet);
+  }
+
+  publishTargeted(packet: Uint8Array, targetSessionId: number): void {
+    if (this.#open) this.#bus.publishPacket(NatsSubjects.targeted(this.#meetingId, targetSessionId), packet);
+  }
+
+  setInterest(interest: BusInterest): void {
+    if (!this.#open) return;
+    this.#interest = interest;
+    this.#reconcile();
   }
 
   publishPresence(event: PresenceEvent): void {
@@ -368,7 +410,80 @@ class MeetingChannel implements MeetingBusSubscription {
     if (!this.#open) return;
     this.#open = false;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    if (this.#allPackets) this.#unsubscribePackets(this.#allPackets);
+    for (const subscription of this.#trackPackets.values()) this.#unsubscribePackets(subscription);
+    this.#allPackets = undefined;
+    this.#trackPackets.clear();
     this.#bus.remove(this);
+  }
+
+  #deliver(data: Uint8Array): void {
+    this.#bus.countReceived();
+    this.#handler.onPacket(data, undefined);
+  }
+
+  #subscribeAll(): Subscription {
+    this.#bus.stats.packetSubjects++;
+    return this.#bus.subscribeRaw(NatsSubjects.allPackets(this.#meetingId), (data, subject) => {
+      // Control arrives on its own subscription; media here only while this one delivers.
+      if (this.#deliverFromAll && !isControlSubject(subject)) this.#deliver(data);
+    });
+  }
+
+  #subscribeTrack(key: number): Subscription {
+    this.#bus.stats.packetSubjects++;
+    const subject = NatsSubjects.trackPackets(this.#meetingId, sessionOfTrackKey(key), trackOfTrackKey(key));
+    return this.#bus.subscribeRaw(subject, (data) => {
+      if (!this.#deliverFromAll) this.#deliver(data);
+    });
+  }
+
+  #unsubscribePackets(subscription: Subscription): void {
+    this.#bus.stats.packetSubjects--;
+    subscription.unsubscribe();
+  }
+
+  /** Brings the packet subscriptions in line with `#interest` (see the class comment for the order). */
+  #reconcile(): void {
+    const interest = this.#interest;
+    if (interest.all) this.#allPackets ??= this.#subscribeAll();
+    else {
+      for (const key of interest.trackKeys) {
+        if (!this.#trackPackets.has(key)) this.#trackPackets.set(key, this.#subscribeTrack(key));
+      }
+    }
+    if (this.#deliverFromAll === interest.all) {
+      if (!this.#switchPending) this.#prune();
+      return;
+    }
+    if (this.#switchPending) return;
+    this.#switchPending = true;
+    const switchOver = () => {
+      this.#switchPending = false;
+      if (!this.#open) return;
+      this.#deliverFromAll = this.#interest.all;
+      this.#reconcile(); // prunes, or starts the next switch if the interest flipped meanwhile
+    };
+    this.#bus.flush().then(switchOver, switchOver);
+  }
+
+  /** Drops the packet subscriptions that neither deliver nor are wanted. */
+  #prune(): void {
+    const interest = this.#interest;
+    if (interest.all) {
+      for (const subscription of this.#trackPackets.values()) this.#unsubscribePackets(subscription);
+      this.#trackPackets.clear();
+      return;
+    }
+    if (this.#allPackets) {
+      this.#unsubscribePackets(this.#allPackets);
+      this.#allPackets = undefined;
+    }
+    for (const [key, subscription] of this.#trackPackets) {
+      if (interest.trackKeys.has(key)) continue;
+      this.#unsubscribePackets(subscription);
+      this.#trackPackets.delete(key);
+    }
   }
 
   /** Delivers an event raised by the bus itself (a lost node). */
@@ -405,6 +520,9 @@ class MeetingChannel implements MeetingBusSubscription {
     this.#handler.onPresence(event, message.nodeId);
   }
 }
+
+/** Subject strings a channel keeps for its publishers' tracks before it starts over. */
+const MAX_CACHED_SUBJECTS = 4096;
 
 function isHttpOrigin(url: string): boolean {
   if (url.length > 2048 || !URL.canParse(url)) return false;

@@ -5,8 +5,16 @@
 export const NatsSubjects = {
   /** Node heartbeats and leave notices (BusNodeHeartbeat), heard by every node. */
   nodes: "vc.nodes",
-  /** Stamped Packets for every node of a meeting: one publish per packet, NATS fans out to nodes. */
-  packets: (meetingId: string) => `vc.m.${meetingId}.p`,
+  /**
+   * Stamped Packets of one publisher track (`trackId` 0: the publisher's control, i.e. track
+   * state): one publish per packet, NATS fans out to the nodes subscribed to that track.
+   */
+  trackPackets: (meetingId: string, sessionId: number, trackId: number) =>
+    `vc.m.${meetingId}.p.${sessionId}.${trackId}`,
+  /** Every publisher's every track: a node subscribes to it while a local subscriber is in ALL mode. */
+  allPackets: (meetingId: string) => `vc.m.${meetingId}.p.>`,
+  /** Every publisher's control subject, always subscribed. */
+  controlPackets: (meetingId: string) => `vc.m.${meetingId}.p.*.0`,
   /** Packets for one session (key frame requests); the node hosting it delivers, the others drop. */
   targeted: (meetingId: string, sessionId: number) => `vc.m.${meetingId}.t.${sessionId}`,
   targetedWildcard: (meetingId: string) => `vc.m.${meetingId}.t.*`,
@@ -18,4 +26,9 @@ export const NatsSubjects = {
 export function targetedSessionId(subject: string): number | undefined {
   const id = Number(subject.slice(subject.lastIndexOf(".") + 1));
   return Number.isInteger(id) && id > 0 && id <= 0xffffffff ? id : undefined;
+}
+
+/** Whether a packet subject is a publisher's control subject (track 0), by its last token. */
+export function isControlSubject(subject: string): boolean {
+  return subject.endsWith(".0");
 }

@@ -77,6 +77,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_packets_not_subscribed_total",
+    help: "Media packets a local receiver did not get because it had not subscribed to their track or layer",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.packetsNotSubscribed);
+    },
+  });
+  new Counter({
     name: "videocall_keyframe_requests_total",
     help: "Key frame requests the relay sent to publishers on behalf of slow subscribers",
     registers: [registry],

@@ -41,6 +41,8 @@ export class RelayStats {
   };
   packetsDroppedQueueFull = 0;
   packetsDroppedAwaitingKeyframe = 0;
+  /** Media packets not sent to a local receiver because it did not subscribe to them (not a drop). */
+  packetsNotSubscribed = 0;
   keyframeRequestsSent = 0;
   /** Core bodies (12..31) this relay does not know (or a repeated Join): dropped, never fatal. */
   unknownControlDropped = 0;

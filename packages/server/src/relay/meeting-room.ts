@@ -7,6 +7,7 @@ import {
   isValidName,
   LeaveReason,
   MAX_PACKET_BYTES,
+  MediaKind,
   type Participant,
   ParticipantSchema,
   RoutingHeader,
@@ -14,11 +15,19 @@ import {
   type TrackInfo,
   trackStateProblem,
 } from "@videocall/protocol";
-import type { MeetingBus, MeetingBusSubscription, PresenceEvent } from "../bus/meeting-bus.ts";
+import {
+  type BusInterest,
+  EVERYTHING,
+  type MeetingBus,
+  type MeetingBusSubscription,
+  type PresenceEvent,
+} from "../bus/meeting-bus.ts";
 import type { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
+import { maxLayerIn, type Subscriptions, SubscriptionTable } from "./subscription-table.ts";
+import { trackKey } from "./track-key.ts";
 
 /** A participant connected to this node. */
 export interface LocalParticipant {
@@ -26,6 +35,8 @@ export interface LocalParticipant {
   readonly username: string;
   readonly connection: ClientConnection;
   readonly queue: SubscriberQueue;
+  /** What this participant receives (everything until it sends SetSubscriptions). */
+  readonly subscriptions: SubscriptionTable;
   tracks: TrackInfo[];
 }
 
@@ -65,6 +76,8 @@ export class MeetingRoom {
   readonly #lastKeyframeRequestMs = new Map<number, number>();
   /** Reused for packets arriving from the bus, so their scan allocates nothing. */
   readonly #busHeader = new RoutingHeader();
+  /** What this node last asked the bus for. */
+  #busInterest: BusInterest = EVERYTHING;
 
   constructor(
     meetingId: string,
@@ -146,13 +159,21 @@ export class MeetingRoom {
       this.#queueLimits,
       this.#nodeQueuedBytes,
     );
-    const participant: LocalParticipant = { sessionId, username, connection, queue, tracks: [] };
+    const participant: LocalParticipant = {
+      sessionId,
+      username,
+      connection,
+      queue,
+      subscriptions: new SubscriptionTable(),
+      tracks: [],
+    };
     const joined = encodePacket({
       body: { case: "participantJoined", value: { participant: toParticipant(participant) } },
     });
     for (const other of this.#local.values()) other.queue.push(joined, CONTROL);
     this.#local.set(sessionId, participant);
     this.#bus.publishPresence({ type: "joined", participant: toParticipant(participant) });
+    this.#updateBusInterest();
     return participant;
   }
 
@@ -163,6 +184,21 @@ export class MeetingRoom {
     this.#local.delete(sessionId);
     this.#announceLeft(sessionId, reason);
     this.#bus.publishPresence({ type: "left", sessionId, reason });
+    if (this.#local.size > 0) this.#updateBusInterest();
+  }
+
+  /**
+   * Replaces what `subscriber` receives; takes effect with the next packet. Every video track it
+   * gains (or gains layers of) waits for a key frame, which is asked of its publisher through the
+   * aggregated key frame path; the bus is told what this node now needs.
+   */
+  setSubscriptions(subscriber: LocalParticipant, next: Subscriptions): void {
+    const previous = subscriber.subscriptions.replace(next);
+    this.#updateBusInterest();
+    for (const publisher of this.#local.values()) {
+      if (publisher !== subscriber) this.#startGainedVideo(subscriber, previous, publisher);
+    }
+    for (const publisher of this.#remote.values()) this.#startGainedVideo(subscriber, previous, publisher);
   }
 
   /** Routes a packet from a local participant; `header` is its scanned routing header, `packet` is stamped. */
@@ -170,12 +206,12 @@ export class MeetingRoom {
     switch (header.body) {
       case BodyField.media:
         this.#fanOut(packet, header, sender.sessionId);
-        this.#bus.publishPacket(packet);
+        this.#bus.publishPacket(packet, sender.sessionId, header.trackId);
         break;
       case BodyField.trackState:
         // The relay decoded and checked it already and set `sender.tracks`.
         this.#fanOut(packet, header, sender.sessionId);
-        this.#bus.publishPacket(packet);
+        this.#bus.publishPacket(packet, sender.sessionId, 0);
         break;
       case BodyField.keyframeRequest:
         this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId);
@@ -184,7 +220,7 @@ export class MeetingRoom {
         // Extension bodies (32..63), opaque: to everyone else, or to the one in their field 1.
         if (bodyClassOf(header.body) === "broadcast-extension") {
           this.#fanOut(packet, header, sender.sessionId);
-          this.#bus.publishPacket(packet);
+          this.#bus.publishPacket(packet, sender.sessionId, 0); // on the publisher's control subject: every node
         } else if (bodyClassOf(header.body) === "targeted-extension") {
           this.#forwardTargeted(packet, header.targetSessionId);
         }
@@ -215,7 +251,7 @@ export class MeetingRoom {
   #forwardTargeted(packet: Uint8Array, targetSessionId: number): void {
     const target = this.#local.get(targetSessionId);
     if (target) target.queue.push(packet, CONTROL);
-    else if (this.#remote.has(targetSessionId)) this.#bus.publishPacket(packet, targetSessionId);
+    else if (this.#remote.has(targetSessionId)) this.#bus.publishTargeted(packet, targetSessionId);
   }
 
   #fanOut(packet: Uint8Array, header: RoutingHeader, exceptSessionId: number): void {
@@ -224,9 +260,52 @@ export class MeetingRoom {
     info.keyframe = header.keyframe;
     info.fromSessionId = readStamp(packet, header.fromSessionOffset);
     info.trackId = header.trackId;
-    for (const receiver of this.#local.values()) {
-      if (receiver.sessionId !== exceptSessionId) receiver.queue.push(packet, info);
+    if (header.body !== BodyField.media) {
+      for (const receiver of this.#local.values()) {
+        if (receiver.sessionId !== exceptSessionId) receiver.queue.push(packet, info);
+      }
+      return;
     }
+    const key = trackKey(info.fromSessionId, header.trackId);
+    const layer = header.layer;
+    for (const receiver of this.#local.values()) {
+      if (receiver.sessionId === exceptSessionId) continue;
+      if (receiver.subscriptions.admits(key, layer)) receiver.queue.push(packet, info);
+      else this.#stats.packetsNotSubscribed++;
+    }
+  }
+
+  /** Asks for a key frame of each video track of `publisher` that `subscriber` now receives more of. */
+  #startGainedVideo(
+    subscriber: LocalParticipant,
+    previous: Subscriptions,
+    publisher: { sessionId: number; tracks: TrackInfo[] },
+  ): void {
+    for (const track of publisher.tracks) {
+      if (track.kind !== MediaKind.VIDEO && track.kind !== MediaKind.SCREEN) continue;
+      const key = trackKey(publisher.sessionId, track.trackId);
+      if (subscriber.subscriptions.maxLayerOf(key) <= maxLayerIn(previous, key)) continue;
+      subscriber.queue.awaitKeyframe(publisher.sessionId, track.trackId);
+      this.#requestKeyframe(publisher.sessionId, track.trackId);
+    }
+  }
+
+  /** Everything while any local subscriber is in ALL mode, else the union of their tracks. */
+  #updateBusInterest(): void {
+    let interest: BusInterest = EVERYTHING;
+    let trackKeys: Set<number> | undefined;
+    for (const participant of this.#local.values()) {
+      if (participant.subscriptions.isAll) {
+        trackKeys = undefined;
+        break;
+      }
+      trackKeys ??= new Set();
+      for (const key of participant.subscriptions.explicitTracks) trackKeys.add(key);
+    }
+    if (trackKeys) interest = { all: false, trackKeys };
+    if (sameInterest(interest, this.#busInterest)) return;
+    this.#busInterest = interest;
+    this.#bus.setInterest(interest);
   }
 
   #forwardKeyframeRequest(packet: Uint8Array, targetSessionId: number, trackId: number): void {
@@ -236,7 +315,7 @@ export class MeetingRoom {
     if (last !== undefined && nowMs - last < KEYFRAME_REQUEST_INTERVAL_MS) return;
     const target = this.#local.get(targetSessionId);
     if (target) target.queue.push(packet, CONTROL);
-    else if (this.#remote.has(targetSessionId)) this.#bus.publishPacket(packet, targetSessionId);
+    else if (this.#remote.has(targetSessionId)) this.#bus.publishTargeted(packet, targetSessionId);
     else return; // no such publisher: remember nothing, so made-up targets cannot grow the map
     this.#lastKeyframeRequestMs.set(key, nowMs);
   }
@@ -354,6 +433,13 @@ export class MeetingRoom {
 const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
 /** Scratch object for the fan-out loop; the queue reads it synchronously and keeps no reference. */
 const fanOutInfo = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+
+function sameInterest(a: BusInterest, b: BusInterest): boolean {
+  if (a.all || b.all) return a.all === b.all;
+  if (a.trackKeys.size !== b.trackKeys.size) return false;
+  for (const key of a.trackKeys) if (!b.trackKeys.has(key)) return false;
+  return true;
+}
 
 function readStamp(packet: Uint8Array, offset: number): number {
   if (offset < 0) return 0;

@@ -20,6 +20,7 @@ import type { BadInputReason, RelayStats, TransportStats } from "../observabilit
 import { type ClientConnection, CloseCode, type TransportKind } from "./client-connection.ts";
 import type { LocalParticipant, MeetingRoom } from "./meeting-room.ts";
 import type { SubscriberQueueStats } from "./subscriber-queue.ts";
+import { parseSetSubscriptions, type Subscriptions } from "./subscription-table.ts";
 
 /** What a transport calls for one accepted client connection. */
 export interface ConnectionHandler {
@@ -365,6 +366,15 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
         return;
       }
+      case BodyField.setSubscriptions: {
+        const subscriptions = decodeSetSubscriptions(packet);
+        if (typeof subscriptions === "string") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, subscriptions);
+          return;
+        }
+        room.setSubscriptions(participant, subscriptions);
+        return;
+      }
       case BodyField.ping:
         // The answer is the ping with its field number changed: Ping and Pong share a layout.
         participant.queue.push(pingToPong(packet), CONTROL);
@@ -490,6 +500,15 @@ function decodeTrackState(packet: Uint8Array): TrackInfo[] | string {
   const body = decoded.packet.body;
   if (body.case !== "trackState") return "malformed TrackState";
   return trackStateProblem(body.value.tracks) ?? body.value.tracks;
+}
+
+/** The subscriptions a SetSubscriptions packet asks for, or why they cannot be accepted. */
+function decodeSetSubscriptions(packet: Uint8Array): Subscriptions | string {
+  const decoded = decodePacketSafely(packet);
+  if (!decoded.ok) return `malformed SetSubscriptions (${decoded.error.detail})`;
+  const body = decoded.packet.body;
+  if (body.case !== "setSubscriptions") return "malformed SetSubscriptions";
+  return parseSetSubscriptions(body.value);
 }
 
 function describeScanError(error: string | undefined): string {

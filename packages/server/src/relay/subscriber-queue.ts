@@ -1,5 +1,6 @@
 import { MediaKind } from "@videocall/protocol";
 import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
+import { trackKey } from "./track-key.ts";
 
 /** Where a subscriber's packets go: a WebSocket today, a WebTransport session later. */
 export interface PacketSink {
@@ -117,6 +118,14 @@ export class SubscriberQueue {
   /** Bytes waiting here, not yet handed to the sink. */
   get queuedBytes(): number {
     return this.#controlBytes + this.#audioBytes + this.#videoBytes;
+  }
+
+  /**
+   * Drops this video track's deltas until its next key frame: the subscriber just started
+   * receiving it (a new subscription) and could not decode them.
+   */
+  awaitKeyframe(fromSessionId: number, trackId: number): void {
+    if (!this.#closed) this.#awaitingKeyframe.add(trackKey(fromSessionId, trackId));
   }
 
   push(packet: Uint8Array, info: QueuedPacketInfo): void {
@@ -270,9 +279,4 @@ export class SubscriberQueue {
     }
     this.#scheduleDrain();
   }
-}
-
-/** One number per (publisher session, track): session ids are u32 and track ids fit 16 bits. */
-function trackKey(sessionId: number, trackId: number): number {
-  return sessionId * 65536 + (trackId & 0xffff);
 }
