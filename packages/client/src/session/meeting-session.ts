@@ -6,11 +6,14 @@ import {
   isFatalCloseCode,
   isNodeUnavailableCloseCode,
   LeaveReason,
+  MAX_TRACK_ID,
+  MAX_TRACK_SUBSCRIPTIONS,
   MAX_TRACKS_PER_PARTICIPANT,
   type Media,
   MediaKind,
   type Packet,
   type Participant,
+  SubscriptionMode,
   type TrackInfo,
   type Welcome,
 } from "@videocall/protocol";
@@ -39,8 +42,26 @@ export interface EncodedFrame {
   /** Capture time in µs since the Unix epoch on this machine's clock. */
   captureTimeUs: number;
   durationUs?: number;
+  /** Spatial layer (simulcast rendition or SVC layer), 0 = lowest (the default). */
+  layer?: number;
+  /** Temporal layer, 0 = base (the default). */
+  temporalLayer?: number;
   payload: Uint8Array;
 }
+
+/** One track a subscriber receives in EXPLICIT mode. */
+export interface TrackSubscription {
+  sessionId: number;
+  trackId: number;
+  /** Highest spatial layer to receive; absent: every layer. */
+  maxLayer?: number;
+}
+
+/**
+ * What this session receives: everything (the default), or exactly the listed tracks. Track
+ * states, joins and leaves arrive for everyone either way.
+ */
+export type Subscriptions = { mode: "all" } | { mode: "explicit"; tracks: readonly TrackSubscription[] };
 
 export interface SessionClosedInfo {
   code: number;
@@ -124,6 +145,7 @@ export class MeetingSession {
   #rttMs: number | undefined;
   #isClosed = false;
   #reconnecting = false;
+  #subscriptions: Subscriptions = { mode: "all" };
   #leaving = false;
   #reconnectAbort = new AbortController();
   /** The node we are connected to, and every live node we know of (from /api/servers). */
@@ -238,12 +260,51 @@ export class MeetingSession {
             sequence: track.sequence,
             captureTimeUs: BigInt(Math.round(frame.captureTimeUs)),
             durationUs: frame.durationUs ?? 0,
+            layer: frame.layer ?? 0,
+            temporalLayer: frame.temporalLayer ?? 0,
             payload: frame.payload,
           },
         },
       }),
       track.info.kind,
     );
+  }
+
+  /**
+   * Says which tracks to receive; replaces the previous choice, takes effect at the relay with
+   * the next packet, and holds across reconnects. A remote participant that reconnects has a new
+   * session id: subscribe to it again. Throws a RangeError for more than MAX_TRACK_SUBSCRIPTIONS
+   * tracks or an id out of range (the relay would close the connection for them).
+   */
+  setSubscriptions(subscriptions: Subscriptions): void {
+    if (subscriptions.mode === "explicit") {
+      if (subscriptions.tracks.length > MAX_TRACK_SUBSCRIPTIONS) {
+        throw new RangeError(
+          `at most ${MAX_TRACK_SUBSCRIPTIONS} track subscriptions, got ${subscriptions.tracks.length}`,
+        );
+      }
+      const seen = new Set<string>();
+      for (const track of subscriptions.tracks) {
+        const key = `${track.sessionId}/${track.trackId}`;
+        if (
+          track.sessionId <= 0 ||
+          track.sessionId > 0xffffffff ||
+          track.trackId <= 0 ||
+          track.trackId > MAX_TRACK_ID
+        )
+          throw new RangeError(`track subscription ${key} is out of range`);
+        if (seen.has(key)) throw new RangeError(`track subscription ${key} is listed twice`);
+        seen.add(key);
+      }
+      subscriptions = { mode: "explicit", tracks: subscriptions.tracks.map((track) => ({ ...track })) };
+    }
+    this.#subscriptions = subscriptions;
+    this.#sendSubscriptions();
+  }
+
+  /** What this session asked to receive (`{ mode: "all" }` until setSubscriptions is called). */
+  get subscriptions(): Subscriptions {
+    return this.#subscriptions;
   }
 
   /** Asks the publisher `sessionId` for a key frame of its track `trackId`. */
@@ -278,6 +339,21 @@ export class MeetingSession {
       return info;
     }
     return this.closed;
+  }
+
+  #sendSubscriptions(): void {
+    const subscriptions = this.#subscriptions;
+    this.#send(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value:
+            subscriptions.mode === "all"
+              ? { mode: SubscriptionMode.ALL }
+              : { mode: SubscriptionMode.EXPLICIT, tracks: [...subscriptions.tracks] },
+        },
+      }),
+    );
   }
 
   #sendTrackState(): void {
@@ -472,6 +548,8 @@ export class MeetingSession {
         this.#currentServerUrl = serverUrl;
         this.#attach(connected);
         if (this.#localTracks.size > 0) this.#sendTrackState();
+        // A new connection starts in ALL mode: restore what we asked for.
+        if (this.#subscriptions.mode === "explicit") this.#sendSubscriptions();
         this.events.emit("reconnected", connected.transport.kind);
         // Receivers see a new session: give them a key frame to start from.
         for (const track of this.#localTracks.values()) {
