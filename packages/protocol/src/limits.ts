@@ -50,3 +50,6 @@ export function trackStateProblem(tracks: readonly { trackId: number }[]): strin
   }
   return undefined;
 }
+
+/** Tracks one SetSubscriptions may list: a 16-tile page of camera, screen and audio tracks, with room. */
+export const MAX_TRACK_SUBSCRIPTIONS = 256;

@@ -122,7 +122,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const handler = createRequestHandler({
     relay,
     servers: () => discovery.liveNodes(),
-    metrics: createMetricsRegistry(stats, { queuedBytes: () => queuedBytes.queuedBytes }),
+    metrics: createMetricsRegistry(stats, { queuedBytes: () => queuedBytes.queuedBytes, bus: bus.stats }),
     staticFiles,
     version: SERVER_VERSION,
     startedAtMs: Date.now(),

@@ -8,7 +8,18 @@ import { trackKey } from "../relay/track-key.ts";
  */
 export interface MeetingBus {
   readonly nodeId: string;
+  /** Packet counters of a bus that links processes (read by /metrics); absent for the in-memory bus. */
+  readonly stats?: BusPacketStats;
   subscribe(meetingId: string, handler: MeetingBusHandler): MeetingBusSubscription;
+}
+
+export interface BusPacketStats {
+  /** Packets this node published for the others. */
+  readonly packetsPublished: number;
+  /** Packets this node took from the bus and handed to its rooms (media and control). */
+  readonly packetsReceived: number;
+  /** Packet subjects subscribed right now: one per wanted track, or one per meeting taking everything. */
+  readonly packetSubjects: number;
 }
 
 export interface MeetingBusSubscription {

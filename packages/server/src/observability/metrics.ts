@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from "prom-client";
+import type { BusPacketStats } from "../bus/meeting-bus.ts";
 import { LIMIT_LABELS } from "../limits/relay-limits.ts";
 import type { RelayStats } from "./relay-stats.ts";
 
@@ -6,6 +7,8 @@ import type { RelayStats } from "./relay-stats.ts";
 export interface MetricsSources {
   /** Bytes waiting in all subscriber queues of the node. */
   queuedBytes: () => number;
+  /** Packet counters of the bus linking this node to others, when there is one. */
+  bus?: BusPacketStats | undefined;
 }
 
 /**
@@ -150,5 +153,27 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
       this.set(sources?.queuedBytes() ?? 0);
     },
   });
+  const bus = sources?.bus;
+  if (bus) {
+    new Counter({
+      name: "videocall_bus_packets_total",
+      help: "Packets this node published to and received from other nodes over the bus",
+      labelNames: ["direction"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ direction: "published" }, bus.packetsPublished);
+        this.inc({ direction: "received" }, bus.packetsReceived);
+      },
+    });
+    new Gauge({
+      name: "videocall_bus_packet_subjects",
+      help: "Packet subjects this node subscribes to (per wanted track, or one per meeting taking everything)",
+      registers: [registry],
+      collect() {
+        this.set(bus.packetSubjects);
+      },
+    });
+  }
   return registry;
 }
