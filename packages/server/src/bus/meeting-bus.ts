@@ -20,6 +20,8 @@ export interface BusPacketStats {
   readonly packetsReceived: number;
   /** Packet subjects subscribed right now: one per wanted track, or one per meeting taking everything. */
   readonly packetSubjects: number;
+  /** Packet subjects subscribed since start (each change of interest adds the subjects it needs). */
+  readonly packetSubjectSubscribes: number;
 }
 
 export interface MeetingBusSubscription {

@@ -47,6 +47,7 @@ export interface NatsBusStats {
   packetsReceived: number;
   /** Packet subjects subscribed right now, over all meetings (one per wanted track, or one per ALL-mode meeting). */
   packetSubjects: number;
+  packetSubjectSubscribes: number;
   /** Packets not published because NATS was unreachable: stale media is worth nothing later. */
   packetsDroppedDisconnected: number;
   reconnects: number;
@@ -77,6 +78,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     packetsPublished: 0,
     packetsReceived: 0,
     packetSubjects: 0,
+    packetSubjectSubscribes: 0,
     packetsDroppedDisconnected: 0,
     reconnects: 0,
     nodesLost: 0,
@@ -424,6 +426,7 @@ class MeetingChannel implements MeetingBusSubscription {
 
   #subscribeAll(): Subscription {
     this.#bus.stats.packetSubjects++;
+    this.#bus.stats.packetSubjectSubscribes++;
     return this.#bus.subscribeRaw(NatsSubjects.allPackets(this.#meetingId), (data, subject) => {
       // Control arrives on its own subscription; media here only while this one delivers.
       if (this.#deliverFromAll && !isControlSubject(subject)) this.#deliver(data);
@@ -432,6 +435,7 @@ class MeetingChannel implements MeetingBusSubscription {
 
   #subscribeTrack(key: number): Subscription {
     this.#bus.stats.packetSubjects++;
+    this.#bus.stats.packetSubjectSubscribes++;
     const subject = NatsSubjects.trackPackets(this.#meetingId, sessionOfTrackKey(key), trackOfTrackKey(key));
     return this.#bus.subscribeRaw(subject, (data) => {
       if (!this.#deliverFromAll) this.#deliver(data);

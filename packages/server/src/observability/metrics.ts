@@ -174,6 +174,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
         this.set(bus.packetSubjects);
       },
     });
+    new Counter({
+      name: "videocall_bus_packet_subscribes_total",
+      help: "Packet subjects this node subscribed to since it started (interest changes)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(bus.packetSubjectSubscribes);
+      },
+    });
   }
   return registry;
 }
