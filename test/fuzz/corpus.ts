@@ -4,7 +4,15 @@
  * 2^32-1, 2^64-1, empty and long strings, many tracks). Same seed, same corpus.
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { BodyField, Codec, encodePacket, LeaveReason, MediaKind, type PacketInit } from "@videocall/protocol";
+import {
+  BodyField,
+  Codec,
+  encodePacket,
+  LeaveReason,
+  MediaKind,
+  type PacketInit,
+  SubscriptionMode,
+} from "@videocall/protocol";
 import fc from "fast-check";
 import {
   BusNodeHeartbeatSchema,
@@ -53,6 +61,8 @@ const packetArbitraries: ReadonlyArray<[BodyField, fc.Arbitrary<PacketInit>]> = 
         captureTimeUs: uint64,
         codec,
         durationUs: smallUint,
+        layer: smallUint,
+        temporalLayer: smallUint,
         payload: fc.uint8Array({ maxLength: 96 }),
       })
       .map((value) => ({ body: { case: "media", value } }) as PacketInit),
@@ -106,9 +116,29 @@ const packetArbitraries: ReadonlyArray<[BodyField, fc.Arbitrary<PacketInit>]> = 
   ],
   [BodyField.goodbye, name.map((reason) => ({ body: { case: "goodbye", value: { reason } } }) as PacketInit)],
   [BodyField.leave, fc.constant({ body: { case: "leave", value: {} } } as PacketInit)],
+  [
+    BodyField.setSubscriptions,
+    fc
+      .record({
+        mode: fc.constantFrom(SubscriptionMode.ALL, SubscriptionMode.EXPLICIT, 5 as SubscriptionMode),
+        tracks: fc.oneof(
+          fc.constant([]),
+          fc.array(
+            fc.record(
+              { sessionId: smallUint, trackId: smallUint, maxLayer: smallUint },
+              { requiredKeys: ["sessionId", "trackId"] },
+            ),
+            { maxLength: 8 },
+          ),
+          // Over the 256 limit, one repeated entry.
+          fc.constant(Array.from({ length: 257 }, (_, i) => ({ sessionId: 1, trackId: (i % 200) + 1 }))),
+        ),
+      })
+      .map((value) => ({ body: { case: "setSubscriptions", value } }) as PacketInit),
+  ],
 ];
 
-/** `perBodyType` valid packets of each of the 10 body types. */
+/** `perBodyType` valid packets of each of the 11 body types. */
 export function buildPacketCorpus(seed: number, perBodyType: number): CorpusPacket[] {
   const corpus: CorpusPacket[] = [];
   for (const [index, [body, arbitrary]] of packetArbitraries.entries()) {
