@@ -244,7 +244,11 @@ Deno.test("a malformed SetSubscriptions closes the connection with 1007", async 
         },
         /out of range/,
       ],
-      ["an unknown mode", { case: "setSubscriptions", value: { mode: 7 as SubscriptionMode } }, /unknown subscription mode/],
+      [
+        "an unknown mode",
+        { case: "setSubscriptions", value: { mode: 7 as SubscriptionMode } },
+        /unknown subscription mode/,
+      ],
     ];
     for (const [name, body, reason] of cases) {
       const client = await openRawClient("websocket", server.url, "mallory", "bad-subs");
