@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { Codec, decodePacket, encodePacket, MediaKind, SubscriptionMode } from "@videocall/protocol";
+import pino from "pino";
+import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
+import { RelayStats } from "../observability/relay-stats.ts";
+import type { ClientConnection } from "./client-connection.ts";
+import { Relay } from "./relay.ts";
+
+class RecordingConnection implements ClientConnection {
+  readonly transport = "websocket" as const;
+  readonly bufferedBytes = 0;
+  readonly sent: Uint8Array[] = [];
+  send(packet: Uint8Array): void {
+    this.sent.push(packet);
+  }
+  close(): void {}
+  media(): string[] {
+    return this.sent.flatMap((bytes) => {
+      const body = decodePacket(bytes).body;
+      return body.case === "media"
+        ? [`${body.value.trackId}/${body.value.layer}${body.value.keyframe ? "K" : ""}`]
+        : [];
+    });
+  }
+  keyframeRequests(): number[] {
+    return this.sent.flatMap((bytes) => {
+      const body = decodePacket(bytes).body;
+      return body.case === "keyframeRequest" ? [body.value.trackId] : [];
+    });
+  }
+  sessionId(): number {
+    const body = decodePacket(this.sent[0]!).body;
+    assert.ok(body.case === "welcome");
+    return body.value.sessionId;
+  }
+}
+
+const newRelay = (hub: InMemoryBusHub, nodeId: string) =>
+  new Relay({
+    bus: hub.node(nodeId),
+    stats: new RelayStats(),
+    log: pino({ level: "silent" }),
+    serverVersion: "test",
+    heartbeatTimeoutMs: 60_000,
+  });
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+const frame = (trackId: number, kind: MediaKind, keyframe: boolean, layer = 0) =>
+  encodePacket({
+    body: { case: "media", value: { trackId, kind, keyframe, layer, payload: new Uint8Array(10) } },
+  });
+
+Deno.test("in one process too, a node takes from the bus only the tracks its subscribers chose, and a gained video starts at a key frame", async () => {
+  const hub = new InMemoryBusHub();
+  const relayA = newRelay(hub, "a");
+  const relayB = newRelay(hub, "b");
+  try {
+    const alice = new RecordingConnection();
+    const aliceIn = relayA.accept(alice, "alice", "m")!;
+    aliceIn.onPacket(
+      encodePacket({
+        body: {
+          case: "trackState",
+          value: {
+            tracks: [
+              { trackId: 1, kind: MediaKind.AUDIO, codec: Codec.OPUS },
+              { trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 },
+            ],
+          },
+        },
+      }),
+    );
+    await settle();
+    const bob = new RecordingConnection();
+    const bobIn = relayB.accept(bob, "bob", "m")!;
+    await settle();
+    await settle();
+    const sendAll = () => {
+      aliceIn.onPacket(frame(1, MediaKind.AUDIO, false));
+      aliceIn.onPacket(frame(2, MediaKind.VIDEO, false, 0));
+      aliceIn.onPacket(frame(2, MediaKind.VIDEO, false, 1));
+    };
+    const receivedByB = () => hub.packetsReceivedByNode.get("b") ?? 0;
+
+    let before = receivedByB();
+    sendAll();
+    await settle();
+    assert.equal(receivedByB() - before, 3, "ALL: everything crosses");
+    assert.deepEqual(bob.media(), ["1/0", "2/0", "2/1"]);
+
+    bobIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: {
+            mode: SubscriptionMode.EXPLICIT,
+            tracks: [{ sessionId: alice.sessionId(), trackId: 2, maxLayer: 0 }],
+          },
+        },
+      }),
+    );
+    await settle();
+    // Bob gained nothing (he had every layer): no key frame request.
+    assert.deepEqual(alice.keyframeRequests(), []);
+    bob.sent.length = 0;
+    before = receivedByB();
+    sendAll();
+    await settle();
+    assert.equal(receivedByB() - before, 2, "only alice's video crosses (both layers: the bus is per track)");
+    assert.deepEqual(bob.media(), ["2/0"], "layer 1 is above bob's max_layer");
+
+    bobIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: { mode: SubscriptionMode.EXPLICIT, tracks: [{ sessionId: alice.sessionId(), trackId: 2 }] },
+        },
+      }),
+    );
+    await settle();
+    assert.deepEqual(
+      alice.keyframeRequests(),
+      [2],
+      "gaining layer 1 asks alice for a key frame across the bus",
+    );
+    bob.sent.length = 0;
+    sendAll(); // deltas: held back until the key frame
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, true, 0));
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, false, 1));
+    await settle();
+    assert.deepEqual(bob.media(), ["2/0K", "2/1"]);
+  } finally {
+    relayA.close();
+    relayB.close();
+  }
+});
