@@ -342,6 +342,8 @@ export class MeetingSession {
   }
 
   #sendSubscriptions(): void {
+    // A v1 relay knows no SetSubscriptions (it would close the connection) and sends everything.
+    if (this.#protocolVersion < 2) return;
     const subscriptions = this.#subscriptions;
     this.#send(
       encodePacket({

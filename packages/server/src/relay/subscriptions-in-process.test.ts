@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Codec, decodePacket, encodePacket, MediaKind, SubscriptionMode } from "@videocall/protocol";
 import pino from "pino";
+import type { Admission } from "../admission/admitter.ts";
 import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
 import { RelayStats } from "../observability/relay-stats.ts";
 import type { ClientConnection } from "./client-connection.ts";
@@ -35,6 +36,13 @@ class RecordingConnection implements ClientConnection {
   }
 }
 
+const guest = (username: string, meetingId: string): Admission => ({
+  identity: `guest:${username}`,
+  displayName: username,
+  meetingId,
+  protocolVersion: 2,
+});
+
 const newRelay = (hub: InMemoryBusHub, nodeId: string) =>
   new Relay({
     bus: hub.node(nodeId),
@@ -57,7 +65,7 @@ Deno.test("in one process too, a node takes from the bus only the tracks its sub
   const relayB = newRelay(hub, "b");
   try {
     const alice = new RecordingConnection();
-    const aliceIn = relayA.accept(alice, "alice", "m")!;
+    const aliceIn = relayA.accept(alice, guest("alice", "m"))!;
     aliceIn.onPacket(
       encodePacket({
         body: {
@@ -73,7 +81,7 @@ Deno.test("in one process too, a node takes from the bus only the tracks its sub
     );
     await settle();
     const bob = new RecordingConnection();
-    const bobIn = relayB.accept(bob, "bob", "m")!;
+    const bobIn = relayB.accept(bob, guest("bob", "m"))!;
     await settle();
     await settle();
     const sendAll = () => {
