@@ -90,7 +90,7 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
   });
   new Counter({
     name: "videocall_keyframe_requests_total",
-    help: "Key frame requests the relay sent to publishers on behalf of slow subscribers",
+    help: "Key frame requests the relay sent to publishers on behalf of slow or newly subscribed subscribers",
     registers: [registry],
     collect() {
       this.reset();
