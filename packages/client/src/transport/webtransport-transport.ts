@@ -97,6 +97,8 @@ class WebTransportPacketTransport implements PacketTransport {
   #pendingStreamBytes = 0;
   #closed = false;
   #closedLocally = false;
+  /** Datagrams can overtake the stream: none is handed on before the stream's first packet (the Welcome). */
+  #streamStarted = false;
 
   constructor(session: WebTransport, stream: WebTransportBidirectionalStream) {
     this.#session = session;
@@ -165,7 +167,10 @@ class WebTransportPacketTransport implements PacketTransport {
   }
 
   async #readStream(readable: ReadableStream<Uint8Array>): Promise<void> {
-    const end = await readPacketStream(readable, MAX_PACKET_BYTES, (packet) => this.#inbox.deliver(packet));
+    const end = await readPacketStream(readable, MAX_PACKET_BYTES, (packet) => {
+      this.#streamStarted = true;
+      this.#inbox.deliver(packet);
+    });
     // A frame over the limit means the server's framing is broken (or someone is lying): nothing
     // after it can be trusted, so give the connection up with a reason the session can show.
     // Any other end: the session's closed promise reports why.
@@ -179,7 +184,9 @@ class WebTransportPacketTransport implements PacketTransport {
 
   async #readDatagrams(readable: ReadableStream<Uint8Array>): Promise<void> {
     try {
-      for await (const datagram of readable) this.#inbox.deliver(datagram);
+      // Audio routed to us before our Welcome was read would be taken for the server's first packet
+      // (and fail the join); dropping it costs what a lost datagram costs.
+      for await (const datagram of readable) if (this.#streamStarted) this.#inbox.deliver(datagram);
     } catch {
       // closed
     }
