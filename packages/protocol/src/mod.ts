@@ -7,3 +7,4 @@ export * from "./limits.ts";
 export * from "./lobby.ts";
 export * from "./routing-header.ts";
 export * from "./stream-framing.ts";
+export * from "./transport-kind.ts";

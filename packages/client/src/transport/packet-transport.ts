@@ -13,7 +13,9 @@ export interface PacketTransport {
   onClose: (info: TransportCloseInfo) => void;
 }
 
-export type TransportKind = "websocket" | "webtransport";
+import type { TransportKind } from "@videocall/protocol";
+
+export type { TransportKind };
 
 export interface TransportCloseInfo {
   code: number;

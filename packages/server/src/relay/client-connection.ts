@@ -1,8 +1,9 @@
 export { CloseCode } from "@videocall/protocol";
 
+import type { TransportKind } from "@videocall/protocol";
 import type { PacketSink } from "./subscriber-queue.ts";
 
-export type TransportKind = "websocket" | "webtransport";
+export type { TransportKind };
 
 /** A client's connection as the relay sees it, whatever the transport. */
 export interface ClientConnection extends PacketSink {
