@@ -21,20 +21,6 @@ export {
 export { MicrophonePublisher, type MicrophonePublisherOptions } from "./publish/microphone-publisher.ts";
 export { detectCapabilities, type MediaCapabilities } from "./support/capabilities.ts";
 export { VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
-export {
-  type FrameDecodeOutcome,
-  type FrameMetadata,
-  type FrameTransform,
-  type FrameTransformConfig,
-  type FrameTransformContext,
-  FrameTransformError,
-  type FrameTransformErrorReason,
-  type FrameTransformModule,
-  type FrameTransformSpec,
-  identityTransform,
-  loadFrameTransform,
-} from "./transform/frame-transform.ts";
-export { OrderedFrameTransform } from "./transform/ordered-frame-transform.ts";
 export { AudioOutput } from "./watch/audio-output.ts";
 export type { PlayoutStats } from "./watch/audio-playout-messages.ts";
 export { AudioWatcher, type AudioWatcherOptions, type AudioWatcherStats } from "./watch/audio-watcher.ts";

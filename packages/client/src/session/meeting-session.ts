@@ -267,7 +267,8 @@ export class MeetingSession implements LocalTrackOwner {
             keyframe: frame.keyframe,
             sequence,
             captureTimeUs: BigInt(Math.round(frame.captureTimeUs)),
-            durationUs: frame.durationUs ?? 0,
+            // uint32 on the wire: a fractional or out-of-range duration must not make the encoder throw.
+            durationUs: Math.min(Math.max(Math.round(frame.durationUs ?? 0), 0), 0xffff_ffff),
             layer: frame.layer ?? 0,
             temporalLayer: frame.temporalLayer ?? 0,
             payload: frame.payload,

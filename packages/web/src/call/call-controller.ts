@@ -23,12 +23,13 @@ const STATS_REFRESH_MS = 500;
 export interface RemoteTile {
   key: string;
   sessionId: number;
-  trackId: number;
+  /** Undefined for the placeholder tile of a participant who sends no video. */
+  trackId: number | undefined;
   /** A screen share rather than a camera. */
   screen: boolean;
   username: string;
-  /** The element the track renders into: the decoder worker draws on this canvas. */
-  media: HTMLElement;
+  /** The element the track renders into (the decoder worker draws on this canvas); none for a placeholder. */
+  media: HTMLElement | undefined;
   /** The track is on and has decoded a frame (before that the canvas is blank: show the name). */
   videoShowing: boolean;
   microphoneOn: boolean;
@@ -329,10 +330,28 @@ export class CallController {
   }
 }
 
-/** The tiles of one participant: one per video track it sends (camera, screen share), in track order. */
+/**
+ * The tiles of one participant: one per video track it sends (camera, screen share), in track
+ * order; a participant who sends no video still has one, with the name placeholder.
+ */
 function tilesOf(peer: RemotePeer): RemoteTile[] {
   const microphoneOn = peer.microphoneOn;
-  return peer.videoTracks.map((track) => ({
+  const videoTracks = peer.videoTracks;
+  if (videoTracks.length === 0) {
+    return [
+      {
+        key: `${peer.sessionId}:none`,
+        sessionId: peer.sessionId,
+        trackId: undefined,
+        screen: false,
+        username: peer.username,
+        media: undefined,
+        videoShowing: false,
+        microphoneOn,
+      },
+    ];
+  }
+  return videoTracks.map((track) => ({
     key: `${peer.sessionId}:${track.trackId}`,
     sessionId: peer.sessionId,
     trackId: track.trackId,

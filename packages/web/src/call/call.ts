@@ -1,8 +1,7 @@
-import { joinMeeting, type MeetingSession } from "@videocall/client";
+import { type FrameTransformConfig, joinMeeting, type MeetingSession } from "@videocall/client";
 import {
   type AudioOutput,
   CameraPublisher,
-  type FrameTransformConfig,
   MeetingWatcher,
   MicrophonePublisher,
   type VideoCodecChoice,

@@ -1,4 +1,4 @@
-import type { FrameTransformConfig } from "@videocall/client/media";
+import type { FrameTransformConfig } from "@videocall/client";
 
 /**
  * What a site embedding this app may configure before the app's script runs, as

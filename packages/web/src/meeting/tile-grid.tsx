@@ -31,7 +31,7 @@ export function TileGrid({ controller }: { controller: CallController }) {
           sessionId={tile.sessionId}
           trackId={tile.trackId}
         >
-          <MountedElement element={tile.media} />
+          {tile.media && <MountedElement element={tile.media} />}
         </Tile>
       ))}
     </section>
