@@ -149,6 +149,13 @@ export class CallController {
     this.#attach(call);
   }
 
+  /** After leaving: back to the preview (devices reopened) in this page, so Join is offered again. */
+  async rejoin(): Promise<void> {
+    if (this.#phase.value.kind !== "left") return;
+    this.#enter({ kind: "preview", devicesReady: false });
+    await this.start();
+  }
+
   async leave(): Promise<void> {
     if (this.#phase.value.kind === "left") return;
     this.#enter({ kind: "left" });
