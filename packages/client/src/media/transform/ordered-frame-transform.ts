@@ -4,6 +4,7 @@ import {
   type FrameTransform,
   FrameTransformError,
   type FrameTransformSpec,
+  identityTransform,
   loadFrameTransform,
 } from "./frame-transform.ts";
 
@@ -27,6 +28,12 @@ export class OrderedFrameTransform {
   #closed = false;
 
   constructor(spec: FrameTransformSpec | undefined, direction: "encode" | "decode") {
+    if (!spec) {
+      // Identity needs no module: frames pass from the first one on, with no await.
+      this.#transform = identityTransform;
+      this.#tail = Promise.resolve();
+      return;
+    }
     this.#tail = loadFrameTransform(spec, direction).then(
       (transform) => {
         if (this.#closed) transform.close?.();
