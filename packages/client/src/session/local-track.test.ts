@@ -2,6 +2,7 @@
 import {
   Codec,
   decodePacket,
+  encodePacket,
   MediaKind,
   PROTOCOL_VERSION,
   type TrackInfo,
