@@ -1,7 +1,7 @@
 /** `videocall receive` records what `videocall stream` sends into a WebM that ffprobe reads. */
 import { ok, strictEqual } from "node:assert/strict";
 import { startServer } from "../fixtures/server.ts";
-import { runCli, startCli } from "./cli.ts";
+import { ROOT, runCli, startCli } from "./cli.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
 const RECORD_SECONDS = 4;
@@ -55,6 +55,52 @@ Deno.test(
       await stream.interrupt();
       await server.stop();
       await Deno.remove(out).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "stream and receive go through the frame-transform seam: with the same transform the recording is VP8, without it nothing records",
+  TEST_OPTIONS,
+  async () => {
+    const transform = `${ROOT}test/fixtures/xor-frame-transform.js`;
+    const server = await startServer();
+    const out = await Deno.makeTempFile({ suffix: ".webm" });
+    const stream = startCli([
+      ...["stream", "--url", server.url, "--meeting-id", "xor", "--user-id", "camera"],
+      ...["--test-pattern", "--resolution", "320x240", "--fps", "15", "--frame-transform", transform],
+    ]);
+    try {
+      await stream.waitForLog("streaming", 20_000);
+      const recorded = await runCli([
+        ...[
+          "receive",
+          "--url",
+          server.url,
+          "--meeting-id",
+          "xor",
+          "--out",
+          out,
+          "--frame-transform",
+          transform,
+        ],
+        ...["--seconds", "2", "--wait-seconds", "15"],
+      ]);
+      strictEqual(recorded.code, 0, recorded.stderr);
+      ok(/\d+ video frames \(vp8 320x240\), \d+ Opus packets/.test(recorded.stdout), recorded.stdout);
+
+      // Without the transform the payloads are not VP8: no key frame is ever found to start from.
+      const plain = await runCli([
+        ...["receive", "--url", server.url, "--meeting-id", "xor", "--out", `${out}.plain.webm`],
+        ...["--seconds", "2", "--wait-seconds", "6"],
+      ]);
+      ok(plain.code !== 0, `a receiver without the transform recorded: ${plain.stdout}`);
+      ok(/no video or audio arrived/.test(plain.stderr), plain.stderr);
+    } finally {
+      await stream.interrupt();
+      await server.stop();
+      await Deno.remove(out).catch(() => {});
+      await Deno.remove(`${out}.plain.webm`).catch(() => {});
     }
   },
 );

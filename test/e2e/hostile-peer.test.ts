@@ -109,7 +109,8 @@ async function hostilePeerCall(transport: "webtransport" | "websocket"): Promise
         await recovery;
         const attackerNow = await peerStats(watcher.page, attacker.sessionId);
         const attackerFrames = (attackerNow?.videoFramesDecoded ?? 0) - framesBefore;
-        const attackerLuma = await tileLuma(watcher.page, attacker.sessionId);
+        // Its real stream is on its video track; its other tracks (garbage) have tiles of their own.
+        const attackerLuma = await tileLuma(watcher.page, attacker.sessionId, ATTACKER_VIDEO_TRACK);
         // The second half of the honest phase: the jitter buffer has had time to start over.
         const attackerRms = Math.max(...after.slice(after.length / 2).map((w) => w.otherRms));
 
@@ -190,7 +191,11 @@ async function hostilePeerCall(transport: "webtransport" | "websocket"): Promise
         ok(attackerLuma > NOT_BLACK_LUMA, `the attacker's tile is black after it turned honest`);
         ok(attackerRms > AUDIBLE_RMS, `the attacker's real audio is not heard (RMS ${attackerRms})`);
         ok(
-          await watcher.page.locator(`.tile.remote[data-session-id="${attacker.sessionId}"]`).isVisible(),
+          await watcher.page
+            .locator(
+              `.tile.remote[data-session-id="${attacker.sessionId}"][data-track-id="${ATTACKER_VIDEO_TRACK}"]`,
+            )
+            .isVisible(),
           "the attacker's tile is on screen",
         );
         const pageErrors = [...watcher.errors, ...honest.errors].filter((e) => e.startsWith("pageerror"));
@@ -285,22 +290,28 @@ async function peerStats(page: Page, sessionId: number) {
  * Mean luma of a peer's tile as the page shows it: its canvas (whose pixels live in the decoder
  * worker's OffscreenCanvas) drawn into a small canvas and read back. 0 when there is no canvas.
  */
-async function tileLuma(page: Page, sessionId: number): Promise<number> {
-  return await page.evaluate((id) => {
-    const source = document.querySelector<HTMLCanvasElement>(`.tile.remote[data-session-id="${id}"] canvas`);
-    if (!source || source.width === 0 || source.height === 0) return 0;
-    const probe = document.createElement("canvas");
-    probe.width = 64;
-    probe.height = 36;
-    const context = probe.getContext("2d", { willReadFrequently: true });
-    if (!context) return 0;
-    context.drawImage(source, 0, 0, probe.width, probe.height);
-    const { data } = context.getImageData(0, 0, probe.width, probe.height);
-    let sum = 0;
-    for (let i = 0; i < data.length; i += 4)
-      sum += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
-    return sum / (data.length / 4);
-  }, sessionId);
+async function tileLuma(page: Page, sessionId: number, trackId?: number): Promise<number> {
+  return await page.evaluate(
+    ([id, track]) => {
+      const trackSelector = track === undefined ? "" : `[data-track-id="${track}"]`;
+      const source = document.querySelector<HTMLCanvasElement>(
+        `.tile.remote[data-session-id="${id}"]${trackSelector} canvas`,
+      );
+      if (!source || source.width === 0 || source.height === 0) return 0;
+      const probe = document.createElement("canvas");
+      probe.width = 64;
+      probe.height = 36;
+      const context = probe.getContext("2d", { willReadFrequently: true });
+      if (!context) return 0;
+      context.drawImage(source, 0, 0, probe.width, probe.height);
+      const { data } = context.getImageData(0, 0, probe.width, probe.height);
+      let sum = 0;
+      for (let i = 0; i < data.length; i += 4)
+        sum += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+      return sum / (data.length / 4);
+    },
+    [sessionId, trackId] as const,
+  );
 }
 
 interface Vp8Frame {
@@ -506,7 +517,7 @@ class Attacker {
         figures.codecFlips++;
         video({ codec: codecs[(tick / 9) % codecs.length]!, keyframe: true });
       }
-      // A second video track interleaved, and media of kinds nobody plays.
+      // A second video track interleaved, a screen track (its own tile and decoder), and a kind nobody plays.
       if (tick % 4 === 0) video({}, ATTACKER_EXTRA_TRACK);
       if (tick % 13 === 0) {
         for (const kind of [MediaKind.SCREEN, 42 as MediaKind]) {

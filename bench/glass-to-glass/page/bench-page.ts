@@ -6,7 +6,7 @@
  * plain RTCPeerConnection to a `<video>` element.
  */
 import { joinMeeting, type MeetingSession } from "@videocall/client";
-import { CameraPublisher, MeetingWatcher, type RemotePeer } from "@videocall/client/media";
+import { CameraPublisher, MeetingWatcher, type PeerStats, type RemotePeer } from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
 import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
 import {
@@ -241,7 +241,7 @@ class BenchPage implements BenchApi {
       ...this.#publisher?.stats(),
       ...this.#session?.stats(),
       bufferedBytes: this.#session?.bufferedBytes,
-      ...(peer ? peer.stats() : {}),
+      ...(peer ? flatPeerStats(peer.stats()) : {}),
     };
   }
 
@@ -256,10 +256,13 @@ class BenchPage implements BenchApi {
   async startCallReceiver(target: CallTarget): Promise<string> {
     let peer: RemotePeer | undefined;
     this.#reader = new BarcodeReader(() => {
-      if (!peer) return undefined;
+      const video = peer?.videoTracks[0];
+      if (!video) return undefined;
+      // On screen like a call tile: the worker's frames reach this placeholder canvas.
+      if (!video.canvas.isConnected) document.body.append(video.canvas);
       // The canvas's control lives in the decoder worker: its size is the decoded frame's.
-      const stats = peer.video.stats();
-      return { image: peer.video.canvas, width: stats.width, height: stats.height };
+      const stats = video.stats();
+      return { image: video.canvas, width: stats.width, height: stats.height };
     });
     this.#session = await this.#join(target);
     const reader = this.#reader;
@@ -268,10 +271,7 @@ class BenchPage implements BenchApi {
     });
     this.#watcher = new MeetingWatcher(this.#session, undefined);
     this.#watcher.events.on("peerAdded", (added) => {
-      if (peer) return;
-      peer = added;
-      // On screen like a call tile: the worker's frames reach this placeholder canvas.
-      document.body.append(added.video.canvas);
+      peer ??= added;
     });
     this.#watcher.start();
     return this.#session.transportKind;
@@ -360,3 +360,9 @@ class BenchPage implements BenchApi {
 }
 
 window.bench = new BenchPage();
+
+/** The peer's stats without the per-track lists (the diagnostics are one flat row). */
+function flatPeerStats(stats: PeerStats): Record<string, number | string> {
+  const { videoTracks: _video, audioTracks: _audio, ...flat } = stats;
+  return flat;
+}

@@ -2,6 +2,9 @@
  * videocall command line. Parses flags (commander), then runs one command; every failure ends as
  * one line "error: …" on stderr and a non-zero exit code (2 for a wrong command line).
  */
+
+import { resolve } from "node:path";
+import { pathToFileURL as toFileUrl } from "node:url";
 import type { TransportPreference } from "@videocall/client";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runBots } from "./bots-command.ts";
@@ -49,6 +52,19 @@ function serverUrl(raw: string): string {
   if (!["http:", "https:", "ws:", "wss:"].includes(url.protocol))
     throw new InvalidArgumentError("expected an http(s):// or ws(s):// URL.");
   return url.origin;
+}
+
+/** `--frame-transform`: a module path (made absolute, as a file URL) or a URL, as both commands take it. */
+function frameTransformFlag(raw: string | undefined): { frameTransform?: { moduleUrl: string } } {
+  if (raw === undefined) return {};
+  if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[a-z]:[\\/]/i.test(raw))
+    return { frameTransform: { moduleUrl: raw } };
+  try {
+    Deno.statSync(raw);
+  } catch {
+    throw new CliError("bad-flags", `--frame-transform ${raw}: no such file`);
+  }
+  return { frameTransform: { moduleUrl: toFileUrl(resolve(raw)).href } };
 }
 
 const transportOption = () =>
@@ -102,6 +118,7 @@ function buildProgram(
     .option("--no-video", "send no video")
     .addOption(transportOption())
     .option("--seconds <n>", "stop after this long (default: until Ctrl-C)", seconds)
+    .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
     .action(async (flags) => {
       const sources = [flags.testPattern, flags.file, flags.videoDeviceIndex !== undefined].filter(
         Boolean,
@@ -152,6 +169,7 @@ function buildProgram(
             cpuUsed: flags.cpuUsed,
           },
           durationSeconds: flags.seconds,
+          ...frameTransformFlag(flags.frameTransform),
           log,
         },
         stopSignal,
@@ -170,6 +188,7 @@ function buildProgram(
     .option("--user-id <name>", "name shown to the others", "recorder")
     .option("--seconds <n>", "record this long (default: until Ctrl-C)", seconds)
     .option("--wait-seconds <n>", "give up if no media arrives within this long", seconds, 30)
+    .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
     .addOption(transportOption())
     .action(async (flags) => {
       const result = await runReceive(
@@ -181,6 +200,7 @@ function buildProgram(
           durationSeconds: flags.seconds,
           waitSeconds: flags.waitSeconds,
           transport: flags.transport as TransportPreference,
+          ...frameTransformFlag(flags.frameTransform),
           log,
         },
         stopSignal,

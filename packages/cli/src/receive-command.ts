@@ -2,9 +2,17 @@
  * `videocall receive`: joins as a receiver and records the first publisher's camera (VP8/VP9) and
  * microphone (Opus) into WebM with mediabunny. Recording starts at the publisher's first video key
  * frame (or first audio packet when it sends no video); timestamps are its capture times, so audio
- * and video stay in step.
+ * and video stay in step. Every frame first goes through the frame-transform seam (`--frame-transform`,
+ * identity by default), one transform per track so each track's frames stay in order.
  */
-import { Codec, type Media, MediaKind, type TransportPreference } from "@videocall/client";
+import {
+  Codec,
+  type FrameTransformSpec,
+  type Media,
+  MediaKind,
+  OrderedFrameTransform,
+  type TransportPreference,
+} from "@videocall/client";
 import {
   EncodedAudioPacketSource,
   EncodedPacket,
@@ -26,6 +34,8 @@ export interface ReceiveOptions {
   durationSeconds: number | undefined;
   waitSeconds: number;
   transport: TransportPreference;
+  /** Applied to every received frame before it is recorded (identity when undefined). */
+  frameTransform?: FrameTransformSpec;
   log: (line: string) => void;
 }
 
@@ -37,6 +47,8 @@ export interface ReceiveResult {
   videoCodec: VpxCodec | undefined;
   width: number;
   height: number;
+  /** Frames the frame transform refused (not recorded). */
+  transformErrors: number;
 }
 
 /** Writes one publisher's packets to WebM; mediabunny's writes are queued so packets stay in order. */
@@ -167,9 +179,31 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
   const publisherHasVideo = (sessionId: number) =>
     session.participants.get(sessionId)?.tracks.some((track) => track.kind === MediaKind.VIDEO) ?? false;
 
-  session.events.on("media", (from, media) => {
+  const transforms = new Map<number, OrderedFrameTransform>();
+  let transformErrors = 0;
+  session.events.on("media", (from, received) => {
     publisherId ??= from;
     if (from !== publisherId) return;
+    let transform = transforms.get(received.trackId);
+    if (!transform) {
+      transform = new OrderedFrameTransform(options.frameTransform, "decode");
+      transforms.set(received.trackId, transform);
+    }
+    const metadata = {
+      senderSessionId: from,
+      trackId: received.trackId,
+      kind: received.kind,
+      codec: received.codec,
+      keyframe: received.keyframe,
+      captureTimeUs: received.captureTimeUs,
+    };
+    transform.decode(received.payload, metadata, (outcome) => {
+      if (outcome.ok) record(from, { ...received, payload: outcome.payload });
+      else if (transformErrors++ === 0)
+        options.log(`a frame did not pass the transform: ${outcome.error.message}`);
+    });
+  });
+  const record = (from: number, media: Media) => {
     const isVideo = media.kind === MediaKind.VIDEO;
     if (!recorder) {
       if (isVideo) {
@@ -211,7 +245,7 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
     }
     if (isVideo) recorder.addVideo(media);
     else if (media.codec === Codec.OPUS) recorder.addAudio(media);
-  });
+  };
 
   const stopped = new Promise<"stopped">((resolve) => {
     if (stopSignal.aborted) resolve("stopped");
@@ -246,6 +280,7 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
     }
   } finally {
     for (const timer of timers) clearTimeout(timer);
+    for (const transform of transforms.values()) transform.close();
     await session.leave();
   }
   const written = recorder!;
@@ -258,5 +293,6 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
     videoCodec: written.videoCodec,
     width: written.width,
     height: written.height,
+    transformErrors,
   };
 }

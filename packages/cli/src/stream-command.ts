@@ -1,6 +1,8 @@
 /**
  * `videocall stream`: captures (test pattern, file or V4L2 camera + ALSA microphone), encodes with
- * ffmpeg and publishes into a meeting as the camera (track 2) and microphone (track 1).
+ * ffmpeg and publishes into a meeting as a video and an audio LocalTrack (ids allocated by the
+ * session). Every frame goes through the frame-transform seam (`--frame-transform`, identity by
+ * default), as in the web client's encoder worker.
  *
  * Key frame requests: the encoder makes a key frame every `--keyframe-interval-ms` (2 s by default)
  * and requests are only counted. ffmpeg cannot be told to make one at run time, and restarting it
@@ -9,9 +11,12 @@
  */
 import {
   Codec,
+  type FrameTransformSpec,
+  type LocalTrack,
   MediaKind,
   type MeetingSession,
   nowMicros,
+  OrderedFrameTransform,
   type TransportPreference,
 } from "@videocall/client";
 import { AnnexBReader } from "./annexb-reader.ts";
@@ -33,8 +38,6 @@ import { joinAs } from "./join.ts";
 import { OggOpusReader } from "./ogg-opus-reader.ts";
 import { isVpxKeyframe } from "./vpx-bitstream.ts";
 
-export const MICROPHONE_TRACK_ID = 1;
-export const CAMERA_TRACK_ID = 2;
 /** Past this much unsent data, delta frames are dropped until the next key frame (a slow uplink). */
 const MAX_BUFFERED_BYTES = 1_000_000;
 const WIRE_CODECS: Record<VideoCodecName, Codec> = { vp8: Codec.VP8, vp9: Codec.VP9, h264: Codec.H264 };
@@ -49,6 +52,8 @@ export interface StreamOptions {
   encoding: VideoEncoding;
   /** Stop after this long; undefined runs until Ctrl-C. */
   durationSeconds: number | undefined;
+  /** Applied to every encoded frame before it is sent (identity when undefined). */
+  frameTransform?: FrameTransformSpec;
   log: (line: string) => void;
 }
 
@@ -57,6 +62,8 @@ export interface StreamSummary {
   audioPacketsSent: number;
   videoFramesDropped: number;
   keyframeRequests: number;
+  /** Frames the frame transform refused. */
+  transformErrors: number;
 }
 
 export async function runStream(options: StreamOptions, stopSignal: AbortSignal): Promise<StreamSummary> {
@@ -72,6 +79,7 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
     audioPacketsSent: 0,
     videoFramesDropped: 0,
     keyframeRequests: 0,
+    transformErrors: 0,
   };
   session.events.on("keyframeRequested", () => summary.keyframeRequests++);
   session.events.on("reconnecting", (attempt, delayMs, reason) =>
@@ -79,30 +87,34 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
   );
   session.events.on("reconnected", (transport) => options.log(`reconnected over ${transport}`));
 
-  if (options.audio) {
-    session.publishTrack({ trackId: MICROPHONE_TRACK_ID, kind: MediaKind.AUDIO, codec: Codec.OPUS });
-  }
-  if (options.video) {
-    session.publishTrack({
-      trackId: CAMERA_TRACK_ID,
-      kind: MediaKind.VIDEO,
-      codec: WIRE_CODECS[options.encoding.codec],
-    });
-  }
+  const audioTrack = options.audio
+    ? new TransformedTrack(
+        session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS }),
+        options,
+        summary,
+      )
+    : undefined;
+  const videoTrack = options.video
+    ? new TransformedTrack(
+        session.publishTrack({ kind: MediaKind.VIDEO, codec: WIRE_CODECS[options.encoding.codec] }),
+        options,
+        summary,
+      )
+    : undefined;
 
   const processes: FfmpegProcess[] = [];
   const failure = Promise.withResolvers<CliError>();
-  if (options.video) {
+  if (options.video && videoTrack) {
     const ffmpeg = new FfmpegProcess("video", videoArguments(options.video, options.encoding));
     processes.push(ffmpeg);
-    pumpVideo(ffmpeg, session, options.encoding, summary).catch((error) =>
+    pumpVideo(ffmpeg, session, videoTrack, options.encoding, summary).catch((error) =>
       failure.resolve(asMediaError(error)),
     );
   }
-  if (options.audio) {
+  if (options.audio && audioTrack) {
     const ffmpeg = new FfmpegProcess("audio", audioArguments(options.audio));
     processes.push(ffmpeg);
-    pumpAudio(ffmpeg, session, summary).catch((error) => failure.resolve(asMediaError(error)));
+    pumpAudio(ffmpeg, session, audioTrack, summary).catch((error) => failure.resolve(asMediaError(error)));
   }
   for (const ffmpeg of processes) {
     ffmpeg.exited.then((status) => {
@@ -125,6 +137,8 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
   const outcome = await Promise.race([stopped, timedOut, failure.promise, session.closed]);
   clearTimeout(timer);
   await Promise.all(processes.map((ffmpeg) => ffmpeg.stop()));
+  audioTrack?.close();
+  videoTrack?.close();
   await session.leave();
   if (outcome instanceof CliError) throw outcome;
   if (outcome !== "stopped") {
@@ -136,9 +150,45 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
   return summary;
 }
 
+/** A LocalTrack whose frames pass through the frame transform first, in order. */
+class TransformedTrack {
+  readonly track: LocalTrack;
+  #transform: OrderedFrameTransform;
+  #summary: StreamSummary;
+
+  constructor(track: LocalTrack, options: StreamOptions, summary: StreamSummary) {
+    this.track = track;
+    this.#summary = summary;
+    this.#transform = new OrderedFrameTransform(options.frameTransform, "encode");
+  }
+
+  send(frame: { keyframe: boolean; captureTimeUs: number; durationUs: number; payload: Uint8Array }): void {
+    const metadata = {
+      senderSessionId: 0,
+      trackId: this.track.trackId,
+      kind: this.track.kind,
+      codec: this.track.codec,
+      keyframe: frame.keyframe,
+      captureTimeUs: BigInt(Math.round(frame.captureTimeUs)),
+    };
+    this.#transform.encode(
+      frame.payload,
+      metadata,
+      (payload) => this.track.sendFrame({ ...frame, payload }),
+      () => this.#summary.transformErrors++,
+    );
+  }
+
+  close(): void {
+    this.#transform.close();
+    this.track.close();
+  }
+}
+
 async function pumpVideo(
   ffmpeg: FfmpegProcess,
   session: MeetingSession,
+  track: TransformedTrack,
   encoding: VideoEncoding,
   summary: StreamSummary,
 ): Promise<void> {
@@ -152,7 +202,7 @@ async function pumpVideo(
       summary.videoFramesDropped++;
       return;
     }
-    session.sendFrame(CAMERA_TRACK_ID, {
+    track.send({
       keyframe: frame.keyframe,
       captureTimeUs: nowMicros(),
       durationUs: frameDurationUs,
@@ -178,13 +228,14 @@ async function pumpVideo(
 async function pumpAudio(
   ffmpeg: FfmpegProcess,
   session: MeetingSession,
+  track: TransformedTrack,
   summary: StreamSummary,
 ): Promise<void> {
   const reader = new OggOpusReader();
   for await (const chunk of ffmpeg.stdout) {
     for (const packet of reader.push(chunk)) {
       if (session.isClosed || session.isReconnecting) continue;
-      session.sendFrame(MICROPHONE_TRACK_ID, {
+      track.send({
         keyframe: true,
         captureTimeUs: nowMicros(),
         durationUs: OPUS_FRAME_DURATION_US,

@@ -1,7 +1,23 @@
 export * as e2ee from "./e2ee/mod.ts";
 export * from "./emitter.ts";
 export * from "./errors.ts";
+// The frame-transform seam runs in browsers, workers and Deno alike (the CLI uses it too).
+export {
+  type FrameDecodeOutcome,
+  type FrameMetadata,
+  type FrameTransform,
+  type FrameTransformConfig,
+  type FrameTransformContext,
+  FrameTransformError,
+  type FrameTransformErrorReason,
+  type FrameTransformModule,
+  type FrameTransformSpec,
+  identityTransform,
+  loadFrameTransform,
+} from "./media/transform/frame-transform.ts";
+export { OrderedFrameTransform } from "./media/transform/ordered-frame-transform.ts";
 export { type ConnectOptions, lobbyUrl, type TransportPreference } from "./session/connect.ts";
+export * from "./session/local-track.ts";
 export * from "./session/meeting-session.ts";
 export * from "./time.ts";
 export type { PacketTransport, TransportKind } from "./transport/packet-transport.ts";

@@ -20,10 +20,10 @@ export {
 } from "./publish/local-devices.ts";
 export { MicrophonePublisher, type MicrophonePublisherOptions } from "./publish/microphone-publisher.ts";
 export { detectCapabilities, type MediaCapabilities } from "./support/capabilities.ts";
-export { TrackId, VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
+export { VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
 export { AudioOutput } from "./watch/audio-output.ts";
 export type { PlayoutStats } from "./watch/audio-playout-messages.ts";
-export { AudioWatcher, type AudioWatcherStats } from "./watch/audio-watcher.ts";
+export { AudioWatcher, type AudioWatcherOptions, type AudioWatcherStats } from "./watch/audio-watcher.ts";
 export {
   JitterBuffer,
   type JitterBufferOptions,
@@ -32,5 +32,13 @@ export {
 } from "./watch/jitter-buffer.ts";
 export { KeyframeRequester } from "./watch/keyframe-requester.ts";
 export { MeetingWatcher, type MeetingWatcherEvents } from "./watch/meeting-watcher.ts";
-export { type PeerStats, RemotePeer } from "./watch/remote-peer.ts";
-export { VideoWatcher, type VideoWatcherStats } from "./watch/video-watcher.ts";
+export { type PeerStats, RemotePeer, type RemotePeerOptions } from "./watch/remote-peer.ts";
+export {
+  RemoteAudioTrack,
+  type RemoteAudioTrackStats,
+  type RemoteTrack,
+  type RemoteTrackKind,
+  RemoteVideoTrack,
+  type RemoteVideoTrackStats,
+} from "./watch/remote-track.ts";
+export { VideoWatcher, type VideoWatcherOptions, type VideoWatcherStats } from "./watch/video-watcher.ts";

@@ -1,8 +1,5 @@
 import { Codec } from "@videocall/protocol";
 
-/** Track ids this client publishes (unique per publisher session, see packet.proto). */
-export const TrackId = { microphone: 1, camera: 2 } as const;
-
 export type VideoCodecChoice = "vp8" | "vp9" | "h264";
 
 /** WebCodecs codec string and wire codec of each video codec the user can pick. */

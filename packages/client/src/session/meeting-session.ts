@@ -22,8 +22,9 @@ import { ConnectionError } from "../errors.ts";
 import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
+import { type EncodedFrame, LocalTrack, type LocalTrackOwner } from "./local-track.ts";
 
-export type { Media, TrackInfo };
+export type { EncodedFrame, Media, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
 
 export interface JoinOptions extends ConnectOptions {
@@ -35,18 +36,6 @@ export interface RemoteParticipant {
   readonly sessionId: number;
   readonly username: string;
   tracks: TrackInfo[];
-}
-
-export interface EncodedFrame {
-  keyframe: boolean;
-  /** Capture time in µs since the Unix epoch on this machine's clock. */
-  captureTimeUs: number;
-  durationUs?: number;
-  /** Spatial layer (simulcast rendition or SVC layer), 0 = lowest (the default). */
-  layer?: number;
-  /** Temporal layer, 0 = base (the default). */
-  temporalLayer?: number;
-  payload: Uint8Array;
 }
 
 /** One track a subscriber receives in EXPLICIT mode. */
@@ -77,8 +66,11 @@ export type SessionEvents = {
   media: (fromSessionId: number, media: Media) => void;
   /** A receiver (or the relay) asked for a key frame of one of our tracks. */
   keyframeRequested: (trackId: number) => void;
-  /** The connection dropped; the session is trying again after `delayMs`. */
-  reconnecting: (attempt: number, delayMs: number, reason: string) => void;
+  /**
+   * The connection dropped; the session is trying again after `delayMs`. `closeCode` is the drop's
+   * close code (CloseCode in @videocall/protocol), so the app can say why.
+   */
+  reconnecting: (attempt: number, delayMs: number, reason: string, closeCode: number) => void;
   /** Back in the meeting (with a new session id), over `transport`. */
   reconnected: (transport: TransportKind) => void;
   closed: (info: SessionClosedInfo) => void;
@@ -117,16 +109,11 @@ const SERVER_SILENCE_LIMIT_MS = 2000;
 /** How often the session refreshes its list of live relay nodes (for failover). */
 const SERVER_LIST_REFRESH_MS = 10_000;
 
-interface LocalTrack {
-  info: TrackInfo;
-  sequence: number;
-}
-
 /**
  * One participant's membership of a meeting. Owns its transport, heartbeat timer and roster;
  * `leave()` (or the server closing) releases them all and emits `closed` once.
  */
-export class MeetingSession {
+export class MeetingSession implements LocalTrackOwner {
   readonly events = new TypedEmitter<SessionEvents>();
   readonly meetingId: string;
   readonly username: string;
@@ -139,6 +126,8 @@ export class MeetingSession {
   #protocolVersion = 0;
   #participants = new Map<number, RemoteParticipant>();
   #localTracks = new Map<number, LocalTrack>();
+  /** Track ids are allocated per session and never reused in it, so a receiver never mixes two tracks. */
+  #nextTrackId = 1;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastHeardMs = 0;
   #nextPingNonce = 1;
@@ -147,7 +136,8 @@ export class MeetingSession {
   #reconnecting = false;
   #subscriptions: Subscriptions = { mode: "all" };
   #leaving = false;
-  #reconnectAbort = new AbortController();
+  /** Aborted by leave() or the end of the session: cancels the reconnect sleep, the reconnect itself and /api/servers. */
+  #lifetime = new AbortController();
   /** The node we are connected to, and every live node we know of (from /api/servers). */
   #currentServerUrl: string;
   #knownServerUrls: string[];
@@ -223,51 +213,90 @@ export class MeetingSession {
     return { transport: this.#transport.kind, rttMs: this.#rttMs, ...this.#stats };
   }
 
-  /** Announces a track; receivers learn its kind, codec and mute state. */
-  publishTrack(info: { trackId: number; kind: MediaKind; codec: Codec; muted?: boolean }): void {
-    this.#localTracks.set(info.trackId, {
-      info: { $typeName: "videocall.v1.TrackInfo", muted: false, ...info },
-      sequence: 0,
-    });
-    this.#sendTrackState();
+  /** The tracks this session publishes, by track id. */
+  get localTracks(): ReadonlyMap<number, LocalTrack> {
+    return this.#localTracks;
   }
 
+  /**
+   * Announces a track and returns it; receivers learn its kind, codec and mute state. The track id
+   * is allocated by the session unless `trackId` pins one (tests and raw tools that need a known
+   * id; a pinned id already in use replaces that track).
+   */
+  publishTrack(init: { kind: MediaKind; codec: Codec; muted?: boolean; trackId?: number }): LocalTrack {
+    if (this.#isClosed) throw new Error("the session is closed");
+    const trackId = init.trackId ?? this.#allocateTrackId();
+    this.#localTracks.get(trackId)?.close();
+    if (this.#localTracks.size >= MAX_TRACKS_PER_PARTICIPANT) {
+      throw new Error(`at most ${MAX_TRACKS_PER_PARTICIPANT} tracks can be published at once`);
+    }
+    const track = new LocalTrack(this, { ...init, trackId });
+    this.#localTracks.set(trackId, track);
+    this.#sendTrackState();
+    return track;
+  }
+
+  /** Same as `localTracks.get(trackId)?.close()`. */
   unpublishTrack(trackId: number): void {
-    if (this.#localTracks.delete(trackId)) this.#sendTrackState();
+    this.#localTracks.get(trackId)?.close();
   }
 
+  /** Same as `localTracks.get(trackId)?.setMuted(muted)`. */
   setTrackMuted(trackId: number, muted: boolean): void {
-    const track = this.#localTracks.get(trackId);
-    if (!track || track.info.muted === muted) return;
-    track.info.muted = muted;
-    this.#sendTrackState();
+    this.#localTracks.get(trackId)?.setMuted(muted);
   }
 
-  /** Sends one encoded frame of a published track. */
+  /** Sends one encoded frame of a published track (same as the LocalTrack's `sendFrame`). */
   sendFrame(trackId: number, frame: EncodedFrame): void {
     const track = this.#localTracks.get(trackId);
     if (!track) throw new Error(`track ${trackId} is not published`);
-    track.sequence = (track.sequence + 1) >>> 0;
+    track.sendFrame(frame);
+  }
+
+  /** LocalTrackOwner: one frame of `track` on the wire. */
+  sendMedia(track: LocalTrack, sequence: number, frame: EncodedFrame): boolean {
+    if (this.#isClosed || this.#reconnecting || this.#goodbyeReason) return false;
     this.#send(
       encodePacket({
         body: {
           case: "media",
           value: {
-            trackId,
-            kind: track.info.kind,
-            codec: track.info.codec,
+            trackId: track.trackId,
+            kind: track.kind,
+            codec: track.codec,
             keyframe: frame.keyframe,
-            sequence: track.sequence,
+            sequence,
             captureTimeUs: BigInt(Math.round(frame.captureTimeUs)),
-            durationUs: frame.durationUs ?? 0,
+            // uint32 on the wire: a fractional or out-of-range duration must not make the encoder throw.
+            durationUs: Math.min(Math.max(Math.round(frame.durationUs ?? 0), 0), 0xffff_ffff),
             layer: frame.layer ?? 0,
             temporalLayer: frame.temporalLayer ?? 0,
             payload: frame.payload,
           },
         },
       }),
-      track.info.kind,
+      track.kind,
     );
+    return true;
+  }
+
+  /** LocalTrackOwner: a track's mute state changed. */
+  trackStateChanged(): void {
+    this.#sendTrackState();
+  }
+
+  /** LocalTrackOwner: a track was closed; receivers learn it is gone. */
+  trackClosed(track: LocalTrack): void {
+    if (this.#localTracks.get(track.trackId) !== track) return;
+    this.#localTracks.delete(track.trackId);
+    this.#sendTrackState();
+  }
+
+  #allocateTrackId(): number {
+    while (this.#localTracks.has(this.#nextTrackId)) this.#nextTrackId = (this.#nextTrackId + 1) >>> 0 || 1;
+    const trackId = this.#nextTrackId;
+    this.#nextTrackId = (this.#nextTrackId + 1) >>> 0 || 1;
+    return trackId;
   }
 
   /**
@@ -324,7 +353,7 @@ export class MeetingSession {
   async leave(): Promise<SessionClosedInfo> {
     if (!this.#isClosed) {
       this.#leaving = true;
-      this.#reconnectAbort.abort();
+      this.#lifetime.abort();
       if (this.#reconnecting) {
         this.#finish(1000, "left");
         return this.closed;
@@ -359,6 +388,7 @@ export class MeetingSession {
   }
 
   #sendTrackState(): void {
+    if (this.#isClosed) return;
     const tracks = [...this.#localTracks.values()].map((track) => track.info);
     this.#send(encodePacket({ body: { case: "trackState", value: { tracks } } }));
   }
@@ -459,6 +489,7 @@ export class MeetingSession {
         break;
       }
       case "keyframeRequest":
+        this.#localTracks.get(body.value.trackId)?.keyframeRequested();
         this.events.emit("keyframeRequested", body.value.trackId);
         break;
       case "ping":
@@ -517,7 +548,14 @@ export class MeetingSession {
       this.#finish(code, why);
       return;
     }
-    this.#reconnect(why, code).catch(() => this.#finish(code, why));
+    this.#reconnect(why, code).catch((error) => {
+      // A refused reconnect ends with the refusal's code and reason, not the drop's.
+      if (error instanceof ConnectionError && error.closeCode !== undefined) {
+        this.#finish(error.closeCode, error.message);
+      } else {
+        this.#finish(code, why);
+      }
+    });
   }
 
   async #reconnect(reason: string, closeCode: number): Promise<void> {
@@ -531,15 +569,15 @@ export class MeetingSession {
     for (let attempt = 1; attempt <= MAX_RECONNECT_ATTEMPTS; attempt++) {
       const baseMs = RECONNECT_DELAYS_MS[Math.min(attempt - 1, RECONNECT_DELAYS_MS.length - 1)] as number;
       const delayMs = attempt > RECONNECT_DELAYS_MS.length ? baseMs + Math.random() * 1000 : baseMs;
-      this.events.emit("reconnecting", attempt, delayMs, reason);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      this.events.emit("reconnecting", attempt, delayMs, reason, closeCode);
+      await abortableSleep(delayMs, this.#lifetime.signal);
       if (this.#leaving || this.#isClosed) return;
       const serverUrl = candidates[(attempt - 1) % candidates.length] as string;
       try {
         const connected = await connectToMeeting({
           ...this.#options,
           serverUrl,
-          signal: this.#reconnectAbort.signal,
+          signal: this.#lifetime.signal,
         });
         if (this.#leaving) {
           connected.transport.close(1000, "left");
@@ -555,7 +593,9 @@ export class MeetingSession {
         this.events.emit("reconnected", connected.transport.kind);
         // Receivers see a new session: give them a key frame to start from.
         for (const track of this.#localTracks.values()) {
-          if (track.info.kind !== MediaKind.AUDIO) this.events.emit("keyframeRequested", track.info.trackId);
+          if (track.kind === MediaKind.AUDIO) continue;
+          track.keyframeRequested();
+          this.events.emit("keyframeRequested", track.trackId);
         }
         this.#refreshServerList();
         return;
@@ -574,7 +614,8 @@ export class MeetingSession {
 
   /** Learns the live relay nodes from the current one; best effort (an old list is still useful). */
   #refreshServerList(): void {
-    fetch(new URL("/api/servers", httpOrigin(this.#currentServerUrl)))
+    if (this.#lifetime.signal.aborted) return;
+    fetch(new URL("/api/servers", httpOrigin(this.#currentServerUrl)), { signal: this.#lifetime.signal })
       .then((response) => (response.ok ? response.json() : undefined))
       .then((body: { servers?: Array<{ url?: unknown }> } | undefined) => {
         const urls = (body?.servers ?? [])
@@ -588,14 +629,31 @@ export class MeetingSession {
   #finish(code: number, reason: string): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    this.#lifetime.abort();
     clearInterval(this.#serverListTimer);
     this.#reconnecting = false;
     clearInterval(this.#heartbeat);
+    // Our tracks end with the session: their publishers see `closed` and stop sending.
+    for (const track of [...this.#localTracks.values()]) track.close();
     const info = { code, reason, byUser: this.#leaving };
     this.events.emit("closed", info);
     this.#resolveClosed(info);
     this.#participants.clear();
   }
+}
+
+/** Resolves after `delayMs`, or at once when `signal` aborts (the timer is cleared either way). */
+function abortableSleep(delayMs: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, delayMs);
+    signal.addEventListener("abort", done);
+  });
 }
 
 function httpOrigin(serverUrl: string): string {

@@ -9,22 +9,27 @@ import {
   type RemotePeer,
   type VideoCodecChoice,
 } from "@videocall/client/media";
-import { isFatalCloseCode } from "@videocall/protocol";
+import { isFatalCloseCode, MediaKind } from "@videocall/protocol";
 import type { Message } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
 import { type CallFailure, type CallPhase, canJoin, canMove, isInCall } from "./call-phase.ts";
+import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
 
 const STATS_REFRESH_MS = 500;
 
-/** One tile per received video track (today the client gives one video track per participant). */
+/** One tile per received video track: a participant with camera and screen share has two. */
 export interface RemoteTile {
   key: string;
   sessionId: number;
+  /** Undefined for the placeholder tile of a participant who sends no video. */
+  trackId: number | undefined;
+  /** A screen share rather than a camera. */
+  screen: boolean;
   username: string;
-  /** The element the track renders into: the decoder worker draws on this canvas. */
-  media: HTMLElement;
+  /** The element the track renders into (the decoder worker draws on this canvas); none for a placeholder. */
+  media: HTMLElement | undefined;
   /** The track is on and has decoded a frame (before that the canvas is blank: show the name). */
   videoShowing: boolean;
   microphoneOn: boolean;
@@ -126,6 +131,7 @@ export class CallController {
           microphone: this.#local.microphone,
           cameraOff: this.#cameraOff.value,
           microphoneMuted: this.#microphoneMuted.value,
+          frameTransform: embeddingConfig().frameTransform,
           onMediaError: (detail) =>
             this.#warn({ key: "warning.pipeline", params: { detail }, source: "pipeline" }),
         },
@@ -141,6 +147,13 @@ export class CallController {
       return;
     }
     this.#attach(call);
+  }
+
+  /** After leaving: back to the preview (devices reopened) in this page, so Join is offered again. */
+  async rejoin(): Promise<void> {
+    if (this.#phase.value.kind !== "left") return;
+    this.#enter({ kind: "preview", devicesReady: false });
+    await this.start();
   }
 
   async leave(): Promise<void> {
@@ -324,18 +337,37 @@ export class CallController {
   }
 }
 
-/** The tiles of one participant: one per video track it sends. */
+/**
+ * The tiles of one participant: one per video track it sends (camera, screen share), in track
+ * order; a participant who sends no video still has one, with the name placeholder.
+ */
 function tilesOf(peer: RemotePeer): RemoteTile[] {
-  return [
-    {
-      key: `${peer.sessionId}:video`,
-      sessionId: peer.sessionId,
-      username: peer.username,
-      media: peer.video.canvas,
-      videoShowing: peer.cameraOn && peer.video.stats().framesDecoded > 0,
-      microphoneOn: peer.microphoneOn,
-    },
-  ];
+  const microphoneOn = peer.microphoneOn;
+  const videoTracks = peer.videoTracks;
+  if (videoTracks.length === 0) {
+    return [
+      {
+        key: `${peer.sessionId}:none`,
+        sessionId: peer.sessionId,
+        trackId: undefined,
+        screen: false,
+        username: peer.username,
+        media: undefined,
+        videoShowing: false,
+        microphoneOn,
+      },
+    ];
+  }
+  return videoTracks.map((track) => ({
+    key: `${peer.sessionId}:${track.trackId}`,
+    sessionId: peer.sessionId,
+    trackId: track.trackId,
+    screen: track.info?.kind === MediaKind.SCREEN,
+    username: peer.username,
+    media: track.canvas,
+    videoShowing: !track.muted && track.stats().framesDecoded > 0,
+    microphoneOn,
+  }));
 }
 
 function sameTiles(a: readonly RemoteTile[], b: readonly RemoteTile[]): boolean {

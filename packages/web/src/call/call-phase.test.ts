@@ -34,7 +34,9 @@ Deno.test("a call is only entered through joining, and leaving is final", () => 
     transport: "webtransport",
   };
   ok(canMove(reconnecting, "joined") && canMove(reconnecting, "failed"));
-  for (const next of ["preview", "joining", "joined", "reconnecting", "failed"] as const) {
+  // Rejoin goes back to the preview in the same page (the devices reopen there), nothing else.
+  ok(canMove({ kind: "left" }, "preview"), "left -> preview");
+  for (const next of ["joining", "joined", "reconnecting", "failed"] as const) {
     ok(!canMove({ kind: "left" }, next), `left -> ${next}`);
   }
 });

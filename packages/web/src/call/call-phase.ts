@@ -41,7 +41,8 @@ const NEXT_PHASES: Record<CallPhaseKind, readonly CallPhaseKind[]> = {
   joining: ["joined", "failed", "left"],
   joined: ["reconnecting", "left", "failed"],
   reconnecting: ["reconnecting", "joined", "left", "failed"],
-  left: [],
+  /** Rejoin: back to the preview in the same page, which reopens the devices. */
+  left: ["preview"],
   failed: ["joining", "left"],
 };
 

@@ -1,4 +1,4 @@
-import { joinMeeting, type MeetingSession } from "@videocall/client";
+import { type FrameTransformConfig, joinMeeting, type MeetingSession } from "@videocall/client";
 import {
   type AudioOutput,
   CameraPublisher,
@@ -16,6 +16,8 @@ export interface CallOptions {
   microphone: MediaStreamTrack | undefined;
   cameraOff: boolean;
   microphoneMuted: boolean;
+  /** Runs on every frame sent and received (identity when undefined). */
+  frameTransform: FrameTransformConfig | undefined;
   onMediaError: (message: string) => void;
 }
 
@@ -35,7 +37,9 @@ export class Call {
     this.session = session;
     this.output = output;
     this.#options = options;
-    this.watcher = new MeetingWatcher(session, output);
+    this.watcher = new MeetingWatcher(session, output, {
+      ...(options.frameTransform ? { frameTransform: options.frameTransform } : {}),
+    });
   }
 
   /** `output` is opened by the caller inside the click handler, so the AudioContext may start. */
@@ -63,13 +67,20 @@ export class Call {
   /** Publishes `track` as the camera (a new device or codec); the previous publisher stops. */
   replaceCamera(track: MediaStreamTrack, codec: VideoCodecChoice, off: boolean): void {
     this.#camera?.close();
-    this.#camera = new CameraPublisher(this.session, track, { codec, muted: off });
+    this.#camera = new CameraPublisher(this.session, track, {
+      codec,
+      muted: off,
+      ...(this.#options.frameTransform ? { frameTransform: this.#options.frameTransform } : {}),
+    });
     this.#camera.onError = this.#options.onMediaError;
   }
 
   replaceMicrophone(track: MediaStreamTrack, muted: boolean): void {
     this.#microphone?.close();
-    this.#microphone = new MicrophonePublisher(this.session, track, { muted });
+    this.#microphone = new MicrophonePublisher(this.session, track, {
+      muted,
+      ...(this.#options.frameTransform ? { frameTransform: this.#options.frameTransform } : {}),
+    });
     this.#microphone.onError = this.#options.onMediaError;
   }
 

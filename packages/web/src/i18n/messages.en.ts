@@ -47,6 +47,7 @@ export const en = {
 
   "tile.microphoneMuted": "Microphone muted",
   "tile.muted": "muted",
+  "tile.screenOf": "{username}'s screen",
 
   "warning.camera.denied":
     "Access to the camera was denied. You can still join: others will see your name instead of video.",

@@ -31,7 +31,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
       <MediaWarnings warnings={controller.warnings} />
       <div class="stage">
         {phase.kind === "left" ? (
-          <LeftCard meetingId={controller.route.meetingId} />
+          <LeftCard controller={controller} />
         ) : (
           <>
             <TileGrid controller={controller} />

@@ -24,13 +24,14 @@ export function TileGrid({ controller }: { controller: CallController }) {
         <Tile
           key={tile.key}
           kind="remote"
-          label={tile.username}
+          label={tile.screen ? t("tile.screenOf", { username: tile.username }) : tile.username}
           username={tile.username}
           videoShowing={tile.videoShowing}
           microphoneOn={tile.microphoneOn}
           sessionId={tile.sessionId}
+          trackId={tile.trackId}
         >
-          <MountedElement element={tile.media} />
+          {tile.media && <MountedElement element={tile.media} />}
         </Tile>
       ))}
     </section>

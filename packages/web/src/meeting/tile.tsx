@@ -10,16 +10,27 @@ interface TileProps {
   videoShowing: boolean;
   microphoneOn: boolean;
   sessionId?: number;
+  trackId?: number;
   children: ComponentChildren;
 }
 
 /** One video track: the video (or the initials while there is none) and the participant's name. */
-export function Tile({ kind, label, username, videoShowing, microphoneOn, sessionId, children }: TileProps) {
+export function Tile({
+  kind,
+  label,
+  username,
+  videoShowing,
+  microphoneOn,
+  sessionId,
+  trackId,
+  children,
+}: TileProps) {
   return (
     <article
       class={`tile ${kind}${videoShowing ? "" : " camera-off"}`}
       data-username={username}
       data-session-id={sessionId}
+      data-track-id={trackId}
     >
       {children}
       <div class="placeholder">

@@ -42,6 +42,16 @@ export function installHooks(controller: CallController): void {
           jitterBufferDepthMs: stats.jitterBufferDepthMs,
           // What the user sees: the tile in the rendered page, not the page's own bookkeeping.
           hasTile: document.querySelector(`.tile.remote[data-session-id="${stats.sessionId}"]`) !== null,
+          videoTracks: stats.videoTracks.map((track) => ({
+            trackId: track.trackId,
+            framesDecoded: track.framesDecoded,
+            transformErrors: track.transformErrors,
+            decoderErrors: track.decoderErrors,
+            hasTile:
+              document.querySelector(
+                `.tile.remote[data-session-id="${stats.sessionId}"][data-track-id="${track.trackId}"]`,
+              ) !== null,
+          })),
         };
       }
       return result;

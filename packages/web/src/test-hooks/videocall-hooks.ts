@@ -11,7 +11,9 @@
  * - `mediaWarnings`: the camera / microphone / playback messages shown to the user.
  * - `peers()`: per remote session id, what we receive from that participant: `username`,
  *   `videoFramesDecoded`, `videoFps`, `audioFramesDecoded`, `audioRms` (RMS 0..1 of the audio played
- *   in the last ~250 ms), `jitterBufferDepthMs`, and `hasTile` (its tile is on screen).
+ *   in the last ~250 ms), `jitterBufferDepthMs`, `hasTile` (one of its tiles is on screen), and
+ *   `videoTracks`: per received video track, `trackId`, `framesDecoded`, `transformErrors`,
+ *   `decoderErrors` and `hasTile` (its own tile, `data-track-id`, is on screen).
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
  *   device is not published).
  */
@@ -24,6 +26,15 @@ export interface PeerHook {
   audioFramesDecoded: number;
   audioRms: number;
   jitterBufferDepthMs: number;
+  hasTile: boolean;
+  videoTracks: VideoTrackHook[];
+}
+
+export interface VideoTrackHook {
+  trackId: number;
+  framesDecoded: number;
+  transformErrors: number;
+  decoderErrors: number;
   hasTile: boolean;
 }
 

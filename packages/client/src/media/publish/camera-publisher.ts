@@ -1,6 +1,8 @@
 import { MediaKind } from "@videocall/protocol";
+import type { LocalTrack } from "../../session/local-track.ts";
 import type { MeetingSession } from "../../session/meeting-session.ts";
-import { TrackId, VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
+import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
+import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import type { FromVideoEncoder, ToVideoEncoder } from "./video-encoder-messages.ts";
 
 export interface CameraPublisherOptions {
@@ -11,6 +13,10 @@ export interface CameraPublisherOptions {
   /** Skip raw frames while the session has more than this many bytes queued for sending. */
   congestionThresholdBytes?: number;
   muted?: boolean;
+  /** "screen" publishes a screen share (MediaKind.SCREEN): receivers give it a tile of its own. */
+  source?: "camera" | "screen";
+  /** Applied to each encoded frame inside the encoder worker (identity by default). */
+  frameTransform?: FrameTransformConfig;
 }
 
 export interface CameraPublisherStats {
@@ -20,18 +26,22 @@ export interface CameraPublisherStats {
   height: number;
   keyframesSent: number;
   bytesSent: number;
+  /** Encoded frames the frame transform refused. */
+  transformErrors: number;
 }
 
 const CONGESTION_POLL_MS = 50;
 
 /**
  * Publishes a camera track: raw frames flow from a MediaStreamTrackProcessor on the page to a worker
- * that encodes them, and the encoded chunks come back to be sent on the session as track 2.
- * Key frames: every `keyframeIntervalMs`, and whenever a receiver asks for one.
+ * that encodes them (and runs the frame transform), and the encoded chunks come back to be sent
+ * on its LocalTrack, whose id the session allocates. Key frames: every `keyframeIntervalMs`, and
+ * whenever a receiver asks for one. Works for any video MediaStreamTrack (camera or screen).
  */
 export class CameraPublisher {
-  readonly trackId = TrackId.camera;
   readonly codec: VideoCodecChoice;
+  /** The published track (id, mute state, send stats); closed with this publisher. */
+  readonly localTrack: LocalTrack;
   #session: MeetingSession;
   #track: MediaStreamTrack;
   #worker: Worker;
@@ -48,6 +58,7 @@ export class CameraPublisher {
     height: 0,
     keyframesSent: 0,
     bytesSent: 0,
+    transformErrors: 0,
   };
   /** Called with a message when the encoder fails; the track keeps running. */
   onError: (message: string) => void = () => {};
@@ -59,9 +70,8 @@ export class CameraPublisher {
     this.#muted = options.muted ?? false;
     this.#congestionThresholdBytes = options.congestionThresholdBytes ?? 256 * 1024;
     const codec = VIDEO_CODECS[this.codec];
-    session.publishTrack({
-      trackId: this.trackId,
-      kind: MediaKind.VIDEO,
+    this.localTrack = session.publishTrack({
+      kind: options.source === "screen" ? MediaKind.SCREEN : MediaKind.VIDEO,
       codec: codec.wire,
       muted: this.#muted,
     });
@@ -71,10 +81,13 @@ export class CameraPublisher {
     // One buffered frame: when the encoder falls behind, the camera's stale frames are dropped here,
     // before they cost an encode, and the next frame encoded is the freshest one.
     const processor = new MediaStreamTrackProcessor<VideoFrame>({ track, maxBufferSize: 1 });
+    const transform = specFor(options.frameTransform);
     this.#post(
       {
         type: "start",
         frames: processor.readable,
+        track: { trackId: this.localTrack.trackId, kind: this.localTrack.kind, codec: codec.wire },
+        transform: transform.spec,
         settings: {
           codecString: codec.codecString,
           bitrateBps: (options.bitrateKbps ?? 1000) * 1000,
@@ -82,12 +95,16 @@ export class CameraPublisher {
           keyframeIntervalMs: options.keyframeIntervalMs ?? 2000,
         },
       },
-      [processor.readable as unknown as Transferable],
+      [processor.readable as unknown as Transferable, ...transform.transfer],
     );
     if (this.#muted) this.#post({ type: "paused", paused: true });
-    this.#offKeyframeRequested = session.events.on("keyframeRequested", (trackId) => {
-      if (trackId === this.trackId) this.#post({ type: "keyframe" });
-    });
+    this.#offKeyframeRequested = this.localTrack.events.on("keyframeRequested", () =>
+      this.#post({ type: "keyframe" }),
+    );
+  }
+
+  get trackId(): number {
+    return this.localTrack.trackId;
   }
 
   get muted(): boolean {
@@ -108,11 +125,14 @@ export class CameraPublisher {
     this.#muted = muted;
     this.#track.enabled = !muted;
     this.#post({ type: "paused", paused: muted });
-    this.#session.setTrackMuted(this.trackId, muted);
+    this.localTrack.setMuted(muted);
   }
 
-  /** Stops encoding and the camera; `unpublish` also withdraws the track from the meeting. */
-  close(options: { unpublish?: boolean } = {}): void {
+  /**
+   * Stops encoding and the camera, and closes the LocalTrack (receivers drop its tile). `unpublish`
+   * is accepted for older callers: the track is always withdrawn now.
+   */
+  close(_options: { unpublish?: boolean } = {}): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#offKeyframeRequested();
@@ -122,14 +142,14 @@ export class CameraPublisher {
     const worker = this.#worker;
     setTimeout(() => worker.terminate(), 500);
     this.#track.stop();
-    if (options.unpublish && !this.#session.isClosed) this.#session.unpublishTrack(this.trackId);
+    this.localTrack.close();
   }
 
   #onWorkerMessage(message: FromVideoEncoder): void {
     switch (message.type) {
       case "chunk":
-        if (this.#closed || this.#muted || this.#session.isClosed) return;
-        this.#session.sendFrame(this.trackId, {
+        if (this.#closed || this.#muted || this.localTrack.closed) return;
+        this.localTrack.sendFrame({
           keyframe: message.keyframe,
           captureTimeUs: message.captureTimeUs,
           durationUs: message.durationUs,
@@ -142,6 +162,7 @@ export class CameraPublisher {
       case "stats":
         this.#stats.framesEncoded = message.framesEncoded;
         this.#stats.framesSkipped = message.framesSkipped;
+        this.#stats.transformErrors = message.transformErrors;
         this.#stats.width = message.width;
         this.#stats.height = message.height;
         break;

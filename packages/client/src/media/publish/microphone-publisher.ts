@@ -1,22 +1,29 @@
 import { Codec, MediaKind } from "@videocall/protocol";
+import type { LocalTrack } from "../../session/local-track.ts";
 import type { MeetingSession } from "../../session/meeting-session.ts";
 import { nowMicros } from "../../time.ts";
-import { TrackId } from "../tracks.ts";
+import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
+import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
 import { OpusEncoder } from "./audio-encoder.ts";
 
 export interface MicrophonePublisherOptions {
   bitrateKbps?: number;
   muted?: boolean;
+  /** Applied to each Opus packet before it is sent (identity by default). */
+  frameTransform?: FrameTransformConfig;
 }
 
 /**
- * Publishes a microphone track as Opus (track 1). Audio is cheap to encode (1 s in ~18 ms), so it
- * stays on the page. While muted, captured audio is dropped and nothing is sent.
+ * Publishes an audio track (microphone or screen audio) as Opus on its own LocalTrack. Audio is
+ * cheap to encode (1 s in ~18 ms), so the encoder and the frame transform stay on the page. While
+ * muted, captured audio is dropped and nothing is sent.
  */
 export class MicrophonePublisher {
-  readonly trackId = TrackId.microphone;
-  #session: MeetingSession;
+  /** The published track (id, mute state, send stats); closed with this publisher. */
+  readonly localTrack: LocalTrack;
   #track: MediaStreamTrack;
+  #transform: OrderedFrameTransform;
+  #transformErrors = 0;
   #reader: ReadableStreamDefaultReader<AudioData>;
   #encoder: OpusEncoder;
   #muted: boolean;
@@ -25,27 +32,43 @@ export class MicrophonePublisher {
   onError: (message: string) => void = () => {};
 
   constructor(session: MeetingSession, track: MediaStreamTrack, options: MicrophonePublisherOptions = {}) {
-    this.#session = session;
     this.#track = track;
     this.#muted = options.muted ?? false;
-    session.publishTrack({
-      trackId: this.trackId,
-      kind: MediaKind.AUDIO,
-      codec: Codec.OPUS,
-      muted: this.#muted,
-    });
+    this.localTrack = session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: this.#muted });
+    this.#transform = new OrderedFrameTransform(specFor(options.frameTransform).spec, "encode");
     this.#encoder = new OpusEncoder({
       bitrateKbps: options.bitrateKbps ?? 32,
       onFrame: (frame) => {
-        if (this.#closed || this.#muted || this.#session.isClosed) return;
+        if (this.#closed || this.#muted || this.localTrack.closed) return;
         // The encoder's timestamps follow the capture clock; the wire wants wall-clock µs.
-        this.#session.sendFrame(this.trackId, {
+        const captureTimeUs = nowMicros();
+        const metadata = {
+          senderSessionId: 0,
+          trackId: this.localTrack.trackId,
+          kind: MediaKind.AUDIO,
+          codec: Codec.OPUS,
           keyframe: true,
-          captureTimeUs: nowMicros(),
-          durationUs: frame.durationUs,
-          payload: frame.payload,
-        });
-        this.#framesSent++;
+          captureTimeUs: BigInt(Math.round(captureTimeUs)),
+        };
+        this.#transform.encode(
+          frame.payload,
+          metadata,
+          (payload) => {
+            if (
+              !this.localTrack.sendFrame({
+                keyframe: true,
+                captureTimeUs,
+                durationUs: frame.durationUs,
+                payload,
+              })
+            )
+              return;
+            this.#framesSent++;
+          },
+          (error) => {
+            if (this.#transformErrors++ === 0) this.onError(error.message);
+          },
+        );
       },
       onError: (message) => this.onError(message),
     });
@@ -61,23 +84,34 @@ export class MicrophonePublisher {
     return this.#track;
   }
 
+  get trackId(): number {
+    return this.localTrack.trackId;
+  }
+
   get framesSent(): number {
     return this.#framesSent;
+  }
+
+  /** Opus packets the frame transform refused. */
+  get transformErrors(): number {
+    return this.#transformErrors;
   }
 
   setMuted(muted: boolean): void {
     if (this.#closed || muted === this.#muted) return;
     this.#muted = muted;
-    this.#session.setTrackMuted(this.trackId, muted);
+    this.localTrack.setMuted(muted);
   }
 
-  close(options: { unpublish?: boolean } = {}): void {
+  /** Stops capture and encoding and closes the LocalTrack (`unpublish` is accepted for older callers). */
+  close(_options: { unpublish?: boolean } = {}): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.cancel().catch(() => {});
     this.#encoder.close();
+    this.#transform.close();
     this.#track.stop();
-    if (options.unpublish && !this.#session.isClosed) this.#session.unpublishTrack(this.trackId);
+    this.localTrack.close();
   }
 
   async #pump(): Promise<void> {

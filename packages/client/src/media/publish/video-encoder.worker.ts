@@ -3,6 +3,7 @@
  * itself only exists on the page), encodes them with WebCodecs and posts encoded chunks back.
  * Running here keeps 4–8 ms of encoding per frame off the page's main thread.
  */
+import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
 import type { FromVideoEncoder, ToVideoEncoder, VideoEncoderSettings } from "./video-encoder-messages.ts";
 
 interface WorkerScope {
@@ -25,7 +26,10 @@ let keyframeWanted = true;
 let lastKeyframeAtMs = Number.NEGATIVE_INFINITY;
 /** Wall-clock capture time per frame timestamp, to stamp the chunk the encoder outputs later. */
 const captureTimes = new Map<number, number>();
-const stats = { framesEncoded: 0, framesSkipped: 0, width: 0, height: 0 };
+const stats = { framesEncoded: 0, framesSkipped: 0, transformErrors: 0, width: 0, height: 0 };
+/** Between codec and packet: identity unless the track was configured with a transform. */
+let transform: OrderedFrameTransform | undefined;
+let track: Extract<ToVideoEncoder, { type: "start" }>["track"] | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 
 scope.onmessage = (event) => {
@@ -33,6 +37,8 @@ scope.onmessage = (event) => {
   switch (message.type) {
     case "start":
       settings = message.settings;
+      track = message.track;
+      transform = new OrderedFrameTransform(message.transform, "encode");
       reader = message.frames.getReader();
       statsTimer = setInterval(() => scope.postMessage({ type: "stats", ...stats }), STATS_INTERVAL_MS);
       void pump(reader);
@@ -124,22 +130,47 @@ function ensureEncoder(frame: VideoFrame, current: VideoEncoderSettings): VideoE
 }
 
 function onChunk(chunk: EncodedVideoChunk): void {
-  const payload = new ArrayBuffer(chunk.byteLength);
-  chunk.copyTo(payload);
+  const encoded = new Uint8Array(chunk.byteLength);
+  chunk.copyTo(encoded);
   const captureTimeUs =
     captureTimes.get(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
   captureTimes.delete(chunk.timestamp);
   stats.framesEncoded++;
-  scope.postMessage(
-    {
-      type: "chunk",
-      keyframe: chunk.type === "key",
-      captureTimeUs,
-      durationUs: chunk.duration ?? 0,
-      payload,
+  const keyframe = chunk.type === "key";
+  const durationUs = chunk.duration ?? 0;
+  if (!transform || !track) return;
+  const metadata = {
+    senderSessionId: 0,
+    ...track,
+    keyframe,
+    captureTimeUs: BigInt(Math.round(captureTimeUs)),
+  };
+  transform.encode(
+    encoded,
+    metadata,
+    (bytes) => {
+      const payload = exactBuffer(bytes);
+      scope.postMessage({ type: "chunk", keyframe, captureTimeUs, durationUs, payload }, [payload]);
     },
-    [payload],
+    (error) => {
+      stats.transformErrors++;
+      // The receivers' decoders would miss this frame: restart the chain at a key frame.
+      keyframeWanted = true;
+      if (stats.transformErrors === 1) scope.postMessage({ type: "error", message: error.message });
+    },
   );
+}
+
+/** The bytes as an ArrayBuffer of their own (transferable), copying only when they are a view. */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer as ArrayBuffer;
 }
 
 function resetEncoder(): void {
@@ -157,5 +188,6 @@ async function stop(): Promise<void> {
     // the stream already ended
   }
   resetEncoder();
+  transform?.close();
   scope.postMessage({ type: "stopped" });
 }

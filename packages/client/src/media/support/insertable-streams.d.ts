@@ -4,8 +4,3 @@ declare class MediaStreamTrackProcessor<T extends VideoFrame | AudioData = Video
   constructor(init: { track: MediaStreamTrack; maxBufferSize?: number });
   readonly readable: ReadableStream<T>;
 }
-
-declare module "*?worker&url" {
-  const url: string;
-  export default url;
-}

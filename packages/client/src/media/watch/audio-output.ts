@@ -1,5 +1,11 @@
 import { OPUS_SAMPLE_RATE_HZ } from "../tracks.ts";
-import playoutWorkletUrl from "./audio-playout.worklet.ts?worker&url";
+
+/**
+ * The playout worklet, bundled to plain JavaScript by `npm run build:worklet` (no bundler compiles a
+ * worklet's TypeScript; every bundler copies a `.js` referenced this way, and plain ESM finds it
+ * beside this module).
+ */
+const PLAYOUT_WORKLET_URL = new URL("./audio-playout.worklet.bundle.js", import.meta.url);
 
 /**
  * The page's audio output: one AudioContext at Opus's 48 kHz (so decoded frames need no resampling
@@ -15,7 +21,7 @@ export class AudioOutput {
   static async open(): Promise<AudioOutput> {
     const context = new AudioContext({ sampleRate: OPUS_SAMPLE_RATE_HZ, latencyHint: "interactive" });
     try {
-      await context.audioWorklet.addModule(playoutWorkletUrl);
+      await context.audioWorklet.addModule(PLAYOUT_WORKLET_URL);
     } catch (error) {
       await context.close();
       throw error;

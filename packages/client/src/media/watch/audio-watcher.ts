@@ -1,4 +1,6 @@
 import { Codec, type Media } from "@videocall/protocol";
+import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
+import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
 import { OpusDecoder } from "./audio-decoder.ts";
 import type { AudioOutput } from "./audio-output.ts";
 import { AudioPlayout } from "./audio-playout.ts";
@@ -8,14 +10,24 @@ import { TrackSelector } from "./track-selector.ts";
 export interface AudioWatcherStats extends PlayoutStats {
   framesReceived: number;
   framesDecoded: number;
+  /** Packets the frame transform refused (each costs its 20 ms, concealed). */
+  transformErrors: number;
+}
+
+export interface AudioWatcherOptions {
+  /** Runs on every packet before the Opus decoder (identity by default). */
+  frameTransform?: FrameTransformConfig;
+  /** The publisher's session id, given to the transform as the sender. */
+  senderSessionId?: number;
 }
 
 /** Arrival times kept for packets still in the decoder; more than this means outputs were lost. */
 const MAX_PENDING_ARRIVALS = 64;
 
 /**
- * Watches one remote audio track: decode on arrival, then play out through the jitter buffer. A
- * packet that does not decode costs only its own 20 ms (the decoder is recreated, the gap concealed).
+ * Watches one remote audio track: frame transform and decode on arrival, then play out through the
+ * jitter buffer. A packet that does not decode costs only its own 20 ms (the decoder is recreated,
+ * the gap concealed).
  */
 export class AudioWatcher {
   #decoder: OpusDecoder;
@@ -24,9 +36,18 @@ export class AudioWatcher {
   #playout: AudioPlayout;
   #arrivalsMs = new Map<number, number>();
   #framesReceived = 0;
+  #transform: OrderedFrameTransform;
+  #transformErrors = 0;
+  #senderSessionId: number;
   #closed = false;
 
-  constructor(output: AudioOutput, onError: (message: string) => void = () => {}) {
+  constructor(
+    output: AudioOutput,
+    onError: (message: string) => void = () => {},
+    options: AudioWatcherOptions = {},
+  ) {
+    this.#senderSessionId = options.senderSessionId ?? 0;
+    this.#transform = new OrderedFrameTransform(specFor(options.frameTransform).spec, "decode");
     this.#playout = new AudioPlayout(output);
     this.#decoder = new OpusDecoder((sequence, samples) => {
       const arrivalMs = this.#arrivalsMs.get(sequence) ?? performance.now();
@@ -46,13 +67,30 @@ export class AudioWatcher {
       const oldest = this.#arrivalsMs.keys().next().value;
       if (oldest !== undefined) this.#arrivalsMs.delete(oldest);
     }
-    this.#decoder.decode(media.sequence, media.payload);
+    const sequence = media.sequence;
+    const metadata = {
+      senderSessionId: this.#senderSessionId,
+      trackId: media.trackId,
+      kind: media.kind,
+      codec: media.codec,
+      keyframe: media.keyframe,
+      captureTimeUs: media.captureTimeUs,
+    };
+    this.#transform.decode(media.payload, metadata, (outcome) => {
+      if (this.#closed) return;
+      if (outcome.ok) this.#decoder.decode(sequence, outcome.payload);
+      else {
+        this.#transformErrors++;
+        this.#arrivalsMs.delete(sequence);
+      }
+    });
   }
 
   stats(): AudioWatcherStats {
     return {
       framesReceived: this.#framesReceived,
       framesDecoded: this.#decoder.framesDecoded,
+      transformErrors: this.#transformErrors,
       ...this.#playout.stats(),
     };
   }
@@ -60,6 +98,7 @@ export class AudioWatcher {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#transform.close();
     this.#decoder.close();
     this.#playout.close();
     this.#arrivalsMs.clear();

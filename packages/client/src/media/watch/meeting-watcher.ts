@@ -1,31 +1,34 @@
 import { TypedEmitter } from "../../emitter.ts";
 import type { MeetingSession, RemoteParticipant } from "../../session/meeting-session.ts";
 import type { AudioOutput } from "./audio-output.ts";
-import { RemotePeer } from "./remote-peer.ts";
+import { RemotePeer, type RemotePeerOptions } from "./remote-peer.ts";
 
 export type MeetingWatcherEvents = {
   peerAdded: (peer: RemotePeer) => void;
   peerRemoved: (peer: RemotePeer) => void;
-  /** The peer's tracks changed (camera or microphone turned on or off). */
+  /** The peer's tracks changed: one added or removed (a screen share), muted or unmuted. */
   peerChanged: (peer: RemotePeer) => void;
 };
 
 /**
- * Receives everyone else in the meeting: one RemotePeer per remote participant, created when they
- * are in the roster and closed when they leave or when this watcher closes.
+ * Receives everyone else in the meeting: one RemotePeer per remote participant (one RemoteTrack per
+ * track it publishes), created when they are in the roster and closed when they leave or when this
+ * watcher closes. `options.frameTransform` runs on every received frame before its decoder.
  */
 export class MeetingWatcher {
   readonly events = new TypedEmitter<MeetingWatcherEvents>();
   #session: MeetingSession;
   #output: AudioOutput | undefined;
+  #options: RemotePeerOptions;
   #peers = new Map<number, RemotePeer>();
   #unsubscribe: (() => void)[];
   #closed = false;
 
   /** Without an `output`, audio is not decoded (the page has no usable AudioContext). */
-  constructor(session: MeetingSession, output: AudioOutput | undefined) {
+  constructor(session: MeetingSession, output: AudioOutput | undefined, options: RemotePeerOptions = {}) {
     this.#session = session;
     this.#output = output;
+    this.#options = options;
     this.#unsubscribe = [
       session.events.on("participantJoined", (participant) => this.#add(participant)),
       session.events.on("participantLeft", (participant) => this.#remove(participant.sessionId)),
@@ -61,7 +64,7 @@ export class MeetingWatcher {
     if (this.#closed) return undefined;
     const existing = this.#peers.get(participant.sessionId);
     if (existing) return existing;
-    const peer = new RemotePeer(this.#session, participant, this.#output);
+    const peer = new RemotePeer(this.#session, participant, this.#output, this.#options);
     this.#peers.set(peer.sessionId, peer);
     this.events.emit("peerAdded", peer);
     return peer;

@@ -1,100 +1,211 @@
-import { type Media, MediaKind, type TrackInfo } from "@videocall/protocol";
+import { MAX_TRACKS_PER_PARTICIPANT, type Media, type TrackInfo } from "@videocall/protocol";
 import type { MeetingSession, RemoteParticipant } from "../../session/meeting-session.ts";
+import type { FrameTransformConfig } from "../transform/frame-transform.ts";
 import type { AudioOutput } from "./audio-output.ts";
-import { AudioWatcher } from "./audio-watcher.ts";
-import { VideoWatcher } from "./video-watcher.ts";
+import {
+  RemoteAudioTrack,
+  type RemoteAudioTrackStats,
+  type RemoteTrack,
+  type RemoteTrackContext,
+  RemoteVideoTrack,
+  type RemoteVideoTrackStats,
+  remoteTrackKind,
+} from "./remote-track.ts";
 
 export interface PeerStats {
   sessionId: number;
   username: string;
+  /** Sums over the peer's video tracks. */
   videoFramesReceived: number;
   videoFramesDecoded: number;
   videoFps: number;
+  /** Of the video track that decoded most (the camera, usually). */
   videoWidth: number;
   videoHeight: number;
   keyframeRequests: number;
+  /** Sums over the peer's audio tracks. */
   audioFramesReceived: number;
   audioFramesDecoded: number;
-  /** RMS (0..1) of this peer's audio as played in the last ~250 ms, concealment included. */
+  /** RMS (0..1) of this peer's loudest audio track as played in the last ~250 ms, concealment included. */
   audioRms: number;
   jitterBufferDepthMs: number;
   jitterBufferTargetMs: number;
   audioJitterMs: number;
   audioFramesConcealed: number;
   audioFramesLate: number;
+  /** Frames of tracks this client does not play, or beyond the per-peer track limit: dropped. */
+  framesIgnored: number;
+  videoTracks: RemoteVideoTrackStats[];
+  audioTracks: RemoteAudioTrackStats[];
+}
+
+export interface RemotePeerOptions {
+  /** Runs on every received frame before its decoder (identity by default). */
+  frameTransform?: FrameTransformConfig;
+  onError?: (message: string) => void;
 }
 
 /**
- * What this client receives from one remote participant: a video watcher (decoder worker + canvas)
- * and an audio watcher (decoder + worklet playout). Closing it releases both.
+ * What this client receives from one remote participant: one RemoteTrack per track it publishes,
+ * each with its own decoder (and, for video, its own canvas). Tracks come from the peer's
+ * TrackState, or from a frame that arrives before the announcement; a TrackState that no longer
+ * lists a track closes it. At most MAX_TRACKS_PER_PARTICIPANT tracks: a peer cannot make this page
+ * start more decoders than that. Closing the peer closes them all.
  */
 export class RemotePeer {
   readonly sessionId: number;
   readonly username: string;
-  readonly video: VideoWatcher;
-  #audio: AudioWatcher | undefined;
-  #tracks: TrackInfo[];
+  #context: RemoteTrackContext;
+  #tracks = new Map<number, RemoteTrack>();
+  #framesIgnored = 0;
   #closed = false;
 
-  constructor(session: MeetingSession, participant: RemoteParticipant, output: AudioOutput | undefined) {
+  constructor(
+    session: MeetingSession,
+    participant: RemoteParticipant,
+    output: AudioOutput | undefined,
+    options: RemotePeerOptions = {},
+  ) {
     this.sessionId = participant.sessionId;
     this.username = participant.username;
-    this.#tracks = participant.tracks;
-    // The track id comes from the media itself: frames can arrive before the peer's TrackState.
-    this.video = new VideoWatcher((trackId) => {
-      if (!session.isClosed) session.requestKeyframe(this.sessionId, trackId);
-    });
-    if (output) this.#audio = new AudioWatcher(output);
+    this.#context = {
+      senderSessionId: participant.sessionId,
+      requestKeyframe: (trackId) => {
+        if (!session.isClosed) session.requestKeyframe(this.sessionId, trackId);
+      },
+      output,
+      frameTransform: options.frameTransform,
+      onError: options.onError ?? (() => {}),
+    };
+    this.updateTracks(participant.tracks);
   }
 
-  /** True when the peer publishes an unmuted camera: otherwise the tile shows a placeholder. */
+  /** Every track, by track id. */
+  get tracks(): ReadonlyMap<number, RemoteTrack> {
+    return this.#tracks;
+  }
+
+  /** The video tracks in track id order (the order of their tiles). */
+  get videoTracks(): RemoteVideoTrack[] {
+    return [...this.#tracks.values()]
+      .filter((track): track is RemoteVideoTrack => track.kind === "video")
+      .sort((a, b) => a.trackId - b.trackId);
+  }
+
+  get audioTracks(): RemoteAudioTrack[] {
+    return [...this.#tracks.values()].filter((track): track is RemoteAudioTrack => track.kind === "audio");
+  }
+
+  /** True when the peer publishes an unmuted video track. */
   get cameraOn(): boolean {
-    return this.#tracks.some((track) => track.kind === MediaKind.VIDEO && !track.muted);
+    return this.videoTracks.some((track) => track.info !== undefined && !track.muted);
   }
 
   get microphoneOn(): boolean {
-    return this.#tracks.some((track) => track.kind === MediaKind.AUDIO && !track.muted);
+    return this.audioTracks.some((track) => track.info !== undefined && !track.muted);
   }
 
-  updateTracks(tracks: TrackInfo[]): void {
-    const wasOn = this.cameraOn;
-    this.#tracks = tracks;
-    if (wasOn && !this.cameraOn) this.video.reset();
+  /**
+   * The peer's announcement: new tracks are made, changed ones updated, tracks of another kind
+   * remade, and announced tracks it no longer lists closed. A track known only from its frames
+   * stays until the peer leaves (its announcement may still be on the way).
+   */
+  updateTracks(tracks: readonly TrackInfo[]): void {
+    if (this.#closed) return;
+    const listed = new Set<number>();
+    for (const info of tracks) {
+      const kind = remoteTrackKind(info.kind);
+      if (!kind) continue;
+      listed.add(info.trackId);
+      const existing = this.#tracks.get(info.trackId);
+      if (existing && existing.kind === kind) {
+        existing.announce(info);
+        continue;
+      }
+      existing?.close();
+      this.#tracks.delete(info.trackId);
+      this.#create(info.trackId, kind, info);
+    }
+    for (const [trackId, track] of this.#tracks) {
+      if (track.info !== undefined && !listed.has(trackId)) {
+        track.close();
+        this.#tracks.delete(trackId);
+      }
+    }
   }
 
   receive(media: Media): void {
     if (this.#closed) return;
-    if (media.kind === MediaKind.VIDEO) this.video.receive(media);
-    else if (media.kind === MediaKind.AUDIO) this.#audio?.receive(media);
+    const kind = remoteTrackKind(media.kind);
+    let track = this.#tracks.get(media.trackId);
+    if (!kind || (track && track.kind !== kind)) {
+      this.#framesIgnored++;
+      return;
+    }
+    track ??= this.#create(media.trackId, kind, undefined);
+    if (!track) {
+      this.#framesIgnored++;
+      return;
+    }
+    track.receive(media);
   }
 
   stats(): PeerStats {
-    const video = this.video.stats();
-    const audio = this.#audio?.stats();
+    const video = this.videoTracks.map((track) => track.stats());
+    const audio = this.audioTracks.map((track) => track.stats());
+    const sum = <T>(items: T[], field: (item: T) => number) =>
+      items.reduce((total, item) => total + field(item), 0);
+    const biggest = video.reduce<RemoteVideoTrackStats | undefined>(
+      (best, track) => (!best || track.framesDecoded > best.framesDecoded ? track : best),
+      undefined,
+    );
+    const loudest = audio.reduce<RemoteAudioTrackStats | undefined>(
+      (best, track) => (!best || track.rms > best.rms ? track : best),
+      undefined,
+    );
     return {
       sessionId: this.sessionId,
       username: this.username,
-      videoFramesReceived: video.framesReceived,
-      videoFramesDecoded: video.framesDecoded,
-      videoFps: video.fps,
-      videoWidth: video.width,
-      videoHeight: video.height,
-      keyframeRequests: video.keyframeRequests,
-      audioFramesReceived: audio?.framesReceived ?? 0,
-      audioFramesDecoded: audio?.framesDecoded ?? 0,
-      audioRms: audio?.rms ?? 0,
-      jitterBufferDepthMs: audio?.depthMs ?? 0,
-      jitterBufferTargetMs: audio?.targetDepthMs ?? 0,
-      audioJitterMs: audio?.jitterMs ?? 0,
-      audioFramesConcealed: audio?.framesConcealed ?? 0,
-      audioFramesLate: audio?.framesLate ?? 0,
+      videoFramesReceived: sum(video, (t) => t.framesReceived),
+      videoFramesDecoded: sum(video, (t) => t.framesDecoded),
+      videoFps: sum(video, (t) => t.fps),
+      videoWidth: biggest?.width ?? 0,
+      videoHeight: biggest?.height ?? 0,
+      keyframeRequests: sum(video, (t) => t.keyframeRequests),
+      audioFramesReceived: sum(audio, (t) => t.framesReceived),
+      audioFramesDecoded: sum(audio, (t) => t.framesDecoded),
+      audioRms: loudest?.rms ?? 0,
+      jitterBufferDepthMs: loudest?.depthMs ?? 0,
+      jitterBufferTargetMs: loudest?.targetDepthMs ?? 0,
+      audioJitterMs: loudest?.jitterMs ?? 0,
+      audioFramesConcealed: sum(audio, (t) => t.framesConcealed),
+      audioFramesLate: sum(audio, (t) => t.framesLate),
+      framesIgnored: this.#framesIgnored,
+      videoTracks: video,
+      audioTracks: audio,
     };
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.video.close();
-    this.#audio?.close();
+    for (const track of this.#tracks.values()) track.close();
+    this.#tracks.clear();
+  }
+
+  #create(trackId: number, kind: "video" | "audio", info: TrackInfo | undefined): RemoteTrack | undefined {
+    if (this.#tracks.size >= MAX_TRACKS_PER_PARTICIPANT) {
+      // An announced track takes the place of one known only from its frames.
+      const unannounced = info && [...this.#tracks.values()].find((track) => track.info === undefined);
+      if (!unannounced) return undefined;
+      unannounced.close();
+      this.#tracks.delete(unannounced.trackId);
+    }
+    const track =
+      kind === "video"
+        ? new RemoteVideoTrack(trackId, info, this.#context)
+        : new RemoteAudioTrack(trackId, info, this.#context);
+    this.#tracks.set(trackId, track);
+    return track;
   }
 }

@@ -1,8 +1,15 @@
 /** Messages between a VideoWatcher (page) and its decoder worker, which renders to an OffscreenCanvas. */
+import type {
+  FrameMetadata,
+  FrameTransformErrorReason,
+  FrameTransformSpec,
+} from "../transform/frame-transform.ts";
+
 export type ToVideoDecoder =
-  | { type: "init"; canvas: OffscreenCanvas }
+  /** `transform` runs on every chunk before the decoder (identity when absent). */
+  | { type: "init"; canvas: OffscreenCanvas; transform: FrameTransformSpec | undefined }
   | { type: "configure"; codecString: string }
-  | { type: "chunk"; keyframe: boolean; timestampUs: number; payload: ArrayBuffer }
+  | { type: "chunk"; timestampUs: number; metadata: FrameMetadata; payload: ArrayBuffer }
   | { type: "clear" }
   | { type: "close" };
 
@@ -10,4 +17,6 @@ export type FromVideoDecoder =
   /** `chunksHandled`: chunks taken from the message queue so far (decoded, dropped or failed). */
   | { type: "stats"; framesDecoded: number; chunksHandled: number; width: number; height: number }
   /** The decoder failed and was reset: the page must ask the publisher for a key frame. */
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  /** The frame transform refused a chunk (it never reached the decoder): also wait for a key frame. */
+  | { type: "transformFailed"; reason: FrameTransformErrorReason; message: string };

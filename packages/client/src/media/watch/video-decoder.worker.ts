@@ -3,6 +3,7 @@
  * tile's canvas (transferred here as an OffscreenCanvas), so neither decoding nor drawing touches
  * the page's main thread.
  */
+import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
 import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
 
 interface WorkerScope {
@@ -29,6 +30,10 @@ let codecString = "";
 let framesDecoded = 0;
 let chunksHandled = 0;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
+/** Between packet and codec: identity unless the track was configured with a transform. */
+let transform: OrderedFrameTransform | undefined;
+/** Bumped by every decoder reset: a chunk still in an async transform then belongs to a stream that ended. */
+let streamGeneration = 0;
 
 scope.onmessage = (event) => {
   const message = event.data;
@@ -36,28 +41,43 @@ scope.onmessage = (event) => {
     case "init":
       canvas = message.canvas;
       context = canvas.getContext("2d");
+      transform = new OrderedFrameTransform(message.transform, "decode");
       statsTimer = setInterval(report, STATS_INTERVAL_MS);
       break;
     case "configure":
       codecString = message.codecString;
       resetDecoder();
       break;
-    case "chunk":
+    case "chunk": {
       chunksHandled++;
-      decode(message.keyframe, message.timestampUs, message.payload);
+      const { metadata, timestampUs } = message;
+      const generation = streamGeneration;
+      transform?.decode(new Uint8Array(message.payload), metadata, (outcome) => {
+        if (!outcome.ok) {
+          scope.postMessage({
+            type: "transformFailed",
+            reason: outcome.error.reason,
+            message: outcome.error.message,
+          });
+          return;
+        }
+        if (generation === streamGeneration) decode(metadata.keyframe, timestampUs, outcome.payload);
+      });
       break;
+    }
     case "clear":
       context?.clearRect(0, 0, canvas?.width ?? 0, canvas?.height ?? 0);
       break;
     case "close":
       clearInterval(statsTimer);
       resetDecoder();
+      transform?.close();
       scope.close();
       break;
   }
 };
 
-function decode(keyframe: boolean, timestampUs: number, payload: ArrayBuffer): void {
+function decode(keyframe: boolean, timestampUs: number, payload: Uint8Array): void {
   try {
     if (!decoder || decoder.state === "closed") {
       if (!keyframe || !codecString) return;
@@ -119,6 +139,7 @@ function fail(message: string): void {
 }
 
 function resetDecoder(): void {
+  streamGeneration++;
   const old = decoder;
   decoder = undefined;
   try {

@@ -1,4 +1,6 @@
 import type { Media } from "@videocall/protocol";
+import type { FrameTransformConfig, FrameTransformErrorReason } from "../transform/frame-transform.ts";
+import { specFor } from "../transform/frame-transform.ts";
 import { FrameRateMeter } from "./frame-rate-meter.ts";
 import { KeyframeRequester } from "./keyframe-requester.ts";
 import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
@@ -15,6 +17,18 @@ export interface VideoWatcherStats {
   keyframeRequests: number;
   /** Times the decoder failed (an undecodable frame, say) and was reset to wait for a key frame. */
   decoderErrors: number;
+  /** Frames the frame transform refused (each also waits for a key frame). */
+  transformErrors: number;
+  /** The last frame was refused for want of a key (E2EE): the tile says so instead of freezing. */
+  waitingForKeys: boolean;
+}
+
+export interface VideoWatcherOptions {
+  keyframeIntervalMs?: number;
+  /** Runs in the decoder worker on every frame before the decoder (identity by default). */
+  frameTransform?: FrameTransformConfig;
+  /** The publisher's session id, given to the transform as the sender. */
+  senderSessionId?: number;
 }
 
 /**
@@ -25,8 +39,10 @@ export interface VideoWatcherStats {
 const MAX_CHUNKS_IN_FLIGHT = 90;
 
 /**
- * Watches one remote video track: checks sequence continuity, feeds a decoder worker that draws on
- * `canvas`, and asks the publisher for a key frame whenever the decoder cannot continue.
+ * Watches one remote video track: checks sequence continuity, feeds a decoder worker (frame
+ * transform, then decoder) that draws on `canvas`, and asks the publisher for a key frame whenever
+ * the decoder cannot continue. The worker starts with the first frame worth decoding, so a track
+ * that is announced but never sends costs only its canvas.
  *
  * Whatever the peer sends (garbage payloads, absurd sequence numbers or timestamps, codec flips,
  * several tracks), the worst outcome is this tile waiting for a key frame: the decoder runs in its
@@ -34,7 +50,8 @@ const MAX_CHUNKS_IN_FLIGHT = 90;
  */
 export class VideoWatcher {
   readonly canvas: HTMLCanvasElement;
-  #worker: Worker;
+  #worker: Worker | undefined;
+  #options: VideoWatcherOptions;
   #keyframes: KeyframeRequester;
   #gate = new VideoStreamGate();
   /**
@@ -53,28 +70,26 @@ export class VideoWatcher {
     width: 0,
     height: 0,
     decoderErrors: 0,
+    transformErrors: 0,
+    waitingForKeys: false,
   };
   #closed = false;
   /** Called when a decoded frame size first becomes known or changes (for layout). */
   onResize: (width: number, height: number) => void = () => {};
   onError: (message: string) => void = () => {};
 
-  /** `requestKeyframe` gets the track id of the stream that needs one. */
-  constructor(requestKeyframe: (trackId: number) => void, options: { keyframeIntervalMs?: number } = {}) {
-    this.#keyframes = new KeyframeRequester(() => requestKeyframe(this.#gate.trackId ?? 0), {
+  /** `requestKeyframe` asks this track's publisher for a key frame. */
+  constructor(requestKeyframe: () => void, options: VideoWatcherOptions = {}) {
+    this.#options = options;
+    this.#keyframes = new KeyframeRequester(requestKeyframe, {
       minIntervalMs: options.keyframeIntervalMs ?? 500,
     });
     this.canvas = document.createElement("canvas");
-    const offscreen = this.canvas.transferControlToOffscreen();
-    this.#worker = new Worker(new URL("./video-decoder.worker.ts", import.meta.url), { type: "module" });
-    this.#worker.onmessage = (event: MessageEvent<FromVideoDecoder>) => this.#onWorkerMessage(event.data);
-    // An exception escaping the worker must not surface as the page's error: treat it as a failed
-    // decode (the worker resets its decoder on the next configure or key frame).
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#onWorkerMessage({ type: "error", message: `decoder worker error: ${event.message}` });
-    };
-    this.#post({ type: "init", canvas: offscreen }, [offscreen]);
+  }
+
+  /** True once the decoder worker runs (after the first frame worth decoding). */
+  get hasWorker(): boolean {
+    return this.#worker !== undefined;
   }
 
   stats(): VideoWatcherStats {
@@ -101,24 +116,30 @@ export class VideoWatcher {
     this.#chunkTimestampUs = Math.max(this.#chunkTimestampUs + 1, Math.round(performance.now() * 1000));
     // Copy: the payload is a view into the socket's message, and the copy can be transferred.
     const payload = media.payload.slice().buffer;
-    this.#post({ type: "chunk", keyframe: media.keyframe, timestampUs: this.#chunkTimestampUs, payload }, [
-      payload,
-    ]);
+    const metadata = {
+      senderSessionId: this.#options.senderSessionId ?? 0,
+      trackId: media.trackId,
+      kind: media.kind,
+      codec: media.codec,
+      keyframe: media.keyframe,
+      captureTimeUs: media.captureTimeUs,
+    };
+    this.#post({ type: "chunk", timestampUs: this.#chunkTimestampUs, metadata, payload }, [payload]);
   }
 
   /** The publisher turned its camera off: forget the stream so a fresh key frame restarts it. */
   reset(): void {
     this.#gate.reset();
-    this.#post({ type: "clear" });
+    if (this.#worker) this.#post({ type: "clear" });
   }
 
   close(): void {
     if (this.#closed) return;
-    this.#post({ type: "close" });
+    if (this.#worker) this.#post({ type: "close" });
     this.#closed = true;
     // The worker closes itself after releasing its decoder; terminate in case it is stuck.
     const worker = this.#worker;
-    setTimeout(() => worker.terminate(), 500);
+    if (worker) setTimeout(() => worker.terminate(), 500);
   }
 
   #onWorkerMessage(message: FromVideoDecoder): void {
@@ -126,6 +147,7 @@ export class VideoWatcher {
     switch (message.type) {
       case "stats": {
         const resized = message.width !== this.#stats.width || message.height !== this.#stats.height;
+        if (message.framesDecoded > this.#stats.framesDecoded) this.#stats.waitingForKeys = false;
         this.#stats.framesDecoded = message.framesDecoded;
         this.#chunksHandled = message.chunksHandled;
         this.#stats.width = message.width;
@@ -140,10 +162,41 @@ export class VideoWatcher {
         this.#keyframes.request();
         this.onError(message.message);
         break;
+      case "transformFailed":
+        this.#onTransformFailed(message.reason);
+        break;
     }
   }
 
+  #onTransformFailed(reason: FrameTransformErrorReason): void {
+    this.#stats.transformErrors++;
+    this.#stats.waitingForKeys = reason === "waiting-for-keys";
+    this.#gate.decoderFailed();
+    this.#keyframes.request();
+  }
+
   #post(message: ToVideoDecoder, transfer: Transferable[] = []): void {
-    if (!this.#closed) this.#worker.postMessage(message, transfer);
+    if (this.#closed) return;
+    this.#ensureWorker().postMessage(message, transfer);
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./video-decoder.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (event: MessageEvent<FromVideoDecoder>) => this.#onWorkerMessage(event.data);
+    // An exception escaping the worker must not surface as the page's error: treat it as a failed
+    // decode (the worker resets its decoder on the next configure or key frame).
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#onWorkerMessage({ type: "error", message: `decoder worker error: ${event.message}` });
+    };
+    this.#worker = worker;
+    const offscreen = this.canvas.transferControlToOffscreen();
+    const { spec, transfer } = specFor(this.#options.frameTransform);
+    worker.postMessage({ type: "init", canvas: offscreen, transform: spec } satisfies ToVideoDecoder, [
+      offscreen,
+      ...transfer,
+    ]);
+    return worker;
   }
 }

@@ -1,0 +1,114 @@
+/** LocalTrack as an entity: ids allocated per session, TrackState following adds, mutes and closes. */
+import {
+  Codec,
+  decodePacket,
+  encodePacket,
+  MediaKind,
+  PROTOCOL_VERSION,
+  type TrackInfo,
+  type Welcome,
+} from "@videocall/protocol";
+import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import type { PacketTransport, TransportCloseInfo } from "../transport/packet-transport.ts";
+import { MeetingSession } from "./meeting-session.ts";
+
+const OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
+
+class RecordingTransport implements PacketTransport {
+  readonly kind = "websocket" as const;
+  readonly bufferedBytes = 0;
+  sent: Uint8Array[] = [];
+  onPacket: (packet: Uint8Array) => void = () => {};
+  onClose: (info: TransportCloseInfo) => void = () => {};
+  send(packet: Uint8Array): void {
+    this.sent.push(packet);
+  }
+  close(code = 1000, reason = ""): void {
+    queueMicrotask(() => this.onClose({ code, reason, local: true }));
+  }
+  /** The track ids of the last TrackState sent, in order. */
+  lastTrackState(): TrackInfo[] {
+    for (const bytes of [...this.sent].reverse()) {
+      const body = decodePacket(bytes).body;
+      if (body.case === "trackState") return body.value.tracks;
+    }
+    return [];
+  }
+}
+
+function join(): { session: MeetingSession; transport: RecordingTransport } {
+  const transport = new RecordingTransport();
+  const welcome: Welcome = {
+    $typeName: "videocall.v1.Welcome",
+    protocolVersion: PROTOCOL_VERSION,
+    sessionId: 1,
+    meetingId: "m",
+    participants: [],
+    heartbeatIntervalMs: 5000,
+    serverVersion: "test",
+  };
+  const session = new MeetingSession(
+    { transport, welcome, early: [] },
+    { serverUrl: "http://127.0.0.1:9", username: "alice", meetingId: "m", reconnect: false },
+  );
+  return { session, transport };
+}
+
+Deno.test("camera, microphone, screen and screen audio coexist, each with its own id", OPTIONS, async () => {
+  const { session, transport } = join();
+  const camera = session.publishTrack({ kind: MediaKind.VIDEO, codec: Codec.VP8 });
+  const microphone = session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS });
+  const screen = session.publishTrack({ kind: MediaKind.SCREEN, codec: Codec.VP8 });
+  const screenAudio = session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS });
+  const ids = [camera, microphone, screen, screenAudio].map((track) => track.trackId);
+  assertEquals(new Set(ids).size, 4);
+  assertEquals(
+    transport.lastTrackState().map((track) => track.trackId),
+    ids,
+  );
+
+  // Removed mid-call: the TrackState follows, and a new track never reuses the id.
+  screen.close();
+  assertEquals(
+    transport.lastTrackState().map((track) => track.trackId),
+    [camera.trackId, microphone.trackId, screenAudio.trackId],
+  );
+  assert(!screen.sendFrame({ keyframe: true, captureTimeUs: 1, payload: new Uint8Array(3) }));
+  const again = session.publishTrack({ kind: MediaKind.SCREEN, codec: Codec.VP8 });
+  assert(!ids.includes(again.trackId), "a new track gets a fresh id");
+
+  camera.setMuted(true);
+  assertEquals(transport.lastTrackState().find((track) => track.trackId === camera.trackId)?.muted, true);
+
+  assert(
+    camera.sendFrame({ keyframe: true, captureTimeUs: 1, durationUs: 33_333.3, payload: new Uint8Array(5) }),
+  );
+  assert(camera.sendFrame({ keyframe: false, captureTimeUs: 2, payload: new Uint8Array(7) }));
+  assertEquals(camera.stats().framesSent, 2);
+  assertEquals(camera.stats().keyframesSent, 1);
+  assertEquals(camera.stats().bytesSent, 12);
+  const sequences = transport.sent
+    .map((bytes) => decodePacket(bytes).body)
+    .flatMap((body) => (body.case === "media" ? [body.value.sequence] : []));
+  assertEquals(sequences, [1, 2]);
+  await session.leave();
+  assert(camera.closed && microphone.closed, "the tracks end with the session");
+});
+
+Deno.test("a key frame request reaches the track it names, and only that one", OPTIONS, async () => {
+  const { session, transport } = join();
+  const first = session.publishTrack({ kind: MediaKind.VIDEO, codec: Codec.VP8 });
+  const second = session.publishTrack({ kind: MediaKind.SCREEN, codec: Codec.VP8 });
+  let firstAsked = 0;
+  let secondAsked = 0;
+  first.events.on("keyframeRequested", () => firstAsked++);
+  second.events.on("keyframeRequested", () => secondAsked++);
+  transport.onPacket(
+    encodePacket({
+      body: { case: "keyframeRequest", value: { targetSessionId: 1, trackId: second.trackId } },
+    }),
+  );
+  assertEquals([firstAsked, secondAsked], [0, 1]);
+  assertEquals(second.stats().keyframeRequests, 1);
+  await session.leave();
+});

@@ -1,0 +1,124 @@
+import type { Codec, MediaKind, TrackInfo } from "@videocall/protocol";
+import { TypedEmitter } from "../emitter.ts";
+
+export interface EncodedFrame {
+  keyframe: boolean;
+  /** Capture time in µs since the Unix epoch on this machine's clock. */
+  captureTimeUs: number;
+  durationUs?: number;
+  /** Spatial layer (simulcast rendition or SVC layer), 0 = lowest (the default). */
+  layer?: number;
+  /** Temporal layer, 0 = base (the default). */
+  temporalLayer?: number;
+  payload: Uint8Array;
+}
+
+export interface LocalTrackStats {
+  trackId: number;
+  kind: MediaKind;
+  muted: boolean;
+  framesSent: number;
+  keyframesSent: number;
+  bytesSent: number;
+  /** Key frame requests for this track from receivers or the relay. */
+  keyframeRequests: number;
+}
+
+export type LocalTrackEvents = {
+  /** A receiver (or the relay) asked for a key frame of this track. */
+  keyframeRequested: () => void;
+  closed: () => void;
+};
+
+/** What a LocalTrack needs from its session: the session owns the wire, the track owns its state. */
+export interface LocalTrackOwner {
+  sendMedia(track: LocalTrack, sequence: number, frame: EncodedFrame): boolean;
+  trackStateChanged(): void;
+  trackClosed(track: LocalTrack): void;
+}
+
+/**
+ * One track this client publishes (camera, microphone, screen, screen audio…), with an id the
+ * session allocated. Announced to the meeting while open; `close()` withdraws it (receivers drop its
+ * tile). Frames go out through `sendFrame`; the publisher that encodes them listens to
+ * `keyframeRequested`.
+ */
+export class LocalTrack {
+  readonly events = new TypedEmitter<LocalTrackEvents>();
+  readonly trackId: number;
+  readonly kind: MediaKind;
+  readonly codec: Codec;
+  #owner: LocalTrackOwner;
+  #muted: boolean;
+  #sequence = 0;
+  #closed = false;
+  #stats = { framesSent: 0, keyframesSent: 0, bytesSent: 0, keyframeRequests: 0 };
+
+  constructor(
+    owner: LocalTrackOwner,
+    init: { trackId: number; kind: MediaKind; codec: Codec; muted?: boolean },
+  ) {
+    this.#owner = owner;
+    this.trackId = init.trackId;
+    this.kind = init.kind;
+    this.codec = init.codec;
+    this.#muted = init.muted ?? false;
+  }
+
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The announcement receivers get (in every TrackState this session sends). */
+  get info(): TrackInfo {
+    return {
+      $typeName: "videocall.v1.TrackInfo",
+      trackId: this.trackId,
+      kind: this.kind,
+      codec: this.codec,
+      muted: this.#muted,
+    };
+  }
+
+  stats(): LocalTrackStats {
+    return { trackId: this.trackId, kind: this.kind, muted: this.#muted, ...this.#stats };
+  }
+
+  /** Tells receivers the track is muted (they show a placeholder); frames are still sent if given. */
+  setMuted(muted: boolean): void {
+    if (this.#closed || muted === this.#muted) return;
+    this.#muted = muted;
+    this.#owner.trackStateChanged();
+  }
+
+  /** Sends one encoded frame; false when it was not sent (track closed, session not connected). */
+  sendFrame(frame: EncodedFrame): boolean {
+    if (this.#closed) return false;
+    this.#sequence = (this.#sequence + 1) >>> 0;
+    if (!this.#owner.sendMedia(this, this.#sequence, frame)) return false;
+    this.#stats.framesSent++;
+    this.#stats.bytesSent += frame.payload.byteLength;
+    if (frame.keyframe) this.#stats.keyframesSent++;
+    return true;
+  }
+
+  /** Withdraws the track from the meeting (a TrackState without it) and releases its listeners. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#owner.trackClosed(this);
+    this.events.emit("closed");
+    this.events.removeAllListeners();
+  }
+
+  /** Called by the session for a key frame request naming this track. */
+  keyframeRequested(): void {
+    if (this.#closed) return;
+    this.#stats.keyframeRequests++;
+    this.events.emit("keyframeRequested");
+  }
+}
