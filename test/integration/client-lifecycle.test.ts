@@ -83,18 +83,12 @@ for (const transport of ["websocket", "webtransport"] as const) {
         end.openFds <= warm.openFds + FD_SLACK,
         `client descriptors grew from ${warm.openFds} to ${end.openFds}`,
       );
-      // Not asserted on WebTransport yet: the server keeps one socket per WebTransport join (200
-      // cycles: +200), it seems the HTTP request for /api/webtransport (the certificate hash
-      // connect.ts fetches before each WebTransport connect) through the TCP front. Reported to the
-      // server's owners; assert it on both once fixed.
-      if (transport === "websocket") {
-        ok(
-          serverFdsAfter <= serverFdsBefore + FD_SLACK,
-          `server descriptors grew from ${serverFdsBefore} to ${serverFdsAfter}`,
-        );
-      } else if (serverFdsAfter > serverFdsBefore + FD_SLACK) {
-        console.log(`known leak: server descriptors grew from ${serverFdsBefore} to ${serverFdsAfter}`);
-      }
+      // On WebTransport this also covers the /api/webtransport request each connect makes through
+      // the TCP front (it once left one descriptor behind per join).
+      ok(
+        serverFdsAfter <= serverFdsBefore + FD_SLACK,
+        `server descriptors grew from ${serverFdsBefore} to ${serverFdsAfter}`,
+      );
     } finally {
       await server.stop();
     }

@@ -185,6 +185,10 @@ function pipeToUpstream(socket: net.Socket, head: Uint8Array, upstreamPath: stri
   };
   upstream.on("error", destroyBoth);
   socket.on("error", destroyBoth);
+  // When either side goes, so does the other: Deno.serve keeps an idle keep-alive connection open
+  // after the client left, which held one descriptor per request.
+  upstream.on("close", destroyBoth);
+  socket.on("close", destroyBoth);
   upstream.write(head);
   socket.pipe(upstream);
   upstream.pipe(socket);
