@@ -14,6 +14,8 @@ export async function runServe(args: string[]): Promise<number> {
         "--unstable-net",
         "--allow-net",
         "--allow-read",
+        // The TCP front keeps its private Unix socket in a temporary directory.
+        "--allow-write",
         "--allow-env",
         "--allow-sys",
       ],

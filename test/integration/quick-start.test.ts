@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { joinMeeting } from "@videocall/client";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+// The test fixtures start the server with -A; `npm start` grants only what its script lists. This
+// runs the server with exactly the start script's permissions, so a missing one fails here.
+Deno.test("the server runs with exactly the permissions of `npm start`", async () => {
+  const scripts = JSON.parse(await Deno.readTextFile(`${ROOT}package.json`)).scripts as Record<
+    string,
+    string
+  >;
+  const [deno, ...args] = scripts.start!.split(/\s+/);
+  assert.equal(deno, "deno");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...args, "--port", "0", "--host", "127.0.0.1"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const decoder = new TextDecoder();
+  const listening = Promise.withResolvers<string>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      output += decoder.decode(chunk, { stream: true });
+      const match = /\{"event":"listening","port":\d+,"url":"([^"]+)"\}/.exec(output);
+      if (match) listening.resolve(match[1]!);
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  child.status.then((status) => listening.reject(new Error(`server exited (${status.code}):\n${output}`)));
+  const timer = setTimeout(() => listening.reject(new Error(`server did not start:\n${output}`)), 30_000);
+  try {
+    const url = await listening.promise;
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    const page = await fetch(`${url}/meeting/alice/demo`);
+    assert.equal(page.status, 200);
+    await page.body?.cancel();
+    const alice = await joinMeeting({ serverUrl: url, username: "alice", meetingId: "demo" });
+    await alice.leave();
+    assert.doesNotMatch(output, /NotCapable|Requires \w+ access/);
+  } finally {
+    clearTimeout(timer);
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    await child.status;
+    await pumps;
+  }
+});
