@@ -8,7 +8,8 @@ import {
   type ToPlayout,
 } from "./audio-playout-messages.ts";
 
-const EMPTY_STATS: PlayoutStats = {
+/** Playout stats before the first frame. */
+export const EMPTY_PLAYOUT_STATS: Readonly<PlayoutStats> = {
   rms: 0,
   depthMs: 0,
   targetDepthMs: 0,
@@ -22,7 +23,7 @@ const EMPTY_STATS: PlayoutStats = {
 /** One remote participant's audio playout: a worklet node with its own jitter buffer. */
 export class AudioPlayout {
   #node: AudioWorkletNode;
-  #stats: PlayoutStats = { ...EMPTY_STATS };
+  #stats: PlayoutStats = { ...EMPTY_PLAYOUT_STATS };
 
   constructor(output: AudioOutput, options: Partial<PlayoutOptions> = {}) {
     const processorOptions: PlayoutOptions = {

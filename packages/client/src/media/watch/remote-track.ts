@@ -1,6 +1,7 @@
 import { type Media, MediaKind, type TrackInfo } from "@videocall/protocol";
 import type { FrameTransformConfig } from "../transform/frame-transform.ts";
 import type { AudioOutput } from "./audio-output.ts";
+import { EMPTY_PLAYOUT_STATS } from "./audio-playout.ts";
 import { AudioWatcher, type AudioWatcherStats } from "./audio-watcher.ts";
 import { VideoWatcher, type VideoWatcherStats } from "./video-watcher.ts";
 
@@ -160,15 +161,8 @@ export class RemoteAudioTrack {
 export type RemoteTrack = RemoteVideoTrack | RemoteAudioTrack;
 
 const EMPTY_AUDIO_STATS: AudioWatcherStats = {
+  ...EMPTY_PLAYOUT_STATS,
   framesReceived: 0,
   framesDecoded: 0,
   transformErrors: 0,
-  rms: 0,
-  depthMs: 0,
-  targetDepthMs: 0,
-  jitterMs: 0,
-  framesPlayed: 0,
-  framesConcealed: 0,
-  framesLate: 0,
-  framesDiscarded: 0,
 };
