@@ -3,7 +3,7 @@
  * harness has no QUIC stack): each replayed against a real server process.
  */
 import { encodePacket, frameOnStream } from "@videocall/protocol";
-import { assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assertEquals } from "../fixtures/assert.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { openRawWebTransport } from "../fixtures/webtransport-raw.ts";
 

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { startServer } from "../fixtures/server.ts";
 import { generousLimitFlags } from "./limit-flags.ts";
 import { runNetworkFuzz } from "./network-fuzzer.ts";

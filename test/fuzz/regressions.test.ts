@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { loadRegressions, regressionInput, replay, wrongOutcome } from "./regressions.ts";
 
 const regressions = loadRegressions();

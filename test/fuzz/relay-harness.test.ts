@@ -1,5 +1,5 @@
 import { encodePacket, MediaKind } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { runHarness } from "./harness-run.ts";
 import { generateInput } from "./inputs.ts";
 import { InternalError, RelayHarness } from "./relay-harness.ts";

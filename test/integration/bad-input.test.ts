@@ -1,6 +1,6 @@
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import { encodePacket, MAX_PACKET_BYTES } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawSocket } from "../fixtures/raw-socket.ts";
 import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";

@@ -1,6 +1,6 @@
 import { Codec, joinMeeting, type LeaveReason, MediaKind } from "@videocall/client";
 import { InMemoryBusHub, startServer } from "@videocall/server";
-import { assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assertEquals } from "../fixtures/assert.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 // Two relay nodes in one process, linked by the in-memory bus: the shape the NATS bus will fill.

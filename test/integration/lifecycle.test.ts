@@ -1,6 +1,6 @@
 import { joinMeeting } from "@videocall/client";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import type { RelayDebugSnapshot } from "../../packages/server/src/relay/relay.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { startServer, type TestServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 

@@ -4,7 +4,7 @@
  */
 import { Codec, joinMeeting, MediaKind, type MeetingSession, nowMicros } from "@videocall/client";
 import { encodePacket } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import {
   openRawClient,
   openStalledClient,

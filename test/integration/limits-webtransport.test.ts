@@ -1,6 +1,6 @@
 /** Resource limits over WebTransport (the scenarios), plus what only WebTransport has: streams and frames. */
 import { encodePacket, frameOnStream } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
 import { openRawWebTransport } from "../fixtures/webtransport-raw.ts";

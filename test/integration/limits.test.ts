@@ -1,5 +1,5 @@
 /** Resource limits over WebSocket (the scenarios), plus what only WebSocket has. */
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawClient, type RawClient } from "../fixtures/raw-client.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { defineLimitTests } from "./limits-scenarios.ts";

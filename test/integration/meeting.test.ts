@@ -1,5 +1,5 @@
 import { Codec, joinMeeting, LeaveReason, type Media, MediaKind } from "@videocall/client";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { startServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 

@@ -8,7 +8,7 @@ import {
   type Packet,
   StreamDeframer,
 } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawClient } from "../fixtures/raw-client.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";

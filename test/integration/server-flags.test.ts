@@ -1,5 +1,5 @@
 /** The server's command line: --help lists every flag with its env and default; bad values exit 2. */
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 
 const MAIN = new URL("../../packages/server/src/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;

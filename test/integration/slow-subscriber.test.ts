@@ -1,5 +1,5 @@
 import { Codec, joinMeeting, MediaKind } from "@videocall/client";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openStalledReader } from "../fixtures/raw-socket.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";

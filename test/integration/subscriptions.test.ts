@@ -1,6 +1,6 @@
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import { encodePacket, type Packet, SubscriptionMode } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawClient, type RawClient } from "../fixtures/raw-client.ts";
 import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";

@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
 import { createDevelopmentCertificate } from "../../packages/server/src/tls/development-certificate.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { startServer } from "../fixtures/server.ts";
 
 const MAIN = new URL("../../packages/server/src/main.ts", import.meta.url).pathname;

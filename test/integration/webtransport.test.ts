@@ -7,7 +7,7 @@ import {
   type MeetingSession,
 } from "@videocall/client";
 import { encodePacket, frameOnStream } from "@videocall/protocol";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 import { openRawSession, openRawWebTransport } from "../fixtures/webtransport-raw.ts";

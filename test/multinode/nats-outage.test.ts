@@ -1,5 +1,5 @@
 import type { MeetingSession } from "@videocall/client";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { startNats, startNatsCluster } from "../fixtures/nats.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
 import { FrameLog, joinAsPublisher, sendFramesEvery, startRelayNode } from "./relay-nodes.ts";

@@ -1,5 +1,5 @@
 import { joinMeeting, LeaveReason, type MeetingSession } from "@videocall/client";
-import { assert, assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../fixtures/assert.ts";
 import { startNats } from "../fixtures/nats.ts";
 import { openRawSocket } from "../fixtures/raw-socket.ts";
 import { waitFor } from "../fixtures/wait.ts";

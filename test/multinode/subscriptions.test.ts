@@ -1,5 +1,5 @@
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
-import { assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assertEquals } from "../fixtures/assert.ts";
 import { startNats } from "../fixtures/nats.ts";
 import { metricValue, type TestServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";

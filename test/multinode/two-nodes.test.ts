@@ -1,5 +1,5 @@
 import { LeaveReason } from "@videocall/client";
-import { assertEquals } from "../../packages/protocol/src/test-assert.ts";
+import { assertEquals } from "../fixtures/assert.ts";
 import { startNats } from "../fixtures/nats.ts";
 import { waitFor } from "../fixtures/wait.ts";
 import {

@@ -1,6 +1,6 @@
+import { assert, assertEquals } from "../../../test/fixtures/assert.ts";
 import { joinSubprotocols, parseJoinSubprotocols } from "./join-offer.ts";
 import { negotiateProtocolVersion } from "./limits.ts";
-import { assert, assertEquals } from "./test-assert.ts";
 
 Deno.test("a join offer survives the Sec-WebSocket-Protocol header both ways, credential included", () => {
   const credential = "tøken/with+odd=chars ✓";

@@ -1,4 +1,5 @@
 import { create, toBinary } from "@bufbuild/protobuf";
+import { assert, assertEquals } from "../../../test/fixtures/assert.ts";
 import { decodePacket, encodePacket } from "./codec.ts";
 import { Codec, MediaKind, PacketSchema, SubscriptionMode } from "./gen/videocall/v1/packet_pb.ts";
 import {
@@ -8,7 +9,6 @@ import {
   scanRoutingHeader,
   stampFromSession,
 } from "./routing-header.ts";
-import { assert, assertEquals } from "./test-assert.ts";
 
 Deno.test("scan reads the media header written by the generated codec and skips the payload", () => {
   const payload = new Uint8Array(1200).fill(7);

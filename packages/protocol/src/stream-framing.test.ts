@@ -1,5 +1,5 @@
+import { assert, assertEquals } from "../../../test/fixtures/assert.ts";
 import { FrameTooLargeError, frameOnStream, StreamDeframer } from "./stream-framing.ts";
-import { assert, assertEquals } from "./test-assert.ts";
 
 Deno.test("frames survive being split and joined at every byte boundary", () => {
   const packets = [0, 1, 63, 64, 300, 16383, 16384, 70000].map((n) =>

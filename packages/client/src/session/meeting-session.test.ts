@@ -12,7 +12,7 @@ import {
   PROTOCOL_VERSION,
   type Welcome,
 } from "@videocall/protocol";
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../test/fixtures/assert.ts";
 import type { PacketTransport, TransportCloseInfo } from "../transport/packet-transport.ts";
 import { MeetingSession } from "./meeting-session.ts";
 

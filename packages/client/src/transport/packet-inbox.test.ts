@@ -1,4 +1,4 @@
-import { assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assertEquals } from "../../../../test/fixtures/assert.ts";
 import { PacketInbox } from "./packet-inbox.ts";
 
 Deno.test("packets that arrive before the listener is set are handed over in order, copied", () => {

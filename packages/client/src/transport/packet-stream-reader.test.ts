@@ -1,5 +1,5 @@
 import { frameOnStream, MAX_PACKET_BYTES } from "@videocall/protocol";
-import { assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assertEquals } from "../../../../test/fixtures/assert.ts";
 import { PacketInbox } from "./packet-inbox.ts";
 import { readPacketStream } from "./packet-stream-reader.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assertEquals } from "../../../../test/fixtures/assert.ts";
 import { NodeDirectory } from "./node-directory.ts";
 
 const heartbeat = (id: string, participants = 0) => ({ id, url: `http://${id}`, participants, meetings: 0 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../test/fixtures/assert.ts";
 import { ConnectionRateLimiter, type RateVerdict } from "./connection-rate-limiter.ts";
 
 const LIMITS = { maxPacketsPerSecond: 100, maxBytesPerSecond: 10_000, maxPacketBytes: 50_000 };

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../test/fixtures/assert.ts";
 import { ConnectionsPerIp, normalizeIp } from "./connections-per-ip.ts";
 
 Deno.test("an IP gets its limit of slots, others are unaffected, and a released slot can be taken again", () => {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../test/fixtures/assert.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 Deno.test("a token bucket starts full, refuses past its burst and refills at its rate", () => {

@@ -1,5 +1,5 @@
 import { MediaKind } from "@videocall/protocol";
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../test/fixtures/assert.ts";
 import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import { type DropReason, SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { assert, assertEquals } from "../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../test/fixtures/assert.ts";
 import { createDevelopmentCertificate, loadCertificate } from "./development-certificate.ts";
 
 Deno.test("the development certificate is what Chromium pins: ECDSA P-256, under 14 days, hash of its DER", async () => {

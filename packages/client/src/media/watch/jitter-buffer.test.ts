@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../../test/fixtures/assert.ts";
 import { concealFrame } from "./concealment.ts";
 import { JitterBuffer, type PlayoutSlot } from "./jitter-buffer.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../../../protocol/src/test-assert.ts";
+import { assertEquals } from "../../../../../test/fixtures/assert.ts";
 import { KeyframeRequester } from "./keyframe-requester.ts";
 
 Deno.test("key frame requests are sent at most once per interval", () => {

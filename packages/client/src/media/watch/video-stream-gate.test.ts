@@ -1,5 +1,5 @@
 import { Codec } from "@videocall/protocol";
-import { assert, assertEquals } from "../../../../protocol/src/test-assert.ts";
+import { assert, assertEquals } from "../../../../../test/fixtures/assert.ts";
 import { TrackSelector } from "./track-selector.ts";
 import { type GateDecision, type VideoFrameHeader, VideoStreamGate } from "./video-stream-gate.ts";
 
