@@ -23,6 +23,7 @@ import {
   FrameTooLargeError,
   MAX_PACKET_BYTES,
   MediaKind,
+  PARTICIPANT_GRANTS,
   PROTOCOL_VERSION,
   RoutingHeader,
   StreamDeframer,
@@ -401,6 +402,9 @@ export class RelayHarness {
       displayName: username,
       meetingId: MEETING,
       protocolVersion: PROTOCOL_VERSION,
+      role: "participant",
+      grants: PARTICIPANT_GRANTS,
+      guest: true,
     });
     if (!handler) throw new Error(`relay refused ${username}: ${connection.closedWith?.code}`);
     this.#sessions.add(connection.sessionId);

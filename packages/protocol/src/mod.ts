@@ -2,6 +2,7 @@ export * from "./close-codes.ts";
 export * from "./codec.ts";
 export * from "./gen/videocall/v1/bus_pb.ts";
 export * from "./gen/videocall/v1/packet_pb.ts";
+export * from "./grants.ts";
 export * from "./join-offer.ts";
 export * from "./limits.ts";
 export * from "./lobby.ts";

@@ -1,4 +1,4 @@
-import type { ProtocolVersionRange } from "@videocall/protocol";
+import type { GrantBits, ProtocolVersionRange } from "@videocall/protocol";
 import type { TransportKind } from "../relay/client-connection.ts";
 
 /**
@@ -13,6 +13,10 @@ export interface JoinRequest {
   readonly meetingId: string;
   /** WebSocket: the `videocall.credential.*` subprotocol; WebTransport: Join.credential. */
   readonly credential?: string | undefined;
+  /** WebSocket: the `videocall.password.*` subprotocol; WebTransport: Join.password. */
+  readonly password?: string | undefined;
+  /** The client says it encrypts its media end to end (WebTransport: Join.e2ee; WebSocket: `videocall.e2ee`). */
+  readonly e2ee?: boolean | undefined;
   /** The versions the client speaks; a v1 client (no offer) offers exactly {1, 1}. */
   readonly offeredVersions: ProtocolVersionRange;
 }
@@ -26,7 +30,15 @@ export interface Admission {
   readonly meetingId: string;
   /** The version both sides speak, carried in Welcome.protocol_version. */
   readonly protocolVersion: number;
+  /** Who is in charge: the meeting's creator is host; hosts promote co-hosts. */
+  readonly role: ParticipantRoleName;
+  /** What the relay forwards from and to this connection (packages/protocol/src/grants.ts). */
+  readonly grants: GrantBits;
+  /** Joined by display name only, without a signed-in account or a minted token. */
+  readonly guest: boolean;
 }
+
+export type ParticipantRoleName = "host" | "cohost" | "participant";
 
 /** A no: the client gets a Goodbye with `reason` and `code`, then a close with both. */
 export interface Refusal {

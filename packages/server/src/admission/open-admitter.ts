@@ -1,4 +1,4 @@
-import { CloseCode, negotiateProtocolVersion } from "@videocall/protocol";
+import { CloseCode, negotiateProtocolVersion, PARTICIPANT_GRANTS } from "@videocall/protocol";
 import type { Admission, Admitter, JoinRequest, Refusal } from "./admitter.ts";
 
 /** Admits everyone under the name from the lobby path, as the relay always has (no accounts yet). */
@@ -16,6 +16,9 @@ export class OpenAdmitter implements Admitter {
       displayName: request.username,
       meetingId: request.meetingId,
       protocolVersion,
+      role: "participant",
+      grants: PARTICIPANT_GRANTS,
+      guest: true,
     });
   }
 }

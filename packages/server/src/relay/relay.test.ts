@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { BodyField, CloseCode, decodePacket, encodePacket, MediaKind } from "@videocall/protocol";
+import {
+  BodyField,
+  CloseCode,
+  decodePacket,
+  encodePacket,
+  MediaKind,
+  PARTICIPANT_GRANTS,
+} from "@videocall/protocol";
 import pino from "pino";
 import type { Admission } from "../admission/admitter.ts";
 import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
@@ -45,6 +52,9 @@ const guest = (username: string, meetingId: string): Admission => ({
   displayName: username,
   meetingId,
   protocolVersion: 2,
+  role: "participant",
+  grants: PARTICIPANT_GRANTS,
+  guest: true,
 });
 
 const media = (payloadBytes: number) =>

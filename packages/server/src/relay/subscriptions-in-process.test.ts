@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { Codec, decodePacket, encodePacket, MediaKind, SubscriptionMode } from "@videocall/protocol";
+import {
+  Codec,
+  decodePacket,
+  encodePacket,
+  MediaKind,
+  PARTICIPANT_GRANTS,
+  SubscriptionMode,
+} from "@videocall/protocol";
 import pino from "pino";
 import type { Admission } from "../admission/admitter.ts";
 import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
@@ -41,6 +48,9 @@ const guest = (username: string, meetingId: string): Admission => ({
   displayName: username,
   meetingId,
   protocolVersion: 2,
+  role: "participant",
+  grants: PARTICIPANT_GRANTS,
+  guest: true,
 });
 
 const newRelay = (hub: InMemoryBusHub, nodeId: string) =>

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi8QQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSABCBgoEYm9keUISChBfZnJvbV9zZXNzaW9uX2lkIu4BCgVNZWRpYRIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIQCghrZXlmcmFtZRgDIAEoCBIQCghzZXF1ZW5jZRgEIAEoDRIXCg9jYXB0dXJlX3RpbWVfdXMYBSABKAQSIgoFY29kZWMYBiABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSEwoLZHVyYXRpb25fdXMYByABKA0SDQoFbGF5ZXIYCCABKA0SFgoOdGVtcG9yYWxfbGF5ZXIYCSABKA0SDwoHcGF5bG9hZBgPIAEoDCJxChBTZXRTdWJzY3JpcHRpb25zEiwKBG1vZGUYASABKA4yHi52aWRlb2NhbGwudjEuU3Vic2NyaXB0aW9uTW9kZRIvCgZ0cmFja3MYAiADKAsyHy52aWRlb2NhbGwudjEuVHJhY2tTdWJzY3JpcHRpb24iXwoRVHJhY2tTdWJzY3JpcHRpb24SEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRIWCgltYXhfbGF5ZXIYAyABKA1IAIgBAUIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIlwKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyKzAQoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSItCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCRISCgpjbG9zZV9jb2RlGAIgASgNIlYKBEpvaW4SHAoUbWluX3Byb3RvY29sX3ZlcnNpb24YASABKA0SHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YAiABKA0SEgoKY3JlZGVudGlhbBgDIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqTQoQU3Vic2NyaXB0aW9uTW9kZRIZChVTVUJTQ1JJUFRJT05fTU9ERV9BTEwQABIeChpTVUJTQ1JJUFRJT05fTU9ERV9FWFBMSUNJVBABKo8BCgtMZWF2ZVJlYXNvbhIcChhMRUFWRV9SRUFTT05fVU5TUEVDSUZJRUQQABIVChFMRUFWRV9SRUFTT05fTEVGVBABEhoKFkxFQVZFX1JFQVNPTl9USU1FRF9PVVQQAhIXChNMRUFWRV9SRUFTT05fS0lDS0VEEAMSFgoSTEVBVkVfUkVBU09OX0VSUk9SEARiBnByb3RvMw");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi8QQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSABCBgoEYm9keUISChBfZnJvbV9zZXNzaW9uX2lkIu4BCgVNZWRpYRIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIQCghrZXlmcmFtZRgDIAEoCBIQCghzZXF1ZW5jZRgEIAEoDRIXCg9jYXB0dXJlX3RpbWVfdXMYBSABKAQSIgoFY29kZWMYBiABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSEwoLZHVyYXRpb25fdXMYByABKA0SDQoFbGF5ZXIYCCABKA0SFgoOdGVtcG9yYWxfbGF5ZXIYCSABKA0SDwoHcGF5bG9hZBgPIAEoDCJxChBTZXRTdWJzY3JpcHRpb25zEiwKBG1vZGUYASABKA4yHi52aWRlb2NhbGwudjEuU3Vic2NyaXB0aW9uTW9kZRIvCgZ0cmFja3MYAiADKAsyHy52aWRlb2NhbGwudjEuVHJhY2tTdWJzY3JpcHRpb24iXwoRVHJhY2tTdWJzY3JpcHRpb24SEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRIWCgltYXhfbGF5ZXIYAyABKA1IAIgBAUIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIqoBCgtQYXJ0aWNpcGFudBISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHVzZXJuYW1lGAIgASgJEicKBnRyYWNrcxgDIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SEAoIaWRlbnRpdHkYBCABKAkSKwoEcm9sZRgFIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUSDQoFZ3Vlc3QYBiABKAgiggIKB1dlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpzZXNzaW9uX2lkGAIgASgNEhIKCm1lZXRpbmdfaWQYAyABKAkSLwoMcGFydGljaXBhbnRzGAQgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIWCg5zZXJ2ZXJfdmVyc2lvbhgGIAEoCRImCgN5b3UYByABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSDgoGZ3JhbnRzGAggASgNEhUKDWUyZWVfcmVxdWlyZWQYCSABKAgiQwoRUGFydGljaXBhbnRKb2luZWQSLgoLcGFydGljaXBhbnQYASABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQiUAoPUGFydGljaXBhbnRMZWZ0EhIKCnNlc3Npb25faWQYASABKA0SKQoGcmVhc29uGAIgASgOMhkudmlkZW9jYWxsLnYxLkxlYXZlUmVhc29uIgcKBUxlYXZlIi0KB0dvb2RieWUSDgoGcmVhc29uGAEgASgJEhIKCmNsb3NlX2NvZGUYAiABKA0idgoESm9pbhIcChRtaW5fcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIcChRtYXhfcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRISCgpjcmVkZW50aWFsGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEgwKBGUyZWUYBSABKAgqagoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0FVRElPEAESFAoQTUVESUFfS0lORF9WSURFTxACEhUKEU1FRElBX0tJTkRfU0NSRUVOEAMqawoFQ29kZWMSFQoRQ09ERUNfVU5TUEVDSUZJRUQQABIOCgpDT0RFQ19PUFVTEAESDQoJQ09ERUNfVlA4EAISDQoJQ09ERUNfVlA5EAMSDgoKQ09ERUNfSDI2NBAEEg0KCUNPREVDX0FWMRAFKk0KEFN1YnNjcmlwdGlvbk1vZGUSGQoVU1VCU0NSSVBUSU9OX01PREVfQUxMEAASHgoaU1VCU0NSSVBUSU9OX01PREVfRVhQTElDSVQQASqNAQoPUGFydGljaXBhbnRSb2xlEiAKHFBBUlRJQ0lQQU5UX1JPTEVfVU5TUEVDSUZJRUQQABIgChxQQVJUSUNJUEFOVF9ST0xFX1BBUlRJQ0lQQU5UEAESGwoXUEFSVElDSVBBTlRfUk9MRV9DT0hPU1QQAhIZChVQQVJUSUNJUEFOVF9ST0xFX0hPU1QQAyqPAQoLTGVhdmVSZWFzb24SHAoYTEVBVkVfUkVBU09OX1VOU1BFQ0lGSUVEEAASFQoRTEVBVkVfUkVBU09OX0xFRlQQARIaChZMRUFWRV9SRUFTT05fVElNRURfT1VUEAISFwoTTEVBVkVfUkVBU09OX0tJQ0tFRBADEhYKEkxFQVZFX1JFQVNPTl9FUlJPUhAEYgZwcm90bzM");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -116,6 +116,8 @@ export type Packet = Message<"videocall.v1.Packet"> & {
     /**
      * Client -> relay: which tracks and layers this subscriber receives. Never forwarded.
      *
+     * 14..19: meeting control (host commands, waiting room, meeting state); docs/protocol.md.
+     * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md.
      * 12..31: core bodies; a relay that does not know one drops it and counts it.
      * 32..47: extension bodies broadcast opaque to every other participant.
      * 48..63: extension bodies for one participant, whose field 1 is `uint32 target_session_id`.
@@ -406,6 +408,8 @@ export type Participant = Message<"videocall.v1.Participant"> & {
   sessionId: number;
 
   /**
+   * The display name (not unique: two people may both be "Alice"; `identity` tells them apart).
+   *
    * @generated from field: string username = 2;
    */
   username: string;
@@ -416,6 +420,23 @@ export type Participant = Message<"videocall.v1.Participant"> & {
    * @generated from field: repeated videocall.v1.TrackInfo tracks = 3;
    */
   tracks: TrackInfo[];
+
+  /**
+   * Stable per person, set by the server (a signed-in user, a token's subject or a guest id), never by the client.
+   *
+   * @generated from field: string identity = 4;
+   */
+  identity: string;
+
+  /**
+   * @generated from field: videocall.v1.ParticipantRole role = 5;
+   */
+  role: ParticipantRole;
+
+  /**
+   * @generated from field: bool guest = 6;
+   */
+  guest: boolean;
 };
 
 /**
@@ -462,6 +483,27 @@ export type Welcome = Message<"videocall.v1.Welcome"> & {
    * @generated from field: string server_version = 6;
    */
   serverVersion: string;
+
+  /**
+   * This connection as the others see it: identity, display name and role, decided by the server.
+   *
+   * @generated from field: videocall.v1.Participant you = 7;
+   */
+  you?: Participant | undefined;
+
+  /**
+   * What this connection may do: a bit set of Grant values (packages/protocol/src/grants.ts).
+   *
+   * @generated from field: uint32 grants = 8;
+   */
+  grants: number;
+
+  /**
+   * The meeting requires end-to-end encryption (docs/e2ee.md).
+   *
+   * @generated from field: bool e2ee_required = 9;
+   */
+  e2eeRequired: boolean;
 };
 
 /**
@@ -572,6 +614,20 @@ export type Join = Message<"videocall.v1.Join"> & {
    * @generated from field: string credential = 3;
    */
   credential: string;
+
+  /**
+   * The meeting password, when the meeting has one (checked and compared hashed by the server).
+   *
+   * @generated from field: string password = 4;
+   */
+  password: string;
+
+  /**
+   * The client encrypts its media end to end (a meeting that requires E2EE refuses others).
+   *
+   * @generated from field: bool e2ee = 5;
+   */
+  e2ee: boolean;
 };
 
 /**
@@ -679,6 +735,37 @@ export const SubscriptionModeSchema: GenEnum<SubscriptionMode> = /*@__PURE__*/
   enumDesc(file_videocall_v1_packet, 2);
 
 /**
+ * @generated from enum videocall.v1.ParticipantRole
+ */
+export enum ParticipantRole {
+  /**
+   * @generated from enum value: PARTICIPANT_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PARTICIPANT_ROLE_PARTICIPANT = 1;
+   */
+  PARTICIPANT = 1,
+
+  /**
+   * @generated from enum value: PARTICIPANT_ROLE_COHOST = 2;
+   */
+  COHOST = 2,
+
+  /**
+   * @generated from enum value: PARTICIPANT_ROLE_HOST = 3;
+   */
+  HOST = 3,
+}
+
+/**
+ * Describes the enum videocall.v1.ParticipantRole.
+ */
+export const ParticipantRoleSchema: GenEnum<ParticipantRole> = /*@__PURE__*/
+  enumDesc(file_videocall_v1_packet, 3);
+
+/**
  * @generated from enum videocall.v1.LeaveReason
  */
 export enum LeaveReason {
@@ -712,5 +799,5 @@ export enum LeaveReason {
  * Describes the enum videocall.v1.LeaveReason.
  */
 export const LeaveReasonSchema: GenEnum<LeaveReason> = /*@__PURE__*/
-  enumDesc(file_videocall_v1_packet, 3);
+  enumDesc(file_videocall_v1_packet, 4);
 
