@@ -39,7 +39,16 @@ Deno.test("the server runs with exactly the permissions of `npm start`", async (
     await health.body?.cancel();
     const page = await fetch(`${url}/meeting/alice/demo`);
     assert.equal(page.status, 200);
-    await page.body?.cancel();
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    const html = await page.text();
+    // The app's script, as the browser will ask for it: hashed, typed, cached for good.
+    const script = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    assert.ok(script, "index.html names its script");
+    const asset = await fetch(`${url}${script}`);
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.match(asset.headers.get("cache-control") ?? "", /immutable/);
+    await asset.body?.cancel();
     const alice = await joinMeeting({ serverUrl: url, username: "alice", meetingId: "demo" });
     await alice.leave();
     assert.doesNotMatch(output, /NotCapable|Requires \w+ access/);

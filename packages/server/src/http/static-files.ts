@@ -1,17 +1,11 @@
-import { extname, join, normalize } from "node:path";
+import { join, normalize } from "node:path";
+import mime from "mime";
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-  ".map": "application/json",
-  ".txt": "text/plain; charset=utf-8",
-};
+/** The Content-Type of a file by its name; text types say UTF-8 (Vite writes UTF-8). */
+function contentTypeOf(fileName: string): string {
+  const type = mime.getType(fileName) ?? "application/octet-stream";
+  return type.startsWith("text/") || type === "application/json" ? `${type}; charset=utf-8` : type;
+}
 
 interface StaticFile {
   body: Uint8Array<ArrayBuffer>;
@@ -19,7 +13,9 @@ interface StaticFile {
 }
 
 /**
- * The built web app, read once at start-up (it is small) and served from memory.
+ * The built web app, read once at start-up (it is small) and served from memory: no disk read per request,
+ * and Vite's hashed `/assets/` cached for good. (`@std/http`'s serveDir reads the disk per request and is on
+ * JSR, not npm; content types come from the `mime` package.)
  * Paths of the single-page app (`/`, `/meeting/...`) get index.html.
  */
 export class StaticFiles {
@@ -71,7 +67,7 @@ export class StaticFiles {
       else if (entry.isFile) {
         this.#files.set(urlPath, {
           body: Deno.readFileSync(path),
-          contentType: CONTENT_TYPES[extname(entry.name)] ?? "application/octet-stream",
+          contentType: contentTypeOf(entry.name),
         });
       }
     }
