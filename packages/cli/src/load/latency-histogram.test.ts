@@ -1,5 +1,5 @@
 import { ok, strictEqual } from "node:assert/strict";
-import { histogramOfMs, LatencyHistogram } from "./latency-histogram.ts";
+import { histogramOfMs, histogramOfUs, LatencyHistogram } from "./latency-histogram.ts";
 
 Deno.test("percentiles come from the recorded samples, to 3 significant digits", () => {
   const histogram = new LatencyHistogram();
@@ -24,4 +24,12 @@ Deno.test("out-of-range samples are clamped, not thrown", () => {
   strictEqual(histogram.count, 3);
   strictEqual(histogram.percentileUs(0.1), 0);
   ok((histogram.maxUs as number) >= 3_600_000_000 * 0.999);
+});
+
+Deno.test("a finer precision tells sub-µs steps apart", () => {
+  const histogram = histogramOfUs([1.234, 2.345, 3.456], { precisionUs: 0.001 });
+  const p50 = histogram.percentileUs(0.5) as number;
+  ok(Math.abs(p50 - 2.345) < 0.005, `p50 ${p50}`);
+  const coarse = histogramOfUs([1.234, 2.345, 3.456]);
+  strictEqual(coarse.percentileUs(0.5), 2);
 });

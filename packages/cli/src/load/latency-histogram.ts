@@ -9,17 +9,31 @@ import { build, type Histogram } from "hdr-histogram-js";
 /** 1 h in µs: anything slower is recorded as this (a delivery that late is lost in all but name). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
 
-export class LatencyHistogram {
-  readonly #histogram: Histogram = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
+export interface LatencyHistogramOptions {
+  /** The smallest step it records, in µs (default 1); 0.001 for timings of a few µs. */
+  precisionUs?: number;
+}
 
-  /** Records one sample in µs; negative or fractional values are clamped and rounded. */
+export class LatencyHistogram {
+  readonly #precisionUs: number;
+  readonly #highestSteps: number;
+  readonly #histogram: Histogram;
+
+  constructor(options: LatencyHistogramOptions = {}) {
+    this.#precisionUs = options.precisionUs ?? 1;
+    this.#highestSteps = Math.round(HIGHEST_TRACKABLE_US / this.#precisionUs);
+    this.#histogram = build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: this.#highestSteps,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    });
+  }
+
+  /** Records one sample in µs; negative values count as 0, slower than 1 h as 1 h. */
   recordUs(valueUs: number): void {
-    this.#histogram.recordValue(Math.min(HIGHEST_TRACKABLE_US, Math.max(0, Math.round(valueUs))));
+    const steps = Math.round(valueUs / this.#precisionUs);
+    this.#histogram.recordValue(Math.min(this.#highestSteps, Math.max(0, steps)));
   }
 
   recordMs(valueMs: number): void {
@@ -33,7 +47,7 @@ export class LatencyHistogram {
   /** The value at `fraction` (0..1) of the samples in µs, or undefined without samples. */
   percentileUs(fraction: number): number | undefined {
     if (this.count === 0) return undefined;
-    return this.#histogram.getValueAtPercentile(fraction * 100);
+    return this.#histogram.getValueAtPercentile(fraction * 100) * this.#precisionUs;
   }
 
   percentileMs(fraction: number): number | undefined {
@@ -43,7 +57,7 @@ export class LatencyHistogram {
 
   /** The largest sample in µs (to the histogram's precision), or undefined without samples. */
   get maxUs(): number | undefined {
-    return this.count === 0 ? undefined : this.#histogram.maxValue;
+    return this.count === 0 ? undefined : this.#histogram.maxValue * this.#precisionUs;
   }
 
   get maxMs(): number | undefined {
@@ -52,9 +66,22 @@ export class LatencyHistogram {
   }
 }
 
-/** Percentiles of a few samples given at once (in ms), e.g. per-run figures of a benchmark. */
-export function histogramOfMs(samplesMs: Iterable<number>): LatencyHistogram {
-  const histogram = new LatencyHistogram();
+/** A histogram of samples given at once, in ms (e.g. a benchmark's per-frame latencies). */
+export function histogramOfMs(
+  samplesMs: Iterable<number>,
+  options?: LatencyHistogramOptions,
+): LatencyHistogram {
+  const histogram = new LatencyHistogram(options);
   for (const sampleMs of samplesMs) histogram.recordMs(sampleMs);
+  return histogram;
+}
+
+/** The same for samples in µs. */
+export function histogramOfUs(
+  samplesUs: Iterable<number>,
+  options?: LatencyHistogramOptions,
+): LatencyHistogram {
+  const histogram = new LatencyHistogram(options);
+  for (const sampleUs of samplesUs) histogram.recordUs(sampleUs);
   return histogram;
 }
