@@ -66,3 +66,26 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "bots refused by the per-IP limit name the flag to raise; no server at the URL is said plainly",
+  TEST_OPTIONS,
+  async () => {
+    const server = await startServer({ extraArgs: ["--max-connections-per-ip", "2"] });
+    try {
+      const refused = await runCli([
+        ...["bots", "--url", server.url, "--meeting-id", "full", "--count", "5", "--publishers", "1"],
+        ...["--seconds", "1", "--transport", "websocket"],
+      ]);
+      ok(refused.code !== 0, refused.stdout);
+      ok(refused.stderr.includes("--max-connections-per-ip"), refused.stderr);
+    } finally {
+      await server.stop();
+    }
+    const nobody = await runCli([
+      ...["bots", "--url", server.url, "--meeting-id", "gone", "--count", "2", "--seconds", "1"],
+    ]);
+    ok(nobody.code !== 0, nobody.stdout);
+    ok(nobody.stderr.includes("cannot reach the server"), nobody.stderr);
+  },
+);
