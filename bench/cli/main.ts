@@ -125,8 +125,9 @@ async function measureStreamCpu(windowSeconds: number, codec: string) {
 interface BotStep {
   bots: number;
   lossPercent: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
+  /** Absent when nothing was delivered. */
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
   joinP50Ms: number;
   joinMaxMs: number;
   transport: string;

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import type { MeetingSession } from "@videocall/client";
+import { histogramOfMs } from "../../packages/cli/src/load/latency-histogram.ts";
 import { startNats } from "../../test/fixtures/nats.ts";
 import type { TestServer } from "../../test/fixtures/server.ts";
 import { waitFor } from "../../test/fixtures/wait.ts";
@@ -67,10 +68,6 @@ async function measure(transport: "websocket" | "webtransport"): Promise<number[
   return failoverMs;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 const results: Record<string, number[]> = {};
 for (const transport of ["websocket", "webtransport"] as const) results[transport] = await measure(transport);
 console.log(
@@ -78,9 +75,9 @@ console.log(
 );
 console.log("transport      p50 ms  p95 ms  max ms");
 for (const [transport, samples] of Object.entries(results)) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const row = [percentile(sorted, 50), percentile(sorted, 95), sorted.at(-1) ?? Number.NaN].map((v) =>
-    String(Math.round(v)).padStart(6),
+  const histogram = histogramOfMs(samples);
+  const row = [histogram.percentileMs(0.5), histogram.percentileMs(0.95), histogram.maxMs].map(
+    (v = Number.NaN) => String(Math.round(v)).padStart(6),
   );
   console.log(`${transport.padEnd(13)} ${row.join("  ")}`);
 }

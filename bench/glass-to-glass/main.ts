@@ -13,6 +13,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { histogramOfMs, type LatencyHistogram } from "../../packages/cli/src/load/latency-histogram.ts";
 import { BASE_ARGS, CHROMIUM_PATH, FAKE_DEVICE_ARGS } from "../../test/fixtures/browser.ts";
 import { startServer, type TestServer } from "../../test/fixtures/server.ts";
 import type { BenchMode, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
@@ -171,12 +172,6 @@ async function buildBenchPage(outDir: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
@@ -296,21 +291,23 @@ async function measureMode(
     await receiver.page.evaluate(() => window.bench.stop());
     await sender.page.evaluate(() => window.bench.stop());
 
-    const latencies = readBack.latenciesMs.map((ms) => ms - clock.offsetMs).sort((a, b) => a - b);
-    const arrivals = readBack.arrivalLatenciesMs.map((ms) => ms - clock.offsetMs).sort((a, b) => a - b);
+    const latencies = histogramOfMs(readBack.latenciesMs.map((ms) => ms - clock.offsetMs));
+    const arrivals = histogramOfMs(readBack.arrivalLatenciesMs.map((ms) => ms - clock.offsetMs));
+    const percentile = (histogram: LatencyHistogram, fraction: number) =>
+      histogram.percentileMs(fraction) ?? Number.NaN;
     const windowSeconds = readBack.windowMs / 1000;
     return {
       mode,
       run,
       transport,
-      samples: latencies.length,
-      latencyP50Ms: percentile(latencies, 50),
-      latencyP95Ms: percentile(latencies, 95),
-      latencyP99Ms: percentile(latencies, 99),
-      latencyMaxMs: latencies.at(-1) ?? Number.NaN,
-      arrivalP50Ms: percentile(arrivals, 50),
-      arrivalP95Ms: percentile(arrivals, 95),
-      receivedFps: latencies.length / windowSeconds,
+      samples: latencies.count,
+      latencyP50Ms: percentile(latencies, 0.5),
+      latencyP95Ms: percentile(latencies, 0.95),
+      latencyP99Ms: percentile(latencies, 0.99),
+      latencyMaxMs: latencies.maxMs ?? Number.NaN,
+      arrivalP50Ms: percentile(arrivals, 0.5),
+      arrivalP95Ms: percentile(arrivals, 0.95),
+      receivedFps: latencies.count / windowSeconds,
       encodedFps: (senderAfter.framesEncoded - senderBefore.framesEncoded) / windowSeconds,
       joinMs,
       rejectedReads: readBack.rejectedReads,

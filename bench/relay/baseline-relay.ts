@@ -1,11 +1,19 @@
 /**
  * The baseline the relay is measured against: the plainest broadcast relay Deno allows.
  * Rooms come from the same `/lobby/<username>/<meetingId>` path; every binary message goes as is
- * to every other socket of the room. No parsing, no queue, no heartbeat, no Welcome.
+ * to every other socket of the room. No parsing, no queue, no heartbeat. It answers the join as
+ * clients expect (the highest offered protocol version, one Welcome per connection), so the same
+ * load generator joins both servers; after that it only copies bytes.
  *
  * Run: deno run -A bench/relay/baseline-relay.ts --port 0 --host 127.0.0.1
  */
 import { parseArgs } from "node:util";
+import {
+  encodePacket,
+  PROTOCOL_VERSION,
+  parseJoinSubprotocols,
+  versionSubprotocol,
+} from "@videocall/protocol";
 import { exitWhenStdinCloses } from "./child-process.ts";
 
 const LOBBY_PATH = /^\/lobby\/[^/]+\/([^/]+)\/?$/;
@@ -21,8 +29,9 @@ const { values } = parseArgs({
 });
 
 const rooms = new Map<string, Set<WebSocket>>();
+let nextSessionId = 1;
 
-function join(meetingId: string, socket: WebSocket): void {
+function join(meetingId: string, socket: WebSocket, protocolVersion: number): void {
   let room = rooms.get(meetingId);
   if (!room) {
     room = new Set();
@@ -30,7 +39,13 @@ function join(meetingId: string, socket: WebSocket): void {
   }
   const members = room;
   socket.binaryType = "arraybuffer";
-  socket.onopen = () => members.add(socket);
+  const sessionId = nextSessionId++;
+  socket.onopen = () => {
+    socket.send(
+      encodePacket({ body: { case: "welcome", value: { protocolVersion, sessionId, meetingId } } }),
+    );
+    members.add(socket);
+  };
   socket.onmessage = (event) => {
     for (const other of members) {
       if (other !== socket && other.readyState === WebSocket.OPEN) other.send(event.data);
@@ -51,8 +66,14 @@ Deno.serve(
     if (!match || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade on /lobby/<username>/<meetingId>\n", { status: 426 });
     }
-    const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
-    join(match[1] as string, socket);
+    const joinRequest = parseJoinSubprotocols(request.headers.get("sec-websocket-protocol"));
+    const protocolVersion =
+      joinRequest.kind === "offer" ? Math.min(PROTOCOL_VERSION, joinRequest.offer.versions.max) : 1;
+    const { socket, response } = Deno.upgradeWebSocket(request, {
+      idleTimeout: 0,
+      ...(joinRequest.kind === "offer" ? { protocol: versionSubprotocol(protocolVersion) } : {}),
+    });
+    join(match[1] as string, socket, protocolVersion);
     return response;
   },
 );

@@ -1,22 +1,17 @@
 /**
- * `videocall bots`: a load test from one process. N bots join one meeting; K of them publish a
- * synthetic camera (VP8-sized frames: a key frame every 2 s, deltas at the bitrate) and microphone
- * (80-byte Opus-sized packets every 20 ms). The relay never decodes media, so realistic sizes and
- * rates load it as real media would. Every bot counts what it receives; latency is the capture time
- * in the packet against the receive time, on the same clock since sender and receiver share a process.
+ * `videocall bots`: a load test from one process, on the shared load generator (./load, the same
+ * one the relay benchmark runs). N bots join one meeting; K of them publish a synthetic camera
+ * (VP8-sized frames: a key frame every 2 s, deltas at the bitrate) and microphone (80-byte
+ * Opus-sized packets every 20 ms). The relay never decodes media, so realistic sizes and rates
+ * load it as real media would. Every bot counts what it receives; latency is the capture time in
+ * the packet against the receive time, on the same clock since sender and receiver share a
+ * process, and its percentiles come from an HdrHistogram of every delivery.
  */
-import {
-  Codec,
-  ConnectionError,
-  MediaKind,
-  type MeetingSession,
-  nowMicros,
-  type TransportPreference,
-} from "@videocall/client";
+import { ConnectionError, type TransportPreference } from "@videocall/client";
 import { CloseCode } from "@videocall/protocol";
-import { CliError } from "./errors.ts";
-import { joinAs } from "./join.ts";
-import { percentile } from "./stats.ts";
+import { CliError, joinError } from "./errors.ts";
+import { checkServerReachable } from "./join.ts";
+import { LoadGenerator, LoadJoinError, mediaAtBitrate } from "./load/mod.ts";
 
 export interface BotsOptions {
   serverUrl: string;
@@ -41,202 +36,94 @@ export interface BotsReport {
   packetsExpected: number;
   packetsDelivered: number;
   lossPercent: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
+  /** Absent when nothing was delivered (no publishers, or everything lost): no samples, no percentile. */
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
   text: string;
 }
 
-const AUDIO_TRACK_ID = 1;
-const VIDEO_TRACK_ID = 2;
-const AUDIO_INTERVAL_MS = 20;
-const AUDIO_PACKET_BYTES = 80;
-const KEYFRAME_INTERVAL_MS = 2000;
-/** A VP8 key frame at these bitrates is about six delta frames. */
-const KEYFRAME_TO_DELTA_RATIO = 6;
 const JOIN_CONCURRENCY = 10;
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Before the measured send: presence and track announcements settle, so every bot is a subscriber. */
+const SETTLE_SECONDS = 0.5;
 /** After the last packet is sent, how long stragglers may take to arrive. */
-const DRAIN_MS = 1500;
+const DRAIN_SECONDS = 1.5;
 const PROGRESS_INTERVAL_MS = 500;
 
-interface Bot {
-  index: number;
-  session: MeetingSession;
-  joinMs: number;
-}
-
 export async function runBots(options: BotsOptions, stopSignal: AbortSignal): Promise<BotsReport> {
-  const bots: Bot[] = [];
-  let packetsDelivered = 0;
-  const latenciesMs: number[] = [];
-  const publisherSessions = new Set<number>();
-  let measuring = false;
-  let sentPackets = 0;
-  let phase = "joining";
+  await checkServerReachable(options.serverUrl);
+  const generator = new LoadGenerator({
+    serverUrls: [options.serverUrl],
+    participants: options.botCount,
+    roomSize: options.botCount,
+    publishersPerRoom: options.publisherCount,
+    meetingIdOf: () => options.meetingId,
+    usernameOf: (index) => `bot-${index + 1}`,
+    transport: options.transport,
+    media: mediaAtBitrate(options.videoBitrateKbps, options.fps),
+    warmupSeconds: SETTLE_SECONDS,
+    windowSeconds: options.sendSeconds,
+    drainSeconds: DRAIN_SECONDS,
+    joinConcurrency: JOIN_CONCURRENCY,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    signal: stopSignal,
+  });
   const progressTimer = setInterval(() => {
-    const expected = sentPackets * (options.botCount - 1);
-    const lossPercent = expected ? (100 * Math.max(0, expected - packetsDelivered)) / expected : 0;
+    const { phase, joined, sentInWindow, expectedDeliveries, receivedDeliveries } = generator.progress();
+    const lossPercent = expectedDeliveries
+      ? (100 * Math.max(0, expectedDeliveries - receivedDeliveries)) / expectedDeliveries
+      : 0;
     options.progress(
-      `${phase}: ${bots.length}/${options.botCount} bots joined | sent ${sentPackets} | delivered ${packetsDelivered}/${expected} (loss so far ${lossPercent.toFixed(2)}%, in flight included)`,
+      `${phase}: ${joined}/${options.botCount} bots joined | sent ${sentInWindow} | delivered ${receivedDeliveries}/${expectedDeliveries} (loss so far ${lossPercent.toFixed(2)}%, in flight included)`,
     );
   }, PROGRESS_INTERVAL_MS);
-
-  const onMedia = (from: number, captureTimeUs: bigint) => {
-    if (!measuring || !publisherSessions.has(from)) return;
-    packetsDelivered++;
-    latenciesMs.push((nowMicros() - Number(captureTimeUs)) / 1000);
-  };
-
+  let result: Awaited<ReturnType<LoadGenerator["run"]>>;
   try {
-    // Join in small concurrent batches, as people arriving at a meeting would, not all in one instant.
-    let next = 0;
-    const joinOne = async (): Promise<void> => {
-      while (next < options.botCount && !stopSignal.aborted) {
-        const index = next++;
-        const startedMs = performance.now();
-        const session = await joinAs({
-          serverUrl: options.serverUrl,
-          username: `bot-${index + 1}`,
-          meetingId: options.meetingId,
-          transport: options.transport,
-          reconnect: false,
-        }).catch((error: unknown) => {
-          throw tooManyConnectionsError(error, index, options.botCount) ?? error;
-        });
-        session.events.on("media", (from, media) => onMedia(from, media.captureTimeUs));
-        bots.push({ index, session, joinMs: performance.now() - startedMs });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(JOIN_CONCURRENCY, options.botCount) }, joinOne));
-    bots.sort((a, b) => a.index - b.index);
-    const publishers = bots.slice(0, options.publisherCount);
-    for (const bot of publishers) {
-      publisherSessions.add(bot.session.sessionId);
-      bot.session.publishTrack({ trackId: AUDIO_TRACK_ID, kind: MediaKind.AUDIO, codec: Codec.OPUS });
-      bot.session.publishTrack({ trackId: VIDEO_TRACK_ID, kind: MediaKind.VIDEO, codec: Codec.VP8 });
-    }
-    // Let presence and track announcements settle, so every bot is a subscriber before the first packet.
-    await delay(500);
-    measuring = true;
-    phase = "sending";
-    sentPackets = await sendSynthetic(publishers, options, stopSignal);
-    phase = "draining";
-    await delay(DRAIN_MS);
-    measuring = false;
+    result = await generator.run();
+  } catch (error) {
+    if (!(error instanceof LoadJoinError)) throw error;
+    throw (
+      tooManyConnectionsError(error.cause, error.index, options.botCount) ??
+      joinError(error.cause, options.serverUrl)
+    );
   } finally {
     clearInterval(progressTimer);
-    await Promise.all(bots.map((bot) => bot.session.leave()));
   }
 
-  const joinTimesMs = bots.map((bot) => bot.joinMs);
-  const packetsExpected = sentPackets * (options.botCount - 1);
+  const packetsSent = result.sentVideoInWindow + result.sentAudioInWindow;
+  const packetsExpected = result.expectedDeliveries;
+  const packetsDelivered = result.receivedDeliveries;
   const lossPercent = packetsExpected
     ? (100 * Math.max(0, packetsExpected - packetsDelivered)) / packetsExpected
     : 0;
-  const transport = bots[0]?.session.transportKind ?? options.transport;
+  const latencyMs = (us: number | null) => (us === null ? undefined : round(us / 1000));
+  const latencyP50Ms = latencyMs(result.latencyUs.p50);
+  const latencyP99Ms = latencyMs(result.latencyUs.p99);
   const report = {
-    bots: bots.length,
+    bots: result.participants,
     publishers: options.publisherCount,
-    transport,
+    transport: result.transport,
     sendSeconds: options.sendSeconds,
-    joinP50Ms: round(percentile(joinTimesMs, 0.5)),
-    joinMaxMs: round(Math.max(0, ...joinTimesMs)),
-    packetsSent: sentPackets,
+    joinP50Ms: round(result.joinMs.p50 ?? 0),
+    joinMaxMs: round(result.joinMs.max ?? 0),
+    packetsSent,
     packetsExpected,
     packetsDelivered,
     lossPercent: round(lossPercent, 3),
-    latencyP50Ms: round(percentile(latenciesMs, 0.5)),
-    latencyP99Ms: round(percentile(latenciesMs, 0.99)),
+    ...(latencyP50Ms === undefined ? {} : { latencyP50Ms }),
+    ...(latencyP99Ms === undefined ? {} : { latencyP99Ms }),
   };
+  const latencyLine =
+    latencyP50Ms === undefined || latencyP99Ms === undefined
+      ? "latency (capture → receive): no packets delivered"
+      : `latency (capture → receive): p50 ${latencyP50Ms} ms, p99 ${latencyP99Ms} ms`;
   const text = [
-    `bots: ${report.bots} in meeting "${options.meetingId}" (${report.publishers} publishing) over ${transport}, ${report.sendSeconds} s`,
+    `bots: ${report.bots} in meeting "${options.meetingId}" (${report.publishers} publishing) over ${report.transport}, ${report.sendSeconds} s`,
     `join time: p50 ${report.joinP50Ms} ms, max ${report.joinMaxMs} ms`,
     `packets: delivered ${report.packetsDelivered} / expected ${report.packetsExpected} (sent ${report.packetsSent}), loss ${report.lossPercent.toFixed(2)}%`,
-    `latency (capture → receive): p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms`,
+    latencyLine,
   ].join("\n");
   return { ...report, text };
-}
-
-/** Sends video and audio from every publisher on their schedules; returns the packets sent. */
-async function sendSynthetic(
-  publishers: Bot[],
-  options: BotsOptions,
-  stopSignal: AbortSignal,
-): Promise<number> {
-  if (publishers.length === 0) {
-    await Promise.race([delay(options.sendSeconds * 1000), aborted(stopSignal)]);
-    return 0;
-  }
-  const deltaBytes = Math.max(
-    200,
-    Math.round(
-      (options.videoBitrateKbps * 1000) / 8 / options.fps / (1 + KEYFRAME_TO_DELTA_RATIO / (options.fps * 2)),
-    ),
-  );
-  const keyframe = filled(deltaBytes * KEYFRAME_TO_DELTA_RATIO, 0x10); // bit 0 clear: a VP8 key frame tag
-  const delta = filled(deltaBytes, 0x11);
-  const audio = filled(AUDIO_PACKET_BYTES, 0xfc);
-  const frameIntervalMs = 1000 / options.fps;
-  const framesPerKeyframe = Math.max(1, Math.round(KEYFRAME_INTERVAL_MS / frameIntervalMs));
-  const startMs = performance.now();
-  const endMs = startMs + options.sendSeconds * 1000;
-  // Publishers start spread over one frame interval, as independent cameras would.
-  const state = publishers.map((bot, i) => ({
-    bot,
-    offsetMs: (i * frameIntervalMs) / publishers.length,
-    videoFrames: 0,
-    audioPackets: 0,
-  }));
-  let sent = 0;
-  while (!stopSignal.aborted) {
-    const nowMs = performance.now();
-    if (nowMs >= endMs) break;
-    for (const publisher of state) {
-      const elapsedMs = nowMs - startMs - publisher.offsetMs;
-      if (elapsedMs < 0) continue;
-      const { session } = publisher.bot;
-      while (publisher.videoFrames * frameIntervalMs <= elapsedMs) {
-        const isKey = publisher.videoFrames % framesPerKeyframe === 0;
-        session.sendFrame(VIDEO_TRACK_ID, {
-          keyframe: isKey,
-          captureTimeUs: nowMicros(),
-          durationUs: Math.round(frameIntervalMs * 1000),
-          payload: isKey ? keyframe : delta,
-        });
-        publisher.videoFrames++;
-        sent++;
-      }
-      while (publisher.audioPackets * AUDIO_INTERVAL_MS <= elapsedMs) {
-        session.sendFrame(AUDIO_TRACK_ID, {
-          keyframe: true,
-          captureTimeUs: nowMicros(),
-          durationUs: AUDIO_INTERVAL_MS * 1000,
-          payload: audio,
-        });
-        publisher.audioPackets++;
-        sent++;
-      }
-    }
-    await delay(5);
-  }
-  return sent;
-}
-
-function filled(bytes: number, first: number): Uint8Array {
-  const payload = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) payload[i] = (i * 131 + 7) & 0xff;
-  payload[0] = first;
-  return payload;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
 }
 
 function round(value: number, digits = 1): number {

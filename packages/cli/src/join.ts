@@ -16,7 +16,7 @@ export async function joinAs(options: {
   /** Skip the HTTP check, e.g. for the 2nd..Nth bot once the first has joined. */
   skipPreflight?: boolean;
 }): Promise<MeetingSession> {
-  if (!options.skipPreflight) await preflight(options.serverUrl);
+  if (!options.skipPreflight) await checkServerReachable(options.serverUrl);
   try {
     return await joinMeeting(options);
   } catch (error) {
@@ -24,7 +24,8 @@ export async function joinAs(options: {
   }
 }
 
-async function preflight(serverUrl: string): Promise<void> {
+/** Tells "nothing listens there" apart from a refusal, before any join. */
+export async function checkServerReachable(serverUrl: string): Promise<void> {
   try {
     await fetch(serverUrl, { signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) }).then((r) =>
       r.body?.cancel(),

@@ -16,7 +16,13 @@ export {
   loadFrameTransform,
 } from "./media/transform/frame-transform.ts";
 export { OrderedFrameTransform } from "./media/transform/ordered-frame-transform.ts";
-export { type ConnectOptions, lobbyUrl, type TransportPreference } from "./session/connect.ts";
+export {
+  type Connected,
+  type ConnectOptions,
+  connectToMeeting,
+  lobbyUrl,
+  type TransportPreference,
+} from "./session/connect.ts";
 export * from "./session/local-track.ts";
 export * from "./session/meeting-session.ts";
 export * from "./time.ts";
