@@ -3,6 +3,8 @@
  * keys behind it (identities, pairwise key wrapping, per-sender key rings, ratchet on join, rotation
  * on leave, passphrase mode, safety numbers). Pure Web Crypto; no networking. See docs/e2ee.md.
  */
+
+export { toHex } from "./bytes.ts";
 export {
   FrameDecryptor,
   type FrameDecryptorStats,
