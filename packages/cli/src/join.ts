@@ -1,4 +1,11 @@
-import { joinMeeting, type MeetingSession, type TransportPreference } from "@videocall/client";
+import {
+  type E2eeOptions,
+  type FrameTransformSpec,
+  joinMeeting,
+  type MeetingSession,
+  specFor,
+  type TransportPreference,
+} from "@videocall/client";
 import { CliError, joinError } from "./errors.ts";
 
 const PREFLIGHT_TIMEOUT_MS = 5000;
@@ -15,13 +22,30 @@ export async function joinAs(options: {
   reconnect?: boolean;
   /** Skip the HTTP check, e.g. for the 2nd..Nth bot once the first has joined. */
   skipPreflight?: boolean;
+  /** End-to-end encryption (`--e2ee-passphrase`); ready (passphrase key derived) when this resolves. */
+  e2ee?: E2eeOptions;
 }): Promise<MeetingSession> {
   if (!options.skipPreflight) await checkServerReachable(options.serverUrl);
   try {
-    return await joinMeeting(options);
+    const session = await joinMeeting(options);
+    await session.e2ee?.ready;
+    return session;
   } catch (error) {
     throw joinError(error, options.serverUrl);
   }
+}
+
+/** `--e2ee-passphrase`: passphrase mode (docs/e2ee.md), which a Deno process can run with no identity store. */
+export function passphraseE2ee(passphrase: string | undefined): { e2ee?: E2eeOptions } {
+  return passphrase === undefined ? {} : { e2ee: { mode: "passphrase", passphrase } };
+}
+
+/** The transform every frame goes through: the session's SFrame one when it encrypts, else `--frame-transform`. */
+export function sessionFrameTransform(
+  session: MeetingSession,
+  frameTransform: FrameTransformSpec | undefined,
+): FrameTransformSpec | undefined {
+  return session.e2ee ? specFor(session.e2ee.frameTransform).spec : frameTransform;
 }
 
 /** Tells "nothing listens there" apart from a refusal, before any join. */

@@ -119,7 +119,10 @@ function buildProgram(
     .addOption(transportOption())
     .option("--seconds <n>", "stop after this long (default: until Ctrl-C)", seconds)
     .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
+    .option("--e2ee-passphrase <passphrase>", "encrypt end to end with keys from this meeting passphrase")
     .action(async (flags) => {
+      if (flags.e2eePassphrase !== undefined && flags.frameTransform !== undefined)
+        throw new CliError("bad-flags", "--e2ee-passphrase and --frame-transform cannot be combined");
       const sources = [flags.testPattern, flags.file, flags.videoDeviceIndex !== undefined].filter(
         Boolean,
       ).length;
@@ -170,6 +173,7 @@ function buildProgram(
           },
           durationSeconds: flags.seconds,
           ...frameTransformFlag(flags.frameTransform),
+          ...(flags.e2eePassphrase !== undefined ? { e2eePassphrase: flags.e2eePassphrase } : {}),
           log,
         },
         stopSignal,
@@ -189,8 +193,11 @@ function buildProgram(
     .option("--seconds <n>", "record this long (default: until Ctrl-C)", seconds)
     .option("--wait-seconds <n>", "give up if no media arrives within this long", seconds, 30)
     .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
+    .option("--e2ee-passphrase <passphrase>", "decrypt end to end with keys from this meeting passphrase")
     .addOption(transportOption())
     .action(async (flags) => {
+      if (flags.e2eePassphrase !== undefined && flags.frameTransform !== undefined)
+        throw new CliError("bad-flags", "--e2ee-passphrase and --frame-transform cannot be combined");
       const result = await runReceive(
         {
           serverUrl: flags.url,
@@ -201,6 +208,7 @@ function buildProgram(
           waitSeconds: flags.waitSeconds,
           transport: flags.transport as TransportPreference,
           ...frameTransformFlag(flags.frameTransform),
+          ...(flags.e2eePassphrase !== undefined ? { e2eePassphrase: flags.e2eePassphrase } : {}),
           log,
         },
         stopSignal,

@@ -217,7 +217,10 @@ export class CallController {
 
   async #joinCall(output: AudioOutput | undefined): Promise<Call> {
     let e2eeOptions: E2eeOptions | undefined;
-    if (this.#e2eeWanted.value) {
+    const passphrase = embeddingConfig().e2eePassphrase;
+    if (typeof passphrase === "string" && passphrase !== "") {
+      e2eeOptions = { mode: "passphrase", passphrase };
+    } else if (this.#e2eeWanted.value) {
       const identity = await loadOrCreateIdentity(() => e2ee.generateIdentity());
       e2eeOptions = { mode: "exchange", ...(identity ? { identity } : {}) };
     }
