@@ -57,6 +57,8 @@ export interface PeerE2eeState {
   identityPublicKey: Uint8Array<ArrayBuffer> | undefined;
   /** We hold a media key of the peer's: its frames can decrypt. */
   hasKey: boolean;
+  /** The epoch of the peer's key we hold (a ratchet it made since is followed by the decoders). */
+  keyEpoch: number | undefined;
   /** The peer's identity key changed during this session (a relay substituting keys looks like this). */
   identityChanged: boolean;
 }
@@ -373,7 +375,13 @@ export class MeetingE2ee {
     if (!channel) return undefined;
     const changed = known !== undefined && !equalBytes(known, bytes);
     const record: PeerRecord = existing ?? {
-      state: { sessionId, identityPublicKey: undefined, hasKey: false, identityChanged: false },
+      state: {
+        sessionId,
+        identityPublicKey: undefined,
+        hasKey: false,
+        keyEpoch: undefined,
+        identityChanged: false,
+      },
       channel: undefined,
     };
     record.channel = channel;
@@ -382,6 +390,7 @@ export class MeetingE2ee {
       // Whatever key came under the old identity is no longer to be trusted.
       record.state.identityChanged = true;
       record.state.hasKey = false;
+      record.state.keyEpoch = undefined;
       this.#receivedKeys.delete(sessionId);
       this.#postDecoders({ type: "remove-sender", senderId: sessionId });
     }
@@ -403,6 +412,7 @@ export class MeetingE2ee {
           sessionId: fromSessionId,
           identityPublicKey: undefined,
           hasKey: false,
+          keyEpoch: undefined,
           identityChanged: false,
         },
         channel: undefined,
@@ -418,9 +428,11 @@ export class MeetingE2ee {
     this.#receivedKeys.set(senderId, key);
     this.#postDecoders({ type: "receiver-key", senderId, key: { epoch: key.epoch, bytes: key.bytes } });
     const record = this.#peers.get(senderId);
-    if (record && !record.state.hasKey) {
+    if (record) {
+      record.state.keyEpoch = key.epoch;
+      const first = !record.state.hasKey;
       record.state.hasKey = true;
-      this.events.emit("peerChanged", { ...record.state });
+      if (first) this.events.emit("peerChanged", { ...record.state });
     }
   }
 
