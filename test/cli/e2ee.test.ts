@@ -68,3 +68,35 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "stream --e2ee (key exchange in Deno): a Chromium page with ?e2ee=1 decodes it, and the page shows the CLI's safety number",
+  TEST_OPTIONS,
+  async () => {
+    const server = await startServer();
+    const stream = startCli([
+      ...["stream", "--url", server.url, "--meeting-id", "exchanged", "--user-id", "camera"],
+      ...["--test-pattern", "--resolution", "320x240", "--fps", "15", "--e2ee"],
+    ]);
+    const browser = await launchBrowser({ fakeDevices: false });
+    try {
+      await stream.waitForLog("streaming", 30_000);
+      const viewer = await openMeetingPage(browser, server.url, "viewer", "exchanged", { e2ee: true });
+      await join(viewer.page);
+      const cameraId = await viewer.page.evaluate(() =>
+        Number(Object.entries(window.videocall.peers()).find(([, p]) => p.username === "camera")?.[0] ?? 0),
+      );
+      ok(cameraId !== 0, "the viewer sees the CLI's session");
+      ok((await waitForVideo(viewer.page, cameraId)) > 0, "the browser decoded the CLI's encrypted video");
+      const peer = await viewer.page.evaluate(
+        (id) => window.videocall.e2ee()?.peers.find((p) => p.sessionId === id),
+        cameraId,
+      );
+      ok(peer?.safetyNumber?.split(" ").length === 12 && peer.hasKey, JSON.stringify(peer));
+    } finally {
+      await browser.close().catch(() => {});
+      await stream.interrupt();
+      await server.stop();
+    }
+  },
+);

@@ -35,9 +35,13 @@ export async function joinAs(options: {
   }
 }
 
-/** `--e2ee-passphrase`: passphrase mode (docs/e2ee.md), which a Deno process can run with no identity store. */
-export function passphraseE2ee(passphrase: string | undefined): { e2ee?: E2eeOptions } {
-  return passphrase === undefined ? {} : { e2ee: { mode: "passphrase", passphrase } };
+/**
+ * `--e2ee-passphrase`: passphrase mode (docs/e2ee.md); `--e2ee`: key exchange with the others (a
+ * fresh identity per run: the CLI keeps none, so its safety number changes every time).
+ */
+export function cliE2ee(passphrase: string | undefined, exchange = false): { e2ee?: E2eeOptions } {
+  if (passphrase !== undefined) return { e2ee: { mode: "passphrase", passphrase } };
+  return exchange ? { e2ee: { mode: "exchange" } } : {};
 }
 
 /** The transform every frame goes through: the session's SFrame one when it encrypts, else `--frame-transform`. */

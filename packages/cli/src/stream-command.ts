@@ -34,7 +34,7 @@ import {
   videoArguments,
 } from "./ffmpeg.ts";
 import { IvfReader } from "./ivf-reader.ts";
-import { joinAs, passphraseE2ee, sessionFrameTransform } from "./join.ts";
+import { cliE2ee, joinAs, sessionFrameTransform } from "./join.ts";
 import { OggOpusReader } from "./ogg-opus-reader.ts";
 import { isVpxKeyframe } from "./vpx-bitstream.ts";
 
@@ -56,6 +56,8 @@ export interface StreamOptions {
   frameTransform?: FrameTransformSpec;
   /** Encrypt end to end with keys from this meeting passphrase (`--e2ee-passphrase`). */
   e2eePassphrase?: string;
+  /** Encrypt end to end with keys exchanged with the others (`--e2ee`). */
+  e2eeExchange?: boolean;
   log: (line: string) => void;
 }
 
@@ -75,10 +77,10 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
     username: options.userId,
     meetingId: options.meetingId,
     transport: options.transport,
-    ...passphraseE2ee(options.e2eePassphrase),
+    ...cliE2ee(options.e2eePassphrase, options.e2eeExchange),
   });
   if (session.e2ee)
-    options.log("media is end-to-end encrypted (passphrase mode): the server forwards ciphertext");
+    options.log(`media is end-to-end encrypted (${session.e2ee.mode} mode): the server forwards ciphertext`);
   options = { ...options, frameTransform: sessionFrameTransform(session, options.frameTransform) };
   const summary: StreamSummary = {
     videoFramesSent: 0,
