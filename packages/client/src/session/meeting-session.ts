@@ -175,6 +175,13 @@ export class MeetingSession implements LocalTrackOwner {
     this.#currentServerUrl = options.serverUrl;
     this.#knownServerUrls = [options.serverUrl];
     this.e2ee = options.e2ee ? new MeetingE2ee(this, options.e2ee) : undefined;
+    // A new key is a new start for whoever just got it (a joiner): send a key frame under it at once
+    // (RFC 9605 §6.2) rather than wait for their decoder to ask.
+    this.e2ee?.events.on("keyActivated", () => {
+      for (const track of this.#localTracks.values()) {
+        if (track.kind !== MediaKind.AUDIO) track.keyframeRequested();
+      }
+    });
     this.#attach(connected);
     if (options.reconnect !== false) {
       this.#refreshServerList();
