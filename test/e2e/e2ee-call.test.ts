@@ -9,13 +9,19 @@ import { ok } from "node:assert/strict";
 import { joinMeeting, type Media, MediaKind } from "@videocall/client";
 import type { Browser } from "playwright-core";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
-import { MIN_VIDEO_FRAMES, waitForAudio, waitForVideo } from "../fixtures/media-expectations.ts";
+import { waitForAudio, waitForVideo } from "../fixtures/media-expectations.ts";
 import { startServer } from "../fixtures/server.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
 const TEST_TIMEOUT_MS = 180_000;
 const MEETING = "encrypted";
+/**
+ * Frames each page must decode from each other: three browsers each encoding one stream and
+ * decoding two share this 2-core machine with other tests, and run at a few fps under load; a
+ * stream that does not decrypt decodes 0, so any real count proves it.
+ */
+const SEEN_FRAMES = 20;
 
 async function withTimeout(run: () => Promise<void>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,9 +70,9 @@ Deno.test(
         const [aliceId, bobId, carolId] = ids as [number, number, number];
 
         ok(await alice.page.locator(".e2ee-lock").isVisible(), "the lock shows in an encrypted call");
-        const bobSawAlice = await waitForVideo(bob.page, aliceId);
-        const carolSawBob = await waitForVideo(carol.page, bobId);
-        const aliceSawCarol = await waitForVideo(alice.page, carolId);
+        const bobSawAlice = await waitForVideo(bob.page, aliceId, SEEN_FRAMES);
+        const carolSawBob = await waitForVideo(carol.page, bobId, SEEN_FRAMES);
+        const aliceSawCarol = await waitForVideo(alice.page, carolId, SEEN_FRAMES);
         const bobHeardAlice = await waitForAudio(bob.page, aliceId);
         const aliceHeardBob = await waitForAudio(alice.page, bobId);
         console.log(
@@ -167,7 +173,7 @@ Deno.test(
         ok(decoded.errors > 0, "the decoder refused the ciphertext");
 
         const stats = await bob.page.evaluate(() => window.videocall.e2ee());
-        ok(stats && stats.decrypted > MIN_VIDEO_FRAMES, "bob's decoders decrypted frames");
+        ok(stats && stats.decrypted > SEEN_FRAMES, "bob's decoders decrypted frames");
         const pageErrors = pages.flatMap((p) => p.errors).filter((e) => e.startsWith("pageerror"));
         ok(pageErrors.length === 0, pageErrors.join("\n"));
       });
