@@ -7,10 +7,13 @@
  * unless named otherwise.
  */
 export type CallMode = "webtransport" | "websocket";
-export type BenchMode = CallMode | "webrtc";
+/** `webtransport-e2ee`: our call over WebTransport with end-to-end encryption (SFrame, key exchange) on. */
+export type BenchMode = CallMode | "webtransport-e2ee" | "webrtc";
 
 export interface CallTarget {
   mode: CallMode;
+  /** Join with end-to-end encryption (key exchange mode). */
+  e2ee?: boolean;
   serverUrl: string;
   meetingId: string;
   username: string;

@@ -19,7 +19,9 @@ import { startServer, type TestServer } from "../../test/fixtures/server.ts";
 import type { BenchMode, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc"];
+const MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc", "webtransport-e2ee"];
+/** The modes run when --modes is not given (webtransport-e2ee on request: `--modes webtransport,webtransport-e2ee`). */
+const DEFAULT_MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc"];
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
 const CLOCK_PROBES = 15;
 const ATTEMPTS = 3;
@@ -28,7 +30,7 @@ const USAGE = `Usage: deno run --config deno.json -A --unstable-net bench/glass-
   --seconds <s>          measuring window per mode and run (default 15)
   --warmup-seconds <s>   after the first frame, before the window (default 2)
   --runs <n>             runs; the order of modes rotates between runs; medians reported (default 3)
-  --modes <list>         comma-separated, of ${MODES.join(",")} (default all)
+  --modes <list>         comma-separated, of ${MODES.join(",")} (default ${DEFAULT_MODES.join(",")})
   --output <file>        JSON results (default bench/results/glass-to-glass-<timestamp>.json)`;
 
 /** The test fixtures' flags, plus real host ICE candidates instead of mDNS names for WebRTC. */
@@ -113,7 +115,7 @@ function parseOptions(): Options {
       seconds: { type: "string", default: "15" },
       "warmup-seconds": { type: "string", default: "2" },
       runs: { type: "string", default: "3" },
-      modes: { type: "string", default: MODES.join(",") },
+      modes: { type: "string", default: DEFAULT_MODES.join(",") },
       output: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -258,7 +260,15 @@ async function measureMode(
       await sender.page.evaluate((sdp) => window.bench.acceptWebRtcAnswer(sdp), answer);
     } else {
       const meetingId = `g2g-${mode}-${run}-${crypto.randomUUID().slice(0, 8)}`;
-      const target = (username: string): CallTarget => ({ mode, serverUrl, meetingId, username });
+      const callMode = mode === "webtransport-e2ee" ? "webtransport" : mode;
+      const e2ee = mode === "webtransport-e2ee";
+      const target = (username: string): CallTarget => ({
+        mode: callMode,
+        e2ee,
+        serverUrl,
+        meetingId,
+        username,
+      });
       transport = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
       // A receiver joins a call already under way: wait until the sender's encoder is running.
       await waitFor("the sender's first encoded frame", FIRST_FRAME_TIMEOUT_MS, async () => {
@@ -271,7 +281,7 @@ async function measureMode(
         (t) => window.bench.startCallReceiver(t),
         target("receiver"),
       );
-      if (transport !== mode || received !== mode) {
+      if (transport !== callMode || received !== callMode) {
         throw new Error(`${mode} run connected over ${transport} (sender) and ${received} (receiver)`);
       }
     }
@@ -512,6 +522,15 @@ async function main(): Promise<void> {
     ratios: ratiosToWebRtc(summaries),
   };
   console.log(report(result));
+  const plain = summaries.find((s) => s.mode === "webtransport");
+  const encrypted = summaries.find((s) => s.mode === "webtransport-e2ee");
+  if (plain && encrypted) {
+    console.log(
+      `\nE2EE on / off (WebTransport, same run): p50 ${fixed(encrypted.latencyP50Ms / plain.latencyP50Ms, 3)}x, ` +
+        `p95 ${fixed(encrypted.latencyP95Ms / plain.latencyP95Ms, 3)}x, p99 ${fixed(encrypted.latencyP99Ms / plain.latencyP99Ms, 3)}x, ` +
+        `fps ${fixed(encrypted.receivedFps / plain.receivedFps, 3)}x (goal: p50 <= 1.05x)`,
+    );
+  }
   for (const failure of failures)
     console.log(`retried: ${failure.mode}, run ${failure.run}: ${failure.error.split("\n")[0]}`);
   await Deno.mkdir(new URL(".", `file://${options.output}`), { recursive: true });

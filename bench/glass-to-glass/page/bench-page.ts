@@ -349,6 +349,7 @@ class BenchPage implements BenchApi {
       meetingId: target.meetingId,
       transport: target.mode,
       reconnect: false,
+      ...(target.e2ee ? { e2ee: { mode: "exchange" as const } } : {}),
     });
     // The benchmark must measure the transport it names: never a fallback.
     if (session.transportKind !== target.mode) {

@@ -119,7 +119,14 @@ function buildProgram(
     .addOption(transportOption())
     .option("--seconds <n>", "stop after this long (default: until Ctrl-C)", seconds)
     .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
+    .option("--e2ee-passphrase <passphrase>", "encrypt end to end with keys from this meeting passphrase")
+    .option("--e2ee", "encrypt end to end with keys exchanged with the other participants")
     .action(async (flags) => {
+      if ((flags.e2eePassphrase !== undefined || flags.e2ee) && flags.frameTransform !== undefined)
+        throw new CliError(
+          "bad-flags",
+          "--e2ee / --e2ee-passphrase and --frame-transform cannot be combined",
+        );
       const sources = [flags.testPattern, flags.file, flags.videoDeviceIndex !== undefined].filter(
         Boolean,
       ).length;
@@ -170,6 +177,8 @@ function buildProgram(
           },
           durationSeconds: flags.seconds,
           ...frameTransformFlag(flags.frameTransform),
+          ...(flags.e2eePassphrase !== undefined ? { e2eePassphrase: flags.e2eePassphrase } : {}),
+          ...(flags.e2ee === true ? { e2eeExchange: true } : {}),
           log,
         },
         stopSignal,
@@ -189,8 +198,15 @@ function buildProgram(
     .option("--seconds <n>", "record this long (default: until Ctrl-C)", seconds)
     .option("--wait-seconds <n>", "give up if no media arrives within this long", seconds, 30)
     .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
+    .option("--e2ee-passphrase <passphrase>", "decrypt end to end with keys from this meeting passphrase")
+    .option("--e2ee", "decrypt end to end with keys exchanged with the other participants")
     .addOption(transportOption())
     .action(async (flags) => {
+      if ((flags.e2eePassphrase !== undefined || flags.e2ee) && flags.frameTransform !== undefined)
+        throw new CliError(
+          "bad-flags",
+          "--e2ee / --e2ee-passphrase and --frame-transform cannot be combined",
+        );
       const result = await runReceive(
         {
           serverUrl: flags.url,
@@ -201,6 +217,8 @@ function buildProgram(
           waitSeconds: flags.waitSeconds,
           transport: flags.transport as TransportPreference,
           ...frameTransformFlag(flags.frameTransform),
+          ...(flags.e2eePassphrase !== undefined ? { e2eePassphrase: flags.e2eePassphrase } : {}),
+          ...(flags.e2ee === true ? { e2eeExchange: true } : {}),
           log,
         },
         stopSignal,

@@ -23,7 +23,7 @@ import {
 } from "mediabunny";
 import { CliError } from "./errors.ts";
 import { OPUS_FRAME_DURATION_US } from "./ffmpeg.ts";
-import { joinAs } from "./join.ts";
+import { cliE2ee, joinAs, sessionFrameTransform } from "./join.ts";
 import { type VpxCodec, vpxKeyframeInfo } from "./vpx-bitstream.ts";
 
 export interface ReceiveOptions {
@@ -36,6 +36,10 @@ export interface ReceiveOptions {
   transport: TransportPreference;
   /** Applied to every received frame before it is recorded (identity when undefined). */
   frameTransform?: FrameTransformSpec;
+  /** Decrypt end to end with keys from this meeting passphrase (`--e2ee-passphrase`). */
+  e2eePassphrase?: string;
+  /** Decrypt end to end with keys exchanged with the others (`--e2ee`). */
+  e2eeExchange?: boolean;
   log: (line: string) => void;
 }
 
@@ -164,7 +168,15 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
     username: options.userId,
     meetingId: options.meetingId,
     transport: options.transport,
+    ...cliE2ee(options.e2eePassphrase, options.e2eeExchange),
   });
+  if (session.e2ee)
+    options.log(`media is end-to-end encrypted (${session.e2ee.mode} mode): decrypting locally`);
+  else if (session.e2eeRequired)
+    options.log(
+      "this meeting is end-to-end encrypted: without --e2ee-passphrase only ciphertext arrives, and nothing decodes",
+    );
+  options = { ...options, frameTransform: sessionFrameTransform(session, options.frameTransform) };
   options.log(`joined "${options.meetingId}" over ${session.transportKind}; waiting for a publisher`);
 
   let publisherId: number | undefined;

@@ -34,7 +34,7 @@ import {
   videoArguments,
 } from "./ffmpeg.ts";
 import { IvfReader } from "./ivf-reader.ts";
-import { joinAs } from "./join.ts";
+import { cliE2ee, joinAs, sessionFrameTransform } from "./join.ts";
 import { OggOpusReader } from "./ogg-opus-reader.ts";
 import { isVpxKeyframe } from "./vpx-bitstream.ts";
 
@@ -54,6 +54,10 @@ export interface StreamOptions {
   durationSeconds: number | undefined;
   /** Applied to every encoded frame before it is sent (identity when undefined). */
   frameTransform?: FrameTransformSpec;
+  /** Encrypt end to end with keys from this meeting passphrase (`--e2ee-passphrase`). */
+  e2eePassphrase?: string;
+  /** Encrypt end to end with keys exchanged with the others (`--e2ee`). */
+  e2eeExchange?: boolean;
   log: (line: string) => void;
 }
 
@@ -73,7 +77,11 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
     username: options.userId,
     meetingId: options.meetingId,
     transport: options.transport,
+    ...cliE2ee(options.e2eePassphrase, options.e2eeExchange),
   });
+  if (session.e2ee)
+    options.log(`media is end-to-end encrypted (${session.e2ee.mode} mode): the server forwards ciphertext`);
+  options = { ...options, frameTransform: sessionFrameTransform(session, options.frameTransform) };
   const summary: StreamSummary = {
     videoFramesSent: 0,
     audioPacketsSent: 0,

@@ -1,3 +1,9 @@
+export {
+  type E2eeOptions,
+  type E2eeStats,
+  MeetingE2ee,
+  type PeerE2eeState,
+} from "./e2ee/meeting-e2ee.ts";
 export * as e2ee from "./e2ee/mod.ts";
 export * from "./emitter.ts";
 export * from "./errors.ts";
@@ -14,6 +20,7 @@ export {
   type FrameTransformSpec,
   identityTransform,
   loadFrameTransform,
+  specFor,
 } from "./media/transform/frame-transform.ts";
 export { OrderedFrameTransform } from "./media/transform/ordered-frame-transform.ts";
 export {

@@ -35,6 +35,8 @@ export const CloseCode = {
   unsupportedProtocolVersion: 4010,
   /** The admitter refused the join (a bad or missing credential, a ban): issue 10 gives it reasons. */
   notAdmitted: 4011,
+  /** The meeting requires end-to-end encryption and this client did not offer it (Join.e2ee, `videocall.e2ee`). */
+  e2eeRequired: 4050,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -53,6 +55,7 @@ const FATAL: ReadonlySet<number> = new Set<number>([
   CloseCode.tooManyStreams,
   CloseCode.unsupportedProtocolVersion,
   CloseCode.notAdmitted,
+  CloseCode.e2eeRequired,
 ]);
 
 export function isFatalCloseCode(code: number): boolean {

@@ -38,3 +38,12 @@ Deno.test("negotiation picks the highest version in both ranges, or none", () =>
   assertEquals(negotiateProtocolVersion({ min: 3, max: 4 }), undefined);
   assertEquals(negotiateProtocolVersion({ min: 2, max: 1 }), undefined);
 });
+
+Deno.test("the e2ee flag travels as the videocall.e2ee subprotocol and back", () => {
+  const header = joinSubprotocols({ versions: { min: 1, max: 2 }, e2ee: true }).join(", ");
+  assertEquals(header, "videocall.v2, videocall.v1, videocall.e2ee");
+  const parsed = parseJoinSubprotocols(header);
+  assertEquals(parsed.kind === "offer" && parsed.offer, { versions: { min: 1, max: 2 }, e2ee: true });
+  const without = parseJoinSubprotocols("videocall.v2");
+  assertEquals(without.kind === "offer" && without.offer.e2ee, undefined);
+});

@@ -10,10 +10,13 @@ import { MIN_PROTOCOL_VERSION, type ProtocolVersionRange } from "./limits.ts";
 export interface JoinOffer {
   versions: ProtocolVersionRange;
   credential?: string;
+  /** The client encrypts its media end to end (docs/e2ee.md): `videocall.e2ee` on WebSocket, Join.e2ee on WebTransport. */
+  e2ee?: boolean;
 }
 
 const VERSION_PREFIX = "videocall.v";
 const CREDENTIAL_PREFIX = "videocall.credential.";
+const E2EE_SUBPROTOCOL = "videocall.e2ee";
 /** Versions a client may list: a header naming thousands is an attack, not an offer. */
 const MAX_OFFERED_VERSION = 255;
 
@@ -29,6 +32,7 @@ export function joinSubprotocols(offer: JoinOffer): string[] {
   if (offer.credential !== undefined && offer.credential !== "") {
     protocols.push(`${CREDENTIAL_PREFIX}${toBase64Url(offer.credential)}`);
   }
+  if (offer.e2ee) protocols.push(E2EE_SUBPROTOCOL);
   return protocols;
 }
 
@@ -42,9 +46,12 @@ export type ParsedJoinSubprotocols =
 export function parseJoinSubprotocols(header: string | null): ParsedJoinSubprotocols {
   const versions: number[] = [];
   let credential: string | undefined;
+  let e2ee = false;
   for (const raw of (header ?? "").split(",")) {
     const entry = raw.trim();
-    if (entry.startsWith(CREDENTIAL_PREFIX)) {
+    if (entry === E2EE_SUBPROTOCOL) {
+      e2ee = true;
+    } else if (entry.startsWith(CREDENTIAL_PREFIX)) {
       const decoded = fromBase64Url(entry.slice(CREDENTIAL_PREFIX.length));
       if (decoded === undefined) return { kind: "invalid", detail: "the credential is not base64url UTF-8" };
       credential = decoded;
@@ -55,7 +62,7 @@ export function parseJoinSubprotocols(header: string | null): ParsedJoinSubproto
       versions.push(version);
     }
   }
-  const withCredential = credential === undefined ? {} : { credential };
+  const withCredential = { ...(credential === undefined ? {} : { credential }), ...(e2ee ? { e2ee } : {}) };
   if (versions.length === 0) {
     return {
       kind: "legacy",

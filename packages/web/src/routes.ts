@@ -2,12 +2,15 @@ import type { TransportPreference } from "@videocall/client";
 
 /**
  * The meeting URL carries who you are and where you meet: `/meeting/<username>/<meeting-id>`,
- * optionally `?transport=webtransport|websocket` to force one transport (default: race both).
+ * optionally `?transport=webtransport|websocket` to force one transport (default: race both) and
+ * `?e2ee=1` to turn end-to-end encryption on before joining.
  */
 export interface MeetingRoute {
   username: string;
   meetingId: string;
   transport: TransportPreference;
+  /** End-to-end encryption wanted from the link (the pre-join toggle starts there). */
+  e2ee: boolean;
 }
 
 export function parseMeetingPath(pathname: string, search = ""): MeetingRoute | undefined {
@@ -18,6 +21,7 @@ export function parseMeetingPath(pathname: string, search = ""): MeetingRoute | 
       username: decodeURIComponent(match[1]),
       meetingId: decodeURIComponent(match[2]),
       transport: parseTransport(new URLSearchParams(search).get("transport")),
+      e2ee: ["1", "true", "on"].includes(new URLSearchParams(search).get("e2ee") ?? ""),
     };
   } catch {
     return undefined;

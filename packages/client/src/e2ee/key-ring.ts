@@ -12,6 +12,11 @@ import { deriveSFrameKey, importBaseKey, type SFrameKey } from "./sframe-key.ts"
 
 /** How long a replaced key still decrypts: long enough for frames in flight and jitter buffers. */
 export const DEFAULT_KEY_OVERLAP_MS = 5_000;
+/**
+ * How many join ratchets ahead of the current key a KID may be and still be tried: several people
+ * joining while a sender sends nothing (camera off, muted) move it several steps at once.
+ */
+export const MAX_RATCHET_STEPS = 8;
 
 interface EpochKeys {
   epoch: number;
@@ -25,8 +30,8 @@ interface EpochKeys {
 interface SenderKeys {
   current: EpochKeys;
   previous: EpochKeys | undefined;
-  /** current ratcheted once, made on demand for a KID one epoch ahead. */
-  ratchetCandidate: Promise<EpochKeys> | undefined;
+  /** current ratcheted 1, 2, … times, made on demand for a KID that many epochs ahead. */
+  ratchetCandidates: Promise<EpochKeys>[];
 }
 
 export type KeyLookup =
@@ -56,12 +61,12 @@ export class ReceiverKeyRing {
     const entry = epochKeys(mediaKey.epoch, await importBaseKey(mediaKey.bytes));
     const sender = this.#senders.get(senderId);
     if (!sender) {
-      this.#senders.set(senderId, { current: entry, previous: undefined, ratchetCandidate: undefined });
+      this.#senders.set(senderId, { current: entry, previous: undefined, ratchetCandidates: [] });
       return "installed";
     }
     if (mediaKey.epoch === sender.current.epoch) {
       sender.current = entry;
-      sender.ratchetCandidate = undefined;
+      sender.ratchetCandidates = [];
       return "replaced";
     }
     if (mediaKey.epoch < sender.current.epoch) return "stale";
@@ -102,9 +107,9 @@ export class ReceiverKeyRing {
         };
       }
     }
-    if (((sender.current.epoch + 1) & 0xff) === parts.epochByte) {
-      sender.ratchetCandidate ??= ratchetEntry(sender.current);
-      const candidate = await sender.ratchetCandidate;
+    const steps = (parts.epochByte - sender.current.epoch) & 0xff;
+    if (steps >= 1 && steps <= MAX_RATCHET_STEPS) {
+      const candidate = await ratchetCandidate(sender, steps);
       return {
         kind: "key",
         key: await sframeKey(candidate, keyId),
@@ -116,12 +121,13 @@ export class ReceiverKeyRing {
     return { kind: "waiting-for-keys", senderId: parts.senderId };
   }
 
-  /** A frame under the ratchet candidate authenticated: the sender has ratcheted, so do we. */
+  /** A frame under a ratchet candidate authenticated: the sender has ratcheted, so do we. */
   async confirmRatchet(senderId: number, epoch: number): Promise<void> {
     const sender = this.#senders.get(senderId);
-    if (!sender?.ratchetCandidate) return;
-    const candidate = await sender.ratchetCandidate;
-    if (candidate.epoch !== epoch || sender.current.epoch + 1 !== epoch) return;
+    const steps = epoch - (sender?.current.epoch ?? epoch);
+    if (!sender || steps < 1 || steps > sender.ratchetCandidates.length) return;
+    const candidate = await sender.ratchetCandidates[steps - 1]!;
+    if (candidate.epoch !== epoch || sender.current.epoch + steps !== epoch) return;
     this.#advance(sender, candidate);
   }
 
@@ -130,8 +136,18 @@ export class ReceiverKeyRing {
     // RFC 9605 §5.2: an old epoch goes when a new one with the same low bits (those in the KID) comes.
     sender.previous = ((sender.current.epoch ^ next.epoch) & 0xff) === 0 ? undefined : sender.current;
     sender.current = next;
-    sender.ratchetCandidate = undefined;
+    sender.ratchetCandidates = [];
   }
+}
+
+/** The sender's current key ratcheted `steps` times, each step computed once. */
+function ratchetCandidate(sender: SenderKeys, steps: number): Promise<EpochKeys> {
+  const chain = sender.ratchetCandidates;
+  while (chain.length < steps) {
+    const before = chain.length === 0 ? Promise.resolve(sender.current) : chain[chain.length - 1]!;
+    chain.push(before.then(ratchetEntry));
+  }
+  return chain[steps - 1]!;
 }
 
 function epochKeys(epoch: number, baseKey: CryptoKey): EpochKeys {

@@ -7,7 +7,7 @@ import { utf8 } from "./bytes.ts";
 import { FrameDecryptor } from "./frame-decryptor.ts";
 import { FrameEncryptor } from "./frame-encryptor.ts";
 import { composeKeyId, parseKeyId } from "./key-id.ts";
-import { ReceiverKeyRing } from "./key-ring.ts";
+import { MAX_RATCHET_STEPS, ReceiverKeyRing } from "./key-ring.ts";
 import { LocalSenderKeys } from "./local-sender-keys.ts";
 import { generateMediaKey } from "./media-key.ts";
 import { parseSFrameCiphertext, sframeOpen } from "./sframe-cipher.ts";
@@ -149,6 +149,20 @@ Deno.test("on join the sender ratchets: members follow without a message, the jo
     before,
   );
   assertEquals(forced.ok, false);
+});
+
+Deno.test("several join ratchets while the sender sent nothing: members still follow, up to MAX_RATCHET_STEPS ahead", async () => {
+  const alice = new LocalSenderKeys(ALICE);
+  const encryptor = new FrameEncryptor(alice, 0);
+  const memberRing = new ReceiverKeyRing();
+  await memberRing.setKey(ALICE, alice.current);
+  const member = new FrameDecryptor(memberRing);
+  for (let i = 0; i < 3; i++) alice.activate(await alice.prepareRatchet()); // three joiners, no frame between
+  assertEquals(await plaintextOf(member, await seal(encryptor, "three steps on")), "three steps on");
+  assertEquals(memberRing.currentEpoch(ALICE), 3);
+  for (let i = 0; i < MAX_RATCHET_STEPS + 1; i++) alice.activate(await alice.prepareRatchet());
+  const tooFar = await member.decrypt(ALICE, metadata, await seal(encryptor, "too far on"));
+  assertEquals(tooFar.kind, "waiting-for-keys", "beyond the window the member waits for a key message");
 });
 
 Deno.test("on leave the sender rotates to a fresh key: the leaver's last key decrypts none of the new frames", async () => {

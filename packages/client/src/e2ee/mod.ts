@@ -3,6 +3,8 @@
  * keys behind it (identities, pairwise key wrapping, per-sender key rings, ratchet on join, rotation
  * on leave, passphrase mode, safety numbers). Pure Web Crypto; no networking. See docs/e2ee.md.
  */
+
+export { toHex } from "./bytes.ts";
 export {
   FrameDecryptor,
   type FrameDecryptorStats,
@@ -10,6 +12,7 @@ export {
   type FrameDropReason,
 } from "./frame-decryptor.ts";
 export { FrameEncryptor, type FrameEncryptResult } from "./frame-encryptor.ts";
+export { FRAME_METADATA_BYTES, frameMetadataBytes } from "./frame-metadata-bytes.ts";
 export {
   type AgreementCurve,
   decodeIdentityPublicKey,
@@ -31,6 +34,16 @@ export {
 } from "./key-wrap.ts";
 export { LocalSenderKeys } from "./local-sender-keys.ts";
 export { generateMediaKey, MEDIA_KEY_BYTES, type MediaKey, ratchetMediaKey } from "./media-key.ts";
+export {
+  type E2eeEvents,
+  type E2eeOptions,
+  type E2eeSignalling,
+  type E2eeStats,
+  KEY_ACTIVATION_DELAY_MS,
+  MeetingE2ee,
+  type PeerE2eeState,
+  SFRAME_TRANSFORM_URL,
+} from "./meeting-e2ee.ts";
 export { PASSPHRASE_PBKDF2_ITERATIONS, PassphraseKeys } from "./passphrase.ts";
 export { DEFAULT_REPLAY_WINDOW, type ReplayCheck, ReplayWindow } from "./replay-window.ts";
 export { SAFETY_EMOJI, type SafetyNumber, safetyNumber } from "./safety-number.ts";

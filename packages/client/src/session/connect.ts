@@ -35,6 +35,8 @@ export interface ConnectOptions {
   credential?: string;
   /** Protocol versions to offer (default all this library speaks); the server picks one in range. */
   protocolVersions?: ProtocolVersionRange;
+  /** Tell the server this client encrypts its media end to end (set by `joinMeeting({ e2ee })`). */
+  offersE2ee?: boolean;
 }
 
 /** What this client offers the server when it joins. */
@@ -42,6 +44,7 @@ function joinOffer(options: ConnectOptions): JoinOffer {
   return {
     versions: options.protocolVersions ?? { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
     ...(options.credential ? { credential: options.credential } : {}),
+    ...(options.offersE2ee ? { e2ee: true } : {}),
   };
 }
 
@@ -128,6 +131,7 @@ async function openWebTransport(options: ConnectOptions): Promise<PacketTranspor
         minProtocolVersion: offer.versions.min,
         maxProtocolVersion: offer.versions.max,
         credential: offer.credential ?? "",
+        e2ee: offer.e2ee === true,
       },
     },
   });

@@ -46,6 +46,8 @@ function join(): { session: MeetingSession; transport: RecordingTransport } {
     participants: [],
     heartbeatIntervalMs: 5000,
     serverVersion: "test",
+    grants: 0,
+    e2eeRequired: false,
   };
   const session = new MeetingSession(
     { transport, welcome, early: [] },

@@ -48,10 +48,20 @@ function join(reconnect = false): { session: MeetingSession; transport: Loopback
     sessionId: 1,
     meetingId: "m",
     participants: [
-      { $typeName: "videocall.v1.Participant", sessionId: PEER, username: "mallory", tracks: [] },
+      {
+        $typeName: "videocall.v1.Participant",
+        sessionId: PEER,
+        username: "mallory",
+        tracks: [],
+        identity: "",
+        role: 0,
+        guest: false,
+      },
     ],
     heartbeatIntervalMs: 5000,
     serverVersion: "test",
+    grants: 0,
+    e2eeRequired: false,
   };
   const session = new MeetingSession(
     { transport, welcome, early: [] },

@@ -17,6 +17,7 @@ import {
   type TrackInfo,
   type Welcome,
 } from "@videocall/protocol";
+import { type E2eeOptions, MeetingE2ee } from "../e2ee/meeting-e2ee.ts";
 import { TypedEmitter } from "../emitter.ts";
 import { ConnectionError } from "../errors.ts";
 import { nowMicros } from "../time.ts";
@@ -30,6 +31,12 @@ export { Codec, LeaveReason, MediaKind };
 export interface JoinOptions extends ConnectOptions {
   /** Reconnect by itself when the connection drops (default true). */
   reconnect?: boolean;
+  /**
+   * Encrypt media end to end (docs/e2ee.md): keys exchanged with each peer, or derived from a
+   * shared passphrase. The session then has `e2ee`, whose `frameTransform` publishers and watchers
+   * made with this session use unless given another; the server is told (Join.e2ee).
+   */
+  e2ee?: E2eeOptions;
 }
 
 export interface RemoteParticipant {
@@ -93,7 +100,10 @@ export interface SessionStats {
 
 /** Joins a meeting: connects (WebTransport raced against WebSocket), waits for the Welcome, returns the live session. */
 export async function joinMeeting(options: JoinOptions): Promise<MeetingSession> {
-  return new MeetingSession(await connectToMeeting(options), options);
+  return new MeetingSession(
+    await connectToMeeting({ ...options, ...(options.e2ee ? { offersE2ee: true } : {}) }),
+    options,
+  );
 }
 
 /** Backoff before each reconnect attempt, then the last value with jitter, up to about a minute in all. */
@@ -118,12 +128,15 @@ export class MeetingSession implements LocalTrackOwner {
   readonly meetingId: string;
   readonly username: string;
   readonly closed: Promise<SessionClosedInfo>;
+  /** End-to-end encryption, when joined with `e2ee` (undefined otherwise). */
+  readonly e2ee: MeetingE2ee | undefined;
 
   readonly #options: JoinOptions;
   #transport!: PacketTransport;
   #sessionId = 0;
   #heartbeatIntervalMs = 5000;
   #protocolVersion = 0;
+  #e2eeRequired = false;
   #participants = new Map<number, RemoteParticipant>();
   #localTracks = new Map<number, LocalTrack>();
   /** Track ids are allocated per session and never reused in it, so a receiver never mixes two tracks. */
@@ -153,7 +166,7 @@ export class MeetingSession implements LocalTrackOwner {
   };
 
   constructor(connected: Connected, options: JoinOptions) {
-    this.#options = options;
+    this.#options = options.e2ee ? { ...options, offersE2ee: true } : options;
     this.meetingId = options.meetingId;
     this.username = options.username;
     this.closed = new Promise((resolve) => {
@@ -161,6 +174,14 @@ export class MeetingSession implements LocalTrackOwner {
     });
     this.#currentServerUrl = options.serverUrl;
     this.#knownServerUrls = [options.serverUrl];
+    this.e2ee = options.e2ee ? new MeetingE2ee(this, options.e2ee) : undefined;
+    // A new key is a new start for whoever just got it (a joiner): send a key frame under it at once
+    // (RFC 9605 §6.2) rather than wait for their decoder to ask.
+    this.e2ee?.events.on("keyActivated", () => {
+      for (const track of this.#localTracks.values()) {
+        if (track.kind !== MediaKind.AUDIO) track.keyframeRequested();
+      }
+    });
     this.#attach(connected);
     if (options.reconnect !== false) {
       this.#refreshServerList();
@@ -180,6 +201,11 @@ export class MeetingSession implements LocalTrackOwner {
 
   get heartbeatIntervalMs(): number {
     return this.#heartbeatIntervalMs;
+  }
+
+  /** The meeting requires end-to-end encryption (Welcome.e2ee_required). */
+  get e2eeRequired(): boolean {
+    return this.#e2eeRequired;
   }
 
   /** The protocol version the server picked for this connection (Welcome.protocol_version). */
@@ -336,6 +362,40 @@ export class MeetingSession implements LocalTrackOwner {
     return this.#subscriptions;
   }
 
+  /** E2EE (body 32, broadcast): our identity or passphrase-sealed key, for everyone else. */
+  sendE2eeAnnounce(announce: { identityPublicKey?: Uint8Array; sealedKey?: Uint8Array }): void {
+    this.#send(
+      encodePacket({
+        body: {
+          case: "e2eeAnnounce",
+          value: {
+            identityPublicKey: announce.identityPublicKey ?? new Uint8Array(0),
+            sealedKey: announce.sealedKey ?? new Uint8Array(0),
+          },
+        },
+      }),
+    );
+  }
+
+  /** E2EE (body 48, targeted): a key message for one participant. */
+  sendE2eeKey(
+    targetSessionId: number,
+    key: { keyMessage: Uint8Array; identityPublicKey?: Uint8Array },
+  ): void {
+    this.#send(
+      encodePacket({
+        body: {
+          case: "e2eeKey",
+          value: {
+            targetSessionId,
+            keyMessage: key.keyMessage,
+            identityPublicKey: key.identityPublicKey ?? new Uint8Array(0),
+          },
+        },
+      }),
+    );
+  }
+
   /** Asks the publisher `sessionId` for a key frame of its track `trackId`. */
   requestKeyframe(sessionId: number, trackId: number): void {
     this.#send(
@@ -408,7 +468,10 @@ export class MeetingSession implements LocalTrackOwner {
     this.#sessionId = welcome.sessionId;
     this.#heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
     this.#protocolVersion = welcome.protocolVersion;
+    this.#e2eeRequired = welcome.e2eeRequired;
     this.#syncRoster(welcome);
+    // Before the early packets: they may hold key messages.
+    this.e2ee?.welcomed();
     transport.onPacket = (bytes) => this.#onPacket(bytes);
     transport.onClose = (info) => this.#onTransportClosed(info.code, info.reason, info.local);
     clearInterval(this.#heartbeat);
@@ -425,7 +488,10 @@ export class MeetingSession implements LocalTrackOwner {
     const old = this.#participants;
     this.#participants = fresh;
     for (const [sessionId, participant] of old) {
-      if (!fresh.has(sessionId)) this.events.emit("participantLeft", participant, LeaveReason.LEFT);
+      if (!fresh.has(sessionId)) {
+        this.e2ee?.participantLeft(sessionId);
+        this.events.emit("participantLeft", participant, LeaveReason.LEFT);
+      }
     }
     for (const [sessionId, participant] of fresh) {
       if (!old.has(sessionId) && old.size + this.#stats.reconnects > 0) {
@@ -510,6 +576,7 @@ export class MeetingSession implements LocalTrackOwner {
         if (!participant || participant.sessionId === this.sessionId) break;
         const remote = toRemote(participant);
         this.#participants.set(remote.sessionId, remote);
+        this.e2ee?.participantJoined(remote.sessionId);
         this.events.emit("participantJoined", remote);
         break;
       }
@@ -517,9 +584,17 @@ export class MeetingSession implements LocalTrackOwner {
         const participant = this.#participants.get(body.value.sessionId);
         if (!participant) break;
         this.#participants.delete(body.value.sessionId);
+        this.e2ee?.participantLeft(body.value.sessionId);
         this.events.emit("participantLeft", participant, body.value.reason);
         break;
       }
+      case "e2eeAnnounce":
+        this.e2ee?.announceReceived(from, body.value);
+        break;
+      case "e2eeKey":
+        // The relay delivers targeted bodies to their target only; a copy for someone else is ignored.
+        if (body.value.targetSessionId === this.#sessionId) this.e2ee?.keyReceived(from, body.value);
+        break;
       case "goodbye":
         this.#goodbyeReason = body.value.reason;
         this.#goodbyeCloseCode = body.value.closeCode;
@@ -636,6 +711,7 @@ export class MeetingSession implements LocalTrackOwner {
     // Our tracks end with the session: their publishers see `closed` and stop sending.
     for (const track of [...this.#localTracks.values()]) track.close();
     const info = { code, reason, byUser: this.#leaving };
+    this.e2ee?.close();
     this.events.emit("closed", info);
     this.#resolveClosed(info);
     this.#participants.clear();

@@ -38,6 +38,7 @@ export async function acceptWebSocket(
       meetingId,
       credential: parsed.offer.credential,
       offeredVersions: parsed.offer.versions,
+      e2ee: parsed.offer.e2ee === true,
     });
   }
   // A browser that offered subprotocols fails the connection unless the answer names one of

@@ -150,6 +150,7 @@ export async function serveWebTransportSession(
             meetingId: lobby.meetingId,
             credential: join.offer.credential,
             offeredVersions: join.offer.versions,
+            e2ee: join.offer.e2ee === true,
           });
     phase = "decided";
     if (finished) return; // gone while the admitter thought
@@ -211,6 +212,7 @@ function readJoin(first: Uint8Array): ReadJoin {
     offer: {
       versions: { min: join.minProtocolVersion, max: join.maxProtocolVersion },
       ...(join.credential ? { credential: join.credential } : {}),
+      ...(join.e2ee ? { e2ee: true } : {}),
     },
   };
 }

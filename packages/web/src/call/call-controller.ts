@@ -1,5 +1,11 @@
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
-import { ConnectionError, type SessionClosedInfo, type TransportKind } from "@videocall/client";
+import {
+  ConnectionError,
+  type E2eeOptions,
+  e2ee,
+  type SessionClosedInfo,
+  type TransportKind,
+} from "@videocall/client";
 import {
   AudioOutput,
   type DeviceKind,
@@ -9,13 +15,15 @@ import {
   type RemotePeer,
   type VideoCodecChoice,
 } from "@videocall/client/media";
-import { isFatalCloseCode, MediaKind } from "@videocall/protocol";
+import { CloseCode, isFatalCloseCode, MediaKind } from "@videocall/protocol";
 import type { Message } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
 import { type CallFailure, type CallPhase, canJoin, canMove, isInCall } from "./call-phase.ts";
+import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
+import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
 
 const STATS_REFRESH_MS = 500;
 
@@ -33,6 +41,32 @@ export interface RemoteTile {
   /** The track is on and has decoded a frame (before that the canvas is blank: show the name). */
   videoShowing: boolean;
   microphoneOn: boolean;
+  /** E2EE: frames arrive but no key for them yet; the tile says so instead of freezing. */
+  waitingForKeys: boolean;
+}
+
+/** One peer as the security panel shows it (E2EE on). */
+export interface PeerSecurity {
+  sessionId: number;
+  username: string;
+  /** 12 groups of 5 digits, the same on both sides; undefined until the peer's identity came. */
+  safetyNumber: string[] | undefined;
+  emoji: string[] | undefined;
+  /** Hex of the peer's identity public key (what "verified" is remembered by). */
+  identityKeyHex: string | undefined;
+  trust: PeerTrust;
+  /** Its key changed in this call, or differs from the one the user verified before: warn. */
+  keyChanged: boolean;
+  hasKey: boolean;
+}
+
+export interface SecuritySnapshot {
+  encrypted: boolean;
+  epoch: number;
+  framesDecrypted: number;
+  framesWaitingForKeys: number;
+  framesRejected: number;
+  peers: PeerSecurity[];
 }
 
 export interface DiagnosticsSnapshot {
@@ -41,6 +75,7 @@ export interface DiagnosticsSnapshot {
   rttMs: number | undefined;
   sent: { videoFrames: number; width: number; height: number; bytesSent: number };
   peers: PeerStats[];
+  e2ee: SecuritySnapshot | undefined;
 }
 
 export interface MediaWarning extends Message {
@@ -75,6 +110,10 @@ export class CallController {
   #warnings = signal<readonly MediaWarning[]>([]);
   #tiles = signal<readonly RemoteTile[]>([]);
   #diagnostics = signal<DiagnosticsSnapshot | undefined>(undefined);
+  #e2eeWanted = signal(false);
+  #security = signal<SecuritySnapshot | undefined>(undefined);
+  /** Safety numbers computed so far, by our key and theirs (5 200 SHA-512 rounds each: not per refresh). */
+  #safetyNumbers = new Map<string, e2ee.SafetyNumber>();
 
   // Read-only views of the state above, for the components and the test hooks.
   readonly phase: ReadonlySignal<CallPhase> = this.#phase;
@@ -91,6 +130,10 @@ export class CallController {
   readonly tiles: ReadonlySignal<readonly RemoteTile[]> = this.#tiles;
   readonly diagnostics: ReadonlySignal<DiagnosticsSnapshot | undefined> = this.#diagnostics;
   readonly canJoin: ReadonlySignal<boolean> = computed(() => canJoin(this.#phase.value));
+  /** The pre-join toggle (from `?e2ee=1`); the meeting may also require it. */
+  readonly e2eeWanted: ReadonlySignal<boolean> = this.#e2eeWanted;
+  /** In an end-to-end encrypted call: the lock, the peers' safety numbers and trust. */
+  readonly security: ReadonlySignal<SecuritySnapshot | undefined> = this.#security;
 
   #local = new LocalMedia();
   #call: Call | undefined;
@@ -99,6 +142,20 @@ export class CallController {
 
   constructor(route: MeetingRoute) {
     this.route = route;
+    this.#e2eeWanted.value = route.e2ee;
+  }
+
+  /** The pre-join E2EE toggle. */
+  setE2ee(on: boolean): void {
+    if (!isInCall(this.#phase.value)) this.#e2eeWanted.value = on;
+  }
+
+  /** The user compared the safety number with this peer: remember its key as verified. */
+  markPeerVerified(sessionId: number): void {
+    const peer = this.#security.value?.peers.find((p) => p.sessionId === sessionId);
+    if (!peer?.identityKeyHex) return;
+    markVerified(peer.username, peer.identityKeyHex);
+    void this.#refreshSecurity();
   }
 
   /** Opens camera and microphone for the preview; Join is offered once both have answered. */
@@ -122,31 +179,67 @@ export class CallController {
     }
     let call: Call;
     try {
-      call = await Call.join(
-        {
-          route: this.route,
-          serverUrl: location.origin,
-          codec: this.#codec.value,
-          camera: this.#local.camera,
-          microphone: this.#local.microphone,
-          cameraOff: this.#cameraOff.value,
-          microphoneMuted: this.#microphoneMuted.value,
-          frameTransform: embeddingConfig().frameTransform,
-          onMediaError: (detail) =>
-            this.#warn({ key: "warning.pipeline", params: { detail }, source: "pipeline" }),
-        },
-        output,
-      );
+      call = await this.#joinCall(output);
+      // A meeting that requires E2EE but did not refuse us: join again, encrypting.
+      if (call.session.e2eeRequired && !call.session.e2ee) {
+        await call.session.leave();
+        this.#e2eeWanted.value = true;
+        call = await this.#joinCall(output);
+      }
     } catch (error) {
-      await output?.close();
-      this.#fail(joinFailure(error));
-      return;
+      if (
+        error instanceof ConnectionError &&
+        error.closeCode === CloseCode.e2eeRequired &&
+        !this.#e2eeWanted.value &&
+        e2eeSupported()
+      ) {
+        // The meeting requires end-to-end encryption, and this browser can: turn it on and retry.
+        this.#e2eeWanted.value = true;
+        try {
+          call = await this.#joinCall(output);
+        } catch (retryError) {
+          await output?.close();
+          this.#fail(joinFailure(retryError));
+          return;
+        }
+      } else {
+        await output?.close();
+        this.#fail(joinFailure(error));
+        return;
+      }
     }
     if (this.#phase.value.kind !== "joining") {
       await call.leave(); // left while joining
       return;
     }
     this.#attach(call);
+  }
+
+  async #joinCall(output: AudioOutput | undefined): Promise<Call> {
+    let e2eeOptions: E2eeOptions | undefined;
+    const passphrase = embeddingConfig().e2eePassphrase;
+    if (typeof passphrase === "string" && passphrase !== "") {
+      e2eeOptions = { mode: "passphrase", passphrase };
+    } else if (this.#e2eeWanted.value) {
+      const identity = await loadOrCreateIdentity(() => e2ee.generateIdentity());
+      e2eeOptions = { mode: "exchange", ...(identity ? { identity } : {}) };
+    }
+    return await Call.join(
+      {
+        route: this.route,
+        serverUrl: location.origin,
+        codec: this.#codec.value,
+        camera: this.#local.camera,
+        microphone: this.#local.microphone,
+        cameraOff: this.#cameraOff.value,
+        microphoneMuted: this.#microphoneMuted.value,
+        frameTransform: embeddingConfig().frameTransform,
+        e2ee: e2eeOptions,
+        onMediaError: (detail) =>
+          this.#warn({ key: "warning.pipeline", params: { detail }, source: "pipeline" }),
+      },
+      output,
+    );
   }
 
   /** After leaving: back to the preview (devices reopened) in this page, so Join is offered again. */
@@ -263,6 +356,7 @@ export class CallController {
     batch(() => {
       this.#tiles.value = [];
       this.#diagnostics.value = undefined;
+      this.#security.value = undefined;
     });
     await call?.leave();
   }
@@ -333,8 +427,63 @@ export class CallController {
         bytesSent: stats.bytesSent,
       },
       peers: this.peerStats(),
+      e2ee: this.#security.value,
     };
+    void this.#refreshSecurity();
   }
+
+  async #refreshSecurity(): Promise<void> {
+    const session = this.#call?.session;
+    const meetingE2ee = session?.e2ee;
+    if (!session || !meetingE2ee) {
+      this.#security.value = undefined;
+      return;
+    }
+    const own = meetingE2ee.identityPublicKey;
+    const peers: PeerSecurity[] = [];
+    for (const participant of session.participants.values()) {
+      const state = meetingE2ee.peer(participant.sessionId);
+      const theirs = state?.identityPublicKey;
+      const identityKeyHex = theirs ? e2ee.toHex(theirs) : undefined;
+      let number: e2ee.SafetyNumber | undefined;
+      if (own && theirs && identityKeyHex) {
+        const cacheKey = `${e2ee.toHex(own)}/${identityKeyHex}`;
+        number = this.#safetyNumbers.get(cacheKey);
+        if (!number) {
+          number = await e2ee.safetyNumber(own, theirs);
+          this.#safetyNumbers.set(cacheKey, number);
+        }
+      }
+      const trust = identityKeyHex ? trustOf(participant.username, identityKeyHex) : "unverified";
+      peers.push({
+        sessionId: participant.sessionId,
+        username: participant.username,
+        safetyNumber: number?.groups,
+        emoji: number?.emoji,
+        identityKeyHex,
+        trust,
+        keyChanged: (state?.identityChanged ?? false) || trust === "changed",
+        hasKey: state?.hasKey ?? false,
+      });
+    }
+    if (this.#call?.session !== session) return;
+    const stats = meetingE2ee.stats();
+    const rejected = Object.values(stats.framesDropped).reduce((sum, n) => sum + n, 0);
+    const next: SecuritySnapshot = {
+      encrypted: true,
+      epoch: stats.epoch,
+      framesDecrypted: stats.framesDecrypted,
+      framesWaitingForKeys: stats.framesWaitingForKeys,
+      framesRejected: rejected,
+      peers,
+    };
+    if (JSON.stringify(next) !== JSON.stringify(this.#security.value)) this.#security.value = next;
+  }
+}
+
+/** Web Crypto and workers: what the SFrame transform needs. */
+function e2eeSupported(): boolean {
+  return typeof crypto !== "undefined" && crypto.subtle !== undefined && typeof Worker !== "undefined";
 }
 
 /**
@@ -355,6 +504,7 @@ function tilesOf(peer: RemotePeer): RemoteTile[] {
         media: undefined,
         videoShowing: false,
         microphoneOn,
+        waitingForKeys: false,
       },
     ];
   }
@@ -365,8 +515,9 @@ function tilesOf(peer: RemotePeer): RemoteTile[] {
     screen: track.info?.kind === MediaKind.SCREEN,
     username: peer.username,
     media: track.canvas,
-    videoShowing: !track.muted && track.stats().framesDecoded > 0,
+    videoShowing: !track.muted && track.stats().framesDecoded > 0 && !track.stats().waitingForKeys,
     microphoneOn,
+    waitingForKeys: !track.muted && track.stats().waitingForKeys,
   }));
 }
 
@@ -380,6 +531,7 @@ function sameTiles(a: readonly RemoteTile[], b: readonly RemoteTile[]): boolean 
         tile.key === other.key &&
         tile.media === other.media &&
         tile.videoShowing === other.videoShowing &&
+        tile.waitingForKeys === other.waitingForKeys &&
         tile.microphoneOn === other.microphoneOn
       );
     })

@@ -1,4 +1,9 @@
-import { type FrameTransformConfig, joinMeeting, type MeetingSession } from "@videocall/client";
+import {
+  type E2eeOptions,
+  type FrameTransformConfig,
+  joinMeeting,
+  type MeetingSession,
+} from "@videocall/client";
 import {
   type AudioOutput,
   CameraPublisher,
@@ -16,8 +21,10 @@ export interface CallOptions {
   microphone: MediaStreamTrack | undefined;
   cameraOff: boolean;
   microphoneMuted: boolean;
-  /** Runs on every frame sent and received (identity when undefined). */
+  /** Runs on every frame sent and received (identity when undefined); E2EE replaces it. */
   frameTransform: FrameTransformConfig | undefined;
+  /** End-to-end encryption: publishers and the watcher then use the session's SFrame transform. */
+  e2ee: E2eeOptions | undefined;
   onMediaError: (message: string) => void;
 }
 
@@ -36,7 +43,9 @@ export class Call {
   private constructor(session: MeetingSession, output: AudioOutput | undefined, options: CallOptions) {
     this.session = session;
     this.output = output;
-    this.#options = options;
+    // With E2EE on, the session's own transform (SFrame) runs on every frame instead.
+    this.#options = session.e2ee ? { ...options, frameTransform: undefined } : options;
+    options = this.#options;
     this.watcher = new MeetingWatcher(session, output, {
       ...(options.frameTransform ? { frameTransform: options.frameTransform } : {}),
     });
@@ -49,6 +58,7 @@ export class Call {
       username: options.route.username,
       meetingId: options.route.meetingId,
       transport: options.route.transport,
+      ...(options.e2ee ? { e2ee: options.e2ee } : {}),
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);

@@ -7,6 +7,11 @@ import type { FrameTransformConfig } from "@videocall/client";
  */
 export interface EmbeddingConfig {
   frameTransform?: FrameTransformConfig;
+  /**
+   * End-to-end encryption in passphrase mode (docs/e2ee.md) instead of key exchange, for sites
+   * whose participants share a secret (and the CLI's `--e2ee-passphrase`). E2EE is then on.
+   */
+  e2eePassphrase?: string;
 }
 
 declare global {

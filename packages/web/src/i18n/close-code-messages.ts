@@ -21,6 +21,7 @@ const CLOSE_CODE_MESSAGES: ReadonlyMap<number, MessageKey> = new Map<number, Mes
   [CloseCode.tooManyConnections, "close.tooManyConnections"],
   [CloseCode.handshakeTimeout, "close.handshakeTimeout"],
   [CloseCode.tooManyStreams, "close.tooManyStreams"],
+  [CloseCode.e2eeRequired, "close.e2eeRequired"],
 ]);
 
 export function closeCodeMessage(code: number | undefined): MessageKey | undefined {

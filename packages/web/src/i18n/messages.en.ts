@@ -91,6 +91,27 @@ export const en = {
   "close.tooManyStreams": "Your browser opened too many streams.",
   "close.protocol": "This app and the server do not understand each other (protocol error). Reload the page.",
 
+  "close.e2eeRequired":
+    "This meeting requires end-to-end encryption, and this browser cannot encrypt (it lacks Web Crypto or workers).",
+
+  "e2ee.toggle": "End-to-end encryption",
+  "e2ee.lock": "End-to-end encrypted",
+  "e2ee.lockTitle": "Media is encrypted end to end: the server forwards it but cannot read it.",
+  "e2ee.panelTitle": "Security",
+  "e2ee.panelIntro":
+    "Compare each safety number with that person over another channel (in person, by phone). If they match, nobody is in between.",
+  "e2ee.waitingForIdentity": "waiting for their key…",
+  "e2ee.unverified": "unverified",
+  "e2ee.verified": "verified",
+  "e2ee.markVerified": "Mark as verified",
+  "e2ee.keyChanged":
+    "Warning: {username}'s security key changed. Compare the safety number again before trusting this call.",
+  "e2ee.epoch": "Key epoch",
+  "e2ee.decrypted": "Decrypted",
+  "e2ee.rejected": "Rejected",
+  "e2ee.waiting": "Waiting for keys",
+  "tile.waitingForKeys": "Waiting for keys…",
+
   "left.title": "You left the meeting",
   "left.meeting": "Meeting {meetingId}",
   "left.rejoin": "Rejoin",

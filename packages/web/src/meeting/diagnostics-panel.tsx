@@ -48,6 +48,18 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
             megabytes: (sent.bytesSent / 1e6).toFixed(1),
           })}
         </dd>
+        {snapshot.e2ee && (
+          <>
+            <dt>{t("e2ee.epoch")}</dt>
+            <dd data-e2ee-epoch={snapshot.e2ee.epoch}>{snapshot.e2ee.epoch}</dd>
+            <dt>{t("e2ee.decrypted")}</dt>
+            <dd>{snapshot.e2ee.framesDecrypted}</dd>
+            <dt>{t("e2ee.rejected")}</dt>
+            <dd data-e2ee-rejected={snapshot.e2ee.framesRejected}>{snapshot.e2ee.framesRejected}</dd>
+            <dt>{t("e2ee.waiting")}</dt>
+            <dd>{snapshot.e2ee.framesWaitingForKeys}</dd>
+          </>
+        )}
       </dl>
       <table>
         <thead>

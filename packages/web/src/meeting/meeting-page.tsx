@@ -5,6 +5,7 @@ import { DiagnosticsPanel } from "./diagnostics-panel.tsx";
 import { LeftCard } from "./left-card.tsx";
 import { MediaWarnings } from "./media-warnings.tsx";
 import { RefusalPage } from "./refusal-page.tsx";
+import { SecurityPanel } from "./security-panel.tsx";
 import { StatusBanner } from "./status-banner.tsx";
 import { TileGrid } from "./tile-grid.tsx";
 import { Toolbar } from "./toolbar.tsx";
@@ -35,6 +36,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
         ) : (
           <>
             <TileGrid controller={controller} />
+            <SecurityPanel controller={controller} />
             <DiagnosticsPanel snapshot={controller.diagnostics} />
           </>
         )}

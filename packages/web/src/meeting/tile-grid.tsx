@@ -30,6 +30,7 @@ export function TileGrid({ controller }: { controller: CallController }) {
           microphoneOn={tile.microphoneOn}
           sessionId={tile.sessionId}
           trackId={tile.trackId}
+          waitingForKeys={tile.waitingForKeys}
         >
           {tile.media && <MountedElement element={tile.media} />}
         </Tile>

@@ -11,6 +11,8 @@ interface TileProps {
   microphoneOn: boolean;
   sessionId?: number;
   trackId?: number;
+  /** E2EE: no key for this track's frames yet. */
+  waitingForKeys?: boolean;
   children: ComponentChildren;
 }
 
@@ -23,6 +25,7 @@ export function Tile({
   microphoneOn,
   sessionId,
   trackId,
+  waitingForKeys = false,
   children,
 }: TileProps) {
   return (
@@ -36,6 +39,11 @@ export function Tile({
       <div class="placeholder">
         <span class="avatar">{initials(username)}</span>
       </div>
+      {waitingForKeys && (
+        <div class="waiting-for-keys" role="status">
+          {t("tile.waitingForKeys")}
+        </div>
+      )}
       <footer class="name">
         <span>{label}</span>
         {!microphoneOn && (

@@ -30,6 +30,17 @@ export function Toolbar({ controller }: { controller: CallController }) {
           {cameraOff ? t("toolbar.cameraOn") : t("toolbar.cameraOff")}
         </button>
         {!inCall && (
+          <label class="e2ee-toggle">
+            <input
+              type="checkbox"
+              name="e2ee"
+              checked={controller.e2eeWanted.value}
+              onChange={(event) => controller.setE2ee((event.target as HTMLInputElement).checked)}
+            />
+            {t("e2ee.toggle")}
+          </label>
+        )}
+        {!inCall && (
           <button
             class="primary"
             type="button"

@@ -5,6 +5,7 @@ import { t } from "../i18n/i18n.ts";
 /** Brand, meeting id, the call's phase and, in the call, the transport in use. */
 export function TopBar({ controller }: { controller: CallController }) {
   const phase = controller.phase.value;
+  const encrypted = controller.security.value?.encrypted === true;
   return (
     <header class="topbar">
       <span class="brand">{t("app.name")}</span>
@@ -17,6 +18,11 @@ export function TopBar({ controller }: { controller: CallController }) {
       {isInCall(phase) && (
         <span class="transport-badge" title={t("meeting.transportLabel")} data-transport={phase.transport}>
           {t(`transport.${phase.transport}`)}
+        </span>
+      )}
+      {isInCall(phase) && encrypted && (
+        <span class="e2ee-lock" data-e2ee="on" title={t("e2ee.lockTitle")}>
+          🔒 {t("e2ee.lock")}
         </span>
       )}
     </header>

@@ -47,6 +47,7 @@ export function installHooks(controller: CallController): void {
             framesDecoded: track.framesDecoded,
             transformErrors: track.transformErrors,
             decoderErrors: track.decoderErrors,
+            waitingForKeys: track.waitingForKeys,
             hasTile:
               document.querySelector(
                 `.tile.remote[data-session-id="${stats.sessionId}"][data-track-id="${track.trackId}"]`,
@@ -57,6 +58,24 @@ export function installHooks(controller: CallController): void {
       return result;
     },
     local: () => controller.localSendStats(),
+    e2ee() {
+      const security = controller.security.value;
+      if (!security) return undefined;
+      return {
+        epoch: security.epoch,
+        decrypted: security.framesDecrypted,
+        rejected: security.framesRejected,
+        waitingForKeys: security.framesWaitingForKeys,
+        peers: security.peers.map((peer) => ({
+          sessionId: peer.sessionId,
+          username: peer.username,
+          safetyNumber: peer.safetyNumber?.join(" "),
+          trust: peer.trust,
+          keyChanged: peer.keyChanged,
+          hasKey: peer.hasKey,
+        })),
+      };
+    },
   };
   Object.defineProperty(window, "videocall", { value: Object.freeze(hooks), configurable: true });
 }

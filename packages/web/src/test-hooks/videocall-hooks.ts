@@ -16,6 +16,10 @@
  *   `decoderErrors` and `hasTile` (its own tile, `data-track-id`, is on screen).
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
  *   device is not published).
+ * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
+ *   `decrypted`, `rejected` (tampered, replayed, malformed) and `waitingForKeys`, and per peer
+ *   `safetyNumber` (12 groups of 5 digits), `trust` ("verified" | "unverified" | "changed"),
+ *   `keyChanged` and `hasKey`.
  */
 export type CallStateName = "preview" | "joining" | "joined" | "reconnecting" | "left" | "failed";
 
@@ -36,11 +40,30 @@ export interface VideoTrackHook {
   transformErrors: number;
   decoderErrors: number;
   hasTile: boolean;
+  /** E2EE: the last frame had no key yet (the tile says "waiting for keys"). */
+  waitingForKeys: boolean;
 }
 
 export interface LocalHook {
   microphoneFramesSent: number | undefined;
   cameraFramesEncoded: number | undefined;
+}
+
+export interface E2eePeerHook {
+  sessionId: number;
+  username: string;
+  safetyNumber: string | undefined;
+  trust: "verified" | "unverified" | "changed";
+  keyChanged: boolean;
+  hasKey: boolean;
+}
+
+export interface E2eeHook {
+  epoch: number;
+  decrypted: number;
+  rejected: number;
+  waitingForKeys: number;
+  peers: E2eePeerHook[];
 }
 
 export interface VideocallHooks {
@@ -52,6 +75,7 @@ export interface VideocallHooks {
   readonly mediaWarnings: readonly string[];
   peers(): Record<number, PeerHook>;
   local(): LocalHook;
+  e2ee(): E2eeHook | undefined;
 }
 
 declare global {

@@ -15,7 +15,7 @@ export interface CameraPublisherOptions {
   muted?: boolean;
   /** "screen" publishes a screen share (MediaKind.SCREEN): receivers give it a tile of its own. */
   source?: "camera" | "screen";
-  /** Applied to each encoded frame inside the encoder worker (identity by default). */
+  /** Applied to each encoded frame inside the encoder worker (the session's E2EE, else identity). */
   frameTransform?: FrameTransformConfig;
 }
 
@@ -81,7 +81,7 @@ export class CameraPublisher {
     // One buffered frame: when the encoder falls behind, the camera's stale frames are dropped here,
     // before they cost an encode, and the next frame encoded is the freshest one.
     const processor = new MediaStreamTrackProcessor<VideoFrame>({ track, maxBufferSize: 1 });
-    const transform = specFor(options.frameTransform);
+    const transform = specFor(options.frameTransform ?? session.e2ee?.frameTransform);
     this.#post(
       {
         type: "start",

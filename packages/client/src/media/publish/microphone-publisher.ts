@@ -35,7 +35,10 @@ export class MicrophonePublisher {
     this.#track = track;
     this.#muted = options.muted ?? false;
     this.localTrack = session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: this.#muted });
-    this.#transform = new OrderedFrameTransform(specFor(options.frameTransform).spec, "encode");
+    this.#transform = new OrderedFrameTransform(
+      specFor(options.frameTransform ?? session.e2ee?.frameTransform).spec,
+      "encode",
+    );
     this.#encoder = new OpusEncoder({
       bitrateKbps: options.bitrateKbps ?? 32,
       onFrame: (frame) => {

@@ -28,7 +28,9 @@ export class MeetingWatcher {
   constructor(session: MeetingSession, output: AudioOutput | undefined, options: RemotePeerOptions = {}) {
     this.#session = session;
     this.#output = output;
-    this.#options = options;
+    // An end-to-end encrypted session decrypts with its own transform unless told otherwise.
+    const frameTransform = options.frameTransform ?? session.e2ee?.frameTransform;
+    this.#options = frameTransform ? { ...options, frameTransform } : options;
     this.#unsubscribe = [
       session.events.on("participantJoined", (participant) => this.#add(participant)),
       session.events.on("participantLeft", (participant) => this.#remove(participant.sessionId)),

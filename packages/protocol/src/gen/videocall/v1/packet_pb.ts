@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi8QQKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSABCBgoEYm9keUISChBfZnJvbV9zZXNzaW9uX2lkIu4BCgVNZWRpYRIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIQCghrZXlmcmFtZRgDIAEoCBIQCghzZXF1ZW5jZRgEIAEoDRIXCg9jYXB0dXJlX3RpbWVfdXMYBSABKAQSIgoFY29kZWMYBiABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSEwoLZHVyYXRpb25fdXMYByABKA0SDQoFbGF5ZXIYCCABKA0SFgoOdGVtcG9yYWxfbGF5ZXIYCSABKA0SDwoHcGF5bG9hZBgPIAEoDCJxChBTZXRTdWJzY3JpcHRpb25zEiwKBG1vZGUYASABKA4yHi52aWRlb2NhbGwudjEuU3Vic2NyaXB0aW9uTW9kZRIvCgZ0cmFja3MYAiADKAsyHy52aWRlb2NhbGwudjEuVHJhY2tTdWJzY3JpcHRpb24iXwoRVHJhY2tTdWJzY3JpcHRpb24SEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRIWCgltYXhfbGF5ZXIYAyABKA1IAIgBAUIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIqoBCgtQYXJ0aWNpcGFudBISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHVzZXJuYW1lGAIgASgJEicKBnRyYWNrcxgDIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SEAoIaWRlbnRpdHkYBCABKAkSKwoEcm9sZRgFIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUSDQoFZ3Vlc3QYBiABKAgiggIKB1dlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpzZXNzaW9uX2lkGAIgASgNEhIKCm1lZXRpbmdfaWQYAyABKAkSLwoMcGFydGljaXBhbnRzGAQgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIWCg5zZXJ2ZXJfdmVyc2lvbhgGIAEoCRImCgN5b3UYByABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSDgoGZ3JhbnRzGAggASgNEhUKDWUyZWVfcmVxdWlyZWQYCSABKAgiQwoRUGFydGljaXBhbnRKb2luZWQSLgoLcGFydGljaXBhbnQYASABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQiUAoPUGFydGljaXBhbnRMZWZ0EhIKCnNlc3Npb25faWQYASABKA0SKQoGcmVhc29uGAIgASgOMhkudmlkZW9jYWxsLnYxLkxlYXZlUmVhc29uIgcKBUxlYXZlIi0KB0dvb2RieWUSDgoGcmVhc29uGAEgASgJEhIKCmNsb3NlX2NvZGUYAiABKA0idgoESm9pbhIcChRtaW5fcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIcChRtYXhfcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRISCgpjcmVkZW50aWFsGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEgwKBGUyZWUYBSABKAgqagoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0FVRElPEAESFAoQTUVESUFfS0lORF9WSURFTxACEhUKEU1FRElBX0tJTkRfU0NSRUVOEAMqawoFQ29kZWMSFQoRQ09ERUNfVU5TUEVDSUZJRUQQABIOCgpDT0RFQ19PUFVTEAESDQoJQ09ERUNfVlA4EAISDQoJQ09ERUNfVlA5EAMSDgoKQ09ERUNfSDI2NBAEEg0KCUNPREVDX0FWMRAFKk0KEFN1YnNjcmlwdGlvbk1vZGUSGQoVU1VCU0NSSVBUSU9OX01PREVfQUxMEAASHgoaU1VCU0NSSVBUSU9OX01PREVfRVhQTElDSVQQASqNAQoPUGFydGljaXBhbnRSb2xlEiAKHFBBUlRJQ0lQQU5UX1JPTEVfVU5TUEVDSUZJRUQQABIgChxQQVJUSUNJUEFOVF9ST0xFX1BBUlRJQ0lQQU5UEAESGwoXUEFSVElDSVBBTlRfUk9MRV9DT0hPU1QQAhIZChVQQVJUSUNJUEFOVF9ST0xFX0hPU1QQAyqPAQoLTGVhdmVSZWFzb24SHAoYTEVBVkVfUkVBU09OX1VOU1BFQ0lGSUVEEAASFQoRTEVBVkVfUkVBU09OX0xFRlQQARIaChZMRUFWRV9SRUFTT05fVElNRURfT1VUEAISFwoTTEVBVkVfUkVBU09OX0tJQ0tFRBADEhYKEkxFQVZFX1JFQVNPTl9FUlJPUhAEYgZwcm90bzM");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi0QUKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMwoNZTJlZV9hbm5vdW5jZRggIAEoCzIaLnZpZGVvY2FsbC52MS5FMmVlQW5ub3VuY2VIABIpCghlMmVlX2tleRgwIAEoCzIVLnZpZGVvY2FsbC52MS5FMmVlS2V5SABCBgoEYm9keUISChBfZnJvbV9zZXNzaW9uX2lkIu4BCgVNZWRpYRIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIQCghrZXlmcmFtZRgDIAEoCBIQCghzZXF1ZW5jZRgEIAEoDRIXCg9jYXB0dXJlX3RpbWVfdXMYBSABKAQSIgoFY29kZWMYBiABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSEwoLZHVyYXRpb25fdXMYByABKA0SDQoFbGF5ZXIYCCABKA0SFgoOdGVtcG9yYWxfbGF5ZXIYCSABKA0SDwoHcGF5bG9hZBgPIAEoDCJxChBTZXRTdWJzY3JpcHRpb25zEiwKBG1vZGUYASABKA4yHi52aWRlb2NhbGwudjEuU3Vic2NyaXB0aW9uTW9kZRIvCgZ0cmFja3MYAiADKAsyHy52aWRlb2NhbGwudjEuVHJhY2tTdWJzY3JpcHRpb24iXwoRVHJhY2tTdWJzY3JpcHRpb24SEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRIWCgltYXhfbGF5ZXIYAyABKA1IAIgBAUIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIqoBCgtQYXJ0aWNpcGFudBISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHVzZXJuYW1lGAIgASgJEicKBnRyYWNrcxgDIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SEAoIaWRlbnRpdHkYBCABKAkSKwoEcm9sZRgFIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUSDQoFZ3Vlc3QYBiABKAgiggIKB1dlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpzZXNzaW9uX2lkGAIgASgNEhIKCm1lZXRpbmdfaWQYAyABKAkSLwoMcGFydGljaXBhbnRzGAQgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIWCg5zZXJ2ZXJfdmVyc2lvbhgGIAEoCRImCgN5b3UYByABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSDgoGZ3JhbnRzGAggASgNEhUKDWUyZWVfcmVxdWlyZWQYCSABKAgiQwoRUGFydGljaXBhbnRKb2luZWQSLgoLcGFydGljaXBhbnQYASABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQiUAoPUGFydGljaXBhbnRMZWZ0EhIKCnNlc3Npb25faWQYASABKA0SKQoGcmVhc29uGAIgASgOMhkudmlkZW9jYWxsLnYxLkxlYXZlUmVhc29uIgcKBUxlYXZlIi0KB0dvb2RieWUSDgoGcmVhc29uGAEgASgJEhIKCmNsb3NlX2NvZGUYAiABKA0idgoESm9pbhIcChRtaW5fcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIcChRtYXhfcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRISCgpjcmVkZW50aWFsGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEgwKBGUyZWUYBSABKAgiPwoMRTJlZUFubm91bmNlEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYASABKAwSEgoKc2VhbGVkX2tleRgCIAEoDCJWCgdFMmVlS2V5EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhMKC2tleV9tZXNzYWdlGAIgASgMEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYAyABKAwqagoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0FVRElPEAESFAoQTUVESUFfS0lORF9WSURFTxACEhUKEU1FRElBX0tJTkRfU0NSRUVOEAMqawoFQ29kZWMSFQoRQ09ERUNfVU5TUEVDSUZJRUQQABIOCgpDT0RFQ19PUFVTEAESDQoJQ09ERUNfVlA4EAISDQoJQ09ERUNfVlA5EAMSDgoKQ09ERUNfSDI2NBAEEg0KCUNPREVDX0FWMRAFKk0KEFN1YnNjcmlwdGlvbk1vZGUSGQoVU1VCU0NSSVBUSU9OX01PREVfQUxMEAASHgoaU1VCU0NSSVBUSU9OX01PREVfRVhQTElDSVQQASqNAQoPUGFydGljaXBhbnRSb2xlEiAKHFBBUlRJQ0lQQU5UX1JPTEVfVU5TUEVDSUZJRUQQABIgChxQQVJUSUNJUEFOVF9ST0xFX1BBUlRJQ0lQQU5UEAESGwoXUEFSVElDSVBBTlRfUk9MRV9DT0hPU1QQAhIZChVQQVJUSUNJUEFOVF9ST0xFX0hPU1QQAyqPAQoLTGVhdmVSZWFzb24SHAoYTEVBVkVfUkVBU09OX1VOU1BFQ0lGSUVEEAASFQoRTEVBVkVfUkVBU09OX0xFRlQQARIaChZMRUFWRV9SRUFTT05fVElNRURfT1VUEAISFwoTTEVBVkVfUkVBU09OX0tJQ0tFRBADEhYKEkxFQVZFX1JFQVNPTl9FUlJPUhAEYgZwcm90bzM");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -116,17 +116,33 @@ export type Packet = Message<"videocall.v1.Packet"> & {
     /**
      * Client -> relay: which tracks and layers this subscriber receives. Never forwarded.
      *
+     * @generated from field: videocall.v1.SetSubscriptions set_subscriptions = 13;
+     */
+    value: SetSubscriptions;
+    case: "setSubscriptions";
+  } | {
+    /**
      * 14..19: meeting control (host commands, waiting room, meeting state); docs/protocol.md.
-     * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md.
+     * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md (33 and 49 still free).
+     * Client -> relay -> every other participant (broadcast extension, forwarded opaque).
+     *
+     * @generated from field: videocall.v1.E2eeAnnounce e2ee_announce = 32;
+     */
+    value: E2eeAnnounce;
+    case: "e2eeAnnounce";
+  } | {
+    /**
+     * Client -> relay -> one participant (targeted extension, forwarded opaque).
+     *
      * 12..31: core bodies; a relay that does not know one drops it and counts it.
      * 32..47: extension bodies broadcast opaque to every other participant.
      * 48..63: extension bodies for one participant, whose field 1 is `uint32 target_session_id`.
      * >= 64: malformed. docs/protocol.md, "Forward compatibility".
      *
-     * @generated from field: videocall.v1.SetSubscriptions set_subscriptions = 13;
+     * @generated from field: videocall.v1.E2eeKey e2ee_key = 48;
      */
-    value: SetSubscriptions;
-    case: "setSubscriptions";
+    value: E2eeKey;
+    case: "e2eeKey";
   } | { case: undefined; value?: undefined };
 };
 
@@ -636,6 +652,74 @@ export type Join = Message<"videocall.v1.Join"> & {
  */
 export const JoinSchema: GenMessage<Join> = /*@__PURE__*/
   messageDesc(file_videocall_v1_packet, 15);
+
+/**
+ * End-to-end encryption, broadcast (docs/e2ee.md): what a participant that encrypts tells everyone
+ * when it joins. The relay forwards it without reading it.
+ *
+ * @generated from message videocall.v1.E2eeAnnounce
+ */
+export type E2eeAnnounce = Message<"videocall.v1.E2eeAnnounce"> & {
+  /**
+   * Key-exchange mode: the sender's identity public key (version | flags | P-256 point | X25519 key).
+   * Everyone who receives it answers with an E2eeKey carrying their own media key for the sender.
+   *
+   * @generated from field: bytes identity_public_key = 1;
+   */
+  identityPublicKey: Uint8Array;
+
+  /**
+   * Passphrase mode: the sender's media key sealed under the meeting passphrase (a 94-byte key
+   * message, scheme "passphrase", recipient 0).
+   *
+   * @generated from field: bytes sealed_key = 2;
+   */
+  sealedKey: Uint8Array;
+};
+
+/**
+ * Describes the message videocall.v1.E2eeAnnounce.
+ * Use `create(E2eeAnnounceSchema)` to create a new message.
+ */
+export const E2eeAnnounceSchema: GenMessage<E2eeAnnounce> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 16);
+
+/**
+ * End-to-end encryption, for one participant: the sender's media key for the target only.
+ *
+ * @generated from message videocall.v1.E2eeKey
+ */
+export type E2eeKey = Message<"videocall.v1.E2eeKey"> & {
+  /**
+   * The relay forwards the packet to this session only (the targeted-extension rule).
+   *
+   * @generated from field: uint32 target_session_id = 1;
+   */
+  targetSessionId: number;
+
+  /**
+   * A 94-byte key message: wrapped pairwise for the target (key-exchange mode) or sealed under
+   * the passphrase (passphrase mode, sent to a participant who joined after us).
+   *
+   * @generated from field: bytes key_message = 2;
+   */
+  keyMessage: Uint8Array;
+
+  /**
+   * Key-exchange mode: the sender's identity public key, so the target can open the key message
+   * and answer with its own. Its change between two messages is what the key-change warning shows.
+   *
+   * @generated from field: bytes identity_public_key = 3;
+   */
+  identityPublicKey: Uint8Array;
+};
+
+/**
+ * Describes the message videocall.v1.E2eeKey.
+ * Use `create(E2eeKeySchema)` to create a new message.
+ */
+export const E2eeKeySchema: GenMessage<E2eeKey> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 17);
 
 /**
  * @generated from enum videocall.v1.MediaKind
