@@ -68,6 +68,7 @@ Deno.test("the Grafana dashboard is well-formed: unique panel ids, every query o
   for (const panel of dashboard.panels) {
     assert(panel.gridPos.x + panel.gridPos.w <= 24, `${panel.title} fits the 24-column grid`);
     if (panel.type === "row") continue;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
     assertEquals(panel.datasource?.uid, "${datasource}", `${panel.title} uses the data source variable`);
     assert((panel.targets ?? []).length > 0, `${panel.title} has a query`);
   }
