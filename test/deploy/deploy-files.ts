@@ -17,11 +17,12 @@ export interface Run {
 export async function run(
   command: string,
   args: string[],
-  options: { cwd?: string; stdin?: string } = {},
+  options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {},
 ): Promise<Run> {
   const child = new Deno.Command(command, {
     args,
     cwd: options.cwd ?? REPO_ROOT,
+    ...(options.env ? { env: options.env } : {}),
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
