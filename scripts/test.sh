@@ -24,6 +24,7 @@ suites=(
   "packages/protocol packages/server packages/client packages/cli/src packages/web/src"
   "test/db"
   "test/integration"
+  "test/deploy"
   "test/multinode"
   "test/cli"
   "test/fuzz"

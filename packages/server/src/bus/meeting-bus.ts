@@ -22,6 +22,16 @@ export interface BusPacketStats {
   readonly packetSubjects: number;
   /** Packet subjects subscribed since start (each change of interest adds the subjects it needs). */
   readonly packetSubjectSubscribes: number;
+  // The link's health, for a bus that can lose it (NATS); an in-process bus has none of these.
+  /** Linked to the bus server right now. */
+  readonly connected?: boolean;
+  readonly reconnects?: number;
+  /** Other nodes declared gone (silent, or said they left). */
+  readonly nodesLost?: number;
+  /** Packets not published while the link was down. */
+  readonly packetsDroppedDisconnected?: number;
+  /** Messages from other nodes dropped because they failed to decode, validate or process. */
+  readonly messagesFailed?: number;
 }
 
 export interface MeetingBusSubscription {

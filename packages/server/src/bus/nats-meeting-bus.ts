@@ -50,6 +50,8 @@ export interface NatsBusStats {
   packetSubjectSubscribes: number;
   /** Packets not published because NATS was unreachable: stale media is worth nothing later. */
   packetsDroppedDisconnected: number;
+  /** Linked to a NATS server right now (false between a disconnect and the reconnect). */
+  connected: boolean;
   reconnects: number;
   nodesLost: number;
   /** Messages from other nodes dropped because they failed to decode, validate or process. */
@@ -80,6 +82,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
     packetSubjects: 0,
     packetSubjectSubscribes: 0,
     packetsDroppedDisconnected: 0,
+    connected: true,
     reconnects: 0,
     nodesLost: 0,
     messagesFailed: 0,
@@ -316,10 +319,12 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
       switch (status.type) {
         case "disconnect":
           this.#connected = false;
+          this.stats.connected = false;
           this.#log.warn({ server: status.server }, "NATS disconnected: cross-node traffic paused");
           break;
         case "reconnect":
           this.#connected = true;
+          this.stats.connected = true;
           this.stats.reconnects++;
           this.#log.info({ server: status.server }, "NATS reconnected: resyncing presence");
           this.#directory.restartClocks(performance.now());

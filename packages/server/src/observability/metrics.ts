@@ -153,6 +153,8 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
       this.set(sources?.queuedBytes() ?? 0);
     },
   });
+  registry.registerMetric(stats.joinTime.histogram);
+  registry.registerMetric(stats.forwardingTime.histogram);
   const bus = sources?.bus;
   if (bus) {
     new Counter({
@@ -174,6 +176,7 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
         this.set(bus.packetSubjects);
       },
     });
+    registerBusHealth(registry, bus);
     new Counter({
       name: "videocall_bus_packet_subscribes_total",
       help: "Packet subjects this node subscribed to since it started (interest changes)",
@@ -185,4 +188,48 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     });
   }
   return registry;
+}
+
+/** The bus link's health, when the bus has one (NATS): up or down, reconnects, lost nodes, dropped messages. */
+function registerBusHealth(registry: Registry, bus: BusPacketStats): void {
+  if (bus.connected !== undefined) {
+    new Gauge({
+      name: "videocall_bus_connected",
+      help: "1 while this node is linked to the bus (NATS), 0 while it is cut off (cross-node traffic paused)",
+      registers: [registry],
+      collect() {
+        this.set(bus.connected ? 1 : 0);
+      },
+    });
+  }
+  const counters: Array<[string, string, () => number | undefined]> = [
+    ["videocall_bus_reconnects_total", "Reconnections to the bus after losing it", () => bus.reconnects],
+    [
+      "videocall_bus_nodes_lost_total",
+      "Other nodes declared gone (silent past their heartbeat, or left): their participants were removed",
+      () => bus.nodesLost,
+    ],
+    [
+      "videocall_bus_packets_dropped_disconnected_total",
+      "Packets not published to other nodes because the bus was unreachable",
+      () => bus.packetsDroppedDisconnected,
+    ],
+    [
+      "videocall_bus_messages_failed_total",
+      "Messages from other nodes dropped because they failed to decode, validate or process",
+      () => bus.messagesFailed,
+    ],
+  ];
+  for (const [name, help, read] of counters) {
+    if (read() === undefined) continue;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read() ?? 0);
+      },
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import { LIMIT_LABELS, type LimitLabel } from "../limits/relay-limits.ts";
 import type { TransportKind } from "../relay/client-connection.ts";
+import { JoinTimer, SampledForwardingTimer } from "./latency-histograms.ts";
 
 /**
  * Plain counters bumped on the per-packet path (an integer add, no labels, no allocation);
@@ -56,6 +57,10 @@ export class RelayStats {
   >;
   meetings = 0;
   participants = 0;
+  /** Join request to Welcome (videocall_join_seconds). */
+  readonly joinTime = new JoinTimer();
+  /** Sampled forwarding time of client packets (videocall_forwarding_seconds). */
+  readonly forwardingTime = new SampledForwardingTimer();
 
   readonly internalErrors = new Map<InternalErrorSite, number>();
 

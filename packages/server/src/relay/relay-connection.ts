@@ -352,9 +352,12 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     const room = this.room;
     switch (header.body) {
       case BodyField.media:
-      case BodyField.keyframeRequest:
+      case BodyField.keyframeRequest: {
+        const sampledAtMs = this.#context.stats.forwardingTime.start();
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
+        this.#context.stats.forwardingTime.stop(sampledAtMs);
         return;
+      }
       case BodyField.trackState: {
         // Rare and small, so decoded whole here: the room keeps the tracks for the roster.
         const tracks = decodeTrackState(packet);

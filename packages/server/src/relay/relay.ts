@@ -154,6 +154,7 @@ export class Relay {
    */
   async admit(request: JoinRequest): Promise<Admission | Refusal> {
     const { stats, log } = this.#options;
+    const requestedAtMs = performance.now();
     if (this.#closedWith) return this.#closedWith;
     if (!isValidName(request.username) || !isValidName(request.meetingId)) {
       stats.countBadInput("invalid_name");
@@ -184,6 +185,7 @@ export class Relay {
       log.info({ code: answer.code, reason: answer.reason, transport: request.transport }, "not admitted");
       return answer;
     }
+    stats.joinTime.requested(answer, requestedAtMs);
     const offered = request.offeredVersions;
     const chosen = answer.protocolVersion;
     if (
@@ -228,6 +230,7 @@ export class Relay {
         },
       }),
     );
+    stats.joinTime.welcomed(admission);
     const relayConnection = new RelayConnection(
       this.#connectionContext,
       connection,
