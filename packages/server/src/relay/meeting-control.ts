@@ -185,13 +185,23 @@ export class MeetingControl {
   }
 
   /**
-   * A command from a local participant. Never throws; the answer is what the issuer's
-   * HostCommandResult says. Counted by outcome in the stats.
+   * A command from a local participant. Never throws. `reply` gets the answer for the issuer's
+   * HostCommandResult once: before the command takes effect here when it is carried out (ending the
+   * meeting closes the issuer too), else when it is refused. Counted by outcome in the stats.
    */
-  async execute(issuer: LocalParticipant, command: HostCommand): Promise<{ ok: boolean; error: string }> {
+  async execute(
+    issuer: LocalParticipant,
+    command: HostCommand,
+    reply: (result: { ok: boolean; error: string }) => void,
+  ): Promise<void> {
     let outcome: CommandOutcome;
+    const accepted = () => {
+      this.#options.stats.hostCommands.done++;
+      this.#logCommand(issuer, command, DONE);
+      reply({ ok: true, error: "" });
+    };
     try {
-      outcome = await this.#execute(issuer, command);
+      outcome = await this.#execute(issuer, command, accepted);
     } catch (error) {
       this.#options.log?.error(
         { meetingId: this.#options.meetingId, command: command.command.case, error: String(error) },
@@ -199,9 +209,13 @@ export class MeetingControl {
       );
       outcome = { ok: false, outcome: "failed", error: "the server could not carry out the command" };
     }
-    const stats = this.#options.stats;
-    if (outcome.ok) stats.hostCommands.done++;
-    else stats.hostCommands[outcome.outcome]++;
+    if (outcome.ok) return;
+    this.#options.stats.hostCommands[outcome.outcome]++;
+    this.#logCommand(issuer, command, outcome);
+    reply({ ok: false, error: outcome.error });
+  }
+
+  #logCommand(issuer: LocalParticipant, command: HostCommand, outcome: CommandOutcome): void {
     this.#options.log?.info(
       {
         meetingId: this.#options.meetingId,
@@ -212,7 +226,6 @@ export class MeetingControl {
       },
       "host command",
     );
-    return outcome.ok ? { ok: true, error: "" } : { ok: false, error: outcome.error };
   }
 
   /** A command another node carried out: do the same to this node's connections. */
@@ -224,7 +237,11 @@ export class MeetingControl {
     this.#apply(command, issuerSessionId, hasPassword);
   }
 
-  async #execute(issuer: LocalParticipant, command: HostCommand): Promise<CommandOutcome> {
+  async #execute(
+    issuer: LocalParticipant,
+    command: HostCommand,
+    accepted: () => void,
+  ): Promise<CommandOutcome> {
     const problem = hostCommandProblem(command);
     if (problem) return { ok: false, outcome: "invalid", error: problem };
     const body = command.command;
@@ -303,6 +320,7 @@ export class MeetingControl {
         if (meetings) await meetings.end(meetingId);
         break;
     }
+    accepted();
     // Published before it is applied here: ending the meeting closes this room and its bus subscription.
     this.#options.room.publish({
       type: "host-command",

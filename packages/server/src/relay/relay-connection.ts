@@ -459,7 +459,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           this.#reject("malformed_body", CloseCode.invalidPayload, command);
           return;
         }
-        void room.control.execute(participant, command).then((result) => {
+        void room.control.execute(participant, command, (result) => {
           if (this.#liveness !== "alive") return;
           this.send(
             encodePacket({
@@ -467,15 +467,6 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
             }),
           );
         });
-        return;
-      }
-      case BodyField.setSubscriptions: {
-        const subscriptions = decodeSetSubscriptions(packet);
-        if (typeof subscriptions === "string") {
-          this.#reject("malformed_body", CloseCode.invalidPayload, subscriptions);
-          return;
-        }
-        room.setSubscriptions(participant, subscriptions);
         return;
       }
       case BodyField.ping:
