@@ -1,4 +1,10 @@
-import { type HostCommand, MediaKind, ParticipantRole } from "./gen/videocall/v1/packet_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  type HostCommand,
+  type HostCommandSchema,
+  MediaKind,
+  ParticipantRole,
+} from "./gen/videocall/v1/packet_pb.ts";
 
 /** Most session ids one admit or deny may name (a bigger waiting room is admitted with `all`). */
 export const MAX_COMMAND_SESSION_IDS = 256;
@@ -6,6 +12,9 @@ export const MAX_COMMAND_SESSION_IDS = 256;
 export const MAX_KICK_REASON_CHARS = 200;
 /** Meeting passwords: 1..128 characters ("" removes the password). */
 export const MAX_PASSWORD_CHARS = 128;
+
+/** A host command as code writes it: `{ case: "kick", value: { sessionId, ban: true } }`. */
+export type HostCommandInit = NonNullable<MessageInitShape<typeof HostCommandSchema>["command"]>;
 
 /** The host command's kind, as the meeting log and the metrics name it. */
 export type HostCommandKind = NonNullable<HostCommand["command"]["case"]>;

@@ -1,5 +1,6 @@
 import {
   decodePacket,
+  decodePacketSafely,
   encodePacket,
   isFatalCloseCode,
   type JoinOffer,
@@ -8,6 +9,7 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type ProtocolVersionRange,
+  type Waiting,
   type Welcome,
 } from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
@@ -37,6 +39,12 @@ export interface ConnectOptions {
   protocolVersions?: ProtocolVersionRange;
   /** Tell the server this client encrypts its media end to end (set by `joinMeeting({ e2ee })`). */
   offersE2ee?: boolean;
+  /**
+   * The meeting holds this joiner in its waiting room until a host admits it (then the Welcome
+   * follows and the join completes) or denies it (the join fails with close code 4042). While it
+   * waits the connection heartbeats and the connect timeout does not run.
+   */
+  onWaiting?: (waiting: Waiting) => void;
 }
 
 /** What this client offers the server when it joins. */
@@ -72,9 +80,30 @@ const PREFERRED_GRACE_MS = 1000;
 /** Opens one connection to the meeting and waits for its Welcome. */
 export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
   const preference = options.transport ?? "auto";
-  const viaWebSocket = (onOpen?: () => void) => withWelcome(options, () => openWebSocket(options), onOpen);
-  const viaWebTransport = (onOpen?: () => void) =>
-    withWelcome(options, () => openWebTransport(options), onOpen);
+  // Only one connection may wait in the waiting room (a host would see the joiner twice): the first one
+  // held keeps its place, a second one held is closed, and no further attempt starts.
+  let held: PacketTransport | undefined;
+  const onHeld = (transport: PacketTransport, waiting: Waiting, cancelOthers?: () => void): boolean => {
+    if (held && held !== transport) return false;
+    held = transport;
+    cancelOthers?.();
+    options.onWaiting?.(waiting);
+    return true;
+  };
+  const viaWebSocket = (onOpen?: () => void, cancelOthers?: () => void) =>
+    withWelcome(
+      options,
+      () => openWebSocket(options),
+      onOpen,
+      (t, w) => onHeld(t, w, cancelOthers),
+    );
+  const viaWebTransport = (onOpen?: () => void, cancelOthers?: () => void) =>
+    withWelcome(
+      options,
+      () => openWebTransport(options),
+      onOpen,
+      (t, w) => onHeld(t, w, cancelOthers),
+    );
   if (preference === "websocket") return viaWebSocket();
   if (preference === "webtransport") return viaWebTransport();
   return race([
@@ -155,6 +184,8 @@ async function withWelcome(
   open: () => Promise<PacketTransport>,
   /** Called once the transport is open, before the Welcome. */
   onOpen?: () => void,
+  /** The relay holds this connection in the waiting room; false: close it (another one waits already). */
+  onWaiting?: (transport: PacketTransport, waiting: Waiting) => boolean,
 ): Promise<Connected> {
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const transport = await open();
@@ -164,6 +195,7 @@ async function withWelcome(
   const early: Uint8Array[] = [];
   let welcomed = false;
   let closedEarly: { code: number; reason: string } | undefined;
+  let waitingPings: ReturnType<typeof setInterval> | undefined;
   const first = await new Promise<Uint8Array>((resolve, reject) => {
     const timer = setTimeout(() => {
       transport.close(1000, "no welcome");
@@ -174,12 +206,30 @@ async function withWelcome(
         early.push(bytes.slice());
         return;
       }
+      const waiting = waitingIn(bytes);
+      if (waiting) {
+        // Held until a host decides: no timeout, but heartbeats so the relay keeps the place.
+        clearTimeout(timer);
+        if (onWaiting && !onWaiting(transport, waiting)) {
+          transport.close(1000, "another connection waits");
+          return;
+        }
+        clearInterval(waitingPings);
+        const intervalMs = Math.max(250, Math.min(waiting.heartbeatIntervalMs || 5000, 5000) / 2);
+        waitingPings = setInterval(
+          () => transport.send(encodePacket({ body: { case: "ping", value: { nonce: 0 } } })),
+          intervalMs,
+        );
+        return;
+      }
       welcomed = true;
       clearTimeout(timer);
+      clearInterval(waitingPings);
       resolve(bytes.slice());
     };
     transport.onClose = (info) => {
       clearTimeout(timer);
+      clearInterval(waitingPings);
       if (welcomed) closedEarly = { code: info.code, reason: info.reason };
       else reject(new ConnectionError("rejected", info.reason || `closed with code ${info.code}`, info.code));
     };
@@ -219,6 +269,12 @@ async function withWelcome(
   return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
 }
 
+/** The Waiting packet a relay sends a joiner it holds in the waiting room, or undefined. Pongs are skipped too. */
+function waitingIn(bytes: Uint8Array): Waiting | undefined {
+  const decoded = decodePacketSafely(bytes);
+  return decoded.ok && decoded.packet.body.case === "waiting" ? decoded.packet.body.value : undefined;
+}
+
 /** How long a refused client waits for the close (and its code) that follows a Goodbye. */
 const GOODBYE_CLOSE_WAIT_MS = 2000;
 
@@ -246,7 +302,10 @@ async function closeCodeAfterGoodbye(
  * Fails only when all fail, with the most telling error.
  */
 function race(
-  attempts: Array<{ start: (onOpen: () => void) => Promise<Connected>; delayMs: number }>,
+  attempts: Array<{
+    start: (onOpen: () => void, cancelOthers: () => void) => Promise<Connected>;
+    delayMs: number;
+  }>,
 ): Promise<Connected> {
   return new Promise((resolve, reject) => {
     let winner: Connected | undefined;
@@ -255,6 +314,8 @@ function race(
     const open = new Set<number>();
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     let held: Connected | undefined;
+    /** Set when an attempt is held in a waiting room: nothing new starts. */
+    let noMoreAttempts = false;
     const settle = (connected: Connected) => {
       if (winner) return;
       winner = connected;
@@ -263,9 +324,14 @@ function race(
       resolve(connected);
     };
     const launch = (index: number) => {
-      if (started.has(index) || winner) return;
+      if (started.has(index) || winner || noMoreAttempts) return;
       started.add(index);
-      attempts[index]!.start(() => open.add(index)).then(
+      const cancelOthers = () => {
+        // Held in a waiting room: later attempts would only wait there too.
+        for (const timer of timers) clearTimeout(timer);
+        noMoreAttempts = true;
+      };
+      attempts[index]!.start(() => open.add(index), cancelOthers).then(
         (connected) => {
           if (winner) {
             connected.transport.close(1000, "another transport won");
@@ -289,7 +355,7 @@ function race(
             settle(held); // the preferred attempt failed after all: take the one we held
             return;
           }
-          if (errors.length === attempts.length) {
+          if (errors.length === attempts.length || (noMoreAttempts && errors.length === started.size)) {
             reject(mostTelling(errors));
             return;
           }

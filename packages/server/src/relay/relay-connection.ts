@@ -469,6 +469,15 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         });
         return;
       }
+      case BodyField.setSubscriptions: {
+        const subscriptions = decodeSetSubscriptions(packet);
+        if (typeof subscriptions === "string") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, subscriptions);
+          return;
+        }
+        room.setSubscriptions(participant, subscriptions);
+        return;
+      }
       case BodyField.ping:
         // The answer is the ping with its field number changed: Ping and Pong share a layout.
         participant.queue.push(pingToPong(packet), CONTROL);
