@@ -26,6 +26,8 @@ export interface CallOptions {
   /** End-to-end encryption: publishers and the watcher then use the session's SFrame transform. */
   e2ee: E2eeOptions | undefined;
   onMediaError: (message: string) => void;
+  /** The meeting holds us in its waiting room; `join` resolves once a host admits us. */
+  onWaiting?: () => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export class Call {
       meetingId: options.route.meetingId,
       transport: options.route.transport,
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
+      ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);

@@ -22,6 +22,11 @@ const CLOSE_CODE_MESSAGES: ReadonlyMap<number, MessageKey> = new Map<number, Mes
   [CloseCode.handshakeTimeout, "close.handshakeTimeout"],
   [CloseCode.tooManyStreams, "close.tooManyStreams"],
   [CloseCode.e2eeRequired, "close.e2eeRequired"],
+  [CloseCode.kicked, "close.kicked"],
+  [CloseCode.banned, "close.banned"],
+  [CloseCode.deniedEntry, "close.deniedEntry"],
+  [CloseCode.meetingEnded, "close.meetingEnded"],
+  [CloseCode.meetingLocked, "close.meetingLocked"],
 ]);
 
 export function closeCodeMessage(code: number | undefined): MessageKey | undefined {
