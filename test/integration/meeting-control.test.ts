@@ -142,7 +142,7 @@ for (const transport of TRANSPORTS) {
         });
 
         await t.step(
-          "kick closes with 4040 and the others see KICKED; kick with ban refuses the rejoin with 4041",
+          "kick closes with 4040 and the others see KICKED; kick with ban closes with 4041 and refuses the rejoin with 4025",
           async () => {
             const meeting = `kick-${transport}`;
             const host = await join("host3", meeting);
@@ -176,7 +176,7 @@ for (const transport of TRANSPORTS) {
               ).ok,
             );
             const closed = await eve.closed;
-            assertEquals(closed.code, CloseCode.banned);
+            assertEquals(closed.code, CloseCode.kickedAndBanned);
             const eveAgain = await join("eve3", meeting);
             assertEquals((await eveAgain.closed).code, CloseCode.banned);
             const ban = await db.directory.factsForJoin(meeting, "guest:eve3");
@@ -258,7 +258,7 @@ for (const transport of TRANSPORTS) {
         );
 
         await t.step(
-          "a locked meeting refuses a new joiner with 4044 but not its host; unlocked, it admits again",
+          "a locked meeting refuses a new joiner with 4026 but not its host; unlocked, it admits again",
           async () => {
             const meeting = `lock-${transport}`;
             const host = await join("host5", meeting);

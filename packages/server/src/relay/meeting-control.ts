@@ -353,7 +353,7 @@ export class MeetingControl {
       }
       case "kick": {
         const { sessionId, ban, reason } = body.value;
-        const code = ban ? CloseCode.banned : CloseCode.kicked;
+        const code = ban ? CloseCode.kickedAndBanned : CloseCode.kicked;
         const message = reason !== "" ? reason : ban ? BANNED_MESSAGE : KICKED_MESSAGE;
         const waiting = this.#waiting.get(sessionId);
         if (waiting) {

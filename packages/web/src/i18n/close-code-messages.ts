@@ -22,11 +22,11 @@ const CLOSE_CODE_MESSAGES: ReadonlyMap<number, MessageKey> = new Map<number, Mes
   [CloseCode.handshakeTimeout, "close.handshakeTimeout"],
   [CloseCode.tooManyStreams, "close.tooManyStreams"],
   [CloseCode.e2eeRequired, "close.e2eeRequired"],
+  // Meeting control (4040..4043). 4025 banned and 4026 locked get their words with the admitter's codes.
   [CloseCode.kicked, "close.kicked"],
-  [CloseCode.banned, "close.banned"],
+  [CloseCode.kickedAndBanned, "close.kickedAndBanned"],
   [CloseCode.deniedEntry, "close.deniedEntry"],
   [CloseCode.meetingEnded, "close.meetingEnded"],
-  [CloseCode.meetingLocked, "close.meetingLocked"],
 ]);
 
 export function closeCodeMessage(code: number | undefined): MessageKey | undefined {

@@ -113,10 +113,9 @@ export const en = {
   "e2ee.waiting": "Waiting for keys",
   "tile.waitingForKeys": "Waiting for keys…",
   "close.kicked": "A host removed you from the meeting.",
-  "close.banned": "A host removed you from this meeting, and you may not rejoin it.",
+  "close.kickedAndBanned": "A host removed you from this meeting, and you may not rejoin it.",
   "close.deniedEntry": "A host did not let you into the meeting.",
   "close.meetingEnded": "A host ended the meeting for everyone.",
-  "close.meetingLocked": "This meeting is locked: nobody new may join until a host unlocks it.",
 
   "waiting.title": "Waiting to be let in",
   "waiting.body": "A host of {meetingId} will let you in soon. Please wait.",
