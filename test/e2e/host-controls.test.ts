@@ -27,7 +27,7 @@ for (const transport of ["websocket", "webtransport"] as const) {
         await host.page.locator(".meeting-settings summary").click();
         await host.page.getByLabel(en["settings.waitingRoom"]).check();
         await host.page.waitForFunction(() => window.videocall.control().waitingRoom, null, {
-          timeout: 10_000,
+          timeout: 20_000,
         });
 
         const guest = await openMeetingPage(browser, server.url, "guest", meetingId, { transport });
@@ -38,10 +38,32 @@ for (const transport of ["websocket", "webtransport"] as const) {
         ok(await guest.page.getByText(en["waiting.title"]).isVisible(), "the guest sees the waiting room");
         strictEqual(await guest.page.locator(".tile.remote").count(), 0, "no tiles while waiting");
 
+        // Someone who gives up waiting and leaves vanishes from the host's list.
+        const walker = await openMeetingPage(browser, server.url, "walker", meetingId, { transport });
+        await walker.page.getByRole("button", { name: "Join" }).click();
+        await walker.page.waitForFunction(() => window.videocall.state === "waiting", null, {
+          timeout: 15_000,
+        });
+        await host.page.waitForFunction(() => window.videocall.control().waiting.length === 2, null, {
+          timeout: 20_000,
+        });
+        await walker.page.getByRole("button", { name: en["waiting.leave"] }).click();
+        await host.page.waitForFunction(
+          () => window.videocall.control().waiting.every((w) => w.displayName !== "walker"),
+          null,
+          { timeout: 20_000 },
+        );
+        await walker.context.close();
+
         const row = host.page.locator(".waiting-list li", { hasText: "guest" });
-        await row.waitFor({ state: "visible", timeout: 10_000 });
-        // While the guest waits, the host's camera and microphone run: none of it reaches the guest.
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await row.waitFor({ state: "visible", timeout: 20_000 });
+        // While the guest waits (over several heartbeats), the host's camera and microphone run: none of it reaches the guest.
+        await new Promise((resolve) => setTimeout(resolve, 6000));
+        strictEqual(
+          await guest.page.evaluate(() => window.videocall.state),
+          "waiting",
+          "still waiting after heartbeats",
+        );
         strictEqual(Object.keys(await peers(guest.page)).length, 0, "the waiting guest receives nobody");
         await row.getByRole("button", { name: en["participants.admit"] }).click();
         await guest.page.waitForFunction(() => window.videocall.state === "joined", null, {
@@ -61,7 +83,7 @@ for (const transport of ["websocket", "webtransport"] as const) {
             window.videocall.control().mutedByHost === "microphone" &&
             window.videocall.control().microphoneMuted,
           null,
-          { timeout: 10_000 },
+          { timeout: 20_000 },
         );
         ok(await guest.page.locator(".host-mute-notice").isVisible(), "the guest is told a host muted them");
         ok(
@@ -80,7 +102,7 @@ for (const transport of ["websocket", "webtransport"] as const) {
 
         await participant.getByRole("button", { name: en["participants.kick"], exact: true }).click();
         await guest.page.waitForFunction(() => window.videocall.state === "failed", null, {
-          timeout: 10_000,
+          timeout: 20_000,
         });
         strictEqual(await guest.page.evaluate(() => window.videocall.closeCode), CloseCode.kicked);
         const refusal = guest.page.locator(".refusal");
@@ -89,7 +111,7 @@ for (const transport of ["websocket", "webtransport"] as const) {
         await host.page.waitForFunction(
           (id) => !window.videocall.control().participants.some((p) => p.sessionId === id),
           guestSessionId,
-          { timeout: 10_000 },
+          { timeout: 20_000 },
         );
       } finally {
         await browser.close();

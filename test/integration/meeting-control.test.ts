@@ -365,3 +365,76 @@ for (const transport of TRANSPORTS) {
     },
   });
 }
+
+Deno.test({
+  name: "the client library waits in the waiting room through its heartbeats, joins when admitted, and fails with 4042 when denied",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { joinMeeting } = await import("@videocall/client");
+    const db = await openTestMeetingDatabase();
+    const server = await startControlServer(db.directory);
+    try {
+      const host = await joinMeeting({
+        serverUrl: server.url,
+        username: "libhost",
+        meetingId: "lib",
+        reconnect: false,
+      });
+      assertEquals(host.role, "host");
+      assert((await host.hostCommand({ case: "settings", value: { waitingRoom: true } })).ok);
+      let waited = 0;
+      const joining = joinMeeting({
+        serverUrl: server.url,
+        username: "libguest",
+        meetingId: "lib",
+        reconnect: false,
+        onWaiting: () => waited++,
+      });
+      const { waitFor } = await import("../fixtures/wait.ts");
+      await waitFor("libguest in the waiting list", () => host.meetingState.waiting.length === 1);
+      // Longer than two of the waiting client's heartbeats: their pongs must not end the wait.
+      await delay(6000);
+      assertEquals(waited, 1);
+      const [joiner] = host.meetingState.waiting;
+      assert(joiner);
+      assert((await host.hostCommand({ case: "admit", value: { sessionIds: [joiner.sessionId] } })).ok);
+      const guest = await joining;
+      assertEquals(guest.sessionId, joiner.sessionId);
+      assertEquals(
+        [...guest.participants.values()].map((p) => [p.username, p.role]),
+        [["libhost", "host"]],
+      );
+
+      const denied = joinMeeting({
+        serverUrl: server.url,
+        username: "libdenied",
+        meetingId: "lib",
+        reconnect: false,
+      });
+      await waitFor("libdenied in the waiting list", () => host.meetingState.waiting.length === 1);
+      assert((await host.hostCommand({ case: "deny", value: { all: true } })).ok);
+      const error = await denied.then(
+        () => undefined,
+        (reason: unknown) => reason as { closeCode?: number },
+      );
+      assertEquals(error?.closeCode, CloseCode.deniedEntry);
+
+      const refused = await guest.hostCommand({ case: "end", value: {} });
+      assertEquals(refused.ok, false, "a participant may not end the meeting");
+      assert(
+        (
+          await host.hostCommand({
+            case: "mute",
+            value: { sessionId: guest.sessionId, kind: MediaKind.AUDIO },
+          })
+        ).ok,
+      );
+      await guest.leave();
+      await host.leave();
+    } finally {
+      await server.shutdown();
+      await db.close();
+    }
+  },
+});

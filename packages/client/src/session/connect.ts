@@ -196,6 +196,7 @@ async function withWelcome(
   let welcomed = false;
   let closedEarly: { code: number; reason: string } | undefined;
   let waitingPings: ReturnType<typeof setInterval> | undefined;
+  let removeAbortListener = () => {};
   const first = await new Promise<Uint8Array>((resolve, reject) => {
     const timer = setTimeout(() => {
       transport.close(1000, "no welcome");
@@ -206,7 +207,9 @@ async function withWelcome(
         early.push(bytes.slice());
         return;
       }
-      const waiting = waitingIn(bytes);
+      const held = heldPacketIn(bytes);
+      if (held === "pong" && waitingPings !== undefined) return; // the answer to a waiting-room heartbeat
+      const waiting = held === "pong" ? undefined : held;
       if (waiting) {
         // Held until a host decides: no timeout, but heartbeats so the relay keeps the place.
         clearTimeout(timer);
@@ -230,10 +233,24 @@ async function withWelcome(
     transport.onClose = (info) => {
       clearTimeout(timer);
       clearInterval(waitingPings);
+      options.signal?.removeEventListener("abort", onAbort);
       if (welcomed) closedEarly = { code: info.code, reason: info.reason };
       else reject(new ConnectionError("rejected", info.reason || `closed with code ${info.code}`, info.code));
     };
+    // Leaving while held in the waiting room (or before the Welcome) closes the connection, so hosts stop seeing us.
+    const onAbort = () => {
+      if (welcomed) return;
+      clearTimeout(timer);
+      clearInterval(waitingPings);
+      transport.onClose = () => {};
+      transport.send(encodePacket({ body: { case: "leave", value: {} } }));
+      transport.close(1000, "cancelled");
+      reject(new ConnectionError("cancelled", "the join was cancelled"));
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    removeAbortListener = () => options.signal?.removeEventListener("abort", onAbort);
   });
+  removeAbortListener();
   let packet: ReturnType<typeof decodePacket>;
   try {
     packet = decodePacket(first);
@@ -269,10 +286,13 @@ async function withWelcome(
   return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
 }
 
-/** The Waiting packet a relay sends a joiner it holds in the waiting room, or undefined. Pongs are skipped too. */
-function waitingIn(bytes: Uint8Array): Waiting | undefined {
+/** The Waiting packet a relay sends a joiner it holds in the waiting room, a Pong, or undefined. */
+function heldPacketIn(bytes: Uint8Array): Waiting | "pong" | undefined {
   const decoded = decodePacketSafely(bytes);
-  return decoded.ok && decoded.packet.body.case === "waiting" ? decoded.packet.body.value : undefined;
+  if (!decoded.ok) return undefined;
+  const body = decoded.packet.body;
+  if (body.case === "waiting") return body.value;
+  return body.case === "pong" ? "pong" : undefined;
 }
 
 /** How long a refused client waits for the close (and its code) that follows a Goodbye. */

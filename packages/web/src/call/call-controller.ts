@@ -181,6 +181,8 @@ export class CallController {
   #local = new LocalMedia();
   #call: Call | undefined;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  /** Cancels the join in progress (Leave pressed in the waiting room). */
+  #joinAbort: AbortController | undefined;
   #unsubscribe: Array<() => void> = [];
 
   constructor(route: MeetingRoute) {
@@ -221,13 +223,15 @@ export class CallController {
       this.#warn({ key: "warning.audioOutput", params: { detail: String(error) }, source: "pipeline" });
     }
     let call: Call;
+    const joinAbort = new AbortController();
+    this.#joinAbort = joinAbort;
     try {
-      call = await this.#joinCall(output);
+      call = await this.#joinCall(output, joinAbort.signal);
       // A meeting that requires E2EE but did not refuse us: join again, encrypting.
       if (call.session.e2eeRequired && !call.session.e2ee) {
         await call.session.leave();
         this.#e2eeWanted.value = true;
-        call = await this.#joinCall(output);
+        call = await this.#joinCall(output, joinAbort.signal);
       }
     } catch (error) {
       if (
@@ -239,17 +243,19 @@ export class CallController {
         // The meeting requires end-to-end encryption, and this browser can: turn it on and retry.
         this.#e2eeWanted.value = true;
         try {
-          call = await this.#joinCall(output);
+          call = await this.#joinCall(output, joinAbort.signal);
         } catch (retryError) {
           await output?.close();
-          this.#fail(joinFailure(retryError));
+          if (!joinAbort.signal.aborted) this.#fail(joinFailure(retryError));
           return;
         }
       } else {
         await output?.close();
-        this.#fail(joinFailure(error));
+        if (!joinAbort.signal.aborted) this.#fail(joinFailure(error));
         return;
       }
+    } finally {
+      if (this.#joinAbort === joinAbort) this.#joinAbort = undefined;
     }
     if (this.#phase.value.kind !== "joining" && this.#phase.value.kind !== "waiting") {
       await call.leave(); // left while joining
@@ -258,7 +264,7 @@ export class CallController {
     this.#attach(call);
   }
 
-  async #joinCall(output: AudioOutput | undefined): Promise<Call> {
+  async #joinCall(output: AudioOutput | undefined, signal: AbortSignal): Promise<Call> {
     let e2eeOptions: E2eeOptions | undefined;
     const passphrase = embeddingConfig().e2eePassphrase;
     if (typeof passphrase === "string" && passphrase !== "") {
@@ -281,6 +287,7 @@ export class CallController {
         onMediaError: (detail) =>
           this.#warn({ key: "warning.pipeline", params: { detail }, source: "pipeline" }),
         onWaiting: () => this.#enter({ kind: "waiting" }),
+        signal,
       },
       output,
     );
@@ -296,6 +303,7 @@ export class CallController {
   async leave(): Promise<void> {
     if (this.#phase.value.kind === "left") return;
     this.#enter({ kind: "left" });
+    this.#joinAbort?.abort();
     await this.#endCall();
     this.#local.stop();
     this.#syncLocalMedia();

@@ -28,6 +28,8 @@ export interface CallOptions {
   onMediaError: (message: string) => void;
   /** The meeting holds us in its waiting room; `join` resolves once a host admits us. */
   onWaiting?: () => void;
+  /** Aborting it cancels a join in progress (leaving the waiting room). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -62,6 +64,7 @@ export class Call {
       transport: options.route.transport,
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);
