@@ -66,9 +66,20 @@ for (const transport of ["websocket", "webtransport"] as const) {
         );
         strictEqual(Object.keys(await peers(guest.page)).length, 0, "the waiting guest receives nobody");
         await row.getByRole("button", { name: en["participants.admit"] }).click();
-        await guest.page.waitForFunction(() => window.videocall.state === "joined", null, {
-          timeout: 15_000,
-        });
+        await guest.page
+          .waitForFunction(() => window.videocall.state === "joined", null, { timeout: 15_000 })
+          .catch(async (error: unknown) => {
+            const guestState = await guest.page.evaluate(() => [
+              window.videocall.state,
+              window.videocall.error,
+            ]);
+            const hostState = await host.page.evaluate(() => window.videocall.control());
+            const errorText = await host.page.locator(".participants-panel .error").allTextContents();
+            throw new Error(
+              `the guest was not let in: ${JSON.stringify({ guestState, hostState, errorText, guestErrors: guest.errors })}`,
+              { cause: error },
+            );
+          });
         const guestSessionId = await guest.page.evaluate(() => window.videocall.sessionId ?? 0);
         await host.page.waitForFunction(
           (id) => (window.videocall.peers()[id]?.audioFramesDecoded ?? 0) > 20,
