@@ -196,6 +196,7 @@ async function withWelcome(
   let welcomed = false;
   let closedEarly: { code: number; reason: string } | undefined;
   let waitingPings: ReturnType<typeof setInterval> | undefined;
+  const overtaking: Uint8Array[] = [];
   let removeAbortListener = () => {};
   const first = await new Promise<Uint8Array>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -209,7 +210,13 @@ async function withWelcome(
       }
       const held = heldPacketIn(bytes);
       if (held === "pong" && waitingPings !== undefined) return; // the answer to a waiting-room heartbeat
-      const waiting = held === "pong" ? undefined : held;
+      if (held === "other" && waitingPings !== undefined) {
+        // Admitted: WebTransport datagrams (audio) can overtake the Welcome on the stream. They follow
+        // it on the server's side, so they are kept and replayed after it (a bounded few).
+        if (overtaking.length < MAX_OVERTAKING_PACKETS) overtaking.push(bytes.slice());
+        return;
+      }
+      const waiting = held === "pong" || held === "other" ? undefined : held;
       if (waiting) {
         // Held until a host decides: no timeout, but heartbeats so the relay keeps the place.
         clearTimeout(timer);
@@ -228,6 +235,7 @@ async function withWelcome(
       welcomed = true;
       clearTimeout(timer);
       clearInterval(waitingPings);
+      early.push(...overtaking);
       resolve(bytes.slice());
     };
     transport.onClose = (info) => {
@@ -286,14 +294,31 @@ async function withWelcome(
   return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
 }
 
-/** The Waiting packet a relay sends a joiner it holds in the waiting room, a Pong, or undefined. */
-function heldPacketIn(bytes: Uint8Array): Waiting | "pong" | undefined {
+/**
+ * What a packet before the Welcome is: the Waiting packet a relay sends a joiner it holds in the
+ * waiting room, a Pong, "other" for a packet that belongs after a Welcome (media, say), or undefined
+ * for a Welcome, a Goodbye or bytes that do not decode (the caller handles those as the first packet).
+ */
+function heldPacketIn(bytes: Uint8Array): Waiting | "pong" | "other" | undefined {
   const decoded = decodePacketSafely(bytes);
   if (!decoded.ok) return undefined;
   const body = decoded.packet.body;
-  if (body.case === "waiting") return body.value;
-  return body.case === "pong" ? "pong" : undefined;
+  switch (body.case) {
+    case "waiting":
+      return body.value;
+    case "pong":
+      return "pong";
+    case "welcome":
+    case "goodbye":
+    case undefined:
+      return undefined;
+    default:
+      return "other";
+  }
 }
+
+/** Packets kept while a Welcome after the waiting room is overtaken (WebTransport datagrams). */
+const MAX_OVERTAKING_PACKETS = 64;
 
 /** How long a refused client waits for the close (and its code) that follows a Goodbye. */
 const GOODBYE_CLOSE_WAIT_MS = 2000;
