@@ -37,6 +37,20 @@ export const CloseCode = {
   notAdmitted: 4011,
   /** The meeting requires end-to-end encryption and this client did not offer it (Join.e2ee, `videocall.e2ee`). */
   e2eeRequired: 4050,
+  // 4020..4039 are admission refusals (the admitter's); these two are the ones meeting control relies on.
+  /** A host banned this identity from the meeting. */
+  banned: 4025,
+  /** The meeting is locked: nobody new joins (hosts and co-hosts still do). */
+  meetingLocked: 4026,
+  // 4040..4049: meeting control (docs/meeting-control.md).
+  /** A host or co-host removed this participant from the meeting (it may rejoin). */
+  kicked: 4040,
+  /** A host or co-host removed this participant and banned its identity: a rejoin is refused with 4025. */
+  kickedAndBanned: 4041,
+  /** A host turned this joiner away from the waiting room. */
+  deniedEntry: 4042,
+  /** A host ended the meeting for everyone. */
+  meetingEnded: 4043,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -56,6 +70,12 @@ const FATAL: ReadonlySet<number> = new Set<number>([
   CloseCode.unsupportedProtocolVersion,
   CloseCode.notAdmitted,
   CloseCode.e2eeRequired,
+  CloseCode.banned,
+  CloseCode.meetingLocked,
+  CloseCode.kicked,
+  CloseCode.kickedAndBanned,
+  CloseCode.deniedEntry,
+  CloseCode.meetingEnded,
 ]);
 
 export function isFatalCloseCode(code: number): boolean {

@@ -22,6 +22,11 @@ export const BodyField = {
   leave: 11,
   join: 12,
   setSubscriptions: 13,
+  hostCommand: 14,
+  meetingState: 15,
+  waiting: 16,
+  mutedByHost: 17,
+  hostCommandResult: 18,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
 

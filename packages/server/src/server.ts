@@ -1,3 +1,4 @@
+import type { Admitter } from "./admission/admitter.ts";
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
 import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
@@ -6,6 +7,7 @@ import { StaticFiles } from "./http/static-files.ts";
 import { type FrontRefusal, startTcpFront } from "./http/tcp-front.ts";
 import { QueuedBytesBudget } from "./limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "./limits/relay-limits.ts";
+import type { MeetingDirectory } from "./meetings/meeting-directory.ts";
 import { log } from "./observability/log.ts";
 import { createMetricsRegistry } from "./observability/metrics.ts";
 import { RelayStats } from "./observability/relay-stats.ts";
@@ -41,6 +43,10 @@ export interface ServerConfig {
   webTransportPublicPort?: number;
   /** TLS certificate for HTTPS/WSS and WebTransport; without one HTTP is plain and WebTransport uses a development certificate. */
   certificate?: Certificate;
+  /** Who may join, as whom and in which role (default: OpenAdmitter, everyone a guest participant). */
+  admitter?: Admitter;
+  /** Meetings' settings, co-hosts, bans and log, for host controls (docs/meeting-control.md). */
+  meetings?: MeetingDirectory;
 }
 
 export interface RunningServer {
@@ -115,6 +121,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     serverVersion: SERVER_VERSION,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     ...(config.queueLimits ? { queueLimits: config.queueLimits } : {}),
+    ...(config.admitter ? { admitter: config.admitter } : {}),
+    ...(config.meetings ? { meetings: config.meetings } : {}),
   });
   let webTransport: WebTransportServer | undefined;
   const staticFiles = new StaticFiles(config.webRoot);

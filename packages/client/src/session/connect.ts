@@ -1,5 +1,6 @@
 import {
   decodePacket,
+  decodePacketSafely,
   encodePacket,
   isFatalCloseCode,
   type JoinOffer,
@@ -8,6 +9,7 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type ProtocolVersionRange,
+  type Waiting,
   type Welcome,
 } from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
@@ -37,6 +39,12 @@ export interface ConnectOptions {
   protocolVersions?: ProtocolVersionRange;
   /** Tell the server this client encrypts its media end to end (set by `joinMeeting({ e2ee })`). */
   offersE2ee?: boolean;
+  /**
+   * The meeting holds this joiner in its waiting room until a host admits it (then the Welcome
+   * follows and the join completes) or denies it (the join fails with close code 4042). While it
+   * waits the connection heartbeats and the connect timeout does not run.
+   */
+  onWaiting?: (waiting: Waiting) => void;
 }
 
 /** What this client offers the server when it joins. */
@@ -72,9 +80,30 @@ const PREFERRED_GRACE_MS = 1000;
 /** Opens one connection to the meeting and waits for its Welcome. */
 export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
   const preference = options.transport ?? "auto";
-  const viaWebSocket = (onOpen?: () => void) => withWelcome(options, () => openWebSocket(options), onOpen);
-  const viaWebTransport = (onOpen?: () => void) =>
-    withWelcome(options, () => openWebTransport(options), onOpen);
+  // Only one connection may wait in the waiting room (a host would see the joiner twice): the first one
+  // held keeps its place, a second one held is closed, and no further attempt starts.
+  let held: PacketTransport | undefined;
+  const onHeld = (transport: PacketTransport, waiting: Waiting, cancelOthers?: () => void): boolean => {
+    if (held && held !== transport) return false;
+    held = transport;
+    cancelOthers?.();
+    options.onWaiting?.(waiting);
+    return true;
+  };
+  const viaWebSocket = (onOpen?: () => void, cancelOthers?: () => void) =>
+    withWelcome(
+      options,
+      () => openWebSocket(options),
+      onOpen,
+      (t, w) => onHeld(t, w, cancelOthers),
+    );
+  const viaWebTransport = (onOpen?: () => void, cancelOthers?: () => void) =>
+    withWelcome(
+      options,
+      () => openWebTransport(options),
+      onOpen,
+      (t, w) => onHeld(t, w, cancelOthers),
+    );
   if (preference === "websocket") return viaWebSocket();
   if (preference === "webtransport") return viaWebTransport();
   return race([
@@ -155,6 +184,8 @@ async function withWelcome(
   open: () => Promise<PacketTransport>,
   /** Called once the transport is open, before the Welcome. */
   onOpen?: () => void,
+  /** The relay holds this connection in the waiting room; false: close it (another one waits already). */
+  onWaiting?: (transport: PacketTransport, waiting: Waiting) => boolean,
 ): Promise<Connected> {
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const transport = await open();
@@ -164,6 +195,9 @@ async function withWelcome(
   const early: Uint8Array[] = [];
   let welcomed = false;
   let closedEarly: { code: number; reason: string } | undefined;
+  let waitingPings: ReturnType<typeof setInterval> | undefined;
+  const overtaking: Uint8Array[] = [];
+  let removeAbortListener = () => {};
   const first = await new Promise<Uint8Array>((resolve, reject) => {
     const timer = setTimeout(() => {
       transport.close(1000, "no welcome");
@@ -174,16 +208,57 @@ async function withWelcome(
         early.push(bytes.slice());
         return;
       }
+      const held = heldPacketIn(bytes);
+      if (held === "pong" && waitingPings !== undefined) return; // the answer to a waiting-room heartbeat
+      if (held === "other" && waitingPings !== undefined) {
+        // Admitted: WebTransport datagrams (audio) can overtake the Welcome on the stream. They follow
+        // it on the server's side, so they are kept and replayed after it (a bounded few).
+        if (overtaking.length < MAX_OVERTAKING_PACKETS) overtaking.push(bytes.slice());
+        return;
+      }
+      const waiting = held === "pong" || held === "other" ? undefined : held;
+      if (waiting) {
+        // Held until a host decides: no timeout, but heartbeats so the relay keeps the place.
+        clearTimeout(timer);
+        if (onWaiting && !onWaiting(transport, waiting)) {
+          transport.close(1000, "another connection waits");
+          return;
+        }
+        clearInterval(waitingPings);
+        const intervalMs = Math.max(250, Math.min(waiting.heartbeatIntervalMs || 5000, 5000) / 2);
+        waitingPings = setInterval(
+          () => transport.send(encodePacket({ body: { case: "ping", value: { nonce: 0 } } })),
+          intervalMs,
+        );
+        return;
+      }
       welcomed = true;
       clearTimeout(timer);
+      clearInterval(waitingPings);
+      early.push(...overtaking);
       resolve(bytes.slice());
     };
     transport.onClose = (info) => {
       clearTimeout(timer);
+      clearInterval(waitingPings);
+      options.signal?.removeEventListener("abort", onAbort);
       if (welcomed) closedEarly = { code: info.code, reason: info.reason };
       else reject(new ConnectionError("rejected", info.reason || `closed with code ${info.code}`, info.code));
     };
+    // Leaving while held in the waiting room (or before the Welcome) closes the connection, so hosts stop seeing us.
+    const onAbort = () => {
+      if (welcomed) return;
+      clearTimeout(timer);
+      clearInterval(waitingPings);
+      transport.onClose = () => {};
+      transport.send(encodePacket({ body: { case: "leave", value: {} } }));
+      transport.close(1000, "cancelled");
+      reject(new ConnectionError("cancelled", "the join was cancelled"));
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    removeAbortListener = () => options.signal?.removeEventListener("abort", onAbort);
   });
+  removeAbortListener();
   let packet: ReturnType<typeof decodePacket>;
   try {
     packet = decodePacket(first);
@@ -219,6 +294,32 @@ async function withWelcome(
   return { transport, welcome: packet.body.value, early, ...(closedEarly ? { closedEarly } : {}) };
 }
 
+/**
+ * What a packet before the Welcome is: the Waiting packet a relay sends a joiner it holds in the
+ * waiting room, a Pong, "other" for a packet that belongs after a Welcome (media, say), or undefined
+ * for a Welcome, a Goodbye or bytes that do not decode (the caller handles those as the first packet).
+ */
+function heldPacketIn(bytes: Uint8Array): Waiting | "pong" | "other" | undefined {
+  const decoded = decodePacketSafely(bytes);
+  if (!decoded.ok) return undefined;
+  const body = decoded.packet.body;
+  switch (body.case) {
+    case "waiting":
+      return body.value;
+    case "pong":
+      return "pong";
+    case "welcome":
+    case "goodbye":
+    case undefined:
+      return undefined;
+    default:
+      return "other";
+  }
+}
+
+/** Packets kept while a Welcome after the waiting room is overtaken (WebTransport datagrams). */
+const MAX_OVERTAKING_PACKETS = 64;
+
 /** How long a refused client waits for the close (and its code) that follows a Goodbye. */
 const GOODBYE_CLOSE_WAIT_MS = 2000;
 
@@ -246,7 +347,10 @@ async function closeCodeAfterGoodbye(
  * Fails only when all fail, with the most telling error.
  */
 function race(
-  attempts: Array<{ start: (onOpen: () => void) => Promise<Connected>; delayMs: number }>,
+  attempts: Array<{
+    start: (onOpen: () => void, cancelOthers: () => void) => Promise<Connected>;
+    delayMs: number;
+  }>,
 ): Promise<Connected> {
   return new Promise((resolve, reject) => {
     let winner: Connected | undefined;
@@ -255,6 +359,8 @@ function race(
     const open = new Set<number>();
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     let held: Connected | undefined;
+    /** Set when an attempt is held in a waiting room: nothing new starts. */
+    let noMoreAttempts = false;
     const settle = (connected: Connected) => {
       if (winner) return;
       winner = connected;
@@ -263,9 +369,14 @@ function race(
       resolve(connected);
     };
     const launch = (index: number) => {
-      if (started.has(index) || winner) return;
+      if (started.has(index) || winner || noMoreAttempts) return;
       started.add(index);
-      attempts[index]!.start(() => open.add(index)).then(
+      const cancelOthers = () => {
+        // Held in a waiting room: later attempts would only wait there too.
+        for (const timer of timers) clearTimeout(timer);
+        noMoreAttempts = true;
+      };
+      attempts[index]!.start(() => open.add(index), cancelOthers).then(
         (connected) => {
           if (winner) {
             connected.transport.close(1000, "another transport won");
@@ -289,7 +400,7 @@ function race(
             settle(held); // the preferred attempt failed after all: take the one we held
             return;
           }
-          if (errors.length === attempts.length) {
+          if (errors.length === attempts.length || (noMoreAttempts && errors.length === started.size)) {
             reject(mostTelling(errors));
             return;
           }

@@ -1,8 +1,12 @@
+import { create } from "@bufbuild/protobuf";
 import {
   CloseCode,
   Codec,
   decodePacketSafely,
   encodePacket,
+  type HostCommandInit,
+  HostCommandSchema,
+  hostCommandProblem,
   isFatalCloseCode,
   isNodeUnavailableCloseCode,
   LeaveReason,
@@ -11,8 +15,10 @@ import {
   MAX_TRACKS_PER_PARTICIPANT,
   type Media,
   MediaKind,
+  type MeetingState,
   type Packet,
   type Participant,
+  ParticipantRole,
   SubscriptionMode,
   type TrackInfo,
   type Welcome,
@@ -25,7 +31,7 @@ import type { PacketTransport, TransportKind } from "../transport/packet-transpo
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
 import { type EncodedFrame, LocalTrack, type LocalTrackOwner } from "./local-track.ts";
 
-export type { EncodedFrame, Media, TrackInfo };
+export type { EncodedFrame, HostCommandInit, Media, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
 
 export interface JoinOptions extends ConnectOptions {
@@ -39,10 +45,44 @@ export interface JoinOptions extends ConnectOptions {
   e2ee?: E2eeOptions;
 }
 
+/** Who is in charge of a meeting: its creator is host; hosts make co-hosts (docs/meeting-control.md). */
+export type ParticipantRoleName = "host" | "cohost" | "participant";
+
 export interface RemoteParticipant {
   readonly sessionId: number;
+  /** The display name: not unique, two people may both be "Alice". */
   readonly username: string;
+  /** Stable per person and set by the server: what tells two Alices apart. */
+  readonly identity: string;
+  readonly guest: boolean;
+  /** Changes when a host promotes or demotes the participant. */
+  role: ParticipantRoleName;
   tracks: TrackInfo[];
+}
+
+/** A joiner held in the waiting room, as hosts and co-hosts see it. */
+export interface WaitingJoiner {
+  readonly sessionId: number;
+  readonly identity: string;
+  readonly displayName: string;
+  readonly guest: boolean;
+}
+
+/** The meeting's settings as the relay enforces them, and (for hosts and co-hosts) who waits. */
+export interface MeetingControlState {
+  readonly locked: boolean;
+  readonly waitingRoom: boolean;
+  readonly hasPassword: boolean;
+  readonly guestsAllowed: boolean;
+  /** Empty unless this session is a host or co-host. */
+  readonly waiting: readonly WaitingJoiner[];
+}
+
+/** What the relay answered to a host command. */
+export interface HostCommandResult {
+  readonly ok: boolean;
+  /** Why not, when `ok` is false. */
+  readonly error: string;
 }
 
 /** One track a subscriber receives in EXPLICIT mode. */
@@ -81,6 +121,13 @@ export type SessionEvents = {
   /** Back in the meeting (with a new session id), over `transport`. */
   reconnected: (transport: TransportKind) => void;
   closed: (info: SessionClosedInfo) => void;
+  /** The meeting's settings, roles or (for hosts) waiting list changed. */
+  meetingStateChanged: (state: MeetingControlState) => void;
+  /**
+   * A host or co-host muted our `kind` of track: the session has muted those tracks already (so
+   * nothing of them is sent); unmuting them again is the participant's own choice.
+   */
+  mutedByHost: (kind: MediaKind, bySessionId: number) => void;
 };
 
 export interface SessionStats {
@@ -142,6 +189,15 @@ export class MeetingSession implements LocalTrackOwner {
   /** Track ids are allocated per session and never reused in it, so a receiver never mixes two tracks. */
   #nextTrackId = 1;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #role: ParticipantRoleName = "participant";
+  #identity = "";
+  #grants = 0;
+  #meetingState: MeetingControlState = EMPTY_MEETING_STATE;
+  #nextCommandId = 1;
+  readonly #pendingCommands = new Map<
+    number,
+    { resolve: (result: HostCommandResult) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   #lastHeardMs = 0;
   #nextPingNonce = 1;
   #rttMs: number | undefined;
@@ -220,6 +276,49 @@ export class MeetingSession implements LocalTrackOwner {
 
   get participants(): ReadonlyMap<number, RemoteParticipant> {
     return this.#participants;
+  }
+
+  /** Our role now: from the Welcome, then as hosts change it. */
+  get role(): ParticipantRoleName {
+    return this.#role;
+  }
+
+  /** Our identity as the server set it (Welcome.you); "" from a server that does not say. */
+  get identity(): string {
+    return this.#identity;
+  }
+
+  /** What we may do, as a bit set of Grant values (Welcome.grants). */
+  get grants(): number {
+    return this.#grants;
+  }
+
+  /** The meeting's settings and, for hosts and co-hosts, its waiting list. */
+  get meetingState(): MeetingControlState {
+    return this.#meetingState;
+  }
+
+  /**
+   * Sends a host command (admit, deny, kick, mute, role, settings, end) and resolves with the relay's
+   * answer; a relay that does not answer within 10 s (an old one drops the command) resolves as not
+   * done. Only hosts and co-hosts are obeyed; others get `ok: false`.
+   */
+  hostCommand(command: HostCommandInit): Promise<HostCommandResult> {
+    if (this.#isClosed || this.#reconnecting) {
+      return Promise.resolve({ ok: false, error: "not connected" });
+    }
+    const commandId = this.#nextCommandId++;
+    const message = create(HostCommandSchema, { commandId, command });
+    const problem = hostCommandProblem(message);
+    if (problem) return Promise.resolve({ ok: false, error: problem });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pendingCommands.delete(commandId);
+        resolve({ ok: false, error: "the server did not answer" });
+      }, HOST_COMMAND_TIMEOUT_MS);
+      this.#pendingCommands.set(commandId, { resolve, timer });
+      this.#send(encodePacket({ body: { case: "hostCommand", value: message } }));
+    });
   }
 
   get isClosed(): boolean {
@@ -469,6 +568,9 @@ export class MeetingSession implements LocalTrackOwner {
     this.#heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
     this.#protocolVersion = welcome.protocolVersion;
     this.#e2eeRequired = welcome.e2eeRequired;
+    this.#role = welcome.you ? roleName(welcome.you.role) : "participant";
+    this.#identity = welcome.you?.identity ?? "";
+    this.#grants = welcome.grants;
     this.#syncRoster(welcome);
     // Before the early packets: they may hold key messages.
     this.e2ee?.welcomed();
@@ -599,9 +701,51 @@ export class MeetingSession implements LocalTrackOwner {
         this.#goodbyeReason = body.value.reason;
         this.#goodbyeCloseCode = body.value.closeCode;
         break;
+      case "meetingState":
+        this.#applyMeetingState(body.value);
+        break;
+      case "mutedByHost": {
+        const kind = body.value.kind;
+        for (const track of this.#localTracks.values()) if (track.kind === kind) track.setMuted(true);
+        this.events.emit("mutedByHost", kind, body.value.bySessionId);
+        break;
+      }
+      case "hostCommandResult": {
+        const pending = this.#pendingCommands.get(body.value.commandId);
+        if (!pending) break;
+        this.#pendingCommands.delete(body.value.commandId);
+        clearTimeout(pending.timer);
+        pending.resolve({ ok: body.value.ok, error: body.value.error });
+        break;
+      }
       default:
         break;
     }
+  }
+
+  /** Roles for everyone (absent: participant), the settings and the waiting list, bounded as all server input. */
+  #applyMeetingState(state: MeetingState): void {
+    const roles = new Map<number, ParticipantRoleName>();
+    for (const assignment of state.roles.slice(0, MAX_LISTED))
+      roles.set(assignment.sessionId, roleName(assignment.role));
+    for (const participant of this.#participants.values())
+      participant.role = roles.get(participant.sessionId) ?? "participant";
+    const mine = roles.get(this.#sessionId);
+    if (mine) this.#role = mine;
+    else if (this.#role === "cohost") this.#role = "participant";
+    this.#meetingState = {
+      locked: state.locked,
+      waitingRoom: state.waitingRoom,
+      hasPassword: state.hasPassword,
+      guestsAllowed: state.guestsAllowed,
+      waiting: state.waiting.slice(0, MAX_LISTED).map((joiner) => ({
+        sessionId: joiner.sessionId,
+        identity: joiner.identity,
+        displayName: joiner.displayName,
+        guest: joiner.guest,
+      })),
+    };
+    this.events.emit("meetingStateChanged", this.#meetingState);
   }
 
   #goodbyeReason = "";
@@ -710,6 +854,11 @@ export class MeetingSession implements LocalTrackOwner {
     clearInterval(this.#heartbeat);
     // Our tracks end with the session: their publishers see `closed` and stop sending.
     for (const track of [...this.#localTracks.values()]) track.close();
+    for (const pending of this.#pendingCommands.values()) {
+      clearTimeout(pending.timer);
+      pending.resolve({ ok: false, error: "the session closed" });
+    }
+    this.#pendingCommands.clear();
     const info = { code, reason, byUser: this.#leaving };
     this.e2ee?.close();
     this.events.emit("closed", info);
@@ -743,9 +892,27 @@ function toRemote(participant: Participant): RemoteParticipant {
   return {
     sessionId: participant.sessionId,
     username: participant.username,
+    identity: participant.identity,
+    guest: participant.guest,
+    role: roleName(participant.role),
     tracks: boundedTracks(participant.tracks),
   };
 }
+
+function roleName(role: ParticipantRole): ParticipantRoleName {
+  return role === ParticipantRole.HOST ? "host" : role === ParticipantRole.COHOST ? "cohost" : "participant";
+}
+
+const HOST_COMMAND_TIMEOUT_MS = 10_000;
+/** Most roles and waiting joiners the session keeps from one MeetingState (a hostile server's list is cut). */
+const MAX_LISTED = 10_000;
+const EMPTY_MEETING_STATE: MeetingControlState = {
+  locked: false,
+  waitingRoom: false,
+  hasPassword: false,
+  guestsAllowed: true,
+  waiting: [],
+};
 
 /**
  * A peer's announced tracks as we keep them: one entry per track id (the last announcement wins)

@@ -1,4 +1,4 @@
-import type { Participant } from "@videocall/protocol";
+import type { HostCommand, Participant, WaitingJoiner } from "@videocall/protocol";
 import { trackKey } from "../relay/track-key.ts";
 
 /**
@@ -79,5 +79,12 @@ export type PresenceEvent =
   | { type: "roster-request" }
   /** All of the sending node's participants in the meeting: receivers replace what they knew of it. */
   | { type: "roster"; participants: Participant[] }
+  /**
+   * A host command the sending node checked and carried out for its own connections (and wrote to the
+   * database): receivers apply it to theirs. `hasPassword` is the meeting's state after a settings change.
+   */
+  | { type: "host-command"; command: HostCommand; issuerSessionId: number; hasPassword: boolean }
+  /** All of the sending node's waiting joiners in the meeting: receivers replace what they knew of it. */
+  | { type: "waiting-list"; joiners: WaitingJoiner[] }
   /** Raised by the bus itself, not published: `fromNodeId` died or left, drop its participants. */
   | { type: "node-lost" };

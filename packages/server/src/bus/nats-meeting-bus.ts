@@ -558,6 +558,23 @@ function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | unde
         nodeId,
         event: { case: "roster", value: { participants: event.participants } },
       });
+    case "host-command":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: {
+          case: "hostCommand",
+          value: {
+            command: event.command,
+            issuerSessionId: event.issuerSessionId,
+            hasPassword: event.hasPassword,
+          },
+        },
+      });
+    case "waiting-list":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: { case: "waitingList", value: { joiners: event.joiners } },
+      });
     case "node-lost":
       return undefined; // local only
   }
@@ -574,6 +591,18 @@ export function fromBusPresence(message: BusPresence): PresenceEvent | undefined
       return { type: "roster-request" };
     case "roster":
       return { type: "roster", participants: event.value.participants };
+    case "hostCommand":
+      // Checked by the receiving room (hostCommandProblem) like a client's command.
+      return event.value.command
+        ? {
+            type: "host-command",
+            command: event.value.command,
+            issuerSessionId: event.value.issuerSessionId,
+            hasPassword: event.value.hasPassword,
+          }
+        : undefined;
+    case "waitingList":
+      return { type: "waiting-list", joiners: event.value.joiners };
     default:
       return undefined;
   }

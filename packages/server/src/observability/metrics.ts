@@ -98,6 +98,34 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_host_commands_total",
+    help: "Host commands (admit, deny, kick, mute, roles, settings, end) by outcome: done, refused (no authority), invalid, failed",
+    labelNames: ["outcome"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, count] of Object.entries(stats.hostCommands)) this.inc({ outcome }, count);
+    },
+  });
+  new Counter({
+    name: "videocall_packets_dropped_muted_by_host_total",
+    help: "Media packets of a track kind a host muted, dropped at the publisher's connection",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.packetsDroppedMutedByHost);
+    },
+  });
+  new Counter({
+    name: "videocall_packets_dropped_waiting_total",
+    help: "Packets from joiners held in the waiting room (other than pings, pongs and leaves), dropped",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.packetsDroppedWaiting);
+    },
+  });
+  new Counter({
     name: "videocall_unknown_control_dropped_total",
     help: "Packets with a core body this relay does not know (12..31), dropped: a newer client's, never fatal",
     registers: [registry],

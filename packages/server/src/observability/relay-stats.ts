@@ -32,6 +32,8 @@ export type BadInputReason =
   | "heartbeat_timeout"
   | "slow_subscriber";
 
+export type HostCommandOutcome = "done" | "refused" | "invalid" | "failed";
+
 /** Where an unexpected exception was caught (and survived). */
 export type InternalErrorSite = "connection" | "bus" | "unhandled_rejection" | "uncaught_error";
 
@@ -49,6 +51,12 @@ export class RelayStats {
   unknownControlDropped = 0;
   /** Extension bodies (32..63) forwarded opaque from local clients. */
   extensionPacketsForwarded = 0;
+  /** Host commands (meeting control) by outcome: carried out, refused (no authority), invalid or failed. */
+  readonly hostCommands: Record<HostCommandOutcome, number> = { done: 0, refused: 0, invalid: 0, failed: 0 };
+  /** Media a host muted (MuteCommand), dropped at the publisher's connection. */
+  packetsDroppedMutedByHost = 0;
+  /** Packets from joiners held in the waiting room other than pings, pongs and leaves: dropped. */
+  packetsDroppedWaiting = 0;
   readonly badInput = new Map<BadInputReason, number>();
   /** Hits per limit (docs/limits.md): refused connections, dropped packets, cut handshakes. */
   readonly limitHits = Object.fromEntries(LIMIT_LABELS.map((label) => [label, 0])) as Record<

@@ -9,12 +9,14 @@ import {
   MAX_PACKET_BYTES,
   MediaKind,
   type Participant,
+  ParticipantRole,
   ParticipantSchema,
   RoutingHeader,
   scanRoutingHeader,
   type TrackInfo,
   trackStateProblem,
 } from "@videocall/protocol";
+import type { ParticipantRoleName } from "../admission/admitter.ts";
 import {
   type BusInterest,
   EVERYTHING,
@@ -23,28 +25,56 @@ import {
   type PresenceEvent,
 } from "../bus/meeting-bus.ts";
 import type { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
+import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
+import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
+import { type ControlledConnection, MeetingControl, roleFromName } from "./meeting-control.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 import { maxLayerIn, type Subscriptions, SubscriptionTable } from "./subscription-table.ts";
 import { trackKey } from "./track-key.ts";
+
+/** Who a participant is, as the admission decided (identity and role come from the server). */
+export interface ParticipantProfile {
+  readonly identity: string;
+  readonly displayName: string;
+  readonly role: ParticipantRoleName;
+  readonly guest: boolean;
+  readonly grants: number;
+}
 
 /** A participant connected to this node. */
 export interface LocalParticipant {
   readonly sessionId: number;
   readonly username: string;
+  readonly identity: string;
+  readonly guest: boolean;
+  readonly grants: number;
+  /** Changed by a host's SetRoleCommand. */
+  role: ParticipantRoleName;
   readonly connection: ClientConnection;
+  /** The same connection, as meeting control acts on it (kick, mute). */
+  readonly control: ControlledConnection;
   readonly queue: SubscriberQueue;
   /** What this participant receives (everything until it sends SetSubscriptions). */
   readonly subscriptions: SubscriptionTable;
   tracks: TrackInfo[];
 }
 
-interface RemoteParticipant {
+export interface RemoteParticipant {
   readonly sessionId: number;
   readonly username: string;
+  readonly identity: string;
+  readonly guest: boolean;
+  role: ParticipantRole;
   readonly nodeId: string;
   tracks: TrackInfo[];
+}
+
+/** What a room needs for meeting control: where settings, bans and the log are kept, and a logger. */
+export interface MeetingRoomControlOptions {
+  readonly meetings?: MeetingDirectory | undefined;
+  readonly log: Logger;
 }
 
 export interface MeetingRoomStats {
@@ -78,6 +108,8 @@ export class MeetingRoom {
   readonly #busHeader = new RoutingHeader();
   /** What this node last asked the bus for. */
   #busInterest: BusInterest = EVERYTHING;
+  /** Settings, roles, the waiting room and host commands (meeting-control.ts). */
+  readonly control: MeetingControl;
 
   constructor(
     meetingId: string,
@@ -85,6 +117,7 @@ export class MeetingRoom {
     stats: RelayStats,
     queueLimits?: SubscriberQueueLimits,
     nodeQueuedBytes?: QueuedBytesBudget,
+    controlOptions?: MeetingRoomControlOptions,
   ) {
     this.meetingId = meetingId;
     this.#stats = stats;
@@ -100,6 +133,19 @@ export class MeetingRoom {
         }
       },
     });
+    this.control = new MeetingControl({
+      meetingId,
+      stats,
+      meetings: controlOptions?.meetings,
+      log: controlOptions?.log,
+      room: {
+        local: (sessionId) => this.#local.get(sessionId),
+        locals: () => this.#local.values(),
+        remote: (sessionId) => this.#remote.get(sessionId),
+        remotes: () => this.#remote.values(),
+        publish: (event) => this.#bus.publishPresence(event),
+      },
+    });
     this.#bus.publishPresence({ type: "roster-request" });
   }
 
@@ -113,11 +159,11 @@ export class MeetingRoom {
 
   /** Local participants and those other nodes announced. */
   get participantCount(): number {
-    return this.#local.size + this.#remote.size;
+    return this.#local.size + this.#remote.size + this.control.localWaitingCount;
   }
 
   hasSession(sessionId: number): boolean {
-    return this.#local.has(sessionId) || this.#remote.has(sessionId);
+    return this.#local.has(sessionId) || this.#remote.has(sessionId) || this.control.isWaiting(sessionId);
   }
 
   /** Everyone in the meeting as the Welcome lists them, local and remote. */
@@ -129,7 +175,11 @@ export class MeetingRoom {
   }
 
   /** Adds a connection; the caller has already sent it the Welcome. */
-  addLocal(sessionId: number, username: string, connection: ClientConnection): LocalParticipant {
+  addLocal(
+    sessionId: number,
+    profile: ParticipantProfile,
+    connection: ClientConnection & ControlledConnection,
+  ): LocalParticipant {
     const stats = this.#stats;
     const transportStats = stats.byTransport[connection.transport];
     const queue = new SubscriberQueue(
@@ -161,8 +211,13 @@ export class MeetingRoom {
     );
     const participant: LocalParticipant = {
       sessionId,
-      username,
+      username: profile.displayName,
+      identity: profile.identity,
+      guest: profile.guest,
+      grants: profile.grants,
+      role: profile.role,
       connection,
+      control: connection,
       queue,
       subscriptions: new SubscriptionTable(),
       tracks: [],
@@ -174,15 +229,20 @@ export class MeetingRoom {
     this.#local.set(sessionId, participant);
     this.#bus.publishPresence({ type: "joined", participant: toParticipant(participant) });
     this.#updateBusInterest();
+    this.control.joined(participant);
     return participant;
   }
 
   removeLocal(sessionId: number, reason: LeaveReason): void {
     const participant = this.#local.get(sessionId);
-    if (!participant) return;
+    if (!participant) {
+      this.control.removeWaiting(sessionId);
+      return;
+    }
     participant.queue.close();
     this.#local.delete(sessionId);
     this.#announceLeft(sessionId, reason);
+    if (participant.role !== "participant") this.control.rolesChanged();
     this.#bus.publishPresence({ type: "left", sessionId, reason });
     if (this.#local.size > 0) this.#updateBusInterest();
   }
@@ -382,6 +442,7 @@ export class MeetingRoom {
           type: "roster",
           participants: [...this.#local.values()].map(toParticipant),
         });
+        this.control.onRosterRequest();
         break;
       case "roster": {
         // A full snapshot of one node's participants: also removes those whose leave we missed.
@@ -395,6 +456,13 @@ export class MeetingRoom {
       }
       case "node-lost":
         this.#removeRemoteOf(nodeId, LeaveReason.TIMED_OUT);
+        this.control.onNodeGone(nodeId);
+        break;
+      case "host-command":
+        this.control.applyFromBus(event.command, event.issuerSessionId, event.hasPassword);
+        break;
+      case "waiting-list":
+        this.control.onWaitingList(nodeId, event.joiners);
         break;
     }
   }
@@ -405,9 +473,24 @@ export class MeetingRoom {
       this.#stats.countBadInput("bus_malformed");
       return;
     }
-    const known = this.#remote.has(p.sessionId);
-    this.#remote.set(p.sessionId, { sessionId: p.sessionId, username: p.username, nodeId, tracks: p.tracks });
-    if (known) return;
+    if (p.identity.length > 256) {
+      this.#stats.countBadInput("bus_malformed");
+      return;
+    }
+    const known = this.#remote.get(p.sessionId);
+    this.#remote.set(p.sessionId, {
+      sessionId: p.sessionId,
+      username: p.username,
+      identity: p.identity,
+      guest: p.guest,
+      role: validRole(p.role),
+      nodeId,
+      tracks: p.tracks,
+    });
+    if (known) {
+      if (known.role !== validRole(p.role)) this.control.rolesChanged();
+      return;
+    }
     const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
     for (const local of this.#local.values()) local.queue.push(joined, CONTROL);
   }
@@ -452,6 +535,19 @@ function readStamp(packet: Uint8Array, offset: number): number {
   );
 }
 
-function toParticipant(p: { sessionId: number; username: string; tracks: TrackInfo[] }): Participant {
-  return create(ParticipantSchema, { sessionId: p.sessionId, username: p.username, tracks: p.tracks });
+function validRole(role: number): ParticipantRole {
+  return role === ParticipantRole.HOST || role === ParticipantRole.COHOST
+    ? role
+    : ParticipantRole.PARTICIPANT;
+}
+
+function toParticipant(p: LocalParticipant | RemoteParticipant): Participant {
+  return create(ParticipantSchema, {
+    sessionId: p.sessionId,
+    username: p.username,
+    tracks: p.tracks,
+    identity: p.identity,
+    guest: p.guest,
+    role: typeof p.role === "string" ? roleFromName(p.role) : p.role,
+  });
 }

@@ -3,6 +3,7 @@ import {
   bodyClassOf,
   decodePacketSafely,
   encodePacket,
+  type HostCommand,
   LeaveReason,
   MediaKind,
   type RoutingHeader,
@@ -72,6 +73,8 @@ export interface RelayConnectionContext {
   onGone(connection: RelayConnection): void;
   /** Its transport reported the close (once, after onGone). */
   onTransportClosed(connection: RelayConnection): void;
+  /** Sends the Welcome of a connection about to join its meeting (at accept, or when a host admits it). */
+  welcome(connection: RelayConnection): void;
 }
 
 /** How long a connection closed for its rate gets to read its Goodbye and stop sending. */
@@ -105,6 +108,17 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
   readonly #rateLimiter: ConnectionRateLimiter;
   readonly #connectedAtMs: number;
   #participant: LocalParticipant | undefined;
+  /** Held in the waiting room: no Welcome yet, no roster, nothing forwarded either way. */
+  #waiting = false;
+  /**
+   * Media kinds a host muted, as bits (1 << MediaKind), checked per media packet. A kind is unblocked
+   * once the client has shown it obeyed (a TrackState with that kind muted or gone) and then unmutes
+   * itself (a TrackState with that kind unmuted): a participant may undo a host's mute, as in Zoom and
+   * Meet, but a client that ignores the mute keeps being dropped.
+   */
+  #mutedByHostKinds = 0;
+  /** Of those, the kinds whose mute the client acknowledged. */
+  #muteAcknowledgedKinds = 0;
   #liveness: LivenessState = "alive";
   #lastHeardMs: number;
   #leaveReason: LeaveReason = LeaveReason.LEFT;
@@ -142,7 +156,63 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
 
   /** Joins the room (the caller sent the Welcome). */
   attach(): void {
-    this.#participant = this.room.addLocal(this.sessionId, this.admission.displayName, this);
+    this.#waiting = false;
+    this.#participant = this.room.addLocal(
+      this.sessionId,
+      {
+        identity: this.admission.identity,
+        displayName: this.admission.displayName,
+        role: this.admission.role,
+        guest: this.admission.guest,
+        grants: this.admission.grants,
+      },
+      this,
+    );
+  }
+
+  /**
+   * Holds the connection in the meeting's waiting room instead of joining it (the caller sent the
+   * Waiting packet): it heartbeats, and gets and sends nothing else until a host admits or denies it.
+   */
+  holdInWaitingRoom(): void {
+    this.#waiting = true;
+    this.room.control.hold(this, {
+      identity: this.admission.identity,
+      displayName: this.admission.displayName,
+      guest: this.admission.guest,
+    });
+  }
+
+  /** A host admitted this waiting joiner: its Welcome, then the meeting. */
+  admitFromWaiting(): void {
+    if (this.#liveness !== "alive" || !this.#waiting) return;
+    try {
+      this.#context.welcome(this);
+      this.attach();
+    } catch (error) {
+      this.#failInternally(error);
+    }
+  }
+
+  get isWaiting(): boolean {
+    return this.#waiting;
+  }
+
+  /** The participant's role now (a host may have changed it since the admission). */
+  get role(): Admission["role"] {
+    return this.#participant?.role ?? this.admission.role;
+  }
+
+  /** A host muted this kind of track: drop it from now on, and tell the client to stop sending it. */
+  muteByHost(kind: MediaKind, bySessionId: number): void {
+    if (this.#liveness !== "alive" || !this.#participant) return;
+    const bit = 1 << kind;
+    this.#mutedByHostKinds |= bit;
+    this.#muteAcknowledgedKinds &= ~bit;
+    this.#participant.queue.push(
+      encodePacket({ body: { case: "mutedByHost", value: { kind, bySessionId } } }),
+      CONTROL,
+    );
   }
 
   get transport(): TransportKind {
@@ -321,7 +391,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
 
   #handlePacket(packet: Uint8Array): void {
     const participant = this.#participant;
-    if (!participant) return;
+    if (!participant && !this.#waiting) return;
     const nowMs = performance.now();
     const limits = this.#context.limits;
     this.#lastHeardMs = nowMs;
@@ -349,10 +419,23 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
       return;
     }
     if (header.body !== BodyField.leave && !this.#admitByRate(header, packet.length, nowMs)) return;
+    if (!participant) {
+      this.#handleWhileWaiting(packet, header.body, nowMs);
+      return;
+    }
     const room = this.room;
     switch (header.body) {
       case BodyField.media:
       case BodyField.keyframeRequest: {
+        if (
+          this.#mutedByHostKinds !== 0 &&
+          header.body === BodyField.media &&
+          (this.#mutedByHostKinds & (1 << header.kind)) !== 0
+        ) {
+          this.#packetsDroppedIn++;
+          this.#context.stats.packetsDroppedMutedByHost++;
+          return;
+        }
         const sampledAtMs = this.#context.stats.forwardingTime.start();
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
         this.#context.stats.forwardingTime.stop(sampledAtMs);
@@ -366,7 +449,24 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           return;
         }
         participant.tracks = tracks;
+        if (this.#mutedByHostKinds !== 0) this.#followHostMute(tracks);
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
+        return;
+      }
+      case BodyField.hostCommand: {
+        const command = decodeHostCommand(packet);
+        if (typeof command === "string") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, command);
+          return;
+        }
+        void room.control.execute(participant, command, (result) => {
+          if (this.#liveness !== "alive") return;
+          this.send(
+            encodePacket({
+              body: { case: "hostCommandResult", value: { commandId: command.commandId, ...result } },
+            }),
+          );
+        });
         return;
       }
       case BodyField.setSubscriptions: {
@@ -396,11 +496,11 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
       case BodyField.participantJoined:
       case BodyField.participantLeft:
       case BodyField.goodbye:
-        this.#reject(
-          "server_only_type",
-          CloseCode.policyViolation,
-          "clients may not send Welcome, ParticipantJoined, ParticipantLeft or Goodbye",
-        );
+      case BodyField.meetingState:
+      case BodyField.waiting:
+      case BodyField.mutedByHost:
+      case BodyField.hostCommandResult:
+        this.#rejectServerOnly();
         return;
       case BodyField.join:
         // The handshake's; one after it changes nothing.
@@ -413,6 +513,59 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         }
         this.#context.stats.extensionPacketsForwarded++;
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
+    }
+  }
+
+  #rejectServerOnly(): void {
+    this.#reject(
+      "server_only_type",
+      CloseCode.policyViolation,
+      "clients may not send Welcome, ParticipantJoined, ParticipantLeft, Goodbye or meeting control answers",
+    );
+  }
+
+  /**
+   * A joiner in the waiting room is alive (any packet counts, pings are answered) and may leave;
+   * what else it sends is dropped and counted, so nothing of it reaches the meeting.
+   */
+  #handleWhileWaiting(packet: Uint8Array, body: number, nowMs: number): void {
+    switch (body) {
+      case BodyField.ping:
+        this.send(pingToPong(packet));
+        return;
+      case BodyField.pong:
+        if (this.#pingNonce !== 0) this.#readPong(packet, nowMs);
+        return;
+      case BodyField.leave:
+        this.close(CloseCode.normal, "left", { goodbye: false, leaveReason: LeaveReason.LEFT });
+        return;
+      case BodyField.welcome:
+      case BodyField.participantJoined:
+      case BodyField.participantLeft:
+      case BodyField.goodbye:
+      case BodyField.meetingState:
+      case BodyField.waiting:
+      case BodyField.mutedByHost:
+      case BodyField.hostCommandResult:
+        this.#rejectServerOnly();
+        return;
+      default:
+        this.#packetsDroppedIn++;
+        this.#context.stats.packetsDroppedWaiting++;
+    }
+  }
+
+  /** Moves host mutes along: acknowledged when the kind is muted or gone, lifted when it is unmuted after that. */
+  #followHostMute(tracks: readonly TrackInfo[]): void {
+    for (const kind of [MediaKind.AUDIO, MediaKind.VIDEO, MediaKind.SCREEN]) {
+      const bit = 1 << kind;
+      if ((this.#mutedByHostKinds & bit) === 0) continue;
+      const live = tracks.some((track) => track.kind === kind && !track.muted);
+      if (!live) this.#muteAcknowledgedKinds |= bit;
+      else if ((this.#muteAcknowledgedKinds & bit) !== 0) {
+        this.#mutedByHostKinds &= ~bit;
+        this.#muteAcknowledgedKinds &= ~bit;
+      }
     }
   }
 
@@ -512,6 +665,15 @@ function decodeSetSubscriptions(packet: Uint8Array): Subscriptions | string {
   const body = decoded.packet.body;
   if (body.case !== "setSubscriptions") return "malformed SetSubscriptions";
   return parseSetSubscriptions(body.value);
+}
+
+/** The host command of a HostCommand packet, or why it does not decode (its content is checked by MeetingControl). */
+function decodeHostCommand(packet: Uint8Array): HostCommand | string {
+  const decoded = decodePacketSafely(packet);
+  if (!decoded.ok) return `malformed HostCommand (${decoded.error.detail})`;
+  const body = decoded.packet.body;
+  if (body.case !== "hostCommand") return "malformed HostCommand";
+  return body.value;
 }
 
 function describeScanError(error: string | undefined): string {

@@ -16,13 +16,16 @@ import {
 } from "../admission/admitter.ts";
 import { OpenAdmitter } from "../admission/open-admitter.ts";
 import type { MeetingBus } from "../bus/meeting-bus.ts";
+import type { MeetingSettings } from "../db/repositories/meetings.ts";
 import { type ConnectionSlot, ConnectionsPerIp } from "../limits/connections-per-ip.ts";
 import { LimitHits } from "../limits/limit-hits.ts";
 import { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "../limits/relay-limits.ts";
+import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
 import type { ClientConnection, TransportKind } from "./client-connection.ts";
+import { MEETING_LOCKED_MESSAGE, roleFromName } from "./meeting-control.ts";
 import { MeetingRoom, type MeetingRoomStats } from "./meeting-room.ts";
 import { type ConnectionHandler, RelayConnection, type RelayConnectionStats } from "./relay-connection.ts";
 import { DEFAULT_QUEUE_LIMITS, type SubscriberQueueLimits } from "./subscriber-queue.ts";
@@ -44,6 +47,11 @@ export interface RelayOptions {
   queuedBytes?: QueuedBytesBudget;
   /** Who may join (default: everyone, OpenAdmitter). */
   admitter?: Admitter;
+  /**
+   * Meetings' settings, co-hosts, bans and log (docs/meeting-control.md). Without it, host controls
+   * work in memory only (no bans) and every meeting starts with the default settings.
+   */
+  meetings?: MeetingDirectory;
 }
 
 /** What GET /api/debug/rooms shows: every meeting of this node, and the counts a leak would grow. */
@@ -84,6 +92,8 @@ export class Relay {
   readonly #connectionsPerIp: ConnectionsPerIp;
   readonly #queueLimits: SubscriberQueueLimits;
   readonly #connectionContext;
+  /** The settings read at admission for a meeting this node did not host yet (its room starts with them). */
+  readonly #settingsAtAdmission = new WeakMap<Admission, MeetingSettings>();
 
   constructor(options: RelayOptions) {
     this.#options = options;
@@ -105,6 +115,7 @@ export class Relay {
       header: this.#header,
       onGone: (connection: RelayConnection) => this.#forget(connection),
       onTransportClosed: (connection: RelayConnection) => this.#closingTransports.delete(connection),
+      welcome: (connection: RelayConnection) => this.#sendWelcome(connection),
     };
     this.#heartbeatSweep = setInterval(() => this.#sweep(), Math.min(1000, options.heartbeatTimeoutMs / 4));
   }
@@ -198,7 +209,31 @@ export class Relay {
       log.error({ chosen, offered }, "the admitter picked a protocol version outside the offer");
       return { code: CloseCode.internalError, reason: "internal server error" };
     }
-    return this.#capacityRefusal(answer.meetingId) ?? answer;
+    const capacity = this.#capacityRefusal(answer.meetingId);
+    if (capacity) return capacity;
+    return (await this.#readSettings(answer)) ?? answer;
+  }
+
+  /**
+   * A meeting this node does not host yet starts with the settings in the directory (waiting room,
+   * lock); one it hosts already follows host commands, from this node or over the bus. Fails closed:
+   * without its settings a meeting might have a waiting room, so the joiner is told to retry.
+   */
+  async #readSettings(admission: Admission): Promise<Refusal | undefined> {
+    const meetings = this.#options.meetings;
+    if (!meetings || this.#rooms.has(admission.meetingId)) return undefined;
+    try {
+      const meeting = await meetings.get(admission.meetingId);
+      if (meeting) this.#settingsAtAdmission.set(admission, meeting.settings);
+      return undefined;
+    } catch (error) {
+      this.#options.stats.countInternalError("connection");
+      this.#options.log.error(
+        { error: String(error), meetingId: admission.meetingId },
+        "reading meeting settings failed",
+      );
+      return { code: CloseCode.internalError, reason: "internal server error" };
+    }
   }
 
   /**
@@ -213,24 +248,23 @@ export class Relay {
       return undefined;
     }
     const meetingId = admission.meetingId;
+    const isNewRoom = !this.#rooms.has(meetingId);
+    const settings = this.#settingsAtAdmission.get(admission);
+    if (isNewRoom && settings?.locked && admission.role === "participant") {
+      // Locked before this node opened it; once open, the room's own state decides (below).
+      this.refuse(connection, { code: CloseCode.meetingLocked, reason: MEETING_LOCKED_MESSAGE });
+      return undefined;
+    }
     const room = this.#roomFor(meetingId);
+    if (isNewRoom && settings) room.control.loadSettings(settings);
+    const locked = room.control.refusalFor(admission.role);
+    if (locked) {
+      this.refuse(connection, locked);
+      this.#closeIfEmpty(room);
+      return undefined;
+    }
     const sessionId = this.#newSessionId(room);
-    connection.send(
-      encodePacket({
-        body: {
-          case: "welcome",
-          value: {
-            protocolVersion: admission.protocolVersion,
-            sessionId,
-            meetingId,
-            participants: room.roster(),
-            heartbeatIntervalMs: Math.round(this.#options.heartbeatTimeoutMs / 3),
-            serverVersion: this.#options.serverVersion,
-          },
-        },
-      }),
-    );
-    stats.joinTime.welcomed(admission);
+    const waits = room.control.mustWait(admission.role);
     const relayConnection = new RelayConnection(
       this.#connectionContext,
       connection,
@@ -244,7 +278,22 @@ export class Relay {
     transportStats.connectionsOpen++;
     transportStats.connectionsTotal++;
     stats.participants++;
-    relayConnection.attach();
+    if (waits) {
+      relayConnection.send(
+        encodePacket({
+          body: {
+            case: "waiting",
+            value: { sessionId, meetingId, heartbeatIntervalMs: this.#heartbeatIntervalMs },
+          },
+        }),
+      );
+      relayConnection.holdInWaitingRoom();
+    } else {
+      this.#sendWelcome(relayConnection);
+      relayConnection.attach();
+    }
+    // The relay's answer (Welcome or Waiting) is out: a host's admission time is not the server's join time.
+    stats.joinTime.welcomed(admission);
     log.info(
       {
         sessionId,
@@ -252,10 +301,45 @@ export class Relay {
         meetingId,
         transport: connection.transport,
         protocolVersion: admission.protocolVersion,
+        role: admission.role,
+        waiting: waits,
       },
-      "joined",
+      waits ? "waiting" : "joined",
     );
     return relayConnection;
+  }
+
+  get #heartbeatIntervalMs(): number {
+    return Math.round(this.#options.heartbeatTimeoutMs / 3);
+  }
+
+  /** The Welcome: who the connection is (as the others see it), what it may do, and who is here. */
+  #sendWelcome(connection: RelayConnection): void {
+    const admission = connection.admission;
+    const room = connection.room;
+    connection.send(
+      encodePacket({
+        body: {
+          case: "welcome",
+          value: {
+            protocolVersion: admission.protocolVersion,
+            sessionId: connection.sessionId,
+            meetingId: room.meetingId,
+            participants: room.roster(),
+            heartbeatIntervalMs: this.#heartbeatIntervalMs,
+            serverVersion: this.#options.serverVersion,
+            you: {
+              sessionId: connection.sessionId,
+              username: admission.displayName,
+              identity: admission.identity,
+              role: roleFromName(admission.role),
+              guest: admission.guest,
+            },
+            grants: admission.grants,
+          },
+        },
+      }),
+    );
   }
 
   /** Tells a client why it is turned away (a Goodbye with the code, which a client shows) and closes. */
@@ -336,8 +420,11 @@ export class Relay {
   #forget(connection: RelayConnection): void {
     this.#connections.delete(connection);
     if (connection.liveness === "closing") this.#closingTransports.add(connection);
-    const room = connection.room;
-    if (room.isEmpty && this.#rooms.get(room.meetingId) === room) {
+    this.#closeIfEmpty(connection.room);
+  }
+
+  #closeIfEmpty(room: MeetingRoom): void {
+    if (room.isEmpty && room.control.localWaitingCount === 0 && this.#rooms.get(room.meetingId) === room) {
       room.close();
       this.#rooms.delete(room.meetingId);
       this.#options.stats.meetings = this.#rooms.size;
@@ -365,6 +452,7 @@ export class Relay {
         this.#options.stats,
         this.#queueLimits,
         this.queuedBytes,
+        { meetings: this.#options.meetings, log: this.#options.log },
       );
       this.#rooms.set(meetingId, room);
       this.#options.stats.meetings = this.#rooms.size;
@@ -385,6 +473,7 @@ export class Relay {
 export const INVALID_NAME_MESSAGE = "invalid username or meeting id: use 1-64 letters, digits, '_' or '-'";
 export const MEETING_FULL_MESSAGE = "this meeting is full";
 export const SERVER_FULL_MESSAGE = "this server hosts too many meetings; try again later";
+export { MEETING_LOCKED_MESSAGE } from "./meeting-control.ts";
 export const TOO_MANY_CONNECTIONS_MESSAGE = "too many connections from your network";
 
 function unsupportedVersionMessage(request: JoinRequest): string {

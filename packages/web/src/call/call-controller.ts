@@ -3,6 +3,10 @@ import {
   ConnectionError,
   type E2eeOptions,
   e2ee,
+  type HostCommandInit,
+  type HostCommandResult,
+  type MeetingControlState,
+  type ParticipantRoleName,
   type SessionClosedInfo,
   type TransportKind,
 } from "@videocall/client";
@@ -15,7 +19,7 @@ import {
   type RemotePeer,
   type VideoCodecChoice,
 } from "@videocall/client/media";
-import { CloseCode, isFatalCloseCode, MediaKind } from "@videocall/protocol";
+import { CloseCode, isFatalCloseCode, MediaKind, ParticipantRole } from "@videocall/protocol";
 import type { Message } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
@@ -83,6 +87,30 @@ export interface MediaWarning extends Message {
   source: "device" | "pipeline";
 }
 
+/** One other participant as the participants panel lists it. */
+export interface ParticipantEntry {
+  sessionId: number;
+  username: string;
+  /** Tells two people of the same name apart. */
+  identity: string;
+  role: ParticipantRoleName;
+  guest: boolean;
+}
+
+/** A host or co-host muted one of our tracks: the page shows it until we unmute. */
+export interface HostMuteNotice {
+  kind: "microphone" | "camera" | "screen";
+  byUsername: string;
+}
+
+const NO_MEETING_STATE: MeetingControlState = {
+  locked: false,
+  waitingRoom: false,
+  hasPassword: false,
+  guestsAllowed: true,
+  waiting: [],
+};
+
 export interface LocalSendStats {
   microphoneFramesSent: number | undefined;
   cameraFramesEncoded: number | undefined;
@@ -114,6 +142,11 @@ export class CallController {
   #security = signal<SecuritySnapshot | undefined>(undefined);
   /** Safety numbers computed so far, by our key and theirs (5 200 SHA-512 rounds each: not per refresh). */
   #safetyNumbers = new Map<string, e2ee.SafetyNumber>();
+  #role = signal<ParticipantRoleName>("participant");
+  #meetingState = signal<MeetingControlState>(NO_MEETING_STATE);
+  #participants = signal<readonly ParticipantEntry[]>([]);
+  #hostMuteNotice = signal<HostMuteNotice | undefined>(undefined);
+  #lastCommandError = signal<string | undefined>(undefined);
 
   // Read-only views of the state above, for the components and the test hooks.
   readonly phase: ReadonlySignal<CallPhase> = this.#phase;
@@ -134,10 +167,22 @@ export class CallController {
   readonly e2eeWanted: ReadonlySignal<boolean> = this.#e2eeWanted;
   /** In an end-to-end encrypted call: the lock, the peers' safety numbers and trust. */
   readonly security: ReadonlySignal<SecuritySnapshot | undefined> = this.#security;
+  /** Our role in the meeting (host, co-host, participant), as the server says. */
+  readonly role: ReadonlySignal<ParticipantRoleName> = this.#role;
+  readonly isHost: ReadonlySignal<boolean> = computed(() => this.#role.value !== "participant");
+  /** Lock, waiting room, password and (for hosts) the waiting list. */
+  readonly meetingState: ReadonlySignal<MeetingControlState> = this.#meetingState;
+  /** Everyone else in the meeting, with their roles. */
+  readonly participants: ReadonlySignal<readonly ParticipantEntry[]> = this.#participants;
+  readonly hostMuteNotice: ReadonlySignal<HostMuteNotice | undefined> = this.#hostMuteNotice;
+  /** Why the last host command was refused, until the next one. */
+  readonly lastCommandError: ReadonlySignal<string | undefined> = this.#lastCommandError;
 
   #local = new LocalMedia();
   #call: Call | undefined;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  /** Cancels the join in progress (Leave pressed in the waiting room). */
+  #joinAbort: AbortController | undefined;
   #unsubscribe: Array<() => void> = [];
 
   constructor(route: MeetingRoute) {
@@ -178,13 +223,15 @@ export class CallController {
       this.#warn({ key: "warning.audioOutput", params: { detail: String(error) }, source: "pipeline" });
     }
     let call: Call;
+    const joinAbort = new AbortController();
+    this.#joinAbort = joinAbort;
     try {
-      call = await this.#joinCall(output);
+      call = await this.#joinCall(output, joinAbort.signal);
       // A meeting that requires E2EE but did not refuse us: join again, encrypting.
       if (call.session.e2eeRequired && !call.session.e2ee) {
         await call.session.leave();
         this.#e2eeWanted.value = true;
-        call = await this.#joinCall(output);
+        call = await this.#joinCall(output, joinAbort.signal);
       }
     } catch (error) {
       if (
@@ -196,26 +243,28 @@ export class CallController {
         // The meeting requires end-to-end encryption, and this browser can: turn it on and retry.
         this.#e2eeWanted.value = true;
         try {
-          call = await this.#joinCall(output);
+          call = await this.#joinCall(output, joinAbort.signal);
         } catch (retryError) {
           await output?.close();
-          this.#fail(joinFailure(retryError));
+          if (!joinAbort.signal.aborted) this.#fail(joinFailure(retryError));
           return;
         }
       } else {
         await output?.close();
-        this.#fail(joinFailure(error));
+        if (!joinAbort.signal.aborted) this.#fail(joinFailure(error));
         return;
       }
+    } finally {
+      if (this.#joinAbort === joinAbort) this.#joinAbort = undefined;
     }
-    if (this.#phase.value.kind !== "joining") {
+    if (this.#phase.value.kind !== "joining" && this.#phase.value.kind !== "waiting") {
       await call.leave(); // left while joining
       return;
     }
     this.#attach(call);
   }
 
-  async #joinCall(output: AudioOutput | undefined): Promise<Call> {
+  async #joinCall(output: AudioOutput | undefined, signal: AbortSignal): Promise<Call> {
     let e2eeOptions: E2eeOptions | undefined;
     const passphrase = embeddingConfig().e2eePassphrase;
     if (typeof passphrase === "string" && passphrase !== "") {
@@ -237,6 +286,8 @@ export class CallController {
         e2ee: e2eeOptions,
         onMediaError: (detail) =>
           this.#warn({ key: "warning.pipeline", params: { detail }, source: "pipeline" }),
+        onWaiting: () => this.#enter({ kind: "waiting" }),
+        signal,
       },
       output,
     );
@@ -252,18 +303,70 @@ export class CallController {
   async leave(): Promise<void> {
     if (this.#phase.value.kind === "left") return;
     this.#enter({ kind: "left" });
+    this.#joinAbort?.abort();
     await this.#endCall();
     this.#local.stop();
     this.#syncLocalMedia();
   }
 
+  /** Sends a host command; resolves with the server's answer (also kept in `lastCommandError`). */
+  async hostCommand(command: HostCommandInit): Promise<HostCommandResult> {
+    const session = this.#call?.session;
+    if (!session) return { ok: false, error: "not in the call" };
+    const result = await session.hostCommand(command);
+    this.#lastCommandError.value = result.ok ? undefined : result.error;
+    return result;
+  }
+
+  admit(sessionIds: number[] | "all"): Promise<HostCommandResult> {
+    return this.hostCommand({
+      case: "admit",
+      value: sessionIds === "all" ? { all: true } : { sessionIds },
+    });
+  }
+
+  deny(sessionIds: number[] | "all"): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "deny", value: sessionIds === "all" ? { all: true } : { sessionIds } });
+  }
+
+  kick(sessionId: number, ban: boolean): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "kick", value: { sessionId, ban } });
+  }
+
+  muteParticipant(sessionId: number, kind: "microphone" | "camera"): Promise<HostCommandResult> {
+    const mediaKind = kind === "microphone" ? MediaKind.AUDIO : MediaKind.VIDEO;
+    return this.hostCommand({ case: "mute", value: { sessionId, kind: mediaKind } });
+  }
+
+  setCohost(sessionId: number, cohost: boolean): Promise<HostCommandResult> {
+    return this.hostCommand({
+      case: "setRole",
+      value: { sessionId, role: cohost ? ParticipantRole.COHOST : ParticipantRole.PARTICIPANT },
+    });
+  }
+
+  /** Lock, waiting room, or the password ("" removes it). */
+  changeSettings(change: {
+    locked?: boolean;
+    waitingRoom?: boolean;
+    password?: string;
+  }): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "settings", value: change });
+  }
+
+  endMeeting(): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "end", value: {} });
+  }
+
   setMicrophoneMuted(muted: boolean): void {
+    if (!muted && this.#hostMuteNotice.value?.kind === "microphone") this.#hostMuteNotice.value = undefined;
     this.#microphoneMuted.value = muted;
     if (this.#call?.microphone) this.#call.microphone.setMuted(muted);
     else if (this.#local.microphone) this.#local.microphone.enabled = !muted;
   }
 
   setCameraOff(off: boolean): void {
+    if (!off && this.#hostMuteNotice.value?.kind === "camera") this.#hostMuteNotice.value = undefined;
     this.#cameraOff.value = off;
     if (this.#call?.camera) this.#call.camera.setMuted(off);
     else if (this.#local.camera) this.#local.camera.enabled = !off;
@@ -320,11 +423,42 @@ export class CallController {
         this.#enter({ kind: "joined", sessionId: session.sessionId, transport });
       }),
       session.events.on("closed", (info) => void this.#onClosed(info)),
+      session.events.on("participantJoined", () => this.#syncParticipants()),
+      session.events.on("participantLeft", () => this.#syncParticipants()),
+      session.events.on("meetingStateChanged", (state) => {
+        this.#meetingState.value = state;
+        this.#syncParticipants();
+      }),
+      session.events.on("mutedByHost", (kind, bySessionId) => {
+        // The session muted the track already; the toggles follow, and the page says who did it.
+        if (kind === MediaKind.AUDIO) this.setMicrophoneMuted(true);
+        if (kind === MediaKind.VIDEO) this.setCameraOff(true);
+        this.#hostMuteNotice.value = {
+          kind: kind === MediaKind.AUDIO ? "microphone" : kind === MediaKind.VIDEO ? "camera" : "screen",
+          byUsername: session.participants.get(bySessionId)?.username ?? "",
+        };
+      }),
     ];
+    this.#meetingState.value = session.meetingState;
+    this.#syncParticipants();
     watcher.start();
     this.#enter({ kind: "joined", sessionId: session.sessionId, transport: session.transportKind });
     this.#syncTiles();
     this.#refreshTimer = setInterval(() => this.#refresh(), STATS_REFRESH_MS);
+  }
+
+  #syncParticipants(): void {
+    const session = this.#call?.session;
+    batch(() => {
+      this.#role.value = session?.role ?? "participant";
+      this.#participants.value = [...(session?.participants.values() ?? [])].map((p) => ({
+        sessionId: p.sessionId,
+        username: p.username,
+        identity: p.identity,
+        role: p.role,
+        guest: p.guest,
+      }));
+    });
   }
 
   async #onClosed(info: SessionClosedInfo): Promise<void> {
@@ -357,6 +491,10 @@ export class CallController {
       this.#tiles.value = [];
       this.#diagnostics.value = undefined;
       this.#security.value = undefined;
+      this.#participants.value = [];
+      this.#meetingState.value = NO_MEETING_STATE;
+      this.#role.value = "participant";
+      this.#hostMuteNotice.value = undefined;
     });
     await call?.leave();
   }

@@ -20,6 +20,8 @@ export type CallPhase =
   /** Devices open (or failed) before joining; `devicesReady` once both have answered. */
   | { kind: "preview"; devicesReady: boolean }
   | { kind: "joining" }
+  /** Held in the meeting's waiting room until a host admits (joined) or denies (failed, 4042) us. */
+  | { kind: "waiting" }
   | { kind: "joined"; sessionId: number; transport: TransportKind }
   /** The connection dropped and the session is trying again by itself. */
   | {
@@ -38,7 +40,8 @@ export type CallPhaseKind = CallPhase["kind"];
 /** The legal moves. A non-fatal failure leaves the devices open, so the user may join again. */
 const NEXT_PHASES: Record<CallPhaseKind, readonly CallPhaseKind[]> = {
   preview: ["preview", "joining", "left"],
-  joining: ["joined", "failed", "left"],
+  joining: ["waiting", "joined", "failed", "left"],
+  waiting: ["joined", "failed", "left"],
   joined: ["reconnecting", "left", "failed"],
   reconnecting: ["reconnecting", "joined", "left", "failed"],
   /** Rejoin: back to the preview in the same page, which reopens the devices. */

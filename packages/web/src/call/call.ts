@@ -26,6 +26,10 @@ export interface CallOptions {
   /** End-to-end encryption: publishers and the watcher then use the session's SFrame transform. */
   e2ee: E2eeOptions | undefined;
   onMediaError: (message: string) => void;
+  /** The meeting holds us in its waiting room; `join` resolves once a host admits us. */
+  onWaiting?: () => void;
+  /** Aborting it cancels a join in progress (leaving the waiting room). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -59,6 +63,8 @@ export class Call {
       meetingId: options.route.meetingId,
       transport: options.route.transport,
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
+      ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);

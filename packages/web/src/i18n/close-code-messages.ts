@@ -22,6 +22,11 @@ const CLOSE_CODE_MESSAGES: ReadonlyMap<number, MessageKey> = new Map<number, Mes
   [CloseCode.handshakeTimeout, "close.handshakeTimeout"],
   [CloseCode.tooManyStreams, "close.tooManyStreams"],
   [CloseCode.e2eeRequired, "close.e2eeRequired"],
+  // Meeting control (4040..4043). 4025 banned and 4026 locked get their words with the admitter's codes.
+  [CloseCode.kicked, "close.kicked"],
+  [CloseCode.kickedAndBanned, "close.kickedAndBanned"],
+  [CloseCode.deniedEntry, "close.deniedEntry"],
+  [CloseCode.meetingEnded, "close.meetingEnded"],
 ]);
 
 export function closeCodeMessage(code: number | undefined): MessageKey | undefined {

@@ -1,15 +1,20 @@
 import { useEffect } from "preact/hooks";
 import type { CallController } from "../call/call-controller.ts";
+import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
 import { DiagnosticsPanel } from "./diagnostics-panel.tsx";
+import { HostMuteNotice } from "./host-mute-notice.tsx";
 import { LeftCard } from "./left-card.tsx";
 import { MediaWarnings } from "./media-warnings.tsx";
+import { MeetingSettings } from "./meeting-settings.tsx";
+import { ParticipantsPanel } from "./participants-panel.tsx";
 import { RefusalPage } from "./refusal-page.tsx";
 import { SecurityPanel } from "./security-panel.tsx";
 import { StatusBanner } from "./status-banner.tsx";
 import { TileGrid } from "./tile-grid.tsx";
 import { Toolbar } from "./toolbar.tsx";
 import { TopBar } from "./top-bar.tsx";
+import { WaitingCard } from "./waiting-card.tsx";
 
 /**
  * The meeting page: the device preview, then the call. A view of `controller`: each part reads
@@ -30,18 +35,27 @@ export function MeetingPage({ controller }: { controller: CallController }) {
       <TopBar controller={controller} />
       <StatusBanner phase={phase} />
       <MediaWarnings warnings={controller.warnings} />
+      <HostMuteNotice controller={controller} />
       <div class="stage">
         {phase.kind === "left" ? (
           <LeftCard controller={controller} />
+        ) : phase.kind === "waiting" ? (
+          <WaitingCard controller={controller} />
         ) : (
           <>
             <TileGrid controller={controller} />
             <SecurityPanel controller={controller} />
+            {isInCall(phase) && (
+              <div class="side-panels">
+                <ParticipantsPanel controller={controller} />
+                <MeetingSettings controller={controller} />
+              </div>
+            )}
             <DiagnosticsPanel snapshot={controller.diagnostics} />
           </>
         )}
       </div>
-      {phase.kind !== "left" && <Toolbar controller={controller} />}
+      {phase.kind !== "left" && phase.kind !== "waiting" && <Toolbar controller={controller} />}
     </div>
   );
 }

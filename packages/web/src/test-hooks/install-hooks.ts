@@ -76,6 +76,29 @@ export function installHooks(controller: CallController): void {
         })),
       };
     },
+    control() {
+      const state = controller.meetingState.value;
+      return {
+        role: controller.role.value,
+        locked: state.locked,
+        waitingRoom: state.waitingRoom,
+        hasPassword: state.hasPassword,
+        waiting: state.waiting.map(({ sessionId, displayName, identity }) => ({
+          sessionId,
+          displayName,
+          identity,
+        })),
+        participants: controller.participants.value.map(({ sessionId, username, identity, role }) => ({
+          sessionId,
+          username,
+          identity,
+          role,
+        })),
+        mutedByHost: controller.hostMuteNotice.value?.kind,
+        microphoneMuted: controller.microphoneMuted.value,
+        cameraOff: controller.cameraOff.value,
+      };
+    },
   };
   Object.defineProperty(window, "videocall", { value: Object.freeze(hooks), configurable: true });
 }

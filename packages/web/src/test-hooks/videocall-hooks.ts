@@ -2,7 +2,8 @@
  * `window.videocall`: read-only views of the meeting page's `CallController`, for end-to-end tests
  * and for debugging from the console. Types only (no imports), so Deno tests can import them.
  *
- * - `state`: the controller's phase: "preview" (devices open, not joined) | "joining" | "joined" |
+ * - `state`: the controller's phase: "preview" (devices open, not joined) | "joining" | "waiting"
+ *   (held in the waiting room until a host admits us) | "joined" |
  *   "reconnecting" (the connection dropped; the session is trying again by itself) | "left" | "failed".
  * - `sessionId`: our session id while in the call, else undefined; a reconnect gives a new one.
  * - `transport`: "webtransport" or "websocket", the transport of the current connection.
@@ -14,6 +15,8 @@
  *   in the last ~250 ms), `jitterBufferDepthMs`, `hasTile` (one of its tiles is on screen), and
  *   `videoTracks`: per received video track, `trackId`, `framesDecoded`, `transformErrors`,
  *   `decoderErrors` and `hasTile` (its own tile, `data-track-id`, is on screen).
+ * - `control()`: meeting control: our role, the settings, the waiting list (hosts only), the
+ *   participants with their roles, and whether a host muted us.
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
  *   device is not published).
  * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
@@ -21,7 +24,24 @@
  *   `safetyNumber` (12 groups of 5 digits), `trust` ("verified" | "unverified" | "changed"),
  *   `keyChanged` and `hasKey`.
  */
-export type CallStateName = "preview" | "joining" | "joined" | "reconnecting" | "left" | "failed";
+export type CallStateName = "preview" | "joining" | "waiting" | "joined" | "reconnecting" | "left" | "failed";
+
+/** Meeting control as the page knows it (docs/meeting-control.md). */
+export interface MeetingControlHook {
+  /** Ours: "host" | "cohost" | "participant". */
+  role: string;
+  locked: boolean;
+  waitingRoom: boolean;
+  hasPassword: boolean;
+  /** Only for hosts and co-hosts: who waits in the waiting room. */
+  waiting: Array<{ sessionId: number; displayName: string; identity: string }>;
+  /** Everyone else, with roles. */
+  participants: Array<{ sessionId: number; username: string; identity: string; role: string }>;
+  /** Set while the "a host muted your …" notice shows: "microphone" | "camera" | "screen". */
+  mutedByHost: string | undefined;
+  microphoneMuted: boolean;
+  cameraOff: boolean;
+}
 
 export interface PeerHook {
   username: string;
@@ -76,6 +96,7 @@ export interface VideocallHooks {
   peers(): Record<number, PeerHook>;
   local(): LocalHook;
   e2ee(): E2eeHook | undefined;
+  control(): MeetingControlHook;
 }
 
 declare global {

@@ -8,7 +8,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Participant, ParticipantJoined, ParticipantLeft } from "./packet_pb.ts";
+import type { HostCommand, Participant, ParticipantJoined, ParticipantLeft, WaitingJoiner } from "./packet_pb.ts";
 import { file_videocall_v1_packet } from "./packet_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/bus.proto.
  */
 export const file_videocall_v1_bus: GenFile = /*@__PURE__*/
-  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEi7gEKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAQgcKBWV2ZW50IhIKEEJ1c1Jvc3RlclJlcXVlc3QiPAoJQnVzUm9zdGVyEi8KDHBhcnRpY2lwYW50cxgBIAMoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCKmAQoQQnVzTm9kZUhlYXJ0YmVhdBIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSFAoMcGFydGljaXBhbnRzGAMgASgNEhAKCG1lZXRpbmdzGAQgASgNEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIPCgdsZWF2aW5nGAYgASgIEhUKDXN0YXJ0ZWRfYXRfbXMYByABKARiBnByb3RvMw", [file_videocall_v1_packet]);
+  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEi2gIKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAQgcKBWV2ZW50IhIKEEJ1c1Jvc3RlclJlcXVlc3QiPAoJQnVzUm9zdGVyEi8KDHBhcnRpY2lwYW50cxgBIAMoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCKmAQoQQnVzTm9kZUhlYXJ0YmVhdBIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSFAoMcGFydGljaXBhbnRzGAMgASgNEhAKCG1lZXRpbmdzGAQgASgNEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIPCgdsZWF2aW5nGAYgASgIEhUKDXN0YXJ0ZWRfYXRfbXMYByABKAQibQoOQnVzSG9zdENvbW1hbmQSKgoHY29tbWFuZBgBIAEoCzIZLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZBIZChFpc3N1ZXJfc2Vzc2lvbl9pZBgCIAEoDRIUCgxoYXNfcGFzc3dvcmQYAyABKAgiPgoOQnVzV2FpdGluZ0xpc3QSLAoHam9pbmVycxgBIAMoCzIbLnZpZGVvY2FsbC52MS5XYWl0aW5nSm9pbmVyYgZwcm90bzM", [file_videocall_v1_packet]);
 
 /**
  * On `vc.m.<meetingId>.presence`: one change of a node's part of a meeting's roster.
@@ -58,6 +58,22 @@ export type BusPresence = Message<"videocall.v1.BusPresence"> & {
      */
     value: BusRoster;
     case: "roster";
+  } | {
+    /**
+     * Meeting control (docs/meeting-control.md): a host command carried out on the sender's node.
+     *
+     * @generated from field: videocall.v1.BusHostCommand host_command = 6;
+     */
+    value: BusHostCommand;
+    case: "hostCommand";
+  } | {
+    /**
+     * The sender's waiting joiners in this meeting, replacing what receivers knew of that node.
+     *
+     * @generated from field: videocall.v1.BusWaitingList waiting_list = 7;
+     */
+    value: BusWaitingList;
+    case: "waitingList";
   } | { case: undefined; value?: undefined };
 };
 
@@ -160,4 +176,55 @@ export type BusNodeHeartbeat = Message<"videocall.v1.BusNodeHeartbeat"> & {
  */
 export const BusNodeHeartbeatSchema: GenMessage<BusNodeHeartbeat> = /*@__PURE__*/
   messageDesc(file_videocall_v1_bus, 3);
+
+/**
+ * A host command the sender's node checked (role, ids) and wrote to the database; the receiving
+ * nodes apply it to their own connections (kick, mute, admit, deny, role, settings, end).
+ *
+ * @generated from message videocall.v1.BusHostCommand
+ */
+export type BusHostCommand = Message<"videocall.v1.BusHostCommand"> & {
+  /**
+   * @generated from field: videocall.v1.HostCommand command = 1;
+   */
+  command?: HostCommand | undefined;
+
+  /**
+   * Who issued it, for the receivers' logs and notices.
+   *
+   * @generated from field: uint32 issuer_session_id = 2;
+   */
+  issuerSessionId: number;
+
+  /**
+   * For settings: whether the meeting has a password now (the hash stays in the database).
+   *
+   * @generated from field: bool has_password = 3;
+   */
+  hasPassword: boolean;
+};
+
+/**
+ * Describes the message videocall.v1.BusHostCommand.
+ * Use `create(BusHostCommandSchema)` to create a new message.
+ */
+export const BusHostCommandSchema: GenMessage<BusHostCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_bus, 4);
+
+/**
+ * @generated from message videocall.v1.BusWaitingList
+ */
+export type BusWaitingList = Message<"videocall.v1.BusWaitingList"> & {
+  /**
+   * @generated from field: repeated videocall.v1.WaitingJoiner joiners = 1;
+   */
+  joiners: WaitingJoiner[];
+};
+
+/**
+ * Describes the message videocall.v1.BusWaitingList.
+ * Use `create(BusWaitingListSchema)` to create a new message.
+ */
+export const BusWaitingListSchema: GenMessage<BusWaitingList> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_bus, 5);
 

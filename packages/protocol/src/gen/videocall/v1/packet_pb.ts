@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi0QUKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMwoNZTJlZV9hbm5vdW5jZRggIAEoCzIaLnZpZGVvY2FsbC52MS5FMmVlQW5ub3VuY2VIABIpCghlMmVlX2tleRgwIAEoCzIVLnZpZGVvY2FsbC52MS5FMmVlS2V5SABCBgoEYm9keUISChBfZnJvbV9zZXNzaW9uX2lkIu4BCgVNZWRpYRIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIQCghrZXlmcmFtZRgDIAEoCBIQCghzZXF1ZW5jZRgEIAEoDRIXCg9jYXB0dXJlX3RpbWVfdXMYBSABKAQSIgoFY29kZWMYBiABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSEwoLZHVyYXRpb25fdXMYByABKA0SDQoFbGF5ZXIYCCABKA0SFgoOdGVtcG9yYWxfbGF5ZXIYCSABKA0SDwoHcGF5bG9hZBgPIAEoDCJxChBTZXRTdWJzY3JpcHRpb25zEiwKBG1vZGUYASABKA4yHi52aWRlb2NhbGwudjEuU3Vic2NyaXB0aW9uTW9kZRIvCgZ0cmFja3MYAiADKAsyHy52aWRlb2NhbGwudjEuVHJhY2tTdWJzY3JpcHRpb24iXwoRVHJhY2tTdWJzY3JpcHRpb24SEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRIWCgltYXhfbGF5ZXIYAyABKA1IAIgBAUIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyJ3CglUcmFja0luZm8SEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSIgoFY29kZWMYAyABKA4yEy52aWRlb2NhbGwudjEuQ29kZWMSDQoFbXV0ZWQYBCABKAgiPgoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIqoBCgtQYXJ0aWNpcGFudBISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHVzZXJuYW1lGAIgASgJEicKBnRyYWNrcxgDIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SEAoIaWRlbnRpdHkYBCABKAkSKwoEcm9sZRgFIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUSDQoFZ3Vlc3QYBiABKAgiggIKB1dlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpzZXNzaW9uX2lkGAIgASgNEhIKCm1lZXRpbmdfaWQYAyABKAkSLwoMcGFydGljaXBhbnRzGAQgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIWCg5zZXJ2ZXJfdmVyc2lvbhgGIAEoCRImCgN5b3UYByABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSDgoGZ3JhbnRzGAggASgNEhUKDWUyZWVfcmVxdWlyZWQYCSABKAgiQwoRUGFydGljaXBhbnRKb2luZWQSLgoLcGFydGljaXBhbnQYASABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQiUAoPUGFydGljaXBhbnRMZWZ0EhIKCnNlc3Npb25faWQYASABKA0SKQoGcmVhc29uGAIgASgOMhkudmlkZW9jYWxsLnYxLkxlYXZlUmVhc29uIgcKBUxlYXZlIi0KB0dvb2RieWUSDgoGcmVhc29uGAEgASgJEhIKCmNsb3NlX2NvZGUYAiABKA0idgoESm9pbhIcChRtaW5fcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIcChRtYXhfcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRISCgpjcmVkZW50aWFsGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEgwKBGUyZWUYBSABKAgiPwoMRTJlZUFubm91bmNlEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYASABKAwSEgoKc2VhbGVkX2tleRgCIAEoDCJWCgdFMmVlS2V5EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhMKC2tleV9tZXNzYWdlGAIgASgMEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYAyABKAwqagoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0FVRElPEAESFAoQTUVESUFfS0lORF9WSURFTxACEhUKEU1FRElBX0tJTkRfU0NSRUVOEAMqawoFQ29kZWMSFQoRQ09ERUNfVU5TUEVDSUZJRUQQABIOCgpDT0RFQ19PUFVTEAESDQoJQ09ERUNfVlA4EAISDQoJQ09ERUNfVlA5EAMSDgoKQ09ERUNfSDI2NBAEEg0KCUNPREVDX0FWMRAFKk0KEFN1YnNjcmlwdGlvbk1vZGUSGQoVU1VCU0NSSVBUSU9OX01PREVfQUxMEAASHgoaU1VCU0NSSVBUSU9OX01PREVfRVhQTElDSVQQASqNAQoPUGFydGljaXBhbnRSb2xlEiAKHFBBUlRJQ0lQQU5UX1JPTEVfVU5TUEVDSUZJRUQQABIgChxQQVJUSUNJUEFOVF9ST0xFX1BBUlRJQ0lQQU5UEAESGwoXUEFSVElDSVBBTlRfUk9MRV9DT0hPU1QQAhIZChVQQVJUSUNJUEFOVF9ST0xFX0hPU1QQAyqPAQoLTGVhdmVSZWFzb24SHAoYTEVBVkVfUkVBU09OX1VOU1BFQ0lGSUVEEAASFQoRTEVBVkVfUkVBU09OX0xFRlQQARIaChZMRUFWRV9SRUFTT05fVElNRURfT1VUEAISFwoTTEVBVkVfUkVBU09OX0tJQ0tFRBADEhYKEkxFQVZFX1JFQVNPTl9FUlJPUhAEYgZwcm90bzM");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi1wcKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCLuAQoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEg8KB3BheWxvYWQYDyABKAwicQoQU2V0U3Vic2NyaXB0aW9ucxIsCgRtb2RlGAEgASgOMh4udmlkZW9jYWxsLnYxLlN1YnNjcmlwdGlvbk1vZGUSLwoGdHJhY2tzGAIgAygLMh8udmlkZW9jYWxsLnYxLlRyYWNrU3Vic2NyaXB0aW9uIl8KEVRyYWNrU3Vic2NyaXB0aW9uEhIKCnNlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SFgoJbWF4X2xheWVyGAMgASgNSACIAQFCDAoKX21heF9sYXllciI1CgpUcmFja1N0YXRlEicKBnRyYWNrcxgBIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8idwoJVHJhY2tJbmZvEhAKCHRyYWNrX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEiIKBWNvZGVjGAMgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEg0KBW11dGVkGAQgASgIIj4KD0tleWZyYW1lUmVxdWVzdBIZChF0YXJnZXRfc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDSIrCgRQaW5nEg0KBW5vbmNlGAEgASgNEhQKDHNlbnRfdGltZV91cxgCIAEoBCIrCgRQb25nEg0KBW5vbmNlGAEgASgNEhQKDHNlbnRfdGltZV91cxgCIAEoBCKqAQoLUGFydGljaXBhbnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh1c2VybmFtZRgCIAEoCRInCgZ0cmFja3MYAyADKAsyFy52aWRlb2NhbGwudjEuVHJhY2tJbmZvEhAKCGlkZW50aXR5GAQgASgJEisKBHJvbGUYBSABKA4yHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRSb2xlEg0KBWd1ZXN0GAYgASgIIoICCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoDRISCgptZWV0aW5nX2lkGAMgASgJEi8KDHBhcnRpY2lwYW50cxgEIAMoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudBIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYBSABKA0SFgoOc2VydmVyX3ZlcnNpb24YBiABKAkSJgoDeW91GAcgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eg4KBmdyYW50cxgIIAEoDRIVCg1lMmVlX3JlcXVpcmVkGAkgASgIIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSItCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCRISCgpjbG9zZV9jb2RlGAIgASgNInYKBEpvaW4SHAoUbWluX3Byb3RvY29sX3ZlcnNpb24YASABKA0SHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YAiABKA0SEgoKY3JlZGVudGlhbBgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIMCgRlMmVlGAUgASgIIj8KDEUyZWVBbm5vdW5jZRIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAEgASgMEhIKCnNlYWxlZF9rZXkYAiABKAwiVgoHRTJlZUtleRIZChF0YXJnZXRfc2Vzc2lvbl9pZBgBIAEoDRITCgtrZXlfbWVzc2FnZRgCIAEoDBIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAMgASgMIvYCCgtIb3N0Q29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgNEisKBWFkbWl0GAIgASgLMhoudmlkZW9jYWxsLnYxLkFkbWl0Q29tbWFuZEgAEikKBGRlbnkYAyABKAsyGS52aWRlb2NhbGwudjEuRGVueUNvbW1hbmRIABIpCgRraWNrGAQgASgLMhkudmlkZW9jYWxsLnYxLktpY2tDb21tYW5kSAASKQoEbXV0ZRgFIAEoCzIZLnZpZGVvY2FsbC52MS5NdXRlQ29tbWFuZEgAEjAKCHNldF9yb2xlGAYgASgLMhwudmlkZW9jYWxsLnYxLlNldFJvbGVDb21tYW5kSAASOAoIc2V0dGluZ3MYByABKAsyJC52aWRlb2NhbGwudjEuTWVldGluZ1NldHRpbmdzQ29tbWFuZEgAEi4KA2VuZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5FbmRNZWV0aW5nQ29tbWFuZEgAQgkKB2NvbW1hbmQiMAoMQWRtaXRDb21tYW5kEhMKC3Nlc3Npb25faWRzGAEgAygNEgsKA2FsbBgCIAEoCCIvCgtEZW55Q29tbWFuZBITCgtzZXNzaW9uX2lkcxgBIAMoDRILCgNhbGwYAiABKAgiPgoLS2lja0NvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDRILCgNiYW4YAiABKAgSDgoGcmVhc29uGAMgASgJIkgKC011dGVDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQiUQoOU2V0Um9sZUNvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIrCgRyb2xlGAIgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZSK4AQoWTWVldGluZ1NldHRpbmdzQ29tbWFuZBITCgZsb2NrZWQYASABKAhIAIgBARIZCgx3YWl0aW5nX3Jvb20YAiABKAhIAYgBARIbCg5ndWVzdHNfYWxsb3dlZBgDIAEoCEgCiAEBEhUKCHBhc3N3b3JkGAQgASgJSAOIAQFCCQoHX2xvY2tlZEIPCg1fd2FpdGluZ19yb29tQhEKD19ndWVzdHNfYWxsb3dlZEILCglfcGFzc3dvcmQiEwoRRW5kTWVldGluZ0NvbW1hbmQiQgoRSG9zdENvbW1hbmRSZXN1bHQSEgoKY29tbWFuZF9pZBgBIAEoDRIKCgJvaxgCIAEoCBINCgVlcnJvchgDIAEoCSK9AQoMTWVldGluZ1N0YXRlEg4KBmxvY2tlZBgBIAEoCBIUCgx3YWl0aW5nX3Jvb20YAiABKAgSFAoMaGFzX3Bhc3N3b3JkGAMgASgIEhYKDmd1ZXN0c19hbGxvd2VkGAQgASgIEisKBXJvbGVzGAUgAygLMhwudmlkZW9jYWxsLnYxLlJvbGVBc3NpZ25tZW50EiwKB3dhaXRpbmcYBiADKAsyGy52aWRlb2NhbGwudjEuV2FpdGluZ0pvaW5lciJRCg5Sb2xlQXNzaWdubWVudBISCgpzZXNzaW9uX2lkGAEgASgNEisKBHJvbGUYAiABKA4yHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRSb2xlIloKDVdhaXRpbmdKb2luZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCghpZGVudGl0eRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSDQoFZ3Vlc3QYBCABKAgiUAoHV2FpdGluZxISCgpzZXNzaW9uX2lkGAEgASgNEhIKCm1lZXRpbmdfaWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgNIksKC011dGVkQnlIb3N0EiUKBGtpbmQYASABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEhUKDWJ5X3Nlc3Npb25faWQYAiABKA0qagoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0FVRElPEAESFAoQTUVESUFfS0lORF9WSURFTxACEhUKEU1FRElBX0tJTkRfU0NSRUVOEAMqawoFQ29kZWMSFQoRQ09ERUNfVU5TUEVDSUZJRUQQABIOCgpDT0RFQ19PUFVTEAESDQoJQ09ERUNfVlA4EAISDQoJQ09ERUNfVlA5EAMSDgoKQ09ERUNfSDI2NBAEEg0KCUNPREVDX0FWMRAFKk0KEFN1YnNjcmlwdGlvbk1vZGUSGQoVU1VCU0NSSVBUSU9OX01PREVfQUxMEAASHgoaU1VCU0NSSVBUSU9OX01PREVfRVhQTElDSVQQASqNAQoPUGFydGljaXBhbnRSb2xlEiAKHFBBUlRJQ0lQQU5UX1JPTEVfVU5TUEVDSUZJRUQQABIgChxQQVJUSUNJUEFOVF9ST0xFX1BBUlRJQ0lQQU5UEAESGwoXUEFSVElDSVBBTlRfUk9MRV9DT0hPU1QQAhIZChVQQVJUSUNJUEFOVF9ST0xFX0hPU1QQAyqPAQoLTGVhdmVSZWFzb24SHAoYTEVBVkVfUkVBU09OX1VOU1BFQ0lGSUVEEAASFQoRTEVBVkVfUkVBU09OX0xFRlQQARIaChZMRUFWRV9SRUFTT05fVElNRURfT1VUEAISFwoTTEVBVkVfUkVBU09OX0tJQ0tFRBADEhYKEkxFQVZFX1JFQVNPTl9FUlJPUhAEYgZwcm90bzM");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -122,7 +122,49 @@ export type Packet = Message<"videocall.v1.Packet"> & {
     case: "setSubscriptions";
   } | {
     /**
-     * 14..19: meeting control (host commands, waiting room, meeting state); docs/protocol.md.
+     * 14..19: meeting control (host commands, waiting room, meeting state); docs/meeting-control.md.
+     * Client (host or co-host) -> relay: admit, deny, kick, mute, roles, settings, end. Never forwarded.
+     *
+     * @generated from field: videocall.v1.HostCommand host_command = 14;
+     */
+    value: HostCommand;
+    case: "hostCommand";
+  } | {
+    /**
+     * Relay -> client: the meeting's settings and roles (and, to hosts and co-hosts only, the waiting list).
+     *
+     * @generated from field: videocall.v1.MeetingState meeting_state = 15;
+     */
+    value: MeetingState;
+    case: "meetingState";
+  } | {
+    /**
+     * Relay -> a joiner held in the waiting room, instead of the Welcome: nothing else follows until
+     * a host admits (then the Welcome) or denies (a Goodbye and close 4042).
+     *
+     * @generated from field: videocall.v1.Waiting waiting = 16;
+     */
+    value: Waiting;
+    case: "waiting";
+  } | {
+    /**
+     * Relay -> a participant a host muted: stop sending that kind of track and show why.
+     *
+     * @generated from field: videocall.v1.MutedByHost muted_by_host = 17;
+     */
+    value: MutedByHost;
+    case: "mutedByHost";
+  } | {
+    /**
+     * Relay -> the sender of a HostCommand: whether it was carried out, and why not.
+     *
+     * @generated from field: videocall.v1.HostCommandResult host_command_result = 18;
+     */
+    value: HostCommandResult;
+    case: "hostCommandResult";
+  } | {
+    /**
+     * 19: reserved for meeting control.
      * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md (33 and 49 still free).
      * Client -> relay -> every other participant (broadcast extension, forwarded opaque).
      *
@@ -720,6 +762,439 @@ export type E2eeKey = Message<"videocall.v1.E2eeKey"> & {
  */
 export const E2eeKeySchema: GenMessage<E2eeKey> = /*@__PURE__*/
   messageDesc(file_videocall_v1_packet, 17);
+
+/**
+ * A host's or co-host's order. The relay checks the sender's role (or admin grant), the ids (at most
+ * MAX_COMMAND_SESSION_IDS, unknown ones ignored) and logs it in the meeting log.
+ *
+ * @generated from message videocall.v1.HostCommand
+ */
+export type HostCommand = Message<"videocall.v1.HostCommand"> & {
+  /**
+   * Chosen by the sender, echoed in the HostCommandResult.
+   *
+   * @generated from field: uint32 command_id = 1;
+   */
+  commandId: number;
+
+  /**
+   * @generated from oneof videocall.v1.HostCommand.command
+   */
+  command: {
+    /**
+     * @generated from field: videocall.v1.AdmitCommand admit = 2;
+     */
+    value: AdmitCommand;
+    case: "admit";
+  } | {
+    /**
+     * @generated from field: videocall.v1.DenyCommand deny = 3;
+     */
+    value: DenyCommand;
+    case: "deny";
+  } | {
+    /**
+     * @generated from field: videocall.v1.KickCommand kick = 4;
+     */
+    value: KickCommand;
+    case: "kick";
+  } | {
+    /**
+     * @generated from field: videocall.v1.MuteCommand mute = 5;
+     */
+    value: MuteCommand;
+    case: "mute";
+  } | {
+    /**
+     * @generated from field: videocall.v1.SetRoleCommand set_role = 6;
+     */
+    value: SetRoleCommand;
+    case: "setRole";
+  } | {
+    /**
+     * @generated from field: videocall.v1.MeetingSettingsCommand settings = 7;
+     */
+    value: MeetingSettingsCommand;
+    case: "settings";
+  } | {
+    /**
+     * @generated from field: videocall.v1.EndMeetingCommand end = 8;
+     */
+    value: EndMeetingCommand;
+    case: "end";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message videocall.v1.HostCommand.
+ * Use `create(HostCommandSchema)` to create a new message.
+ */
+export const HostCommandSchema: GenMessage<HostCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 18);
+
+/**
+ * Lets waiting joiners in: these session ids, or everyone waiting.
+ *
+ * @generated from message videocall.v1.AdmitCommand
+ */
+export type AdmitCommand = Message<"videocall.v1.AdmitCommand"> & {
+  /**
+   * @generated from field: repeated uint32 session_ids = 1;
+   */
+  sessionIds: number[];
+
+  /**
+   * @generated from field: bool all = 2;
+   */
+  all: boolean;
+};
+
+/**
+ * Describes the message videocall.v1.AdmitCommand.
+ * Use `create(AdmitCommandSchema)` to create a new message.
+ */
+export const AdmitCommandSchema: GenMessage<AdmitCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 19);
+
+/**
+ * Turns waiting joiners away (close 4042 deniedEntry).
+ *
+ * @generated from message videocall.v1.DenyCommand
+ */
+export type DenyCommand = Message<"videocall.v1.DenyCommand"> & {
+  /**
+   * @generated from field: repeated uint32 session_ids = 1;
+   */
+  sessionIds: number[];
+
+  /**
+   * @generated from field: bool all = 2;
+   */
+  all: boolean;
+};
+
+/**
+ * Describes the message videocall.v1.DenyCommand.
+ * Use `create(DenyCommandSchema)` to create a new message.
+ */
+export const DenyCommandSchema: GenMessage<DenyCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 20);
+
+/**
+ * Removes a participant (close 4040 kicked); with `ban`, its identity may not rejoin (4041 banned).
+ *
+ * @generated from message videocall.v1.KickCommand
+ */
+export type KickCommand = Message<"videocall.v1.KickCommand"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: bool ban = 2;
+   */
+  ban: boolean;
+
+  /**
+   * Shown to the kicked participant; at most 200 characters.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message videocall.v1.KickCommand.
+ * Use `create(KickCommandSchema)` to create a new message.
+ */
+export const KickCommandSchema: GenMessage<KickCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 21);
+
+/**
+ * Stops forwarding one kind of track of a participant until it unmutes itself (see MutedByHost).
+ *
+ * @generated from message videocall.v1.MuteCommand
+ */
+export type MuteCommand = Message<"videocall.v1.MuteCommand"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: videocall.v1.MediaKind kind = 2;
+   */
+  kind: MediaKind;
+};
+
+/**
+ * Describes the message videocall.v1.MuteCommand.
+ * Use `create(MuteCommandSchema)` to create a new message.
+ */
+export const MuteCommandSchema: GenMessage<MuteCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 22);
+
+/**
+ * Makes a participant a co-host (COHOST) or takes it back (PARTICIPANT). Host only.
+ *
+ * @generated from message videocall.v1.SetRoleCommand
+ */
+export type SetRoleCommand = Message<"videocall.v1.SetRoleCommand"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: videocall.v1.ParticipantRole role = 2;
+   */
+  role: ParticipantRole;
+};
+
+/**
+ * Describes the message videocall.v1.SetRoleCommand.
+ * Use `create(SetRoleCommandSchema)` to create a new message.
+ */
+export const SetRoleCommandSchema: GenMessage<SetRoleCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 23);
+
+/**
+ * Changes the meeting's settings; an absent field stays as it is.
+ *
+ * @generated from message videocall.v1.MeetingSettingsCommand
+ */
+export type MeetingSettingsCommand = Message<"videocall.v1.MeetingSettingsCommand"> & {
+  /**
+   * @generated from field: optional bool locked = 1;
+   */
+  locked?: boolean | undefined;
+
+  /**
+   * @generated from field: optional bool waiting_room = 2;
+   */
+  waitingRoom?: boolean | undefined;
+
+  /**
+   * @generated from field: optional bool guests_allowed = 3;
+   */
+  guestsAllowed?: boolean | undefined;
+
+  /**
+   * A new password (1..128 characters), or "" to remove it. Hashed by the server, never stored in clear.
+   *
+   * @generated from field: optional string password = 4;
+   */
+  password?: string | undefined;
+};
+
+/**
+ * Describes the message videocall.v1.MeetingSettingsCommand.
+ * Use `create(MeetingSettingsCommandSchema)` to create a new message.
+ */
+export const MeetingSettingsCommandSchema: GenMessage<MeetingSettingsCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 24);
+
+/**
+ * Ends the meeting for everyone (close 4043 meetingEnded).
+ *
+ * @generated from message videocall.v1.EndMeetingCommand
+ */
+export type EndMeetingCommand = Message<"videocall.v1.EndMeetingCommand"> & {
+};
+
+/**
+ * Describes the message videocall.v1.EndMeetingCommand.
+ * Use `create(EndMeetingCommandSchema)` to create a new message.
+ */
+export const EndMeetingCommandSchema: GenMessage<EndMeetingCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 25);
+
+/**
+ * @generated from message videocall.v1.HostCommandResult
+ */
+export type HostCommandResult = Message<"videocall.v1.HostCommandResult"> & {
+  /**
+   * @generated from field: uint32 command_id = 1;
+   */
+  commandId: number;
+
+  /**
+   * @generated from field: bool ok = 2;
+   */
+  ok: boolean;
+
+  /**
+   * Why not, in words: "not allowed", "no such participant", ...
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message videocall.v1.HostCommandResult.
+ * Use `create(HostCommandResultSchema)` to create a new message.
+ */
+export const HostCommandResultSchema: GenMessage<HostCommandResult> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 26);
+
+/**
+ * Sent to every participant on join (after the Welcome) and whenever something in it changes.
+ *
+ * @generated from message videocall.v1.MeetingState
+ */
+export type MeetingState = Message<"videocall.v1.MeetingState"> & {
+  /**
+   * @generated from field: bool locked = 1;
+   */
+  locked: boolean;
+
+  /**
+   * @generated from field: bool waiting_room = 2;
+   */
+  waitingRoom: boolean;
+
+  /**
+   * @generated from field: bool has_password = 3;
+   */
+  hasPassword: boolean;
+
+  /**
+   * @generated from field: bool guests_allowed = 4;
+   */
+  guestsAllowed: boolean;
+
+  /**
+   * Every participant whose role is not PARTICIPANT.
+   *
+   * @generated from field: repeated videocall.v1.RoleAssignment roles = 5;
+   */
+  roles: RoleAssignment[];
+
+  /**
+   * Only in the copies sent to hosts and co-hosts: who waits to be admitted, on every node.
+   *
+   * @generated from field: repeated videocall.v1.WaitingJoiner waiting = 6;
+   */
+  waiting: WaitingJoiner[];
+};
+
+/**
+ * Describes the message videocall.v1.MeetingState.
+ * Use `create(MeetingStateSchema)` to create a new message.
+ */
+export const MeetingStateSchema: GenMessage<MeetingState> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 27);
+
+/**
+ * @generated from message videocall.v1.RoleAssignment
+ */
+export type RoleAssignment = Message<"videocall.v1.RoleAssignment"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: videocall.v1.ParticipantRole role = 2;
+   */
+  role: ParticipantRole;
+};
+
+/**
+ * Describes the message videocall.v1.RoleAssignment.
+ * Use `create(RoleAssignmentSchema)` to create a new message.
+ */
+export const RoleAssignmentSchema: GenMessage<RoleAssignment> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 28);
+
+/**
+ * @generated from message videocall.v1.WaitingJoiner
+ */
+export type WaitingJoiner = Message<"videocall.v1.WaitingJoiner"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: string identity = 2;
+   */
+  identity: string;
+
+  /**
+   * @generated from field: string display_name = 3;
+   */
+  displayName: string;
+
+  /**
+   * @generated from field: bool guest = 4;
+   */
+  guest: boolean;
+};
+
+/**
+ * Describes the message videocall.v1.WaitingJoiner.
+ * Use `create(WaitingJoinerSchema)` to create a new message.
+ */
+export const WaitingJoinerSchema: GenMessage<WaitingJoiner> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 29);
+
+/**
+ * @generated from message videocall.v1.Waiting
+ */
+export type Waiting = Message<"videocall.v1.Waiting"> & {
+  /**
+   * This joiner's session id, the one hosts admit or deny.
+   *
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: string meeting_id = 2;
+   */
+  meetingId: string;
+
+  /**
+   * How often the waiting client must send something (a Ping), as in the Welcome.
+   *
+   * @generated from field: uint32 heartbeat_interval_ms = 3;
+   */
+  heartbeatIntervalMs: number;
+};
+
+/**
+ * Describes the message videocall.v1.Waiting.
+ * Use `create(WaitingSchema)` to create a new message.
+ */
+export const WaitingSchema: GenMessage<Waiting> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 30);
+
+/**
+ * @generated from message videocall.v1.MutedByHost
+ */
+export type MutedByHost = Message<"videocall.v1.MutedByHost"> & {
+  /**
+   * @generated from field: videocall.v1.MediaKind kind = 1;
+   */
+  kind: MediaKind;
+
+  /**
+   * Session id of the host or co-host who muted.
+   *
+   * @generated from field: uint32 by_session_id = 2;
+   */
+  bySessionId: number;
+};
+
+/**
+ * Describes the message videocall.v1.MutedByHost.
+ * Use `create(MutedByHostSchema)` to create a new message.
+ */
+export const MutedByHostSchema: GenMessage<MutedByHost> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 31);
 
 /**
  * @generated from enum videocall.v1.MediaKind
