@@ -1,6 +1,7 @@
 import { CloseCode } from "@videocall/protocol";
 import { NatsBusError, NatsMeetingBus } from "./bus/nats-meeting-bus.ts";
 import { parseServerFlags, type ServerFlags, UsageError } from "./config/server-flags.ts";
+import { databaseConfigFrom, openDatabase } from "./db/open-database.ts";
 import { log } from "./observability/log.ts";
 import { installProcessGuards } from "./observability/process-guards.ts";
 import { startServer } from "./server.ts";
@@ -36,6 +37,17 @@ async function certificateFromFlags(): Promise<Certificate | undefined> {
   }
 }
 
+// Opened first and not awaited: PGlite's first start takes seconds, the server listens meanwhile and joins wait.
+const database = openDatabase(databaseConfigFrom(flags.databaseUrl, flags.dataDir));
+database.ready.then(
+  (_) => {
+    const state = database.state();
+    if (state.kind === "ready")
+      log.info({ backend: state.database.backend, ...state.migrations }, "database ready");
+  },
+  (error: unknown) => log.error({ error: String(error) }, "database failed to open: joins are refused"),
+);
+
 const bus = flags.natsUrls
   ? await NatsMeetingBus.connect({
       servers: flags.natsUrls,
@@ -61,6 +73,11 @@ const server = await startServer({
   certificate: await certificateFromFlags(),
   webTransportPublicPort: flags.webTransportPublicPort,
   limits: flags.limits,
+  database,
+  ...(flags.apiKey && flags.apiSecret
+    ? { apiCredentials: { apiKey: flags.apiKey, apiSecret: flags.apiSecret } }
+    : {}),
+  requireToken: flags.requireToken,
 }).catch((error: unknown) => {
   if (error instanceof Deno.errors.AddrInUse)
     fail(`the port is already in use (${(error as Error).message})`);
@@ -79,6 +96,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     setTimeout(() => Deno.exit(1), 5000);
     await server.shutdown({ code: CloseCode.serviceRestart, reason: "server draining" });
     await bus?.close();
+    await database.close();
     Deno.exit(0);
   });
 }

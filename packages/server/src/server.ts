@@ -1,6 +1,7 @@
 import type { Admitter } from "./admission/admitter.ts";
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
+import { type OpeningDatabase, openDatabase } from "./db/open-database.ts";
 import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
 import { createRequestHandler, handleFrontWebSocket } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
@@ -55,6 +56,8 @@ export interface RunningServer {
   readonly relay: Relay;
   readonly stats: RelayStats;
   readonly webTransport: WebTransportServer | undefined;
+  readonly database: OpeningDatabase;
+  readonly meetings: MeetingDirectory;
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
@@ -102,6 +105,9 @@ function countFrontRefusal(relay: Relay, stats: RelayStats, reason: FrontRefusal
   }
 }
 
+/** How long a join waits for the database at start-up (PGlite's first start takes seconds) before 4020. */
+const DATABASE_READY_TIMEOUT_MS = 15_000;
+
 /** How long a shutdown waits for the clients' connections to close, so their leaves reach the bus. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1000;
 
@@ -112,7 +118,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const discovery = config.discovery ?? new SingleNodeDiscovery(bus.nodeId);
   const limits = config.limits ?? DEFAULT_RELAY_LIMITS;
   const queuedBytes = new QueuedBytesBudget(limits.maxQueuedBytes);
+  const ownsDatabase = config.database === undefined;
+  const database = config.database ?? openDatabase({ backend: "pglite" });
+  const meetings = new MeetingDirectory(database, {
+    readyTimeoutMs: config.databaseReadyTimeoutMs ?? DATABASE_READY_TIMEOUT_MS,
+  });
+  const credentials = config.apiCredentials ?? randomApiCredentials();
+  const admitter = new TokenAdmitter({
+    meetings,
+    credentials,
+    requireToken: config.requireToken ?? false,
+  });
   const relay = new Relay({
+    admitter,
+    meetings,
     limits,
     queuedBytes,
     bus,
@@ -132,6 +151,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     servers: () => discovery.liveNodes(),
     metrics: createMetricsRegistry(stats, { queuedBytes: () => queuedBytes.queuedBytes, bus: bus.stats }),
     staticFiles,
+    database: () => database.state(),
+    tokens: new TokenRoutes({
+      credentials,
+      credentialsConfigured: config.apiCredentials !== undefined,
+      signedInUsers: config.signedInUsers ?? NOBODY_SIGNED_IN,
+    }),
     version: SERVER_VERSION,
     startedAtMs: Date.now(),
     log,
@@ -195,6 +220,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     relay,
     stats,
     webTransport,
+    database,
+    meetings,
     async shutdown(options = {}) {
       relay.close(options.code, options.reason);
       const deadline = performance.now() + SHUTDOWN_CLOSE_WAIT_MS;
@@ -204,6 +231,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       webTransport?.close();
       await front?.close();
       await httpServer.shutdown();
+      if (ownsDatabase) await database.close();
     },
   };
 }

@@ -6,13 +6,14 @@ import {
   type HostCommand,
   LeaveReason,
   MediaKind,
+  ParticipantRole,
   type RoutingHeader,
   scanRoutingHeader,
   stampFromSession,
   type TrackInfo,
   trackStateProblem,
 } from "@videocall/protocol";
-import type { Admission } from "../admission/admitter.ts";
+import type { Admission, ParticipantRoleName } from "../admission/admitter.ts";
 import { ConnectionRateLimiter } from "../limits/connection-rate-limiter.ts";
 import type { LimitHits } from "../limits/limit-hits.ts";
 import type { RelayLimits } from "../limits/relay-limits.ts";
@@ -686,5 +687,23 @@ function describeScanError(error: string | undefined): string {
       return "packet has more than one body";
     default:
       return `malformed packet (${error ?? "unknown error"})`;
+  }
+}
+
+/** The grant a media packet of `kind` needs; an unknown kind needs the video grant. */
+function publishGrantOf(kind: number): number {
+  if (kind === MediaKind.AUDIO) return Grant.publishAudio;
+  if (kind === MediaKind.SCREEN) return Grant.publishScreen;
+  return Grant.publishVideo;
+}
+
+export function participantRole(role: ParticipantRoleName): ParticipantRole {
+  switch (role) {
+    case "host":
+      return ParticipantRole.HOST;
+    case "cohost":
+      return ParticipantRole.COHOST;
+    default:
+      return ParticipantRole.PARTICIPANT;
   }
 }
