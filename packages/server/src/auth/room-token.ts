@@ -25,7 +25,7 @@ export interface ApiCredentials {
 
 /** What a token says, once verified. */
 export interface RoomTokenClaims {
-  /** `sub`: the stable identity (`oidc:<sub>`, `guest:<id>`, or whatever an integrator names its users). */
+  /** `sub`: the stable identity, 1-255 printable ASCII characters (`oidc:<sub>`, `guest:<id>`, or whatever an integrator names its users). */
   readonly identity: string;
   /** `name`: what the others see. */
   readonly displayName: string;
@@ -55,7 +55,7 @@ export interface RoomTokenRequest {
 export const MAX_TOKEN_TTL_SECONDS = 24 * 3600;
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** Longest identity and display name a token may carry (characters). */
-export const MAX_IDENTITY_LENGTH = 256;
+export const MAX_IDENTITY_LENGTH = 255;
 export { isValidDisplayName, MAX_DISPLAY_NAME_LENGTH };
 
 const ALGORITHM = "HS256";
@@ -90,7 +90,8 @@ export function isValidIdentity(identity: unknown): identity is string {
 
 /** Throws RangeError on a request no server would accept (bad names, TTL out of range). */
 export async function mintRoomToken(credentials: ApiCredentials, request: RoomTokenRequest): Promise<string> {
-  if (!isValidIdentity(request.identity)) throw new RangeError("identity: 1-256 characters, no spaces");
+  if (!isValidIdentity(request.identity))
+    throw new RangeError("identity: 1-255 printable ASCII characters, no spaces");
   if (!isValidDisplayName(request.displayName)) throw new RangeError("name: 1-64 characters");
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(request.meetingId))
     throw new RangeError("meeting: 1-64 letters, digits, '_' or '-'");

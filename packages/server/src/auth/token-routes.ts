@@ -85,7 +85,8 @@ export class TokenRoutes {
     const identity = body.identity;
     if (typeof meetingId !== "string" || !isValidName(meetingId))
       throw new BadRequest("meeting: 1-64 letters, digits, '_' or '-'");
-    if (!isValidIdentity(identity)) throw new BadRequest("identity: 1-256 characters, no spaces");
+    if (!isValidIdentity(identity))
+      throw new BadRequest("identity: 1-255 printable ASCII characters, no spaces");
     const name = body.name ?? identity;
     if (!isValidDisplayName(name)) throw new BadRequest("name: 1-64 characters");
     const role = body.role ?? "participant";
