@@ -44,6 +44,8 @@ database.ready.then(
     const state = database.state();
     if (state.kind === "ready")
       log.info({ backend: state.database.backend, ...state.migrations }, "database ready");
+    // Like "listening": for scripts that start the server and must not join before it is ready (bench/relay).
+    console.log(JSON.stringify({ event: "database-ready" }));
   },
   (error: unknown) => log.error({ error: String(error) }, "database failed to open: joins are refused"),
 );
