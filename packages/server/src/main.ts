@@ -50,6 +50,14 @@ database.ready.then(
   (error: unknown) => log.error({ error: String(error) }, "database failed to open: joins are refused"),
 );
 
+if (flags.natsUrls && !flags.apiKey) {
+  // Each node would sign with its own random secret: a client failing over carries a token the next node refuses.
+  log.warn(
+    {},
+    "several nodes without --api-key/--api-secret: tokens from one node are refused (4022) by the others",
+  );
+}
+
 const bus = flags.natsUrls
   ? await NatsMeetingBus.connect({
       servers: flags.natsUrls,
