@@ -71,6 +71,8 @@ export async function runBots(options: BotsOptions, stopSignal: AbortSignal): Pr
     joinConcurrency: JOIN_CONCURRENCY,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     signal: stopSignal,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.password ? { password: options.password } : {}),
   });
   const progressTimer = setInterval(() => {
     const { phase, joined, sentInWindow, expectedDeliveries, receivedDeliveries } = generator.progress();
