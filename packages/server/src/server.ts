@@ -1,4 +1,8 @@
 import type { Admitter } from "./admission/admitter.ts";
+import { TokenAdmitter } from "./admission/token-admitter.ts";
+import { type ApiCredentials, randomApiCredentials } from "./auth/room-token.ts";
+import { NOBODY_SIGNED_IN, type SignedInUsers } from "./auth/signed-in-user.ts";
+import { TokenRoutes } from "./auth/token-routes.ts";
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
 import { type OpeningDatabase, openDatabase } from "./db/open-database.ts";
@@ -8,7 +12,7 @@ import { StaticFiles } from "./http/static-files.ts";
 import { type FrontRefusal, startTcpFront } from "./http/tcp-front.ts";
 import { QueuedBytesBudget } from "./limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "./limits/relay-limits.ts";
-import type { MeetingDirectory } from "./meetings/meeting-directory.ts";
+import { MeetingDirectory } from "./meetings/meeting-directory.ts";
 import { log } from "./observability/log.ts";
 import { createMetricsRegistry } from "./observability/metrics.ts";
 import { RelayStats } from "./observability/relay-stats.ts";
@@ -44,10 +48,28 @@ export interface ServerConfig {
   webTransportPublicPort?: number;
   /** TLS certificate for HTTPS/WSS and WebTransport; without one HTTP is plain and WebTransport uses a development certificate. */
   certificate?: Certificate;
-  /** Who may join, as whom and in which role (default: OpenAdmitter, everyone a guest participant). */
+  /** Who may join, as whom and in which role (default: the TokenAdmitter over `meetings`, docs/permissions.md). */
   admitter?: Admitter;
-  /** Meetings' settings, co-hosts, bans and log, for host controls (docs/meeting-control.md). */
+  /** Meetings' settings, co-hosts, bans and log, for admission and host controls (default: over `database`). */
   meetings?: MeetingDirectory;
+  /**
+   * Meetings, hosts, bans and the log (docs/database.md). Default: a new in-memory PGlite, closed on
+   * shutdown; a passed one is the caller's to close. It may still be opening: the server listens at once and
+   * admission waits for it (bounded, then 4020 "server starting").
+   */
+  database?: OpeningDatabase;
+  /** How long a join waits for a database still opening before it is refused with 4020 (default 15 s). */
+  databaseReadyTimeoutMs?: number;
+  /**
+   * The API key and secret room tokens are signed with (docs/tokens.md). Without them the server signs its
+   * own tokens with a random per-process secret: tokens from the join endpoint work on this process only, and
+   * POST /api/tokens is off.
+   */
+  apiCredentials?: ApiCredentials;
+  /** Refuse joins without a room token (4021) instead of admitting them as guests. */
+  requireToken?: boolean;
+  /** Who is signed in (the OIDC sign-in); default nobody, open guest mode. */
+  signedInUsers?: SignedInUsers;
 }
 
 export interface RunningServer {
@@ -120,15 +142,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const queuedBytes = new QueuedBytesBudget(limits.maxQueuedBytes);
   const ownsDatabase = config.database === undefined;
   const database = config.database ?? openDatabase({ backend: "pglite" });
-  const meetings = new MeetingDirectory(database, {
-    readyTimeoutMs: config.databaseReadyTimeoutMs ?? DATABASE_READY_TIMEOUT_MS,
-  });
+  const meetings =
+    config.meetings ??
+    new MeetingDirectory(database, {
+      readyTimeoutMs: config.databaseReadyTimeoutMs ?? DATABASE_READY_TIMEOUT_MS,
+    });
   const credentials = config.apiCredentials ?? randomApiCredentials();
-  const admitter = new TokenAdmitter({
-    meetings,
-    credentials,
-    requireToken: config.requireToken ?? false,
-  });
+  const admitter =
+    config.admitter ??
+    new TokenAdmitter({
+      meetings,
+      credentials,
+      requireToken: config.requireToken ?? false,
+    });
   const relay = new Relay({
     admitter,
     meetings,
@@ -140,8 +166,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     serverVersion: SERVER_VERSION,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     ...(config.queueLimits ? { queueLimits: config.queueLimits } : {}),
-    ...(config.admitter ? { admitter: config.admitter } : {}),
-    ...(config.meetings ? { meetings: config.meetings } : {}),
   });
   let webTransport: WebTransportServer | undefined;
   const staticFiles = new StaticFiles(config.webRoot);

@@ -62,6 +62,20 @@ export interface RemoteParticipant {
   tracks: TrackInfo[];
 }
 
+/** This connection as the server admitted it (Welcome.you and Welcome.grants). */
+export interface SelfParticipant {
+  readonly sessionId: number;
+  readonly displayName: string;
+  readonly identity: string;
+  /** The role at the Welcome; `session.role` follows a host's later promotions. */
+  readonly role: ParticipantRoleName;
+  readonly guest: boolean;
+  /** Grant bits (Grant in @videocall/protocol). */
+  readonly grants: number;
+  /** Welcome.e2ee_required: the meeting requires end-to-end encrypted media. */
+  readonly e2eeRequired: boolean;
+}
+
 /** A joiner held in the waiting room, as hosts and co-hosts see it. */
 export interface WaitingJoiner {
   readonly sessionId: number;

@@ -46,7 +46,7 @@ export interface ParticipantProfile {
 }
 
 /** A participant connected to this node. */
-export interface LocalParticipant extends ParticipantIdentity {
+export interface LocalParticipant {
   readonly sessionId: number;
   readonly username: string;
   readonly identity: string;

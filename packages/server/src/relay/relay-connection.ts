@@ -3,6 +3,7 @@ import {
   bodyClassOf,
   decodePacketSafely,
   encodePacket,
+  Grant,
   type HostCommand,
   LeaveReason,
   MediaKind,

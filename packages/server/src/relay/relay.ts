@@ -337,6 +337,7 @@ export class Relay {
               guest: admission.guest,
             },
             grants: admission.grants,
+            e2eeRequired: admission.e2eeRequired ?? false,
           },
         },
       }),
