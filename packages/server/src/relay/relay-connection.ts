@@ -438,6 +438,12 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           this.#context.stats.packetsDroppedMutedByHost++;
           return;
         }
+        // A bit test on the parsed header: media of a kind this connection may not publish goes nowhere.
+        if (header.body === BodyField.media && (this.admission.grants & publishGrantOf(header.kind)) === 0) {
+          this.#packetsDroppedIn++;
+          this.#context.stats.packetsDroppedNoGrant++;
+          return;
+        }
         const sampledAtMs = this.#context.stats.forwardingTime.start();
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
         this.#context.stats.forwardingTime.stop(sampledAtMs);
