@@ -19,6 +19,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The Debian package's binary, as in test/fixtures/nats.ts; override with NATS_SERVER_BIN. */
 const NATS_SERVER = Deno.env.get("NATS_SERVER_BIN") ?? "/usr/sbin/nats-server";
 const SERVER_START_TIMEOUT_MS = 20_000;
+/** A new in-memory PGlite runs initdb: seconds, more on a busy machine. Joins before it would wait. */
+const DATABASE_READY_TIMEOUT_MS = 90_000;
 const CONNECT_TIMEOUT_MS = 40_000;
 
 const USAGE = `Usage: deno run --config deno.json -A bench/relay/main.ts [options]
@@ -138,6 +140,9 @@ function serverArgs(server: "videocall" | "baseline"): string[] {
         "100000",
         "--handshake-timeout-ms",
         "600000",
+        // One throwaway database per process: several relays in one directory would contend for its lock.
+        "--database-url",
+        "memory://",
       ]
     : ["run", "-A", "bench/relay/baseline-relay.ts", "--port", "0", "--host", "127.0.0.1"];
 }
@@ -173,6 +178,7 @@ async function deploy(server: ServerName, started: BenchChild[]): Promise<Deploy
   if (server !== "videocall-two-nodes") {
     const relay = spawn(server, serverArgs(server), { exitWithParent: server === "baseline" });
     const listening = await relay.waitFor("listening", SERVER_START_TIMEOUT_MS);
+    if (server === "videocall") await relay.waitFor("database-ready", DATABASE_READY_TIMEOUT_MS);
     return { urls: [String(listening.url)], relays: [relay], nats: undefined };
   }
   // -p -1: a random free port, read back from the log, so no port is guessed.
@@ -193,7 +199,11 @@ async function deploy(server: ServerName, started: BenchChild[]): Promise<Deploy
     ),
   );
   const urls = await Promise.all(
-    relays.map(async (relay) => String((await relay.waitFor("listening", SERVER_START_TIMEOUT_MS)).url)),
+    relays.map(async (relay) => {
+      const { url } = await relay.waitFor("listening", SERVER_START_TIMEOUT_MS);
+      await relay.waitFor("database-ready", DATABASE_READY_TIMEOUT_MS);
+      return String(url);
+    }),
   );
   return { urls, relays, nats };
 }

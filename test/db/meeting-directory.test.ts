@@ -18,6 +18,13 @@ testOnEachBackend("meeting directory", async (t, harness) => {
       await directory.promote("standup", "guest:b", "guest:a");
       assert.equal((await directory.factsForJoin("standup", "guest:b")).role, "cohost");
     });
+    await t.step("roleOf and settingsOf read what host controls need", async () => {
+      assert.equal(await directory.roleOf("standup", "guest:a"), "host");
+      assert.equal(await directory.roleOf("standup", "guest:b"), "cohost");
+      assert.equal(await directory.roleOf("standup", "guest:z"), "participant");
+      assert.equal((await directory.settingsOf("standup"))?.guestsAllowed, true);
+      assert.equal(await directory.settingsOf("nobody-used-this"), undefined);
+    });
     await t.step("two first joins at once make exactly one host", async () => {
       const [x, y] = await Promise.all([
         directory.factsForJoin("race", "guest:x"),

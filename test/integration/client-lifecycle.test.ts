@@ -7,6 +7,7 @@
  */
 import { ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { joinMeeting } from "@videocall/client";
 import { startServer } from "../fixtures/server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -38,6 +39,19 @@ for (const transport of ["websocket", "webtransport"] as const) {
     // One IP opens every connection here: lift the per-IP limit this test is not about.
     const server = await startServer({ extraArgs: ["--max-connections-per-ip", "10000"] });
     try {
+      // Warm the server's embedded database first: PostgreSQL opens each table's and index's files on first
+      // use and keeps them open (a bounded set), which is not a per-connection leak.
+      for (let i = 0; i < 5; i++) {
+        const session = await joinMeeting({
+          serverUrl: server.url,
+          username: `warm${i}`,
+          meetingId: "lifecycle",
+          transport,
+          reconnect: false,
+        });
+        await session.leave();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
       const serverFdsBefore = countFds(server.pid);
       const output = await new Deno.Command(Deno.execPath(), {
         args: [

@@ -1,12 +1,23 @@
 import { Codec, joinMeeting, type LeaveReason, MediaKind } from "@videocall/client";
 import { InMemoryBusHub, startServer } from "@videocall/server";
+import { openDatabase } from "../../packages/server/src/db/open-database.ts";
 import { assertEquals } from "../fixtures/assert.ts";
+import { freshDataDir, removeDataDir } from "../fixtures/pglite-data-dir.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 // Two relay nodes in one process, linked by the in-memory bus: the shape the NATS bus will fill.
 Deno.test("one meeting spans two nodes sharing a bus: presence, media and key frame requests cross it", async () => {
   const hub = new InMemoryBusHub();
-  const config = { hostname: "127.0.0.1", port: 0, webRoot: "/nonexistent", heartbeatTimeoutMs: 15_000 };
+  // Both nodes share one database, as nodes share one PostgreSQL in production.
+  const dataDir = await freshDataDir();
+  const database = openDatabase({ backend: "pglite", dataDir });
+  const config = {
+    hostname: "127.0.0.1",
+    port: 0,
+    webRoot: "/nonexistent",
+    heartbeatTimeoutMs: 15_000,
+    database,
+  };
   const nodeA = await startServer({ ...config, bus: hub.node("a") });
   const nodeB = await startServer({ ...config, bus: hub.node("b") });
   try {
@@ -48,5 +59,7 @@ Deno.test("one meeting spans two nodes sharing a bus: presence, media and key fr
   } finally {
     await nodeA.shutdown();
     await nodeB.shutdown();
+    await database.close();
+    await removeDataDir(dataDir);
   }
 });

@@ -5,9 +5,11 @@ import {
   encodePacket,
   frameOnStream,
   joinSubprotocols,
+  PARTICIPANT_GRANTS,
   type Packet,
   StreamDeframer,
 } from "@videocall/protocol";
+import { mintRoomToken } from "../../packages/server/src/auth/room-token.ts";
 import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawClient } from "../fixtures/raw-client.ts";
 import { metricValue, startServer } from "../fixtures/server.ts";
@@ -177,9 +179,18 @@ Deno.test("a client offering only versions the server lacks is refused with 4010
 });
 
 Deno.test("the credential travels in a subprotocol, never logged; the server answers with the version it picked", async () => {
-  const server = await startServer();
+  const credentials = { apiKey: "test-key", apiSecret: "a-secret-of-at-least-thirty-two-bytes!" };
+  const server = await startServer({
+    extraArgs: ["--api-key", credentials.apiKey, "--api-secret", credentials.apiSecret],
+  });
   try {
-    const secret = "s3cret-token/with+chars=";
+    const secret = await mintRoomToken(credentials, {
+      identity: "user-carol",
+      displayName: "carol",
+      meetingId: "cred",
+      grants: PARTICIPANT_GRANTS,
+      ttlSeconds: 600,
+    });
     const client = await openByteSocket(
       server.url,
       "carol",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { joinMeeting } from "@videocall/client";
+import { freshDataDir, removeDataDir } from "../fixtures/pglite-data-dir.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -13,9 +14,12 @@ Deno.test("the server runs with exactly the permissions of `npm start`", async (
   >;
   const [deno, ...args] = scripts.start!.split(/\s+/);
   assert.equal(deno, "deno");
+  // The embedded database on disk, as npm start keeps it (a copy of a fresh one, not the repo's ./data).
+  const dataDir = await freshDataDir();
   const child = new Deno.Command(Deno.execPath(), {
     args: [...args, "--port", "0", "--host", "127.0.0.1"],
     cwd: ROOT,
+    env: { VIDEOCALL_DATA_DIR: dataDir },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -49,8 +53,13 @@ Deno.test("the server runs with exactly the permissions of `npm start`", async (
     assert.equal(asset.headers.get("content-type"), "text/javascript; charset=utf-8");
     assert.match(asset.headers.get("cache-control") ?? "", /immutable/);
     await asset.body?.cancel();
+    // Joined at once: a join before the database is ready waits for it (or retries a 4020) by itself.
     const alice = await joinMeeting({ serverUrl: url, username: "alice", meetingId: "demo" });
+    assert.equal(alice.self.role, "host", "the first joiner of a new meeting is its host");
     await alice.leave();
+    const ready = await fetch(`${url}/readyz`);
+    assert.equal(ready.status, 200);
+    await ready.body?.cancel();
     assert.doesNotMatch(output, /NotCapable|Requires \w+ access/);
   } finally {
     clearTimeout(timer);
@@ -61,5 +70,6 @@ Deno.test("the server runs with exactly the permissions of `npm start`", async (
     }
     await child.status;
     await pumps;
+    await removeDataDir(dataDir);
   }
 });

@@ -14,6 +14,10 @@ import { checkServerReachable } from "./join.ts";
 import { LoadGenerator, LoadJoinError, mediaAtBitrate } from "./load/mod.ts";
 
 export interface BotsOptions {
+  /** Room token (docs/tokens.md); without one the server admits a guest, if it does. */
+  token?: string;
+  /** The meeting's password, if it has one. */
+  password?: string;
   serverUrl: string;
   meetingId: string;
   botCount: number;
@@ -67,6 +71,8 @@ export async function runBots(options: BotsOptions, stopSignal: AbortSignal): Pr
     joinConcurrency: JOIN_CONCURRENCY,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     signal: stopSignal,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.password ? { password: options.password } : {}),
   });
   const progressTimer = setInterval(() => {
     const { phase, joined, sentInWindow, expectedDeliveries, receivedDeliveries } = generator.progress();

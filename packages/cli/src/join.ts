@@ -24,6 +24,8 @@ export async function joinAs(options: {
   skipPreflight?: boolean;
   /** End-to-end encryption (`--e2ee-passphrase`); ready (passphrase key derived) when this resolves. */
   e2ee?: E2eeOptions;
+  token?: string;
+  password?: string;
 }): Promise<MeetingSession> {
   if (!options.skipPreflight) await checkServerReachable(options.serverUrl);
   try {

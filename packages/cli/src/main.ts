@@ -14,6 +14,7 @@ import { requireCamera, runInfo } from "./info-command.ts";
 import { runReceive } from "./receive-command.ts";
 import { runServe } from "./serve-command.ts";
 import { runStream } from "./stream-command.ts";
+import { runToken } from "./token-command.ts";
 
 const VERSION = "0.1.0";
 
@@ -67,6 +68,26 @@ function frameTransformFlag(raw: string | undefined): { frameTransform?: { modul
   return { frameTransform: { moduleUrl: toFileUrl(resolve(raw)).href } };
 }
 
+const tokenOption = () =>
+  new Option("--token <jwt>", "room token (videocall token, POST /api/tokens); default: join as a guest").env(
+    "VIDEOCALL_TOKEN",
+  );
+const passwordOption = () =>
+  new Option("--password <password>", "the meeting's password, if it has one").env(
+    "VIDEOCALL_MEETING_PASSWORD",
+  );
+
+/** The credential flags as joinMeeting takes them. */
+function credentialFlags(flags: { token?: string; password?: string }): {
+  token?: string;
+  password?: string;
+} {
+  return {
+    ...(flags.token ? { token: flags.token } : {}),
+    ...(flags.password ? { password: flags.password } : {}),
+  };
+}
+
 const transportOption = () =>
   new Option(
     "--transport <kind>",
@@ -117,6 +138,8 @@ function buildProgram(
     .option("--no-audio", "send no audio")
     .option("--no-video", "send no video")
     .addOption(transportOption())
+    .addOption(tokenOption())
+    .addOption(passwordOption())
     .option("--seconds <n>", "stop after this long (default: until Ctrl-C)", seconds)
     .option("--frame-transform <module>", "ES module (path or URL) exporting createFrameTransform")
     .option("--e2ee-passphrase <passphrase>", "encrypt end to end with keys from this meeting passphrase")
@@ -165,6 +188,7 @@ function buildProgram(
           meetingId: flags.meetingId,
           userId: flags.userId,
           transport: flags.transport as TransportPreference,
+          ...credentialFlags(flags),
           video: flags.video ? video : undefined,
           audio: flags.audio ? audio : undefined,
           encoding: {
@@ -201,6 +225,8 @@ function buildProgram(
     .option("--e2ee-passphrase <passphrase>", "decrypt end to end with keys from this meeting passphrase")
     .option("--e2ee", "decrypt end to end with keys exchanged with the other participants")
     .addOption(transportOption())
+    .addOption(tokenOption())
+    .addOption(passwordOption())
     .action(async (flags) => {
       if ((flags.e2eePassphrase !== undefined || flags.e2ee) && flags.frameTransform !== undefined)
         throw new CliError(
@@ -216,6 +242,7 @@ function buildProgram(
           durationSeconds: flags.seconds,
           waitSeconds: flags.waitSeconds,
           transport: flags.transport as TransportPreference,
+          ...credentialFlags(flags),
           ...frameTransformFlag(flags.frameTransform),
           ...(flags.e2eePassphrase !== undefined ? { e2eePassphrase: flags.e2eePassphrase } : {}),
           ...(flags.e2ee === true ? { e2eeExchange: true } : {}),
@@ -241,6 +268,8 @@ function buildProgram(
     .option("--video-bitrate-kbps <n>", "synthetic video bitrate per publisher", integer(10, 20_000), 500)
     .option("--fps <n>", "synthetic video frames per second", integer(1, 120), 30)
     .addOption(transportOption())
+    .addOption(tokenOption())
+    .addOption(passwordOption())
     .option("--json", "print the report as JSON")
     .action(async (flags) => {
       if (flags.publishers > flags.count)
@@ -255,6 +284,7 @@ function buildProgram(
           videoBitrateKbps: flags.videoBitrateKbps,
           fps: flags.fps,
           transport: flags.transport as TransportPreference,
+          ...credentialFlags(flags),
           progress: (line) => {
             if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${line}`));
           },
@@ -263,6 +293,47 @@ function buildProgram(
       );
       if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
       print(flags.json ? JSON.stringify(report) : report.text);
+    });
+
+  program
+    .command("token")
+    .description("print a room token signed with an API key and secret (docs/tokens.md)")
+    .addOption(
+      new Option("--api-key <key>", "the server's --api-key").env("VIDEOCALL_API_KEY").makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--api-secret <secret>", "the server's --api-secret")
+        .env("VIDEOCALL_API_SECRET")
+        .makeOptionMandatory(),
+    )
+    .requiredOption("--meeting <id>", "the one meeting the token opens")
+    .requiredOption("--identity <id>", "stable identity of the holder, e.g. user-42")
+    .option("--name <name>", "display name (default: the identity)")
+    .addOption(
+      new Option("--role <role>", "least role in the meeting")
+        .choices(["participant", "cohost", "host"])
+        .default("participant"),
+    )
+    .option(
+      "--grants <list>",
+      "comma-separated: publishAudio,publishVideo,publishScreen,subscribe,chat,admin (default: all but admin)",
+    )
+    .option("--guest", "mark the holder a guest (the meeting's guests-allowed setting applies)")
+    .option("--ttl <seconds>", "lifetime in seconds", integer(1, 86_400), 3600)
+    .action(async (flags) => {
+      print(
+        await runToken({
+          apiKey: flags.apiKey,
+          apiSecret: flags.apiSecret,
+          meeting: flags.meeting,
+          identity: flags.identity,
+          name: flags.name,
+          role: flags.role,
+          grants: flags.grants,
+          guest: flags.guest,
+          ttlSeconds: flags.ttl,
+        }),
+      );
     });
 
   program

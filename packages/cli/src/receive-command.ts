@@ -27,6 +27,10 @@ import { cliE2ee, joinAs, sessionFrameTransform } from "./join.ts";
 import { type VpxCodec, vpxKeyframeInfo } from "./vpx-bitstream.ts";
 
 export interface ReceiveOptions {
+  /** Room token (docs/tokens.md); without one the server admits a guest, if it does. */
+  token?: string;
+  /** The meeting's password, if it has one. */
+  password?: string;
   serverUrl: string;
   meetingId: string;
   userId: string;
@@ -165,6 +169,8 @@ class WebmRecorder {
 export async function runReceive(options: ReceiveOptions, stopSignal: AbortSignal): Promise<ReceiveResult> {
   const session = await joinAs({
     serverUrl: options.serverUrl,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.password ? { password: options.password } : {}),
     username: options.userId,
     meetingId: options.meetingId,
     transport: options.transport,

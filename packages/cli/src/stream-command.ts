@@ -43,6 +43,10 @@ const MAX_BUFFERED_BYTES = 1_000_000;
 const WIRE_CODECS: Record<VideoCodecName, Codec> = { vp8: Codec.VP8, vp9: Codec.VP9, h264: Codec.H264 };
 
 export interface StreamOptions {
+  /** Room token (docs/tokens.md); without one the server admits a guest, if it does. */
+  token?: string;
+  /** The meeting's password, if it has one. */
+  password?: string;
   serverUrl: string;
   meetingId: string;
   userId: string;
@@ -74,6 +78,8 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
   await requireFfmpeg();
   const session = await joinAs({
     serverUrl: options.serverUrl,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.password ? { password: options.password } : {}),
     username: options.userId,
     meetingId: options.meetingId,
     transport: options.transport,

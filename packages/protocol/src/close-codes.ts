@@ -37,11 +37,27 @@ export const CloseCode = {
   notAdmitted: 4011,
   /** The meeting requires end-to-end encryption and this client did not offer it (Join.e2ee, `videocall.e2ee`). */
   e2eeRequired: 4050,
-  // 4020..4039 are admission refusals (the admitter's); these two are the ones meeting control relies on.
+  // 4020..4039: admission refusals (issue 10, docs/tokens.md and docs/permissions.md).
+  /** The server's database is still opening (or unreachable): the client retries by itself. */
+  serverStarting: 4020,
+  /** This server admits only connections with a room token, and none came. */
+  tokenRequired: 4021,
+  /** The room token is malformed, signed with another secret or by an unknown key. */
+  tokenInvalid: 4022,
+  /** The room token's `exp` has passed: get a new one. */
+  tokenExpired: 4023,
+  /** The room token is for another meeting than the one joined. */
+  tokenWrongMeeting: 4024,
   /** A host banned this identity from the meeting. */
   banned: 4025,
   /** The meeting is locked: nobody new joins (hosts and co-hosts still do). */
   meetingLocked: 4026,
+  /** The meeting has a password and none came. */
+  passwordRequired: 4027,
+  /** The password does not match. */
+  wrongPassword: 4028,
+  /** The meeting admits signed-in users only. */
+  guestsNotAllowed: 4029,
   // 4040..4049: meeting control (docs/meeting-control.md).
   /** A host or co-host removed this participant from the meeting (it may rejoin). */
   kicked: 4040,
@@ -70,8 +86,15 @@ const FATAL: ReadonlySet<number> = new Set<number>([
   CloseCode.unsupportedProtocolVersion,
   CloseCode.notAdmitted,
   CloseCode.e2eeRequired,
+  CloseCode.tokenRequired,
+  CloseCode.tokenInvalid,
+  CloseCode.tokenExpired,
+  CloseCode.tokenWrongMeeting,
   CloseCode.banned,
   CloseCode.meetingLocked,
+  CloseCode.passwordRequired,
+  CloseCode.wrongPassword,
+  CloseCode.guestsNotAllowed,
   CloseCode.kicked,
   CloseCode.kickedAndBanned,
   CloseCode.deniedEntry,

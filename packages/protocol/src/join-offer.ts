@@ -12,11 +12,14 @@ export interface JoinOffer {
   credential?: string;
   /** The client encrypts its media end to end (docs/e2ee.md): `videocall.e2ee` on WebSocket, Join.e2ee on WebTransport. */
   e2ee?: boolean;
+  /** The meeting's password, if the user typed one (`videocall.password.<base64url>`; Join.password). */
+  password?: string;
 }
 
 const VERSION_PREFIX = "videocall.v";
 const CREDENTIAL_PREFIX = "videocall.credential.";
 const E2EE_SUBPROTOCOL = "videocall.e2ee";
+const PASSWORD_PREFIX = "videocall.password.";
 /** Versions a client may list: a header naming thousands is an attack, not an offer. */
 const MAX_OFFERED_VERSION = 255;
 
@@ -33,6 +36,9 @@ export function joinSubprotocols(offer: JoinOffer): string[] {
     protocols.push(`${CREDENTIAL_PREFIX}${toBase64Url(offer.credential)}`);
   }
   if (offer.e2ee) protocols.push(E2EE_SUBPROTOCOL);
+  if (offer.password !== undefined && offer.password !== "") {
+    protocols.push(`${PASSWORD_PREFIX}${toBase64Url(offer.password)}`);
+  }
   return protocols;
 }
 
@@ -47,10 +53,15 @@ export function parseJoinSubprotocols(header: string | null): ParsedJoinSubproto
   const versions: number[] = [];
   let credential: string | undefined;
   let e2ee = false;
+  let password: string | undefined;
   for (const raw of (header ?? "").split(",")) {
     const entry = raw.trim();
     if (entry === E2EE_SUBPROTOCOL) {
       e2ee = true;
+    } else if (entry.startsWith(PASSWORD_PREFIX)) {
+      const decoded = fromBase64Url(entry.slice(PASSWORD_PREFIX.length));
+      if (decoded === undefined) return { kind: "invalid", detail: "the password is not base64url UTF-8" };
+      password = decoded;
     } else if (entry.startsWith(CREDENTIAL_PREFIX)) {
       const decoded = fromBase64Url(entry.slice(CREDENTIAL_PREFIX.length));
       if (decoded === undefined) return { kind: "invalid", detail: "the credential is not base64url UTF-8" };
@@ -62,7 +73,11 @@ export function parseJoinSubprotocols(header: string | null): ParsedJoinSubproto
       versions.push(version);
     }
   }
-  const withCredential = { ...(credential === undefined ? {} : { credential }), ...(e2ee ? { e2ee } : {}) };
+  const withCredential = {
+    ...(credential === undefined ? {} : { credential }),
+    ...(password === undefined ? {} : { password }),
+    ...(e2ee ? { e2ee } : {}),
+  };
   if (versions.length === 0) {
     return {
       kind: "legacy",

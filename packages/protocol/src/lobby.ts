@@ -37,3 +37,17 @@ function decodeSegment(segment: string): string | undefined {
     return undefined; // a malformed percent-escape
   }
 }
+
+/** Longest display name (characters) a participant may have: the lobby path's username or a token's name. */
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+
+/** A display name others can see: 1-64 characters, not only spaces, no control characters. */
+export function isValidDisplayName(name: unknown): name is string {
+  return (
+    typeof name === "string" &&
+    name.trim().length > 0 &&
+    [...name].length <= MAX_DISPLAY_NAME_LENGTH &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+    !/[\u0000-\u001f\u007f]/.test(name)
+  );
+}

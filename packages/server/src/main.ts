@@ -1,6 +1,7 @@
 import { CloseCode } from "@videocall/protocol";
 import { NatsBusError, NatsMeetingBus } from "./bus/nats-meeting-bus.ts";
 import { parseServerFlags, type ServerFlags, UsageError } from "./config/server-flags.ts";
+import { databaseConfigFrom, openDatabase } from "./db/open-database.ts";
 import { log } from "./observability/log.ts";
 import { installProcessGuards } from "./observability/process-guards.ts";
 import { startServer } from "./server.ts";
@@ -36,6 +37,27 @@ async function certificateFromFlags(): Promise<Certificate | undefined> {
   }
 }
 
+// Opened first and not awaited: PGlite's first start takes seconds, the server listens meanwhile and joins wait.
+const database = openDatabase(databaseConfigFrom(flags.databaseUrl, flags.dataDir));
+database.ready.then(
+  (_) => {
+    const state = database.state();
+    if (state.kind === "ready")
+      log.info({ backend: state.database.backend, ...state.migrations }, "database ready");
+    // Like "listening": for scripts that start the server and must not join before it is ready (bench/relay).
+    console.log(JSON.stringify({ event: "database-ready" }));
+  },
+  (error: unknown) => log.error({ error: String(error) }, "database failed to open: joins are refused"),
+);
+
+if (flags.natsUrls && !flags.apiKey) {
+  // Each node would sign with its own random secret: a client failing over carries a token the next node refuses.
+  log.warn(
+    {},
+    "several nodes without --api-key/--api-secret: tokens from one node are refused (4022) by the others",
+  );
+}
+
 const bus = flags.natsUrls
   ? await NatsMeetingBus.connect({
       servers: flags.natsUrls,
@@ -61,6 +83,11 @@ const server = await startServer({
   certificate: await certificateFromFlags(),
   webTransportPublicPort: flags.webTransportPublicPort,
   limits: flags.limits,
+  database,
+  ...(flags.apiKey && flags.apiSecret
+    ? { apiCredentials: { apiKey: flags.apiKey, apiSecret: flags.apiSecret } }
+    : {}),
+  requireToken: flags.requireToken,
 }).catch((error: unknown) => {
   if (error instanceof Deno.errors.AddrInUse)
     fail(`the port is already in use (${(error as Error).message})`);
@@ -79,6 +106,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     setTimeout(() => Deno.exit(1), 5000);
     await server.shutdown({ code: CloseCode.serviceRestart, reason: "server draining" });
     await bus?.close();
+    await database.close();
     Deno.exit(0);
   });
 }

@@ -1,13 +1,18 @@
 import type { Admitter } from "./admission/admitter.ts";
+import { TokenAdmitter } from "./admission/token-admitter.ts";
+import { type ApiCredentials, randomApiCredentials } from "./auth/room-token.ts";
+import { NOBODY_SIGNED_IN, type SignedInUsers } from "./auth/signed-in-user.ts";
+import { TokenRoutes } from "./auth/token-routes.ts";
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
+import { type OpeningDatabase, openDatabase } from "./db/open-database.ts";
 import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
 import { createRequestHandler, handleFrontWebSocket } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
 import { type FrontRefusal, startTcpFront } from "./http/tcp-front.ts";
 import { QueuedBytesBudget } from "./limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "./limits/relay-limits.ts";
-import type { MeetingDirectory } from "./meetings/meeting-directory.ts";
+import { MeetingDirectory } from "./meetings/meeting-directory.ts";
 import { log } from "./observability/log.ts";
 import { createMetricsRegistry } from "./observability/metrics.ts";
 import { RelayStats } from "./observability/relay-stats.ts";
@@ -43,10 +48,28 @@ export interface ServerConfig {
   webTransportPublicPort?: number;
   /** TLS certificate for HTTPS/WSS and WebTransport; without one HTTP is plain and WebTransport uses a development certificate. */
   certificate?: Certificate;
-  /** Who may join, as whom and in which role (default: OpenAdmitter, everyone a guest participant). */
+  /** Who may join, as whom and in which role (default: the TokenAdmitter over `meetings`, docs/permissions.md). */
   admitter?: Admitter;
-  /** Meetings' settings, co-hosts, bans and log, for host controls (docs/meeting-control.md). */
+  /** Meetings' settings, co-hosts, bans and log, for admission and host controls (default: over `database`). */
   meetings?: MeetingDirectory;
+  /**
+   * Meetings, hosts, bans and the log (docs/database.md). Default: a new in-memory PGlite, closed on
+   * shutdown; a passed one is the caller's to close. It may still be opening: the server listens at once and
+   * admission waits for it (bounded, then 4020 "server starting").
+   */
+  database?: OpeningDatabase;
+  /** How long a join waits for a database still opening before it is refused with 4020 (default 15 s). */
+  databaseReadyTimeoutMs?: number;
+  /**
+   * The API key and secret room tokens are signed with (docs/tokens.md). Without them the server signs its
+   * own tokens with a random per-process secret: tokens from the join endpoint work on this process only, and
+   * POST /api/tokens is off.
+   */
+  apiCredentials?: ApiCredentials;
+  /** Refuse joins without a room token (4021) instead of admitting them as guests. */
+  requireToken?: boolean;
+  /** Who is signed in (the OIDC sign-in); default nobody, open guest mode. */
+  signedInUsers?: SignedInUsers;
 }
 
 export interface RunningServer {
@@ -55,6 +78,8 @@ export interface RunningServer {
   readonly relay: Relay;
   readonly stats: RelayStats;
   readonly webTransport: WebTransportServer | undefined;
+  readonly database: OpeningDatabase;
+  readonly meetings: MeetingDirectory;
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
@@ -102,6 +127,9 @@ function countFrontRefusal(relay: Relay, stats: RelayStats, reason: FrontRefusal
   }
 }
 
+/** How long a join waits for the database at start-up (PGlite's first start takes seconds) before 4020. */
+const DATABASE_READY_TIMEOUT_MS = 15_000;
+
 /** How long a shutdown waits for the clients' connections to close, so their leaves reach the bus. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1000;
 
@@ -112,7 +140,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const discovery = config.discovery ?? new SingleNodeDiscovery(bus.nodeId);
   const limits = config.limits ?? DEFAULT_RELAY_LIMITS;
   const queuedBytes = new QueuedBytesBudget(limits.maxQueuedBytes);
+  const ownsDatabase = config.database === undefined;
+  const database = config.database ?? openDatabase({ backend: "pglite" });
+  const meetings =
+    config.meetings ??
+    new MeetingDirectory(database, {
+      readyTimeoutMs: config.databaseReadyTimeoutMs ?? DATABASE_READY_TIMEOUT_MS,
+    });
+  const credentials = config.apiCredentials ?? randomApiCredentials();
+  const admitter =
+    config.admitter ??
+    new TokenAdmitter({
+      meetings,
+      credentials,
+      requireToken: config.requireToken ?? false,
+    });
   const relay = new Relay({
+    admitter,
+    meetings,
     limits,
     queuedBytes,
     bus,
@@ -121,8 +166,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     serverVersion: SERVER_VERSION,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     ...(config.queueLimits ? { queueLimits: config.queueLimits } : {}),
-    ...(config.admitter ? { admitter: config.admitter } : {}),
-    ...(config.meetings ? { meetings: config.meetings } : {}),
   });
   let webTransport: WebTransportServer | undefined;
   const staticFiles = new StaticFiles(config.webRoot);
@@ -132,6 +175,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     servers: () => discovery.liveNodes(),
     metrics: createMetricsRegistry(stats, { queuedBytes: () => queuedBytes.queuedBytes, bus: bus.stats }),
     staticFiles,
+    database: () => database.state(),
+    tokens: new TokenRoutes({
+      credentials,
+      credentialsConfigured: config.apiCredentials !== undefined,
+      signedInUsers: config.signedInUsers ?? NOBODY_SIGNED_IN,
+    }),
     version: SERVER_VERSION,
     startedAtMs: Date.now(),
     log,
@@ -195,6 +244,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     relay,
     stats,
     webTransport,
+    database,
+    meetings,
     async shutdown(options = {}) {
       relay.close(options.code, options.reason);
       const deadline = performance.now() + SHUTDOWN_CLOSE_WAIT_MS;
@@ -204,6 +255,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       webTransport?.close();
       await front?.close();
       await httpServer.shutdown();
+      if (ownsDatabase) await database.close();
     },
   };
 }

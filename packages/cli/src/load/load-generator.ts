@@ -55,6 +55,10 @@ export interface LoadOptions {
   connectTimeoutMs: number;
   /** Ends the window early (Ctrl-C): what was measured so far is reported. */
   signal?: AbortSignal;
+  /** Room token every participant joins with (docs/tokens.md); default none: guests. */
+  token?: string;
+  /** The meeting's password, if it has one. */
+  password?: string;
   /** `connected`: everyone joined; `measuring`/`measured`: the window opens/closes. */
   onPhase?: (phase: LoadPhase) => void;
   /** A participant's connection closed before the end. */
@@ -256,6 +260,8 @@ export class LoadGenerator {
         transport: this.#options.transport,
         connectTimeoutMs: this.#options.connectTimeoutMs,
         signal,
+        ...(this.#options.token ? { token: this.#options.token } : {}),
+        ...(this.#options.password ? { password: this.#options.password } : {}),
       });
     } catch (error) {
       throw new LoadJoinError(index, error);

@@ -31,10 +31,14 @@ export interface ConnectOptions {
   webTransportHeadStartMs?: number;
   signal?: AbortSignal;
   /**
-   * Proof of who the user is, for the server's admitter (none is needed today). Sent in the
-   * WebSocket subprotocols or the WebTransport Join, never in the URL.
+   * Proof of who the user is, for the server's admitter: a room token (docs/tokens.md). Sent in the
+   * WebSocket subprotocols or the WebTransport Join, never in the URL. `token` is the same.
    */
   credential?: string;
+  /** A room token from the server's join endpoint or an integrator's backend (docs/tokens.md). */
+  token?: string;
+  /** The meeting's password, if it has one (Join.password / `videocall.password.*`). */
+  password?: string;
   /** Protocol versions to offer (default all this library speaks); the server picks one in range. */
   protocolVersions?: ProtocolVersionRange;
   /** Tell the server this client encrypts its media end to end (set by `joinMeeting({ e2ee })`). */
@@ -51,7 +55,10 @@ export interface ConnectOptions {
 function joinOffer(options: ConnectOptions): JoinOffer {
   return {
     versions: options.protocolVersions ?? { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
-    ...(options.credential ? { credential: options.credential } : {}),
+    ...(options.token || options.credential
+      ? { credential: (options.token || options.credential) as string }
+      : {}),
+    ...(options.password ? { password: options.password } : {}),
     ...(options.offersE2ee ? { e2ee: true } : {}),
   };
 }
@@ -161,6 +168,7 @@ async function openWebTransport(options: ConnectOptions): Promise<PacketTranspor
         maxProtocolVersion: offer.versions.max,
         credential: offer.credential ?? "",
         e2ee: offer.e2ee === true,
+        password: offer.password ?? "",
       },
     },
   });

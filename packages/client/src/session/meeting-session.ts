@@ -43,6 +43,8 @@ export interface JoinOptions extends ConnectOptions {
    * made with this session use unless given another; the server is told (Join.e2ee).
    */
   e2ee?: E2eeOptions;
+  /** How long to keep retrying a server that answers 4020 "starting" (default 60 s). */
+  serverStartingWaitMs?: number;
 }
 
 /** Who is in charge of a meeting: its creator is host; hosts make co-hosts (docs/meeting-control.md). */
@@ -58,6 +60,20 @@ export interface RemoteParticipant {
   /** Changes when a host promotes or demotes the participant. */
   role: ParticipantRoleName;
   tracks: TrackInfo[];
+}
+
+/** This connection as the server admitted it (Welcome.you and Welcome.grants). */
+export interface SelfParticipant {
+  readonly sessionId: number;
+  readonly displayName: string;
+  readonly identity: string;
+  /** The role at the Welcome; `session.role` follows a host's later promotions. */
+  readonly role: ParticipantRoleName;
+  readonly guest: boolean;
+  /** Grant bits (Grant in @videocall/protocol). */
+  readonly grants: number;
+  /** Welcome.e2ee_required: the meeting requires end-to-end encrypted media. */
+  readonly e2eeRequired: boolean;
 }
 
 /** A joiner held in the waiting room, as hosts and co-hosts see it. */
@@ -147,11 +163,29 @@ export interface SessionStats {
 
 /** Joins a meeting: connects (WebTransport raced against WebSocket), waits for the Welcome, returns the live session. */
 export async function joinMeeting(options: JoinOptions): Promise<MeetingSession> {
-  return new MeetingSession(
-    await connectToMeeting({ ...options, ...(options.e2ee ? { offersE2ee: true } : {}) }),
-    options,
-  );
+  // A server whose database is still opening refuses with 4020: wait and ask again, within a bound.
+  const deadline = performance.now() + (options.serverStartingWaitMs ?? SERVER_STARTING_WAIT_MS);
+  for (;;) {
+    try {
+      return new MeetingSession(
+        await connectToMeeting({ ...options, ...(options.e2ee ? { offersE2ee: true } : {}) }),
+        options,
+      );
+    } catch (error) {
+      const starting =
+        error instanceof ConnectionError &&
+        error.reason === "rejected" &&
+        error.closeCode === CloseCode.serverStarting;
+      if (!starting || performance.now() + SERVER_STARTING_RETRY_MS > deadline || options.signal?.aborted)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, SERVER_STARTING_RETRY_MS));
+    }
+  }
 }
+
+/** How long joinMeeting keeps retrying a server that says it is starting (4020), and how often. */
+const SERVER_STARTING_WAIT_MS = 60_000;
+const SERVER_STARTING_RETRY_MS = 1000;
 
 /** Backoff before each reconnect attempt, then the last value with jitter, up to about a minute in all. */
 const RECONNECT_DELAYS_MS = [0, 300, 1000, 2000, 4000, 7000];
@@ -181,6 +215,7 @@ export class MeetingSession implements LocalTrackOwner {
   readonly #options: JoinOptions;
   #transport!: PacketTransport;
   #sessionId = 0;
+  #self!: SelfParticipant;
   #heartbeatIntervalMs = 5000;
   #protocolVersion = 0;
   #e2eeRequired = false;
@@ -248,6 +283,11 @@ export class MeetingSession implements LocalTrackOwner {
   /** The relay node this session is connected to (it changes when the session fails over). */
   get serverUrl(): string {
     return this.#currentServerUrl;
+  }
+
+  /** This connection as the server admitted it: identity, role, grants (from the last Welcome). */
+  get self(): SelfParticipant {
+    return this.#self;
   }
 
   /** Our id in the meeting, from the server's Welcome; a reconnect gets a new one. */
@@ -565,6 +605,7 @@ export class MeetingSession implements LocalTrackOwner {
   #attach({ transport, welcome, early, closedEarly }: Connected): void {
     this.#transport = transport;
     this.#sessionId = welcome.sessionId;
+    this.#self = selfFrom(welcome, this.#options.username);
     this.#heartbeatIntervalMs = welcome.heartbeatIntervalMs || 5000;
     this.#protocolVersion = welcome.protocolVersion;
     this.#e2eeRequired = welcome.e2eeRequired;
@@ -927,4 +968,17 @@ export function boundedTracks(tracks: readonly TrackInfo[]): TrackInfo[] {
     byId.set(track.trackId, track);
   }
   return [...byId.values()];
+}
+
+function selfFrom(welcome: Welcome, username: string): SelfParticipant {
+  const you = welcome.you;
+  return {
+    sessionId: welcome.sessionId,
+    displayName: you?.username || username,
+    identity: you?.identity ?? "",
+    role: roleName(you?.role ?? ParticipantRole.UNSPECIFIED),
+    guest: you?.guest ?? true,
+    grants: welcome.grants,
+    e2eeRequired: welcome.e2eeRequired,
+  };
 }

@@ -33,7 +33,13 @@ export async function connectWebTransport(
   session.closed.catch(() => {});
   session.ready.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const onAbort = () => session.close();
+  const onAbort = () => {
+    try {
+      session.close();
+    } catch {
+      // Not connected yet (Deno throws then): the pending ready rejects, which is handled below.
+    }
+  };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await Promise.race([

@@ -36,6 +36,8 @@ export interface Admission {
   readonly grants: GrantBits;
   /** Joined by display name only, without a signed-in account or a minted token. */
   readonly guest: boolean;
+  /** The meeting's "E2EE required" setting, carried to Welcome.e2ee_required. */
+  readonly e2eeRequired?: boolean;
 }
 
 export type ParticipantRoleName = "host" | "cohost" | "participant";

@@ -1,2 +1,3 @@
 export * from "./admitter.ts";
 export * from "./open-admitter.ts";
+export * from "./token-admitter.ts";

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_DATA_DIR } from "../db/open-database.ts";
 import { DEFAULT_RELAY_LIMITS, MAX_PACKET_BYTES_CEILING, type RelayLimits } from "../limits/relay-limits.ts";
 
 export interface ServerFlags {
@@ -21,6 +22,15 @@ export interface ServerFlags {
   publicUrl: string | undefined;
   nodeId: string | undefined;
   limits: RelayLimits;
+  /** The embedded PGlite database's directory (unless databaseUrl is set). */
+  dataDir: string;
+  /** `postgres://…` for a real PostgreSQL, `memory://` for a throwaway in-memory PGlite. */
+  databaseUrl: string | undefined;
+  /** Room tokens (docs/tokens.md): the key integrators sign with; without both the server makes a random secret. */
+  apiKey: string | undefined;
+  apiSecret: string | undefined;
+  /** Refuse connections without a room token (4021) instead of admitting them as guests. */
+  requireToken: boolean;
 }
 
 export type ParsedFlags = { kind: "run"; flags: ServerFlags } | { kind: "help"; text: string };
@@ -71,6 +81,15 @@ function nodeId(raw: string): string | undefined {
   if (raw === "") return undefined;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw))
     throw new InvalidArgumentError(`--node-id must be 1-64 letters, digits, '_' or '-', got "${raw}"`);
+  return raw;
+}
+
+function databaseUrl(raw: string): string | undefined {
+  if (raw === "") return undefined;
+  if (raw !== "memory://" && !/^postgres(ql)?:\/\//.test(raw))
+    throw new InvalidArgumentError(
+      "--database-url must start with postgres:// or postgresql:// (or be memory:// for an in-memory database)",
+    );
   return raw;
 }
 
@@ -163,6 +182,39 @@ function buildCommand(): Command {
       new Option("--node-id <id>", "this node's name on the bus (default: random)")
         .env("NODE_ID")
         .argParser(nodeId),
+    )
+    .addOption(
+      new Option("--data-dir <dir>", "where the embedded database (PGlite) keeps meetings, hosts and bans")
+        .env("VIDEOCALL_DATA_DIR")
+        .default(DEFAULT_DATA_DIR)
+        .argParser((raw) => (raw === "" ? DEFAULT_DATA_DIR : raw)),
+    )
+    .addOption(
+      new Option(
+        "--database-url <url>",
+        "use this PostgreSQL server instead of the embedded database, e.g. postgres://user:pass@host/videocall (memory:// for a throwaway one)",
+      )
+        .env("DATABASE_URL")
+        .argParser(databaseUrl),
+    )
+    .addOption(
+      new Option("--api-key <key>", "key of the room tokens integrators mint (docs/tokens.md)")
+        .env("VIDEOCALL_API_KEY")
+        .argParser(text),
+    )
+    .addOption(
+      new Option(
+        "--api-secret <secret>",
+        "HS256 secret for that key; without key and secret the server signs its own tokens with a random per-process secret",
+      )
+        .env("VIDEOCALL_API_SECRET")
+        .argParser(text),
+    )
+    .addOption(
+      new Option(
+        "--require-token",
+        "refuse joins without a room token (4021); default: they join as guests (env VIDEOCALL_REQUIRE_TOKEN=1)",
+      ),
     )
     .addOption(
       limitOption(
@@ -277,6 +329,13 @@ export function parseServerFlags(args: string[]): ParsedFlags {
   const tlsKeyPath = o.tlsKey as string | undefined;
   if (Boolean(tlsCertPath) !== Boolean(tlsKeyPath))
     throw new UsageError("--tls-cert and --tls-key go together", helpText(command));
+  const apiKey = o.apiKey as string | undefined;
+  const apiSecret = o.apiSecret as string | undefined;
+  if (Boolean(apiKey) !== Boolean(apiSecret))
+    throw new UsageError("--api-key and --api-secret go together", helpText(command));
+  if (apiSecret !== undefined && new TextEncoder().encode(apiSecret).length < 32)
+    throw new UsageError("--api-secret must be at least 32 bytes (HS256)", helpText(command));
+  const requireTokenEnv = Deno.env.get("VIDEOCALL_REQUIRE_TOKEN");
   return {
     kind: "run",
     flags: {
@@ -291,6 +350,11 @@ export function parseServerFlags(args: string[]): ParsedFlags {
       natsUrls: o.natsUrl,
       publicUrl: o.publicUrl,
       nodeId: o.nodeId,
+      dataDir: o.dataDir,
+      databaseUrl: o.databaseUrl,
+      apiKey,
+      apiSecret,
+      requireToken: o.requireToken === true || requireTokenEnv === "1" || requireTokenEnv === "true",
       limits: {
         maxConnectionsPerIp: o.maxConnectionsPerIp,
         maxParticipantsPerMeeting: o.maxParticipantsPerMeeting,

@@ -1,5 +1,7 @@
 import { parseLobbyPath } from "@videocall/protocol";
 import type { Registry } from "prom-client";
+import type { TokenRoutes } from "../auth/token-routes.ts";
+import type { DatabaseState } from "../db/open-database.ts";
 import type { ServerNode } from "../discovery/node-discovery.ts";
 import { normalizeIp } from "../limits/connections-per-ip.ts";
 import type { Logger } from "../observability/log.ts";
@@ -20,6 +22,10 @@ export interface HttpRoutes {
   servers: () => ServerNode[];
   webTransport: () => WebTransportServer | undefined;
   webTransportPublicPort?: number | undefined;
+  /** Where the database stands (GET /readyz answers 200 once it is ready). */
+  database: () => DatabaseState;
+  /** POST /api/tokens and POST /api/meetings/<id>/join (docs/tokens.md). */
+  tokens?: TokenRoutes;
 }
 
 /** A WebSocket handshake that arrived through the TCP front: the lobby upgrades, anything else gets 404. */
@@ -61,6 +67,8 @@ export function createRequestHandler(
       }
       return acceptWebSocket(request, routes.relay, lobby.username, lobby.meetingId, clientIpOf(info));
     }
+    const tokenResponse = routes.tokens?.handle(request, url);
+    if (tokenResponse) return tokenResponse;
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
     }
@@ -78,7 +86,16 @@ export function createRequestHandler(
           uptimeSeconds: Math.round((Date.now() - routes.startedAtMs) / 1000),
           meetings: routes.relay.meetingCount,
           connections: routes.relay.connectionCount,
+          database: routes.database().kind,
         });
+      case "/readyz": {
+        // Up (healthz) is not ready: joins wait for the database, which may take seconds to open.
+        const database = routes.database().kind;
+        return Response.json(
+          { status: database === "ready" ? "ready" : "not ready", database },
+          { status: database === "ready" ? 200 : 503, headers: { "cache-control": "no-store" } },
+        );
+      }
       case "/api/webtransport": {
         // Where and how a browser reaches this node over WebTransport. With a development
         // certificate the browser pins its hash (serverCertificateHashes) instead of trusting a CA.

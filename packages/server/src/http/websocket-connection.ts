@@ -37,6 +37,7 @@ export async function acceptWebSocket(
       username,
       meetingId,
       credential: parsed.offer.credential,
+      password: parsed.offer.password,
       offeredVersions: parsed.offer.versions,
       e2ee: parsed.offer.e2ee === true,
     });

@@ -4,6 +4,7 @@ import {
   type AdmissionFacts,
   type Meeting,
   type MeetingLogEvent,
+  type MeetingRole,
   type MeetingSettings,
   repositoriesFor,
 } from "../db/repositories/mod.ts";
@@ -64,6 +65,16 @@ export class MeetingDirectory {
 
   async get(meetingId: string): Promise<Meeting | undefined> {
     return (await this.#repositories()).meetings.get(meetingId);
+  }
+
+  /** The meeting's settings (password as its hash), or undefined for a meeting id nobody has used. */
+  async settingsOf(meetingId: string): Promise<MeetingSettings | undefined> {
+    return (await this.get(meetingId))?.settings;
+  }
+
+  /** host, cohost or participant, as the database says (a token may raise it: TokenAdmitter). */
+  async roleOf(meetingId: string, identity: string): Promise<MeetingRole> {
+    return (await this.#repositories()).cohosts.roleOf(meetingId, identity);
   }
 
   async updateSettings(meetingId: string, change: MeetingSettingsChange): Promise<Meeting | undefined> {

@@ -89,6 +89,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_packets_dropped_no_grant_total",
+    help: "Media packets dropped because their sender lacks the grant to publish that kind (docs/permissions.md)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.packetsDroppedNoGrant);
+    },
+  });
+  new Counter({
     name: "videocall_keyframe_requests_total",
     help: "Key frame requests the relay sent to publishers on behalf of slow or newly subscribed subscribers",
     registers: [registry],

@@ -47,6 +47,8 @@ export class RelayStats {
   /** Media packets not sent to a local receiver because it did not subscribe to them (not a drop). */
   packetsNotSubscribed = 0;
   keyframeRequestsSent = 0;
+  /** Media packets a client sent without the grant to publish that kind (docs/permissions.md): never forwarded. */
+  packetsDroppedNoGrant = 0;
   /** Core bodies (12..31) this relay does not know (or a repeated Join): dropped, never fatal. */
   unknownControlDropped = 0;
   /** Extension bodies (32..63) forwarded opaque from local clients. */

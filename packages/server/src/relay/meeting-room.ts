@@ -4,10 +4,12 @@ import {
   bodyClassOf,
   decodePacketSafely,
   encodePacket,
-  isValidName,
+  Grant,
+  isValidDisplayName,
   LeaveReason,
   MAX_PACKET_BYTES,
   MediaKind,
+  PARTICIPANT_GRANTS,
   type Participant,
   ParticipantRole,
   ParticipantSchema,
@@ -330,7 +332,9 @@ export class MeetingRoom {
     const layer = header.layer;
     for (const receiver of this.#local.values()) {
       if (receiver.sessionId === exceptSessionId) continue;
-      if (receiver.subscriptions.admits(key, layer)) receiver.queue.push(packet, info);
+      // No subscribe grant: no media at all, whatever it asked for (docs/permissions.md).
+      if ((receiver.grants & Grant.subscribe) !== 0 && receiver.subscriptions.admits(key, layer))
+        receiver.queue.push(packet, info);
       else this.#stats.packetsNotSubscribed++;
     }
   }
@@ -469,7 +473,7 @@ export class MeetingRoom {
 
   #addRemote(p: Participant, nodeId: string): void {
     if (this.#local.has(p.sessionId)) return;
-    if (p.sessionId === 0 || !isValidName(p.username) || trackStateProblem(p.tracks)) {
+    if (p.sessionId === 0 || !isValidDisplayName(p.username) || trackStateProblem(p.tracks)) {
       this.#stats.countBadInput("bus_malformed");
       return;
     }

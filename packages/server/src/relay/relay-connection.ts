@@ -3,16 +3,18 @@ import {
   bodyClassOf,
   decodePacketSafely,
   encodePacket,
+  Grant,
   type HostCommand,
   LeaveReason,
   MediaKind,
+  ParticipantRole,
   type RoutingHeader,
   scanRoutingHeader,
   stampFromSession,
   type TrackInfo,
   trackStateProblem,
 } from "@videocall/protocol";
-import type { Admission } from "../admission/admitter.ts";
+import type { Admission, ParticipantRoleName } from "../admission/admitter.ts";
 import { ConnectionRateLimiter } from "../limits/connection-rate-limiter.ts";
 import type { LimitHits } from "../limits/limit-hits.ts";
 import type { RelayLimits } from "../limits/relay-limits.ts";
@@ -436,6 +438,12 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           this.#context.stats.packetsDroppedMutedByHost++;
           return;
         }
+        // A bit test on the parsed header: media of a kind this connection may not publish goes nowhere.
+        if (header.body === BodyField.media && (this.admission.grants & publishGrantOf(header.kind)) === 0) {
+          this.#packetsDroppedIn++;
+          this.#context.stats.packetsDroppedNoGrant++;
+          return;
+        }
         const sampledAtMs = this.#context.stats.forwardingTime.start();
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
         this.#context.stats.forwardingTime.stop(sampledAtMs);
@@ -686,5 +694,23 @@ function describeScanError(error: string | undefined): string {
       return "packet has more than one body";
     default:
       return `malformed packet (${error ?? "unknown error"})`;
+  }
+}
+
+/** The grant a media packet of `kind` needs; an unknown kind needs the video grant. */
+function publishGrantOf(kind: number): number {
+  if (kind === MediaKind.AUDIO) return Grant.publishAudio;
+  if (kind === MediaKind.SCREEN) return Grant.publishScreen;
+  return Grant.publishVideo;
+}
+
+export function participantRole(role: ParticipantRoleName): ParticipantRole {
+  switch (role) {
+    case "host":
+      return ParticipantRole.HOST;
+    case "cohost":
+      return ParticipantRole.COHOST;
+    default:
+      return ParticipantRole.PARTICIPANT;
   }
 }

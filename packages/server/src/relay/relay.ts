@@ -273,6 +273,7 @@ export class Relay {
       admission,
       performance.now(),
     );
+    this.#writeLog(admission, "joined");
     this.#connections.add(relayConnection);
     const transportStats = stats.byTransport[connection.transport];
     transportStats.connectionsOpen++;
@@ -336,6 +337,7 @@ export class Relay {
               guest: admission.guest,
             },
             grants: admission.grants,
+            e2eeRequired: admission.e2eeRequired ?? false,
           },
         },
       }),
@@ -395,6 +397,20 @@ export class Relay {
     };
   }
 
+  /** Appends to the meeting log without holding anyone up; a failed write is logged, never thrown. */
+  #writeLog(admission: Admission, event: "joined" | "left"): void {
+    const meetings = this.#options.meetings;
+    if (!meetings) return;
+    meetings
+      .log(admission.meetingId, event, admission.identity, admission.displayName)
+      .catch((error: unknown) => {
+        this.#options.log.warn(
+          { error: String(error), meetingId: admission.meetingId, event },
+          "meeting log write failed",
+        );
+      });
+  }
+
   #capacityRefusal(meetingId: string): Refusal | undefined {
     const existing = this.#rooms.get(meetingId);
     if (!existing && this.#rooms.size >= this.limits.maxMeetings) {
@@ -418,7 +434,7 @@ export class Relay {
 
   /** A connection left its meeting: forget it, and close its room if it was the last one here. */
   #forget(connection: RelayConnection): void {
-    this.#connections.delete(connection);
+    if (this.#connections.delete(connection)) this.#writeLog(connection.admission, "left");
     if (connection.liveness === "closing") this.#closingTransports.add(connection);
     this.#closeIfEmpty(connection.room);
   }

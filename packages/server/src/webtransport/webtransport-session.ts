@@ -149,6 +149,7 @@ export async function serveWebTransportSession(
             username: lobby.username,
             meetingId: lobby.meetingId,
             credential: join.offer.credential,
+            password: join.offer.password,
             offeredVersions: join.offer.versions,
             e2ee: join.offer.e2ee === true,
           });
@@ -213,6 +214,7 @@ function readJoin(first: Uint8Array): ReadJoin {
       versions: { min: join.minProtocolVersion, max: join.maxProtocolVersion },
       ...(join.credential ? { credential: join.credential } : {}),
       ...(join.e2ee ? { e2ee: true } : {}),
+      ...(join.password ? { password: join.password } : {}),
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   type HostCommandResult,
   type MeetingControlState,
   type ParticipantRoleName,
+  type SelfParticipant,
   type SessionClosedInfo,
   type TransportKind,
 } from "@videocall/client";
@@ -40,6 +41,8 @@ export interface RemoteTile {
   /** A screen share rather than a camera. */
   screen: boolean;
   username: string;
+  /** The server's identity of the participant; with the display name it makes the tile's label. */
+  identity: string;
   /** The element the track renders into (the decoder worker draws on this canvas); none for a placeholder. */
   media: HTMLElement | undefined;
   /** The track is on and has decoded a frame (before that the canvas is blank: show the name). */
@@ -147,6 +150,7 @@ export class CallController {
   #participants = signal<readonly ParticipantEntry[]>([]);
   #hostMuteNotice = signal<HostMuteNotice | undefined>(undefined);
   #lastCommandError = signal<string | undefined>(undefined);
+  #self = signal<SelfParticipant | undefined>(undefined);
 
   // Read-only views of the state above, for the components and the test hooks.
   readonly phase: ReadonlySignal<CallPhase> = this.#phase;
@@ -162,6 +166,8 @@ export class CallController {
   readonly warnings: ReadonlySignal<readonly MediaWarning[]> = this.#warnings;
   readonly tiles: ReadonlySignal<readonly RemoteTile[]> = this.#tiles;
   readonly diagnostics: ReadonlySignal<DiagnosticsSnapshot | undefined> = this.#diagnostics;
+  /** Who the server says we are (identity, role, grants), once joined. */
+  readonly self: ReadonlySignal<SelfParticipant | undefined> = this.#self;
   readonly canJoin: ReadonlySignal<boolean> = computed(() => canJoin(this.#phase.value));
   /** The pre-join toggle (from `?e2ee=1`); the meeting may also require it. */
   readonly e2eeWanted: ReadonlySignal<boolean> = this.#e2eeWanted;
@@ -420,6 +426,7 @@ export class CallController {
         },
       ),
       session.events.on("reconnected", (transport) => {
+        this.#self.value = session.self;
         this.#enter({ kind: "joined", sessionId: session.sessionId, transport });
       }),
       session.events.on("closed", (info) => void this.#onClosed(info)),
@@ -442,6 +449,7 @@ export class CallController {
     this.#meetingState.value = session.meetingState;
     this.#syncParticipants();
     watcher.start();
+    this.#self.value = session.self;
     this.#enter({ kind: "joined", sessionId: session.sessionId, transport: session.transportKind });
     this.#syncTiles();
     this.#refreshTimer = setInterval(() => this.#refresh(), STATS_REFRESH_MS);
@@ -639,6 +647,7 @@ function tilesOf(peer: RemotePeer): RemoteTile[] {
         trackId: undefined,
         screen: false,
         username: peer.username,
+        identity: peer.identity,
         media: undefined,
         videoShowing: false,
         microphoneOn,
@@ -652,6 +661,7 @@ function tilesOf(peer: RemotePeer): RemoteTile[] {
     trackId: track.trackId,
     screen: track.info?.kind === MediaKind.SCREEN,
     username: peer.username,
+    identity: peer.identity,
     media: track.canvas,
     videoShowing: !track.muted && track.stats().framesDecoded > 0 && !track.stats().waitingForKeys,
     microphoneOn,

@@ -57,6 +57,8 @@ export class Call {
 
   /** `output` is opened by the caller inside the click handler, so the AudioContext may start. */
   static async join(options: CallOptions, output: AudioOutput | undefined): Promise<Call> {
+    const token = await roomToken(options.serverUrl, options.route.meetingId, options.route.username);
+    const password = meetingPassword(options.route.meetingId);
     const session = await joinMeeting({
       serverUrl: options.serverUrl,
       username: options.route.username,
@@ -65,6 +67,8 @@ export class Call {
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(token ? { token } : {}),
+      ...(password ? { password } : {}),
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);
@@ -106,5 +110,47 @@ export class Call {
     this.watcher.close();
     await this.session.leave();
     await this.output?.close();
+  }
+}
+
+/**
+ * A room token for this browser from the server's join endpoint (docs/tokens.md): the signed-in user, or a
+ * guest whose identity the server keeps in a cookie, so a reload is the same person. The URL's name is the
+ * display name. A server without the endpoint (an older one) gets no token: it admits guests by name.
+ */
+async function roomToken(
+  serverUrl: string,
+  meetingId: string,
+  displayName: string,
+): Promise<string | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(`/api/meetings/${encodeURIComponent(meetingId)}/join`, serverUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ displayName }),
+      credentials: "same-origin",
+    });
+  } catch {
+    return undefined; // unreachable: the join itself will say so
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  const body = (await response.json()) as { token?: unknown };
+  return typeof body.token === "string" ? body.token : undefined;
+}
+
+/** Where the password prompt keeps what the user typed, for this tab only (never in the URL). */
+export function passwordStorageKey(meetingId: string): string {
+  return `videocall.password.${meetingId}`;
+}
+
+function meetingPassword(meetingId: string): string | undefined {
+  try {
+    return sessionStorage.getItem(passwordStorageKey(meetingId)) ?? undefined;
+  } catch {
+    return undefined;
   }
 }

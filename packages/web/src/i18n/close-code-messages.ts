@@ -27,6 +27,16 @@ const CLOSE_CODE_MESSAGES: ReadonlyMap<number, MessageKey> = new Map<number, Mes
   [CloseCode.kickedAndBanned, "close.kickedAndBanned"],
   [CloseCode.deniedEntry, "close.deniedEntry"],
   [CloseCode.meetingEnded, "close.meetingEnded"],
+  [CloseCode.serverStarting, "close.serverStarting"],
+  [CloseCode.tokenRequired, "close.tokenRequired"],
+  [CloseCode.tokenInvalid, "close.tokenInvalid"],
+  [CloseCode.tokenExpired, "close.tokenExpired"],
+  [CloseCode.tokenWrongMeeting, "close.tokenWrongMeeting"],
+  [CloseCode.banned, "close.banned"],
+  [CloseCode.meetingLocked, "close.meetingLocked"],
+  [CloseCode.passwordRequired, "close.passwordRequired"],
+  [CloseCode.wrongPassword, "close.wrongPassword"],
+  [CloseCode.guestsNotAllowed, "close.guestsNotAllowed"],
 ]);
 
 export function closeCodeMessage(code: number | undefined): MessageKey | undefined {

@@ -47,6 +47,34 @@ Deno.test("each limit's close code is explained in the agreed words, whatever th
   );
 });
 
+Deno.test("each admission refusal (4020..4029) has its own words, not the server's", () => {
+  const codes = [
+    CloseCode.serverStarting,
+    CloseCode.tokenRequired,
+    CloseCode.tokenInvalid,
+    CloseCode.tokenExpired,
+    CloseCode.tokenWrongMeeting,
+    CloseCode.banned,
+    CloseCode.meetingLocked,
+    CloseCode.passwordRequired,
+    CloseCode.wrongPassword,
+    CloseCode.guestsNotAllowed,
+  ];
+  const texts = codes.map((closeCode) =>
+    translate(
+      failureMessage({
+        closeCode,
+        detail: "server words",
+        during: "join",
+        fatal: isFatalCloseCode(closeCode),
+      }),
+    ),
+  );
+  for (const text of texts) ok(!text.includes("server words"), text);
+  strictEqual(new Set(texts).size, codes.length, "one message per code");
+  strictEqual(texts[5], "A host removed you from this meeting.");
+});
+
 Deno.test("without a message for its code, a failure shows the reason in the server's words", () => {
   const join = failureMessage({
     closeCode: undefined,

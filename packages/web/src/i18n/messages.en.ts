@@ -76,6 +76,8 @@ export const en = {
   "refusal.meeting": "Meeting {meetingId}",
   "refusal.detail": "Server said: {detail}",
   "refusal.tryAgain": "Try again",
+  "refusal.password": "Meeting password",
+  "refusal.passwordSubmit": "Join with password",
   "refusal.home": "Start page",
 
   // Per close code (packages/protocol/src/close-codes.ts; limits in docs/protocol.md).
@@ -91,6 +93,16 @@ export const en = {
   "close.handshakeTimeout": "The connection took too long to start.",
   "close.tooManyStreams": "Your browser opened too many streams.",
   "close.protocol": "This app and the server do not understand each other (protocol error). Reload the page.",
+  "close.serverStarting": "The server is starting. Try again in a moment.",
+  "close.tokenRequired": "This meeting needs an invitation.",
+  "close.tokenInvalid": "Your invitation is not valid for this server.",
+  "close.tokenExpired": "Your invitation has expired. Reload the page to get a new one.",
+  "close.tokenWrongMeeting": "Your invitation is for another meeting.",
+  "close.banned": "A host removed you from this meeting.",
+  "close.meetingLocked": "This meeting is locked.",
+  "close.passwordRequired": "This meeting needs a password.",
+  "close.wrongPassword": "Wrong meeting password.",
+  "close.guestsNotAllowed": "This meeting admits signed-in users only. Sign in to join.",
 
   "close.e2eeRequired":
     "This meeting requires end-to-end encryption, and this browser cannot encrypt (it lacks Web Crypto or workers).",

@@ -13,6 +13,8 @@ interface TileProps {
   trackId?: number;
   /** E2EE: no key for this track's frames yet. */
   waitingForKeys?: boolean;
+  /** The server's identity of the participant (tests and namesakes tell tiles apart by it). */
+  identity?: string;
   children: ComponentChildren;
 }
 
@@ -26,6 +28,7 @@ export function Tile({
   sessionId,
   trackId,
   waitingForKeys = false,
+  identity,
   children,
 }: TileProps) {
   return (
@@ -34,6 +37,7 @@ export function Tile({
       data-username={username}
       data-session-id={sessionId}
       data-track-id={trackId}
+      data-identity={identity}
     >
       {children}
       <div class="placeholder">

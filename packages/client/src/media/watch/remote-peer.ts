@@ -55,6 +55,9 @@ export interface RemotePeerOptions {
 export class RemotePeer {
   readonly sessionId: number;
   readonly username: string;
+  /** Who they are, from the server (two peers may share a display name, never an identity). */
+  readonly identity: string;
+  readonly guest: boolean;
   #context: RemoteTrackContext;
   #tracks = new Map<number, RemoteTrack>();
   #framesIgnored = 0;
@@ -68,6 +71,8 @@ export class RemotePeer {
   ) {
     this.sessionId = participant.sessionId;
     this.username = participant.username;
+    this.identity = participant.identity;
+    this.guest = participant.guest;
     this.#context = {
       senderSessionId: participant.sessionId,
       requestKeyframe: (trackId) => {
