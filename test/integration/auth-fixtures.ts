@@ -5,6 +5,7 @@
  */
 import {
   ConnectionError,
+  type E2eeOptions,
   joinMeeting,
   type MeetingSession,
   type TransportPreference,
@@ -116,6 +117,7 @@ export interface JoinAttempt {
   token?: string;
   password?: string;
   username?: string;
+  e2ee?: E2eeOptions;
 }
 
 export function join(attempt: JoinAttempt): Promise<MeetingSession> {
@@ -129,6 +131,7 @@ export function join(attempt: JoinAttempt): Promise<MeetingSession> {
     connectTimeoutMs: 20_000,
     ...(attempt.token ? { token: attempt.token } : {}),
     ...(attempt.password ? { password: attempt.password } : {}),
+    ...(attempt.e2ee ? { e2ee: attempt.e2ee } : {}),
   });
 }
 

@@ -23,7 +23,12 @@ for (const backend of BACKENDS) {
         for (const transport of ["websocket", "webtransport"] as const) {
           const meetingId = `matrix-${transport}`;
           const url = setup.url;
-          const at = (extra: { token?: string; password?: string; meetingId?: string }) => ({
+          const at = (extra: {
+            token?: string;
+            password?: string;
+            meetingId?: string;
+            e2ee?: { mode: "passphrase"; passphrase: string };
+          }) => ({
             url,
             transport,
             meetingId,
@@ -123,6 +128,25 @@ for (const backend of BACKENDS) {
           assertEquals(hostAgain.self.role, "host");
           await hostAgain.leave();
           await setup.meetings.updateSettings(meetingId, { locked: false });
+
+          // E2EE required: a client that does not encrypt is refused, the host too; one that encrypts joins.
+          await setup.meetings.updateSettings(meetingId, { e2eeRequired: true });
+          assertEquals(
+            await refusedWith(at({ token: memberToken })),
+            CloseCode.e2eeRequired,
+            `${transport}: E2EE required, client in clear`,
+          );
+          assertEquals(
+            await refusedWith(at({ token: await token({ identity: "host-1", meetingId }) })),
+            CloseCode.e2eeRequired,
+            `${transport}: E2EE required, host in clear`,
+          );
+          const encrypting = await join(
+            at({ token: memberToken, e2ee: { mode: "passphrase", passphrase: "correct horse battery" } }),
+          );
+          assertEquals(encrypting.e2eeRequired, true, `${transport}: the Welcome says E2EE is required`);
+          await encrypting.leave();
+          await setup.meetings.updateSettings(meetingId, { e2eeRequired: false });
 
           // Grants: a viewer (subscribe only) publishes video and audio; nobody gets any of it. A listener
           // without subscribe gets none of the host's media while a full participant gets it all.

@@ -32,6 +32,7 @@ export const REFUSAL_MESSAGES = {
   passwordRequired: "this meeting needs a password",
   wrongPassword: "wrong meeting password",
   guestsNotAllowed: "this meeting admits signed-in users only",
+  e2eeRequired: "this meeting requires end-to-end encryption",
 } as const;
 
 const RANK: Record<ParticipantRoleName, number> = { participant: 0, cohost: 1, host: 2 };
@@ -72,9 +73,13 @@ export class TokenAdmitter implements Admitter {
         : REFUSAL_MESSAGES.banned;
       return { code: CloseCode.banned, reason: reason.slice(0, 120) };
     }
+    const settings = facts.meeting.settings;
+    // Everyone, hosts included: one participant in clear would undo the meeting's encryption.
+    if (settings.e2eeRequired && request.e2ee !== true) {
+      return { code: CloseCode.e2eeRequired, reason: REFUSAL_MESSAGES.e2eeRequired };
+    }
     const role: ParticipantRoleName = RANK[who.role] > RANK[facts.role] ? who.role : facts.role;
     const inCharge = role !== "participant";
-    const settings = facts.meeting.settings;
     if (!inCharge) {
       if (who.guest && !settings.guestsAllowed) {
         return { code: CloseCode.guestsNotAllowed, reason: REFUSAL_MESSAGES.guestsNotAllowed };
