@@ -89,11 +89,14 @@ export function createRequestHandler(
           database: routes.database().kind,
         });
       case "/readyz": {
-        // Up (healthz) is not ready: joins wait for the database, which may take seconds to open.
+        // Up (healthz) is not ready: joins wait for the database, which may take seconds to open, and a
+        // draining node turns them away, so a load balancer stops sending it new participants.
         const database = routes.database().kind;
+        const draining = routes.relay.isDraining;
+        const ready = database === "ready" && !draining;
         return Response.json(
-          { status: database === "ready" ? "ready" : "not ready", database },
-          { status: database === "ready" ? 200 : 503, headers: { "cache-control": "no-store" } },
+          { status: ready ? "ready" : "not ready", database, draining },
+          { status: ready ? 200 : 503, headers: { "cache-control": "no-store" } },
         );
       }
       case "/api/webtransport": {

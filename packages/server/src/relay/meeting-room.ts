@@ -9,7 +9,6 @@ import {
   LeaveReason,
   MAX_PACKET_BYTES,
   MediaKind,
-  PARTICIPANT_GRANTS,
   type Participant,
   ParticipantRole,
   ParticipantSchema,

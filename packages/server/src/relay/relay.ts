@@ -124,6 +124,11 @@ export class Relay {
     return this.#rooms.size;
   }
 
+  /** True once close() began: the node is draining and turns new joins away (GET /readyz says 503). */
+  get isDraining(): boolean {
+    return this.#closedWith !== undefined;
+  }
+
   get connectionCount(): number {
     return this.#connections.size;
   }
