@@ -356,6 +356,16 @@ for (const transport of TRANSPORTS) {
             [CloseCode.meetingEnded, CloseCode.meetingEnded, CloseCode.meetingEnded],
           );
           assert((await db.directory.get(meeting))?.endedAt);
+          // The log keeps what the host did, by whom (written in the background: poll briefly).
+          let events: string[] = [];
+          for (let attempt = 0; attempt < 50 && !events.includes("ended"); attempt++) {
+            events = (await db.directory.logOf(meeting))
+              .filter((entry) => entry.identity === "guest:host8")
+              .map((entry) => entry.event);
+            if (!events.includes("ended")) await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          assert(events.includes("settings_changed"), `host's log events: ${events.join(", ")}`);
+          assert(events.includes("ended"), `host's log events: ${events.join(", ")}`);
         });
       } finally {
         for (const client of clients) client.close();

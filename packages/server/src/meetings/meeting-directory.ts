@@ -3,6 +3,7 @@ import { hashPassword, verifyPassword } from "../db/password-hash.ts";
 import {
   type AdmissionFacts,
   type Meeting,
+  type MeetingLogEntry,
   type MeetingLogEvent,
   type MeetingRole,
   type MeetingSettings,
@@ -121,6 +122,11 @@ export class MeetingDirectory {
   /** Ends the meeting for everyone (the relay closes its connections; this records it). */
   async end(meetingId: string): Promise<Meeting | undefined> {
     return (await this.#repositories()).meetings.end(meetingId);
+  }
+
+  /** The meeting's log, oldest first (at most `limit` entries). */
+  async logOf(meetingId: string, limit = 1000): Promise<MeetingLogEntry[]> {
+    return (await this.#repositories()).meetingLog.list(meetingId, limit);
   }
 
   async log(meetingId: string, event: MeetingLogEvent, identity: string, displayName: string): Promise<void> {

@@ -17,6 +17,7 @@ import {
 } from "@videocall/protocol";
 import type { ParticipantRoleName, Refusal } from "../admission/admitter.ts";
 import type { PresenceEvent } from "../bus/meeting-bus.ts";
+import type { MeetingLogEvent } from "../db/repositories/meeting-log.ts";
 import type { MeetingSettings } from "../db/repositories/meetings.ts";
 import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Logger } from "../observability/log.ts";
@@ -281,7 +282,7 @@ export class MeetingControl {
             reason: body.value.reason === "" ? null : body.value.reason,
           });
         }
-        this.#logInBackground("kicked", identity, name);
+        this.#logInBackground(body.value.ban ? "banned" : "kicked", identity, name);
         break;
       }
       case "mute": {
@@ -289,6 +290,7 @@ export class MeetingControl {
         if (!target) return { ok: false, outcome: "invalid", error: "no such participant" };
         if (target.role === ParticipantRole.HOST && target.sessionId !== issuer.sessionId)
           return { ok: false, outcome: "refused", error: "the host cannot be muted by others" };
+        this.#logInBackground("muted", target.identity, target.username);
         break;
       }
       case "setRole": {
@@ -301,6 +303,7 @@ export class MeetingControl {
             await meetings.promote(meetingId, target.identity, issuer.identity);
           else await meetings.demote(meetingId, target.identity);
         }
+        this.#logInBackground("role_changed", target.identity, target.username);
         break;
       }
       case "settings": {
@@ -314,10 +317,12 @@ export class MeetingControl {
             ...(password === undefined ? {} : { password: password === "" ? null : password }),
           });
         }
+        this.#logInBackground("settings_changed", issuer.identity, issuer.username);
         break;
       }
       case "end":
         if (meetings) await meetings.end(meetingId);
+        this.#logInBackground("ended", issuer.identity, issuer.username);
         break;
     }
     accepted();
@@ -494,9 +499,8 @@ export class MeetingControl {
   }
 
   #logInBackground(
-    // The meeting log's events (migration 0001) cover these; mutes, roles, settings and ends go to the
-    // server log (the "host command" line) until a migration widens the log's events.
-    event: "admitted" | "denied" | "kicked",
+    // Every command that changes the meeting lands in its log (migration 2 widened the log's events).
+    event: MeetingLogEvent,
     identity: string,
     displayName: string,
   ): void {

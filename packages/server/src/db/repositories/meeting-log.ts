@@ -1,7 +1,19 @@
 import type { SqlExecutor } from "../database.ts";
 import { checkDate, checkMeetingId, checkText, invalid, TEXT_LIMITS } from "../validation.ts";
 
-export const MEETING_LOG_EVENTS = ["joined", "left", "kicked", "admitted", "denied"] as const;
+export const MEETING_LOG_EVENTS = [
+  "joined",
+  "left",
+  "kicked",
+  "admitted",
+  "denied",
+  // Since migration 2: what host controls do (docs/meeting-control.md).
+  "banned",
+  "muted",
+  "role_changed",
+  "settings_changed",
+  "ended",
+] as const;
 export type MeetingLogEvent = (typeof MEETING_LOG_EVENTS)[number];
 
 export interface MeetingLogEntry {
