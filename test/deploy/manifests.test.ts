@@ -28,10 +28,6 @@ const CONTRACT_PENDING = new Set([
   "VIDEOCALL_DATA_DIR",
   "VIDEOCALL_API_KEY",
   "VIDEOCALL_API_SECRET",
-  "OIDC_ISSUER",
-  "OIDC_CLIENT_ID",
-  "OIDC_CLIENT_SECRET",
-  "VIDEOCALL_SESSION_SECRET",
 ]);
 /** Read by the logger and by Deno itself, not by the flag parser. */
 const RUNTIME_ENV = new Set(["LOG_LEVEL", "DENO_DIR", "DENO_NO_UPDATE_CHECK", "NO_COLOR"]);

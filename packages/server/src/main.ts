@@ -88,6 +88,8 @@ const server = await startServer({
     ? { apiCredentials: { apiKey: flags.apiKey, apiSecret: flags.apiSecret } }
     : {}),
   requireToken: flags.requireToken,
+  oidc: flags.oidc,
+  sessionSecret: flags.sessionSecret,
 }).catch((error: unknown) => {
   if (error instanceof Deno.errors.AddrInUse)
     fail(`the port is already in use (${(error as Error).message})`);

@@ -1,11 +1,15 @@
 import type { Admitter } from "./admission/admitter.ts";
 import { TokenAdmitter } from "./admission/token-admitter.ts";
+import { type OidcSettings, OidcSignIn } from "./auth/oidc/mod.ts";
 import { type ApiCredentials, randomApiCredentials } from "./auth/room-token.ts";
-import { NOBODY_SIGNED_IN, type SignedInUsers } from "./auth/signed-in-user.ts";
+import { NO_SIGN_IN, type SignIn } from "./auth/sign-in.ts";
+import type { SignedInUsers } from "./auth/signed-in-user.ts";
 import { TokenRoutes } from "./auth/token-routes.ts";
 import { InMemoryBusHub } from "./bus/in-memory-bus.ts";
 import type { MeetingBus } from "./bus/meeting-bus.ts";
 import { type OpeningDatabase, openDatabase } from "./db/open-database.ts";
+import { repositoriesFor } from "./db/repositories/mod.ts";
+import type { OidcSignIn as UserSignIn } from "./db/repositories/users.ts";
 import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discovery.ts";
 import { createRequestHandler, handleFrontWebSocket } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
@@ -70,6 +74,12 @@ export interface ServerConfig {
   requireToken?: boolean;
   /** Who is signed in (the OIDC sign-in); default nobody, open guest mode. */
   signedInUsers?: SignedInUsers;
+  /** Sign-in through an OpenID Connect provider (docs/sign-in.md); without it, open guest mode. */
+  oidc?: OidcSettings | undefined;
+  /** Seals session cookies; default random per process (sessions end on restart). */
+  sessionSecret?: string | undefined;
+  /** Records each OIDC sign-in; default: upsert the user in `database` (users.upsertFromOidc). */
+  recordSignIn?: ((signIn: UserSignIn) => Promise<unknown>) | undefined;
 }
 
 export interface RunningServer {
@@ -78,6 +88,8 @@ export interface RunningServer {
   readonly relay: Relay;
   readonly stats: RelayStats;
   readonly webTransport: WebTransportServer | undefined;
+  /** Who is signed in (the session cookie), for the join endpoint; NO_SIGN_IN without OIDC. */
+  readonly signIn: SignIn;
   readonly database: OpeningDatabase;
   readonly meetings: MeetingDirectory;
   shutdown(options?: ShutdownOptions): Promise<void>;
@@ -133,6 +145,25 @@ const DATABASE_READY_TIMEOUT_MS = 15_000;
 /** How long a shutdown waits for the clients' connections to close, so their leaves reach the bus. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1000;
 
+async function startOidcSignIn(
+  settings: OidcSettings,
+  config: ServerConfig,
+  recordSignIn: (signIn: UserSignIn) => Promise<unknown>,
+  publicOrigin: () => string,
+): Promise<SignIn> {
+  if (!config.sessionSecret)
+    log.warn(
+      "no --session-secret: sign-in sessions end when this process does, and other nodes do not see them",
+    );
+  return await OidcSignIn.create({
+    settings,
+    publicOrigin,
+    sessionSecret: config.sessionSecret,
+    recordSignIn,
+    log,
+  });
+}
+
 /** Starts the relay: HTTP (web app, health, metrics) and the WebSocket lobby on one port. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const stats = new RelayStats();
@@ -168,6 +199,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(config.queueLimits ? { queueLimits: config.queueLimits } : {}),
   });
   let webTransport: WebTransportServer | undefined;
+  let url = ""; // known once the server listens; the sign-in reads it on first use
+  const recordSignIn =
+    config.recordSignIn ??
+    (async (signIn: UserSignIn) =>
+      await repositoriesFor(await database.readyWithin(DATABASE_READY_TIMEOUT_MS)).users.upsertFromOidc(
+        signIn,
+      ));
+  const signIn = config.oidc
+    ? await startOidcSignIn(config.oidc, config, recordSignIn, () => config.publicUrl ?? url)
+    : NO_SIGN_IN;
   const staticFiles = new StaticFiles(config.webRoot);
   if (!staticFiles.isBuilt) log.warn({ webRoot: config.webRoot }, "web app not built: run npm run build:web");
   const handler = createRequestHandler({
@@ -179,12 +220,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     tokens: new TokenRoutes({
       credentials,
       credentialsConfigured: config.apiCredentials !== undefined,
-      signedInUsers: config.signedInUsers ?? NOBODY_SIGNED_IN,
+      signedInUsers: config.signedInUsers ?? signIn,
     }),
     version: SERVER_VERSION,
     startedAtMs: Date.now(),
     log,
     webTransport: () => webTransport,
+    signIn,
     webTransportPublicPort: config.webTransportPublicPort,
   });
   // Plain HTTP goes through the TCP front (handshake deadlines Deno.serve lacks, cheaper WebSockets);
@@ -218,7 +260,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const addr = front ? { hostname: config.hostname, port: front.port } : (httpServer.addr as Deno.NetAddr);
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const scheme = config.certificate ? "https" : "http";
-  const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${addr.port}`;
+  url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${addr.port}`;
   if (config.webTransportPort !== false) {
     webTransport = await startWebTransportServer({
       // Browsers resolve "localhost" to ::1 for QUIC and do not fall back to 127.0.0.1 as they do
@@ -244,6 +286,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     relay,
     stats,
     webTransport,
+    signIn,
     database,
     meetings,
     async shutdown(options = {}) {

@@ -1,5 +1,6 @@
 import "./styles.css";
 import { render } from "preact";
+import { loadAccount } from "./account/account.ts";
 import { CallController } from "./call/call-controller.ts";
 import { HomePage } from "./home/home-page.tsx";
 import { applyLocale, locale, pickLocale } from "./i18n/i18n.ts";
@@ -13,6 +14,8 @@ if (!root) throw new Error("index.html has no #app element");
 const requestedLanguage = new URLSearchParams(location.search).get("lang");
 locale.value = pickLocale([...(requestedLanguage ? [requestedLanguage] : []), ...navigator.languages]);
 applyLocale(document.documentElement);
+
+void loadAccount();
 
 const route = parseMeetingPath(location.pathname, location.search);
 if (route) {

@@ -1,6 +1,9 @@
 /** A person who signed in through the OpenID Connect provider, as the server's session cookie says. */
 export interface SignedInUser {
-  /** Stable across sign-ins: `oidc:<subject>` of the configured issuer (the users table's id). */
+  /**
+   * Stable across sign-ins: `oidc:<issuer tag>:<sub>`, the tag being 10 base64url characters of SHA-256(issuer),
+   * so two issuers never share an identity (docs/sign-in.md; auth/oidc/oidc-identity.ts).
+   */
   readonly identity: string;
   readonly displayName: string;
   readonly email?: string | undefined;

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_PROVIDER_TIMEOUT_MS, isLoopbackUrl, type OidcSettings } from "../auth/oidc/oidc-settings.ts";
 import { DEFAULT_DATA_DIR } from "../db/open-database.ts";
 import { DEFAULT_RELAY_LIMITS, MAX_PACKET_BYTES_CEILING, type RelayLimits } from "../limits/relay-limits.ts";
 
@@ -22,6 +23,10 @@ export interface ServerFlags {
   publicUrl: string | undefined;
   nodeId: string | undefined;
   limits: RelayLimits;
+  /** Sign-in through an OpenID Connect provider; undefined = open guest mode. */
+  oidc: OidcSettings | undefined;
+  /** Seals session cookies; undefined = random per process. */
+  sessionSecret: string | undefined;
   /** The embedded PGlite database's directory (unless databaseUrl is set). */
   dataDir: string;
   /** `postgres://…` for a real PostgreSQL, `memory://` for a throwaway in-memory PGlite. */
@@ -89,6 +94,34 @@ function databaseUrl(raw: string): string | undefined {
   if (raw !== "memory://" && !/^postgres(ql)?:\/\//.test(raw))
     throw new InvalidArgumentError(
       "--database-url must start with postgres:// or postgresql:// (or be memory:// for an in-memory database)",
+    );
+  return raw;
+}
+
+/** An OIDC issuer: https, or http on this machine only (a development provider). */
+function oidcIssuer(raw: string): string | undefined {
+  if (raw === "") return undefined;
+  if (!URL.canParse(raw)) throw new InvalidArgumentError(`--oidc-issuer must be a URL, got "${raw}"`);
+  const url = new URL(raw);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackUrl(url)))
+    throw new InvalidArgumentError(`--oidc-issuer must be https (http only on loopback), got "${raw}"`);
+  return raw;
+}
+
+function redirectUrl(raw: string): string | undefined {
+  if (raw === "") return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol))
+    throw new InvalidArgumentError(`--oidc-redirect-url must be an http(s) URL, got "${raw}"`);
+  return raw;
+}
+
+const MIN_SESSION_SECRET_CHARS = 32;
+
+function sessionSecret(raw: string): string | undefined {
+  if (raw === "") return undefined;
+  if (raw.length < MIN_SESSION_SECRET_CHARS)
+    throw new InvalidArgumentError(
+      `--session-secret must be at least ${MIN_SESSION_SECRET_CHARS} characters (try: openssl rand -base64 32)`,
     );
   return raw;
 }
@@ -217,6 +250,49 @@ function buildCommand(): Command {
       ),
     )
     .addOption(
+      new Option(
+        "--oidc-issuer <url>",
+        "sign in through this OpenID Connect provider, e.g. https://accounts.google.com (default: no sign-in, open guest mode)",
+      )
+        .env("OIDC_ISSUER")
+        .argParser(oidcIssuer),
+    )
+    .addOption(
+      new Option("--oidc-client-id <id>", "this server's client id at the provider")
+        .env("OIDC_CLIENT_ID")
+        .argParser(text),
+    )
+    .addOption(
+      new Option(
+        "--oidc-client-secret <secret>",
+        "its client secret (default: none, a public client with PKCE)",
+      )
+        .env("OIDC_CLIENT_SECRET")
+        .argParser(text),
+    )
+    .addOption(
+      new Option(
+        "--oidc-redirect-url <url>",
+        "the callback registered at the provider (default: <public url>/auth/callback)",
+      )
+        .env("OIDC_REDIRECT_URL")
+        .argParser(redirectUrl),
+    )
+    .addOption(
+      new Option("--oidc-timeout-ms <n>", "deadline of each request to the provider")
+        .env("OIDC_TIMEOUT_MS")
+        .default(DEFAULT_PROVIDER_TIMEOUT_MS)
+        .argParser(integer("--oidc-timeout-ms", 100, 120_000, DEFAULT_PROVIDER_TIMEOUT_MS)),
+    )
+    .addOption(
+      new Option(
+        "--session-secret <secret>",
+        "seals sign-in session cookies; give every node the same one (default: random per process, sessions end on restart)",
+      )
+        .env("VIDEOCALL_SESSION_SECRET")
+        .argParser(sessionSecret),
+    )
+    .addOption(
       limitOption(
         "--max-connections-per-ip",
         "WebSocket + WebTransport connections open at once from one client IP; more get 4007",
@@ -329,6 +405,7 @@ export function parseServerFlags(args: string[]): ParsedFlags {
   const tlsKeyPath = o.tlsKey as string | undefined;
   if (Boolean(tlsCertPath) !== Boolean(tlsKeyPath))
     throw new UsageError("--tls-cert and --tls-key go together", helpText(command));
+  const oidc = oidcSettings(o, helpText(command));
   const apiKey = o.apiKey as string | undefined;
   const apiSecret = o.apiSecret as string | undefined;
   if (Boolean(apiKey) !== Boolean(apiSecret))
@@ -367,7 +444,29 @@ export function parseServerFlags(args: string[]): ParsedFlags {
         maxQueuedBytesPerSubscriber: o.maxQueuedBytesPerSubscriber,
         maxQueuedBytes: o.maxQueuedBytes,
       },
+      oidc,
+      sessionSecret: o.sessionSecret,
     },
+  };
+}
+function oidcSettings(o: Record<string, unknown>, usage: string): OidcSettings | undefined {
+  const issuer = o.oidcIssuer as string | undefined;
+  const clientId = o.oidcClientId as string | undefined;
+  if (!issuer) {
+    if (clientId || o.oidcClientSecret || o.oidcRedirectUrl)
+      throw new UsageError(
+        "--oidc-client-id, --oidc-client-secret and --oidc-redirect-url need --oidc-issuer",
+        usage,
+      );
+    return undefined;
+  }
+  if (!clientId) throw new UsageError("--oidc-issuer needs --oidc-client-id", usage);
+  return {
+    issuer,
+    clientId,
+    clientSecret: o.oidcClientSecret as string | undefined,
+    redirectUrl: o.oidcRedirectUrl as string | undefined,
+    providerTimeoutMs: o.oidcTimeoutMs as number,
   };
 }
 

@@ -1,5 +1,6 @@
 import { parseLobbyPath } from "@videocall/protocol";
 import type { Registry } from "prom-client";
+import type { SignIn } from "../auth/sign-in.ts";
 import type { TokenRoutes } from "../auth/token-routes.ts";
 import type { DatabaseState } from "../db/open-database.ts";
 import type { ServerNode } from "../discovery/node-discovery.ts";
@@ -22,6 +23,8 @@ export interface HttpRoutes {
   servers: () => ServerNode[];
   webTransport: () => WebTransportServer | undefined;
   webTransportPublicPort?: number | undefined;
+  /** /auth/* and /api/me (docs/sign-in.md). */
+  signIn: SignIn;
   /** Where the database stands (GET /readyz answers 200 once it is ready). */
   database: () => DatabaseState;
   /** POST /api/tokens and POST /api/meetings/<id>/join (docs/tokens.md). */
@@ -69,6 +72,8 @@ export function createRequestHandler(
     }
     const tokenResponse = routes.tokens?.handle(request, url);
     if (tokenResponse) return tokenResponse;
+    const signInResponse = routes.signIn.handle(request, url);
+    if (signInResponse) return signInResponse;
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
     }

@@ -1,3 +1,4 @@
+import { AccountStatus } from "../account/account-status.tsx";
 import { t } from "../i18n/i18n.ts";
 import { meetingPath } from "../routes.ts";
 
@@ -15,6 +16,7 @@ export function HomePage() {
       <form class="card home" onSubmit={onSubmit}>
         <h1>{t("app.name")}</h1>
         <p class="muted">{t("home.tagline")}</p>
+        <AccountStatus returnPath="/" />
         <label>
           {t("home.username")}
           <input name="username" required maxLength={40} placeholder="Ada" autofocus />

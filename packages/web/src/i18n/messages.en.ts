@@ -11,6 +11,10 @@ export const en = {
   "home.meetingId": "Meeting id",
   "home.continue": "Continue",
 
+  "account.signIn": "Sign in",
+  "account.signOut": "Sign out",
+  "account.signedInAs": "Signed in as {name}",
+
   "meeting.documentTitle": "{meetingId} · videocall",
   "meeting.idLabel": "Meeting id",
   "meeting.transportLabel": "Transport in use",

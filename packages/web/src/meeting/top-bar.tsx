@@ -1,8 +1,9 @@
+import { AccountStatus } from "../account/account-status.tsx";
 import type { CallController } from "../call/call-controller.ts";
 import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
 
-/** Brand, meeting id, the call's phase and, in the call, the transport in use. */
+/** Brand, meeting id, the call's phase, in the call the transport in use, and who is signed in. */
 export function TopBar({ controller }: { controller: CallController }) {
   const phase = controller.phase.value;
   const encrypted = controller.security.value?.encrypted === true;
@@ -25,6 +26,7 @@ export function TopBar({ controller }: { controller: CallController }) {
           🔒 {t("e2ee.lock")}
         </span>
       )}
+      <AccountStatus returnPath={`${location.pathname}${location.search}`} />
     </header>
   );
 }
