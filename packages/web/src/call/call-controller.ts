@@ -56,6 +56,11 @@ export interface RemoteTile {
 export interface PeerSecurity {
   sessionId: number;
   username: string;
+  /**
+   * Whom a verification is remembered for: the server's stable identity (so a second "Alice" never
+   * inherits the first one's verified key), or the name from a server that sends none.
+   */
+  person: string;
   /** 12 groups of 5 digits, the same on both sides; undefined until the peer's identity came. */
   safetyNumber: string[] | undefined;
   emoji: string[] | undefined;
@@ -205,7 +210,7 @@ export class CallController {
   markPeerVerified(sessionId: number): void {
     const peer = this.#security.value?.peers.find((p) => p.sessionId === sessionId);
     if (!peer?.identityKeyHex) return;
-    markVerified(peer.username, peer.identityKeyHex);
+    markVerified(peer.person, peer.identityKeyHex);
     void this.#refreshSecurity();
   }
 
@@ -600,10 +605,12 @@ export class CallController {
           this.#safetyNumbers.set(cacheKey, number);
         }
       }
-      const trust = identityKeyHex ? trustOf(participant.username, identityKeyHex) : "unverified";
+      const person = participant.identity || participant.username;
+      const trust = identityKeyHex ? trustOf(person, identityKeyHex) : "unverified";
       peers.push({
         sessionId: participant.sessionId,
         username: participant.username,
+        person,
         safetyNumber: number?.groups,
         emoji: number?.emoji,
         identityKeyHex,
