@@ -45,6 +45,12 @@ export interface JoinOptions extends ConnectOptions {
   e2ee?: E2eeOptions;
   /** How long to keep retrying a server that answers 4020 "starting" (default 60 s). */
   serverStartingWaitMs?: number;
+  /**
+   * A fresh room token for each reconnect: tokens are short-lived (docs/tokens.md) and a call
+   * outlives them, so a reconnect with the first one may be refused as expired (4023). Undefined
+   * (or a failure) keeps the token the session has.
+   */
+  refreshToken?: () => Promise<string | undefined>;
 }
 
 /** Who is in charge of a meeting: its creator is host; hosts make co-hosts (docs/meeting-control.md). */
@@ -625,6 +631,17 @@ export class MeetingSession implements LocalTrackOwner {
     if (closedEarly) queueMicrotask(() => this.#onTransportClosed(closedEarly.code, closedEarly.reason));
   }
 
+  /** The app's fresh room token for a reconnect, if it gives one (a failure keeps the old token). */
+  async #freshToken(): Promise<string | undefined> {
+    const refresh = this.#options.refreshToken;
+    if (!refresh) return undefined;
+    try {
+      return await refresh();
+    } catch {
+      return undefined;
+    }
+  }
+
   /** After a reconnect, tell the app who left and who arrived while we were away. */
   #syncRoster(welcome: Welcome): void {
     const fresh = new Map(welcome.participants.map((p) => [p.sessionId, toRemote(p)]));
@@ -834,8 +851,11 @@ export class MeetingSession implements LocalTrackOwner {
       if (this.#leaving || this.#isClosed) return;
       const serverUrl = candidates[(attempt - 1) % candidates.length] as string;
       try {
+        const token = await this.#freshToken();
+        if (this.#leaving || this.#isClosed) return;
         const connected = await connectToMeeting({
           ...this.#options,
+          ...(token ? { token } : {}),
           serverUrl,
           signal: this.#lifetime.signal,
         });

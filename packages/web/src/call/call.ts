@@ -69,6 +69,12 @@ export class Call {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(token ? { token } : {}),
       ...(password ? { password } : {}),
+      // Reconnects ask the join endpoint again: the first token may have expired by then.
+      ...(token
+        ? {
+            refreshToken: () => roomToken(options.serverUrl, options.route.meetingId, options.route.username),
+          }
+        : {}),
     });
     const call = new Call(session, output, options);
     if (options.microphone) call.replaceMicrophone(options.microphone, options.microphoneMuted);
