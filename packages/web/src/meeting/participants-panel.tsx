@@ -1,4 +1,5 @@
 import type { CallController, ParticipantEntry } from "../call/call-controller.ts";
+import { distinctNames } from "../call/display-names.ts";
 import { t } from "../i18n/i18n.ts";
 
 /**
@@ -12,6 +13,12 @@ export function ParticipantsPanel({ controller }: { controller: CallController }
   const role = controller.role.value;
   const waiting = controller.meetingState.value.waiting;
   const error = controller.lastCommandError.value;
+  const self = controller.self.value;
+  // The same labels as the tiles: two "Grace"s get a short suffix from their identities.
+  const names = distinctNames(
+    participants,
+    self ? { username: self.displayName, identity: self.identity } : undefined,
+  );
   return (
     <aside class="card participants-panel" aria-label={t("meeting.participants")}>
       {isHost && waiting.length > 0 && (
@@ -45,6 +52,7 @@ export function ParticipantsPanel({ controller }: { controller: CallController }
           <ParticipantRow
             key={participant.sessionId}
             participant={participant}
+            label={names.get(participant.identity) ?? participant.username}
             controller={controller}
             canCommand={isHost}
             canChangeRoles={role === "host"}
@@ -62,11 +70,14 @@ export function ParticipantsPanel({ controller }: { controller: CallController }
 
 function ParticipantRow({
   participant,
+  label,
   controller,
   canCommand,
   canChangeRoles,
 }: {
   participant: ParticipantEntry;
+  /** The name as the tiles show it (with a suffix where two people share one). */
+  label: string;
   controller: CallController;
   canCommand: boolean;
   canChangeRoles: boolean;
@@ -76,7 +87,7 @@ function ParticipantRow({
   return (
     <li data-session-id={sessionId} data-role={role}>
       <span class="name" title={participant.identity}>
-        {username}
+        {label}
       </span>
       {role !== "participant" && <span class="badge">{t(`participants.role.${role}`)}</span>}
       {participant.guest && <span class="badge">{t("participants.guest")}</span>}
