@@ -43,10 +43,11 @@ ENV DENO_DIR=/app/.deno-cache \
     HOST=0.0.0.0 \
     PORT=8080 \
     WEB_ROOT=/app/packages/web/dist \
-    VIDEOCALL_DATA_DIR=/var/lib/videocall \
+    VIDEOCALL_DATA_DIR=/var/lib/videocall/pglite \
     LOG_LEVEL=info
 USER 10001:10001
-# PGlite's files when no DATABASE_URL is set; mount a volume to keep meetings, hosts and bans.
+# PGlite's files (in pglite/, with its lock file beside it) when no DATABASE_URL is set; mount a volume
+# to keep meetings, hosts and bans.
 VOLUME ["/var/lib/videocall"]
 # HTTP + WebSocket on TCP, WebTransport (HTTP/3, QUIC) on UDP, the same number unless WEBTRANSPORT_PORT says otherwise.
 EXPOSE 8080/tcp 8080/udp

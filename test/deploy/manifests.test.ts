@@ -235,7 +235,11 @@ Deno.test({
     const mounts = new Map((container!.volumeMounts as Manifest[]).map((m) => [m.mountPath, m]));
     assert(mounts.get("/etc/videocall/tls")?.readOnly);
     assert(mounts.has("/tmp") && mounts.has("/var/lib/videocall"), "the writable paths of a read-only pod");
-    assertEquals(env.get("VIDEOCALL_DATA_DIR"), "/var/lib/videocall");
+    assertEquals(
+      env.get("VIDEOCALL_DATA_DIR"),
+      "/var/lib/videocall/pglite",
+      "inside the mounted volume, with its lock file",
+    );
 
     assertEquals(container!.securityContext.readOnlyRootFilesystem, true);
     assertEquals(container!.securityContext.allowPrivilegeEscalation, false);
