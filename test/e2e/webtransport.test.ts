@@ -18,7 +18,7 @@ import { startServer, type TestServer, type TestServerOptions } from "../fixture
 import { waitFor } from "../fixtures/wait.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
-const TEST_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 90_000;
 /** Set to a directory to keep screenshots of the transport badge and the reconnecting banner. */
 const SCREENSHOT_DIR = Deno.env.get("E2E_SCREENSHOT_DIR");
 
@@ -200,9 +200,11 @@ Deno.test(
       await screenshot(alice.page, "reconnecting-banner");
 
       call.servers.push(await startServer({ port: first.port }));
+      // The pages back off (0.3, 1, 2, 4, 7 s, then about 8 s) while the server is down, and the new
+      // server opens its database before it admits anyone: give them two full backoff steps.
       await Promise.all(
         [alice.page, bob.page].map((page) =>
-          page.waitForFunction(() => window.videocall.state === "joined", null, { timeout: 20_000 }),
+          page.waitForFunction(() => window.videocall.state === "joined", null, { timeout: 40_000 }),
         ),
       );
       const reconnectMs = performance.now() - stoppedAt;
