@@ -107,9 +107,13 @@ Deno.test(
           bobId,
           { timeout: 10_000 },
         );
+        // Remembered for bob's stable identity from the server, not for the name anyone may take.
+        const bobPerson = aliceOfBob?.person ?? "";
+        ok(bobPerson.startsWith("guest:"), `verification is kept per identity, got ${bobPerson}`);
         ok(
           await alice.page.evaluate(
-            () => localStorage.getItem("videocall.e2ee.verified")?.includes("bob") === true,
+            (person) => localStorage.getItem("videocall.e2ee.verified")?.includes(person) === true,
+            bobPerson,
           ),
           "remembered in localStorage",
         );

@@ -69,6 +69,7 @@ export function installHooks(controller: CallController): void {
         peers: security.peers.map((peer) => ({
           sessionId: peer.sessionId,
           username: peer.username,
+          person: peer.person,
           safetyNumber: peer.safetyNumber?.join(" "),
           trust: peer.trust,
           keyChanged: peer.keyChanged,

@@ -72,6 +72,8 @@ export interface LocalHook {
 export interface E2eePeerHook {
   sessionId: number;
   username: string;
+  /** Whom a verification is remembered for: the server's stable identity (or the name, from an old server). */
+  person: string;
   safetyNumber: string | undefined;
   trust: "verified" | "unverified" | "changed";
   keyChanged: boolean;
