@@ -18,7 +18,7 @@ import { startServer, type TestServer, type TestServerOptions } from "../fixture
 import { waitFor } from "../fixtures/wait.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
-const TEST_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 150_000;
 /** Set to a directory to keep screenshots of the transport badge and the reconnecting banner. */
 const SCREENSHOT_DIR = Deno.env.get("E2E_SCREENSHOT_DIR");
 
