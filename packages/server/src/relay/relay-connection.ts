@@ -500,21 +500,15 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         }
         this.close(CloseCode.normal, "left", { goodbye: false, leaveReason: LeaveReason.LEFT });
         return;
-      case BodyField.welcome:
-      case BodyField.participantJoined:
-      case BodyField.participantLeft:
-      case BodyField.goodbye:
-      case BodyField.meetingState:
-      case BodyField.waiting:
-      case BodyField.mutedByHost:
-      case BodyField.hostCommandResult:
-        this.#rejectServerOnly();
-        return;
       case BodyField.join:
         // The handshake's; one after it changes nothing.
         this.#dropUnknownControl();
         return;
       default:
+        if (isServerOnlyBody(header.body)) {
+          this.#rejectServerOnly();
+          return;
+        }
         if (bodyClassOf(header.body) === "core") {
           this.#dropUnknownControl(); // a core body newer than this relay: never fatal
           return;
@@ -547,17 +541,11 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
       case BodyField.leave:
         this.close(CloseCode.normal, "left", { goodbye: false, leaveReason: LeaveReason.LEFT });
         return;
-      case BodyField.welcome:
-      case BodyField.participantJoined:
-      case BodyField.participantLeft:
-      case BodyField.goodbye:
-      case BodyField.meetingState:
-      case BodyField.waiting:
-      case BodyField.mutedByHost:
-      case BodyField.hostCommandResult:
-        this.#rejectServerOnly();
-        return;
       default:
+        if (isServerOnlyBody(body)) {
+          this.#rejectServerOnly();
+          return;
+        }
         this.#packetsDroppedIn++;
         this.#context.stats.packetsDroppedWaiting++;
     }
@@ -712,5 +700,22 @@ export function participantRole(role: ParticipantRoleName): ParticipantRole {
       return ParticipantRole.COHOST;
     default:
       return ParticipantRole.PARTICIPANT;
+  }
+}
+
+/** Bodies only the relay sends: a client sending one is closed (1008), waiting or not. */
+function isServerOnlyBody(body: number): boolean {
+  switch (body) {
+    case BodyField.welcome:
+    case BodyField.participantJoined:
+    case BodyField.participantLeft:
+    case BodyField.goodbye:
+    case BodyField.meetingState:
+    case BodyField.waiting:
+    case BodyField.mutedByHost:
+    case BodyField.hostCommandResult:
+      return true;
+    default:
+      return false;
   }
 }
