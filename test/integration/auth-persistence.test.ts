@@ -14,6 +14,37 @@ import { CREDENTIALS, join, refusedWith, token } from "./auth-fixtures.ts";
 const KEY_ARGS = ["--api-key", CREDENTIALS.apiKey, "--api-secret", CREDENTIALS.apiSecret];
 const meetingId = "kept";
 
+/**
+ * After the restart: the banned pest is refused, a newcomer is a participant, and the creator is host again.
+ * `pest` and `host` say which transport each joins over (the two back ends' tests cover both ways round).
+ */
+async function assertKeptAfterRestart(
+  url: string,
+  transports: { pest: "websocket" | "webtransport"; host: "websocket" | "webtransport" },
+): Promise<void> {
+  const pestToken = await token({ identity: "pest", meetingId });
+  assertEquals(
+    await refusedWith({ url, transport: transports.pest, meetingId, token: pestToken }),
+    CloseCode.banned,
+  );
+  const bystander = await join({
+    url,
+    transport: "websocket",
+    meetingId,
+    token: await token({ identity: "bystander", meetingId }),
+  });
+  assertEquals(bystander.self.role, "participant");
+  const host = await join({
+    url,
+    transport: transports.host,
+    meetingId,
+    token: await token({ identity: "owner", meetingId }),
+  });
+  assertEquals(host.self.role, "host");
+  await host.leave();
+  await bystander.leave();
+}
+
 Deno.test("a restart with the same data directory keeps the meeting, its host and its bans (PGlite)", async () => {
   const dataDir = await freshDataDir();
   try {
@@ -48,27 +79,7 @@ Deno.test("a restart with the same data directory keeps the meeting, its host an
     server = await startServer({ dataDir, extraArgs: KEY_ARGS });
     try {
       // The first to come back is not the host: the meeting remembers its creator.
-      const pestToken = await token({ identity: "pest", meetingId });
-      assertEquals(
-        await refusedWith({ url: server.url, transport: "websocket", meetingId, token: pestToken }),
-        CloseCode.banned,
-      );
-      const bystander = await join({
-        url: server.url,
-        transport: "websocket",
-        meetingId,
-        token: await token({ identity: "bystander", meetingId }),
-      });
-      assertEquals(bystander.self.role, "participant");
-      const host = await join({
-        url: server.url,
-        transport: "webtransport",
-        meetingId,
-        token: await token({ identity: "owner", meetingId }),
-      });
-      assertEquals(host.self.role, "host");
-      await host.leave();
-      await bystander.leave();
+      await assertKeptAfterRestart(server.url, { pest: "websocket", host: "webtransport" });
     } finally {
       await server.stop();
     }
@@ -111,27 +122,7 @@ Deno.test("a restart against the same PostgreSQL keeps the meeting, its host and
     }
     server = await startServer({ extraArgs: args });
     try {
-      const pestToken = await token({ identity: "pest", meetingId });
-      assertEquals(
-        await refusedWith({ url: server.url, transport: "webtransport", meetingId, token: pestToken }),
-        CloseCode.banned,
-      );
-      const bystander = await join({
-        url: server.url,
-        transport: "websocket",
-        meetingId,
-        token: await token({ identity: "bystander", meetingId }),
-      });
-      assertEquals(bystander.self.role, "participant");
-      const host = await join({
-        url: server.url,
-        transport: "websocket",
-        meetingId,
-        token: await token({ identity: "owner", meetingId }),
-      });
-      assertEquals(host.self.role, "host");
-      await host.leave();
-      await bystander.leave();
+      await assertKeptAfterRestart(server.url, { pest: "webtransport", host: "websocket" });
     } finally {
       await server.stop();
       await database.close();
