@@ -158,9 +158,27 @@ Deno.test("the runtime stage starts as laid out: read-only for its user, health 
     );
     const url = `http://127.0.0.1:${port}`;
 
-    const healthcheck = execForm(instructions(runtime, "HEALTHCHECK")[0]!.args);
-    const health = await imageCommand(root, healthcheck, overrides).output();
-    assertEquals(health.code, 0, new TextDecoder().decode(health.stderr));
+    // Docker's rule: failures inside --start-period do not count (a first start runs PGlite's initdb,
+    // which holds the event loop for seconds), then --retries failures in a row mean unhealthy.
+    // The probe runs every second here instead of every --interval, within the same deadline.
+    const healthArgs = instructions(runtime, "HEALTHCHECK")[0]!.args;
+    const healthcheck = execForm(healthArgs);
+    const seconds = (flag: string) => Number(new RegExp(`--${flag}=(\\d+)s`).exec(healthArgs)?.[1]);
+    const retries = Number(/--retries=(\d+)/.exec(healthArgs)?.[1]);
+    const healthDeadlineMs = (seconds("start-period") + retries * seconds("interval")) * 1000;
+    assert(healthDeadlineMs > 0, `the HEALTHCHECK's timings parse: ${healthArgs}`);
+    let lastHealthError = "";
+    await waitFor(
+      "the image's HEALTHCHECK to pass",
+      async () => {
+        const health = await imageCommand(root, healthcheck, overrides).output();
+        lastHealthError = new TextDecoder().decode(health.stderr);
+        return health.code === 0;
+      },
+      healthDeadlineMs,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${lastHealthError}\n${output}`);
+    });
 
     const home = await fetch(`${url}/`);
     assertEquals(home.status, 200);
