@@ -541,6 +541,7 @@ class Attacker {
           kind: ((i + tick) % 6) as MediaKind,
           codec: ((i * 5 + tick) % 9) as Codec,
           muted: (i + tick) % 2 === 0,
+          layers: [],
         }));
         count(this.trackState(tracks));
       }
@@ -557,8 +558,8 @@ class Attacker {
    */
   async sendClips(clips: Clips, durationMs: number): Promise<void> {
     this.trackState([
-      { trackId: ATTACKER_AUDIO_TRACK, kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: false },
-      { trackId: ATTACKER_VIDEO_TRACK, kind: MediaKind.VIDEO, codec: Codec.VP8, muted: false },
+      { trackId: ATTACKER_AUDIO_TRACK, kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: false, layers: [] },
+      { trackId: ATTACKER_VIDEO_TRACK, kind: MediaKind.VIDEO, codec: Codec.VP8, muted: false, layers: [] },
     ]);
     const random = seededRandom(9);
     const startMs = performance.now();

@@ -75,6 +75,39 @@ Deno.test("scan reads the layer fields the generated codec writes, in any field 
   assertEquals([header.layer, header.temporalLayer], [0, 0]);
 });
 
+Deno.test("scan reads an audio frame's level and a key frame request's layer, and resets both between packets", () => {
+  const header = new RoutingHeader();
+  for (const audioLevel of [0, 1, 90, 127]) {
+    const bytes = encodePacket({
+      body: {
+        case: "media",
+        value: { trackId: 1, kind: MediaKind.AUDIO, audioLevel, payload: new Uint8Array(60) },
+      },
+    });
+    assert(scanRoutingHeader(bytes, header), header.error);
+    assertEquals(header.audioLevel, audioLevel);
+    assertEquals(header.payloadBytes, 60);
+  }
+  const forLayer = encodePacket({
+    body: { case: "keyframeRequest", value: { targetSessionId: 7, trackId: 2, layer: 1 } },
+  });
+  assert(scanRoutingHeader(forLayer, header), header.error);
+  assertEquals(
+    [header.targetSessionId, header.trackId, header.keyframeLayer, header.audioLevel],
+    [7, 2, 1, 0],
+  );
+  const forTrack = encodePacket({
+    body: { case: "keyframeRequest", value: { targetSessionId: 7, trackId: 2 } },
+  });
+  assert(scanRoutingHeader(forTrack, header), header.error);
+  assertEquals(header.keyframeLayer, -1, "absent: every layer");
+  const layerZero = encodePacket({
+    body: { case: "keyframeRequest", value: { targetSessionId: 7, trackId: 2, layer: 0 } },
+  });
+  assert(scanRoutingHeader(layerZero, header), header.error);
+  assertEquals(header.keyframeLayer, 0, "an explicit layer 0 is not 'every layer'");
+});
+
 Deno.test("stamping in place sets from_session_id and keeps the payload byte for byte", () => {
   const payload = crypto.getRandomValues(new Uint8Array(300));
   const bytes = encodePacket({

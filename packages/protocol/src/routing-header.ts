@@ -27,6 +27,8 @@ export const BodyField = {
   waiting: 16,
   mutedByHost: 17,
   hostCommandResult: 18,
+  activeSpeakers: 20,
+  layerDemand: 21,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
 
@@ -89,9 +91,13 @@ export class RoutingHeader {
   layer = 0;
   /** Media.temporal_layer, 0 = base. */
   temporalLayer = 0;
+  /** Media.audio_level: 0 (silent, or none given) .. 127 (full scale). */
+  audioLevel = 0;
   payloadBytes = 0;
   // KeyframeRequest and targeted extension bodies (48..63): their field 1.
   targetSessionId = 0;
+  /** KeyframeRequest.layer, or -1 when absent (every layer of the track). */
+  keyframeLayer = -1;
 
   reset(): void {
     this.error = undefined;
@@ -104,8 +110,10 @@ export class RoutingHeader {
     this.captureTimeUs = 0;
     this.layer = 0;
     this.temporalLayer = 0;
+    this.audioLevel = 0;
     this.payloadBytes = 0;
     this.targetSessionId = 0;
+    this.keyframeLayer = -1;
   }
 }
 
@@ -159,7 +167,7 @@ function scanMedia(end: number, out: RoutingHeader): ScanError | undefined {
     if (truncated) return "truncated";
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
-    if (wireType === WIRE_VARINT && field >= 1 && field <= 9) {
+    if (wireType === WIRE_VARINT && field >= 1 && field <= 10) {
       const value = readVarint();
       if (truncated) return "truncated";
       if (field === 1) out.trackId = value;
@@ -169,6 +177,7 @@ function scanMedia(end: number, out: RoutingHeader): ScanError | undefined {
       else if (field === 5) out.captureTimeUs = value;
       else if (field === 8) out.layer = value;
       else if (field === 9) out.temporalLayer = value;
+      else if (field === 10) out.audioLevel = value;
     } else if (field === 15 && wireType === WIRE_LEN) {
       const length = readVarint();
       if (truncated) return "truncated";
@@ -191,6 +200,8 @@ function scanKeyframeRequest(end: number, out: RoutingHeader): ScanError | undef
       out.targetSessionId = readVarint();
     } else if (field === 2 && wireType === WIRE_VARINT) {
       out.trackId = readVarint();
+    } else if (field === 3 && wireType === WIRE_VARINT && out.body === BodyField.keyframeRequest) {
+      out.keyframeLayer = readVarint();
     } else if (!skipValue(wireType)) {
       return "bad-wire-type";
     }

@@ -25,8 +25,8 @@ export interface LocalTrackStats {
 }
 
 export type LocalTrackEvents = {
-  /** A receiver (or the relay) asked for a key frame of this track. */
-  keyframeRequested: () => void;
+  /** A receiver (or the relay) asked for a key frame of this track: of one spatial layer, or (undefined) all. */
+  keyframeRequested: (layer: number | undefined) => void;
   closed: () => void;
 };
 
@@ -81,6 +81,7 @@ export class LocalTrack {
       kind: this.kind,
       codec: this.codec,
       muted: this.#muted,
+      layers: [],
     };
   }
 
@@ -116,9 +117,9 @@ export class LocalTrack {
   }
 
   /** Called by the session for a key frame request naming this track. */
-  keyframeRequested(): void {
+  keyframeRequested(layer?: number): void {
     if (this.#closed) return;
     this.#stats.keyframeRequests++;
-    this.events.emit("keyframeRequested");
+    this.events.emit("keyframeRequested", layer);
   }
 }

@@ -111,15 +111,30 @@ export interface HostCommandResult {
 export interface TrackSubscription {
   sessionId: number;
   trackId: number;
-  /** Highest spatial layer to receive; absent: every layer. */
+  /** Highest spatial layer to receive; absent: no cap. */
   maxLayer?: number;
+  /** The size the track is shown at, in device pixels: the relay picks the simulcast layer from it. */
+  widthPx?: number;
+  heightPx?: number;
+  /** Forwarded whatever `lastN` says. */
+  pinned?: boolean;
 }
 
 /**
  * What this session receives: everything (the default), or exactly the listed tracks. Track
  * states, joins and leaves arrive for everyone either way.
  */
-export type Subscriptions = { mode: "all" } | { mode: "explicit"; tracks: readonly TrackSubscription[] };
+export type Subscriptions =
+  | { mode: "all"; lastN?: number }
+  | { mode: "explicit"; tracks: readonly TrackSubscription[]; lastN?: number };
+
+/** The relay's view of who is speaking (ActiveSpeakers, body 20). */
+export interface ActiveSpeakersInfo {
+  /** At most 3, loudest first; levels on Media.audio_level's scale (0 silent .. 127 full scale). */
+  speakers: readonly { sessionId: number; level: number }[];
+  /** 0: nobody has spoken yet. */
+  dominantSessionId: number;
+}
 
 export interface SessionClosedInfo {
   code: number;
@@ -134,7 +149,7 @@ export type SessionEvents = {
   tracksChanged: (participant: RemoteParticipant) => void;
   media: (fromSessionId: number, media: Media) => void;
   /** A receiver (or the relay) asked for a key frame of one of our tracks. */
-  keyframeRequested: (trackId: number) => void;
+  keyframeRequested: (trackId: number, layer: number | undefined) => void;
   /**
    * The connection dropped; the session is trying again after `delayMs`. `closeCode` is the drop's
    * close code (CloseCode in @videocall/protocol), so the app can say why.
@@ -150,6 +165,13 @@ export type SessionEvents = {
    * nothing of them is sent); unmuting them again is the participant's own choice.
    */
   mutedByHost: (kind: MediaKind, bySessionId: number) => void;
+  /** The relay's active speakers changed. */
+  activeSpeakers: (info: ActiveSpeakersInfo) => void;
+  /**
+   * Which spatial layers of our video track `trackId` anyone receives (bit i: layer i); 0 when
+   * nobody watches it. A publisher stops encoding unwanted layers and restarts one with a key frame.
+   */
+  layerDemand: (trackId: number, layersMask: number) => void;
 };
 
 export interface SessionStats {
@@ -541,10 +563,15 @@ export class MeetingSession implements LocalTrackOwner {
     );
   }
 
-  /** Asks the publisher `sessionId` for a key frame of its track `trackId`. */
-  requestKeyframe(sessionId: number, trackId: number): void {
+  /** Asks the publisher `sessionId` for a key frame of its track `trackId` (of one spatial layer, or all). */
+  requestKeyframe(sessionId: number, trackId: number, layer?: number): void {
     this.#send(
-      encodePacket({ body: { case: "keyframeRequest", value: { targetSessionId: sessionId, trackId } } }),
+      encodePacket({
+        body: {
+          case: "keyframeRequest",
+          value: { targetSessionId: sessionId, trackId, ...(layer === undefined ? {} : { layer }) },
+        },
+      }),
     );
   }
 
@@ -585,8 +612,12 @@ export class MeetingSession implements LocalTrackOwner {
           case: "setSubscriptions",
           value:
             subscriptions.mode === "all"
-              ? { mode: SubscriptionMode.ALL }
-              : { mode: SubscriptionMode.EXPLICIT, tracks: [...subscriptions.tracks] },
+              ? { mode: SubscriptionMode.ALL, lastN: subscriptions.lastN ?? 0 }
+              : {
+                  mode: SubscriptionMode.EXPLICIT,
+                  tracks: [...subscriptions.tracks],
+                  lastN: subscriptions.lastN ?? 0,
+                },
         },
       }),
     );
@@ -715,8 +746,8 @@ export class MeetingSession implements LocalTrackOwner {
         break;
       }
       case "keyframeRequest":
-        this.#localTracks.get(body.value.trackId)?.keyframeRequested();
-        this.events.emit("keyframeRequested", body.value.trackId);
+        this.#localTracks.get(body.value.trackId)?.keyframeRequested(body.value.layer);
+        this.events.emit("keyframeRequested", body.value.trackId, body.value.layer);
         break;
       case "ping":
         this.#send(
@@ -776,6 +807,20 @@ export class MeetingSession implements LocalTrackOwner {
         pending.resolve({ ok: body.value.ok, error: body.value.error });
         break;
       }
+      case "activeSpeakers":
+        this.events.emit("activeSpeakers", {
+          speakers: body.value.speakers
+            .slice(0, 3)
+            .map((speaker) => ({ sessionId: speaker.sessionId, level: Math.min(127, speaker.level) })),
+          dominantSessionId: body.value.dominantSessionId,
+        });
+        break;
+      case "layerDemand":
+        for (const track of body.value.tracks.slice(0, MAX_LISTED)) {
+          if (this.#localTracks.has(track.trackId))
+            this.events.emit("layerDemand", track.trackId, track.layersMask);
+        }
+        break;
       default:
         break;
     }
@@ -875,7 +920,7 @@ export class MeetingSession implements LocalTrackOwner {
         for (const track of this.#localTracks.values()) {
           if (track.kind === MediaKind.AUDIO) continue;
           track.keyframeRequested();
-          this.events.emit("keyframeRequested", track.trackId);
+          this.events.emit("keyframeRequested", track.trackId, undefined);
         }
         this.#refreshServerList();
         return;

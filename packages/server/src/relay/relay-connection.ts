@@ -714,6 +714,8 @@ function isServerOnlyBody(body: number): boolean {
     case BodyField.waiting:
     case BodyField.mutedByHost:
     case BodyField.hostCommandResult:
+    case BodyField.activeSpeakers:
+    case BodyField.layerDemand:
       return true;
     default:
       return false;

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEi1wcKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCLuAQoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEg8KB3BheWxvYWQYDyABKAwicQoQU2V0U3Vic2NyaXB0aW9ucxIsCgRtb2RlGAEgASgOMh4udmlkZW9jYWxsLnYxLlN1YnNjcmlwdGlvbk1vZGUSLwoGdHJhY2tzGAIgAygLMh8udmlkZW9jYWxsLnYxLlRyYWNrU3Vic2NyaXB0aW9uIl8KEVRyYWNrU3Vic2NyaXB0aW9uEhIKCnNlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SFgoJbWF4X2xheWVyGAMgASgNSACIAQFCDAoKX21heF9sYXllciI1CgpUcmFja1N0YXRlEicKBnRyYWNrcxgBIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8idwoJVHJhY2tJbmZvEhAKCHRyYWNrX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEiIKBWNvZGVjGAMgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEg0KBW11dGVkGAQgASgIIj4KD0tleWZyYW1lUmVxdWVzdBIZChF0YXJnZXRfc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDSIrCgRQaW5nEg0KBW5vbmNlGAEgASgNEhQKDHNlbnRfdGltZV91cxgCIAEoBCIrCgRQb25nEg0KBW5vbmNlGAEgASgNEhQKDHNlbnRfdGltZV91cxgCIAEoBCKqAQoLUGFydGljaXBhbnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh1c2VybmFtZRgCIAEoCRInCgZ0cmFja3MYAyADKAsyFy52aWRlb2NhbGwudjEuVHJhY2tJbmZvEhAKCGlkZW50aXR5GAQgASgJEisKBHJvbGUYBSABKA4yHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRSb2xlEg0KBWd1ZXN0GAYgASgIIoICCgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKc2Vzc2lvbl9pZBgCIAEoDRISCgptZWV0aW5nX2lkGAMgASgJEi8KDHBhcnRpY2lwYW50cxgEIAMoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudBIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYBSABKA0SFgoOc2VydmVyX3ZlcnNpb24YBiABKAkSJgoDeW91GAcgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eg4KBmdyYW50cxgIIAEoDRIVCg1lMmVlX3JlcXVpcmVkGAkgASgIIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IlAKD1BhcnRpY2lwYW50TGVmdBISCgpzZXNzaW9uX2lkGAEgASgNEikKBnJlYXNvbhgCIAEoDjIZLnZpZGVvY2FsbC52MS5MZWF2ZVJlYXNvbiIHCgVMZWF2ZSItCgdHb29kYnllEg4KBnJlYXNvbhgBIAEoCRISCgpjbG9zZV9jb2RlGAIgASgNInYKBEpvaW4SHAoUbWluX3Byb3RvY29sX3ZlcnNpb24YASABKA0SHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YAiABKA0SEgoKY3JlZGVudGlhbBgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIMCgRlMmVlGAUgASgIIj8KDEUyZWVBbm5vdW5jZRIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAEgASgMEhIKCnNlYWxlZF9rZXkYAiABKAwiVgoHRTJlZUtleRIZChF0YXJnZXRfc2Vzc2lvbl9pZBgBIAEoDRITCgtrZXlfbWVzc2FnZRgCIAEoDBIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAMgASgMIvYCCgtIb3N0Q29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgNEisKBWFkbWl0GAIgASgLMhoudmlkZW9jYWxsLnYxLkFkbWl0Q29tbWFuZEgAEikKBGRlbnkYAyABKAsyGS52aWRlb2NhbGwudjEuRGVueUNvbW1hbmRIABIpCgRraWNrGAQgASgLMhkudmlkZW9jYWxsLnYxLktpY2tDb21tYW5kSAASKQoEbXV0ZRgFIAEoCzIZLnZpZGVvY2FsbC52MS5NdXRlQ29tbWFuZEgAEjAKCHNldF9yb2xlGAYgASgLMhwudmlkZW9jYWxsLnYxLlNldFJvbGVDb21tYW5kSAASOAoIc2V0dGluZ3MYByABKAsyJC52aWRlb2NhbGwudjEuTWVldGluZ1NldHRpbmdzQ29tbWFuZEgAEi4KA2VuZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5FbmRNZWV0aW5nQ29tbWFuZEgAQgkKB2NvbW1hbmQiMAoMQWRtaXRDb21tYW5kEhMKC3Nlc3Npb25faWRzGAEgAygNEgsKA2FsbBgCIAEoCCIvCgtEZW55Q29tbWFuZBITCgtzZXNzaW9uX2lkcxgBIAMoDRILCgNhbGwYAiABKAgiPgoLS2lja0NvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDRILCgNiYW4YAiABKAgSDgoGcmVhc29uGAMgASgJIkgKC011dGVDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQiUQoOU2V0Um9sZUNvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIrCgRyb2xlGAIgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZSK4AQoWTWVldGluZ1NldHRpbmdzQ29tbWFuZBITCgZsb2NrZWQYASABKAhIAIgBARIZCgx3YWl0aW5nX3Jvb20YAiABKAhIAYgBARIbCg5ndWVzdHNfYWxsb3dlZBgDIAEoCEgCiAEBEhUKCHBhc3N3b3JkGAQgASgJSAOIAQFCCQoHX2xvY2tlZEIPCg1fd2FpdGluZ19yb29tQhEKD19ndWVzdHNfYWxsb3dlZEILCglfcGFzc3dvcmQiEwoRRW5kTWVldGluZ0NvbW1hbmQiQgoRSG9zdENvbW1hbmRSZXN1bHQSEgoKY29tbWFuZF9pZBgBIAEoDRIKCgJvaxgCIAEoCBINCgVlcnJvchgDIAEoCSK9AQoMTWVldGluZ1N0YXRlEg4KBmxvY2tlZBgBIAEoCBIUCgx3YWl0aW5nX3Jvb20YAiABKAgSFAoMaGFzX3Bhc3N3b3JkGAMgASgIEhYKDmd1ZXN0c19hbGxvd2VkGAQgASgIEisKBXJvbGVzGAUgAygLMhwudmlkZW9jYWxsLnYxLlJvbGVBc3NpZ25tZW50EiwKB3dhaXRpbmcYBiADKAsyGy52aWRlb2NhbGwudjEuV2FpdGluZ0pvaW5lciJRCg5Sb2xlQXNzaWdubWVudBISCgpzZXNzaW9uX2lkGAEgASgNEisKBHJvbGUYAiABKA4yHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRSb2xlIloKDVdhaXRpbmdKb2luZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCghpZGVudGl0eRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSDQoFZ3Vlc3QYBCABKAgiUAoHV2FpdGluZxISCgpzZXNzaW9uX2lkGAEgASgNEhIKCm1lZXRpbmdfaWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgNIksKC011dGVkQnlIb3N0EiUKBGtpbmQYASABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEhUKDWJ5X3Nlc3Npb25faWQYAiABKA0qagoJTWVkaWFLaW5kEhoKFk1FRElBX0tJTkRfVU5TUEVDSUZJRUQQABIUChBNRURJQV9LSU5EX0FVRElPEAESFAoQTUVESUFfS0lORF9WSURFTxACEhUKEU1FRElBX0tJTkRfU0NSRUVOEAMqawoFQ29kZWMSFQoRQ09ERUNfVU5TUEVDSUZJRUQQABIOCgpDT0RFQ19PUFVTEAESDQoJQ09ERUNfVlA4EAISDQoJQ09ERUNfVlA5EAMSDgoKQ09ERUNfSDI2NBAEEg0KCUNPREVDX0FWMRAFKk0KEFN1YnNjcmlwdGlvbk1vZGUSGQoVU1VCU0NSSVBUSU9OX01PREVfQUxMEAASHgoaU1VCU0NSSVBUSU9OX01PREVfRVhQTElDSVQQASqNAQoPUGFydGljaXBhbnRSb2xlEiAKHFBBUlRJQ0lQQU5UX1JPTEVfVU5TUEVDSUZJRUQQABIgChxQQVJUSUNJUEFOVF9ST0xFX1BBUlRJQ0lQQU5UEAESGwoXUEFSVElDSVBBTlRfUk9MRV9DT0hPU1QQAhIZChVQQVJUSUNJUEFOVF9ST0xFX0hPU1QQAyqPAQoLTGVhdmVSZWFzb24SHAoYTEVBVkVfUkVBU09OX1VOU1BFQ0lGSUVEEAASFQoRTEVBVkVfUkVBU09OX0xFRlQQARIaChZMRUFWRV9SRUFTT05fVElNRURfT1VUEAISFwoTTEVBVkVfUkVBU09OX0tJQ0tFRBADEhYKEkxFQVZFX1JFQVNPTl9FUlJPUhAEYgZwcm90bzM");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEiwwgKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjcKD2FjdGl2ZV9zcGVha2VycxgUIAEoCzIcLnZpZGVvY2FsbC52MS5BY3RpdmVTcGVha2Vyc0gAEjEKDGxheWVyX2RlbWFuZBgVIAEoCzIZLnZpZGVvY2FsbC52MS5MYXllckRlbWFuZEgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCKDAgoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEhMKC2F1ZGlvX2xldmVsGAogASgNEg8KB3BheWxvYWQYDyABKAwigQEKEFNldFN1YnNjcmlwdGlvbnMSLAoEbW9kZRgBIAEoDjIeLnZpZGVvY2FsbC52MS5TdWJzY3JpcHRpb25Nb2RlEi8KBnRyYWNrcxgCIAMoCzIfLnZpZGVvY2FsbC52MS5UcmFja1N1YnNjcmlwdGlvbhIOCgZsYXN0X24YAyABKA0ilAEKEVRyYWNrU3Vic2NyaXB0aW9uEhIKCnNlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SFgoJbWF4X2xheWVyGAMgASgNSACIAQESEAoId2lkdGhfcHgYBCABKA0SEQoJaGVpZ2h0X3B4GAUgASgNEg4KBnBpbm5lZBgGIAEoCEIMCgpfbWF4X2xheWVyIjUKClRyYWNrU3RhdGUSJwoGdHJhY2tzGAEgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbyKhAQoJVHJhY2tJbmZvEhAKCHRyYWNrX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kEiIKBWNvZGVjGAMgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEg0KBW11dGVkGAQgASgIEigKBmxheWVycxgFIAMoCzIYLnZpZGVvY2FsbC52MS5WaWRlb0xheWVyIlUKClZpZGVvTGF5ZXISDQoFbGF5ZXIYASABKA0SEAoId2lkdGhfcHgYAiABKA0SEQoJaGVpZ2h0X3B4GAMgASgNEhMKC2JpdHJhdGVfYnBzGAQgASgNIlsKDkFjdGl2ZVNwZWFrZXJzEiwKCHNwZWFrZXJzGAEgAygLMhoudmlkZW9jYWxsLnYxLlNwZWFrZXJMZXZlbBIbChNkb21pbmFudF9zZXNzaW9uX2lkGAIgASgNIjEKDFNwZWFrZXJMZXZlbBISCgpzZXNzaW9uX2lkGAEgASgNEg0KBWxldmVsGAIgASgNIj0KC0xheWVyRGVtYW5kEi4KBnRyYWNrcxgBIAMoCzIeLnZpZGVvY2FsbC52MS5UcmFja0xheWVyRGVtYW5kIjkKEFRyYWNrTGF5ZXJEZW1hbmQSEAoIdHJhY2tfaWQYASABKA0SEwoLbGF5ZXJzX21hc2sYAiABKA0iXAoPS2V5ZnJhbWVSZXF1ZXN0EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhIKBWxheWVyGAMgASgNSACIAQFCCAoGX2xheWVyIisKBFBpbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIisKBFBvbmcSDQoFbm9uY2UYASABKA0SFAoMc2VudF90aW1lX3VzGAIgASgEIqoBCgtQYXJ0aWNpcGFudBISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHVzZXJuYW1lGAIgASgJEicKBnRyYWNrcxgDIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SEAoIaWRlbnRpdHkYBCABKAkSKwoEcm9sZRgFIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUSDQoFZ3Vlc3QYBiABKAgiggIKB1dlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpzZXNzaW9uX2lkGAIgASgNEhIKCm1lZXRpbmdfaWQYAyABKAkSLwoMcGFydGljaXBhbnRzGAQgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Eh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIWCg5zZXJ2ZXJfdmVyc2lvbhgGIAEoCRImCgN5b3UYByABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSDgoGZ3JhbnRzGAggASgNEhUKDWUyZWVfcmVxdWlyZWQYCSABKAgiQwoRUGFydGljaXBhbnRKb2luZWQSLgoLcGFydGljaXBhbnQYASABKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQiUAoPUGFydGljaXBhbnRMZWZ0EhIKCnNlc3Npb25faWQYASABKA0SKQoGcmVhc29uGAIgASgOMhkudmlkZW9jYWxsLnYxLkxlYXZlUmVhc29uIgcKBUxlYXZlIi0KB0dvb2RieWUSDgoGcmVhc29uGAEgASgJEhIKCmNsb3NlX2NvZGUYAiABKA0idgoESm9pbhIcChRtaW5fcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIcChRtYXhfcHJvdG9jb2xfdmVyc2lvbhgCIAEoDRISCgpjcmVkZW50aWFsGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEgwKBGUyZWUYBSABKAgiPwoMRTJlZUFubm91bmNlEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYASABKAwSEgoKc2VhbGVkX2tleRgCIAEoDCJWCgdFMmVlS2V5EhkKEXRhcmdldF9zZXNzaW9uX2lkGAEgASgNEhMKC2tleV9tZXNzYWdlGAIgASgMEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYAyABKAwi9gIKC0hvc3RDb21tYW5kEhIKCmNvbW1hbmRfaWQYASABKA0SKwoFYWRtaXQYAiABKAsyGi52aWRlb2NhbGwudjEuQWRtaXRDb21tYW5kSAASKQoEZGVueRgDIAEoCzIZLnZpZGVvY2FsbC52MS5EZW55Q29tbWFuZEgAEikKBGtpY2sYBCABKAsyGS52aWRlb2NhbGwudjEuS2lja0NvbW1hbmRIABIpCgRtdXRlGAUgASgLMhkudmlkZW9jYWxsLnYxLk11dGVDb21tYW5kSAASMAoIc2V0X3JvbGUYBiABKAsyHC52aWRlb2NhbGwudjEuU2V0Um9sZUNvbW1hbmRIABI4CghzZXR0aW5ncxgHIAEoCzIkLnZpZGVvY2FsbC52MS5NZWV0aW5nU2V0dGluZ3NDb21tYW5kSAASLgoDZW5kGAggASgLMh8udmlkZW9jYWxsLnYxLkVuZE1lZXRpbmdDb21tYW5kSABCCQoHY29tbWFuZCIwCgxBZG1pdENvbW1hbmQSEwoLc2Vzc2lvbl9pZHMYASADKA0SCwoDYWxsGAIgASgIIi8KC0RlbnlDb21tYW5kEhMKC3Nlc3Npb25faWRzGAEgAygNEgsKA2FsbBgCIAEoCCI+CgtLaWNrQ29tbWFuZBISCgpzZXNzaW9uX2lkGAEgASgNEgsKA2JhbhgCIAEoCBIOCgZyZWFzb24YAyABKAkiSAoLTXV0ZUNvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZCJRCg5TZXRSb2xlQ29tbWFuZBISCgpzZXNzaW9uX2lkGAEgASgNEisKBHJvbGUYAiABKA4yHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRSb2xlIrgBChZNZWV0aW5nU2V0dGluZ3NDb21tYW5kEhMKBmxvY2tlZBgBIAEoCEgAiAEBEhkKDHdhaXRpbmdfcm9vbRgCIAEoCEgBiAEBEhsKDmd1ZXN0c19hbGxvd2VkGAMgASgISAKIAQESFQoIcGFzc3dvcmQYBCABKAlIA4gBAUIJCgdfbG9ja2VkQg8KDV93YWl0aW5nX3Jvb21CEQoPX2d1ZXN0c19hbGxvd2VkQgsKCV9wYXNzd29yZCITChFFbmRNZWV0aW5nQ29tbWFuZCJCChFIb3N0Q29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgNEgoKAm9rGAIgASgIEg0KBWVycm9yGAMgASgJIr0BCgxNZWV0aW5nU3RhdGUSDgoGbG9ja2VkGAEgASgIEhQKDHdhaXRpbmdfcm9vbRgCIAEoCBIUCgxoYXNfcGFzc3dvcmQYAyABKAgSFgoOZ3Vlc3RzX2FsbG93ZWQYBCABKAgSKwoFcm9sZXMYBSADKAsyHC52aWRlb2NhbGwudjEuUm9sZUFzc2lnbm1lbnQSLAoHd2FpdGluZxgGIAMoCzIbLnZpZGVvY2FsbC52MS5XYWl0aW5nSm9pbmVyIlEKDlJvbGVBc3NpZ25tZW50EhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiWgoNV2FpdGluZ0pvaW5lchISCgpzZXNzaW9uX2lkGAEgASgNEhAKCGlkZW50aXR5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRINCgVndWVzdBgEIAEoCCJQCgdXYWl0aW5nEhIKCnNlc3Npb25faWQYASABKA0SEgoKbWVldGluZ19pZBgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKA0iSwoLTXV0ZWRCeUhvc3QSJQoEa2luZBgBIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSFQoNYnlfc2Vzc2lvbl9pZBgCIAEoDSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqTQoQU3Vic2NyaXB0aW9uTW9kZRIZChVTVUJTQ1JJUFRJT05fTU9ERV9BTEwQABIeChpTVUJTQ1JJUFRJT05fTU9ERV9FWFBMSUNJVBABKo0BCg9QYXJ0aWNpcGFudFJvbGUSIAocUEFSVElDSVBBTlRfUk9MRV9VTlNQRUNJRklFRBAAEiAKHFBBUlRJQ0lQQU5UX1JPTEVfUEFSVElDSVBBTlQQARIbChdQQVJUSUNJUEFOVF9ST0xFX0NPSE9TVBACEhkKFVBBUlRJQ0lQQU5UX1JPTEVfSE9TVBADKo8BCgtMZWF2ZVJlYXNvbhIcChhMRUFWRV9SRUFTT05fVU5TUEVDSUZJRUQQABIVChFMRUFWRV9SRUFTT05fTEVGVBABEhoKFkxFQVZFX1JFQVNPTl9USU1FRF9PVVQQAhIXChNMRUFWRV9SRUFTT05fS0lDS0VEEAMSFgoSTEVBVkVfUkVBU09OX0VSUk9SEARiBnByb3RvMw");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -165,6 +165,24 @@ export type Packet = Message<"videocall.v1.Packet"> & {
   } | {
     /**
      * 19: reserved for meeting control.
+     * 20..21: large meetings (issue 12); docs/protocol.md, "Selective forwarding".
+     * Relay -> client: the loudest current speakers and the dominant one, sent when they change.
+     *
+     * @generated from field: videocall.v1.ActiveSpeakers active_speakers = 20;
+     */
+    value: ActiveSpeakers;
+    case: "activeSpeakers";
+  } | {
+    /**
+     * Relay -> publisher: which spatial layers of its video tracks anyone receives, sent when that
+     * changes. A publisher stops encoding an unwanted layer and restarts it with a key frame.
+     *
+     * @generated from field: videocall.v1.LayerDemand layer_demand = 21;
+     */
+    value: LayerDemand;
+    case: "layerDemand";
+  } | {
+    /**
      * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md (33 and 49 still free).
      * Client -> relay -> every other participant (broadcast extension, forwarded opaque).
      *
@@ -255,14 +273,24 @@ export type Media = Message<"videocall.v1.Media"> & {
   layer: number;
 
   /**
-   * Temporal layer (the T in L1T3), 0 = base. Routing header only; the relay does not filter by it yet.
+   * Temporal layer (the T in L1T3), 0 = base. A routing field: a subscriber's layer may switch
+   * at a frame of temporal layer 0.
    *
    * @generated from field: uint32 temporal_layer = 9;
    */
   temporalLayer: number;
 
   /**
-   * 10 is reserved for audio_level (RFC 6464-style dBov, 0..127); 11..14 still reserved.
+   * Audio frames: the frame's loudness, RFC 6464's level turned round so that absent means silent:
+   * 127 - (its -dBov, clamped to 0..127); 127 = 0 dBov (full scale), 0 = -127 dBov or no level.
+   * A routing field: the relay's active-speaker detection and top-3 audio read it.
+   *
+   * @generated from field: uint32 audio_level = 10;
+   */
+  audioLevel: number;
+
+  /**
+   * 11..14 still reserved for routing fields.
    *
    * @generated from field: bytes payload = 15;
    */
@@ -294,6 +322,14 @@ export type SetSubscriptions = Message<"videocall.v1.SetSubscriptions"> & {
    * @generated from field: repeated videocall.v1.TrackSubscription tracks = 2;
    */
   tracks: TrackSubscription[];
+
+  /**
+   * Last-N: at most this many video tracks are forwarded, the most recent speakers' first, plus
+   * every pinned one. 0: no limit.
+   *
+   * @generated from field: uint32 last_n = 3;
+   */
+  lastN: number;
 };
 
 /**
@@ -318,11 +354,33 @@ export type TrackSubscription = Message<"videocall.v1.TrackSubscription"> & {
   trackId: number;
 
   /**
-   * Highest spatial layer forwarded (frames with Media.layer <= max_layer pass); absent: every layer.
+   * Highest spatial layer forwarded; absent: no cap. For a track published in several layers
+   * (TrackInfo.layers) the relay forwards exactly one of them, picked from the tile size and the
+   * subscriber's bandwidth, never above max_layer.
    *
    * @generated from field: optional uint32 max_layer = 3;
    */
   maxLayer?: number | undefined;
+
+  /**
+   * The size the subscriber shows the track at, in device pixels; 0 = not said (the highest layer
+   * within max_layer and the bandwidth).
+   *
+   * @generated from field: uint32 width_px = 4;
+   */
+  widthPx: number;
+
+  /**
+   * @generated from field: uint32 height_px = 5;
+   */
+  heightPx: number;
+
+  /**
+   * Pinned tracks are forwarded whatever last_n says.
+   *
+   * @generated from field: bool pinned = 6;
+   */
+  pinned: boolean;
 };
 
 /**
@@ -376,6 +434,14 @@ export type TrackInfo = Message<"videocall.v1.TrackInfo"> & {
    * @generated from field: bool muted = 4;
    */
   muted: boolean;
+
+  /**
+   * Video published as simulcast: one entry per spatial layer, lowest first (layer 0). Empty: a
+   * single layer 0. At most 4.
+   *
+   * @generated from field: repeated videocall.v1.VideoLayer layers = 5;
+   */
+  layers: VideoLayer[];
 };
 
 /**
@@ -384,6 +450,136 @@ export type TrackInfo = Message<"videocall.v1.TrackInfo"> & {
  */
 export const TrackInfoSchema: GenMessage<TrackInfo> = /*@__PURE__*/
   messageDesc(file_videocall_v1_packet, 5);
+
+/**
+ * One simulcast rendition of a video track.
+ *
+ * @generated from message videocall.v1.VideoLayer
+ */
+export type VideoLayer = Message<"videocall.v1.VideoLayer"> & {
+  /**
+   * @generated from field: uint32 layer = 1;
+   */
+  layer: number;
+
+  /**
+   * @generated from field: uint32 width_px = 2;
+   */
+  widthPx: number;
+
+  /**
+   * @generated from field: uint32 height_px = 3;
+   */
+  heightPx: number;
+
+  /**
+   * The encoder's target bitrate for this layer.
+   *
+   * @generated from field: uint32 bitrate_bps = 4;
+   */
+  bitrateBps: number;
+};
+
+/**
+ * Describes the message videocall.v1.VideoLayer.
+ * Use `create(VideoLayerSchema)` to create a new message.
+ */
+export const VideoLayerSchema: GenMessage<VideoLayer> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 6);
+
+/**
+ * The loudest current speakers (at most 3, loudest first) and the dominant speaker, who changes
+ * only with hysteresis (docs/protocol.md, "Active speaker").
+ *
+ * @generated from message videocall.v1.ActiveSpeakers
+ */
+export type ActiveSpeakers = Message<"videocall.v1.ActiveSpeakers"> & {
+  /**
+   * @generated from field: repeated videocall.v1.SpeakerLevel speakers = 1;
+   */
+  speakers: SpeakerLevel[];
+
+  /**
+   * 0: nobody has spoken yet.
+   *
+   * @generated from field: uint32 dominant_session_id = 2;
+   */
+  dominantSessionId: number;
+};
+
+/**
+ * Describes the message videocall.v1.ActiveSpeakers.
+ * Use `create(ActiveSpeakersSchema)` to create a new message.
+ */
+export const ActiveSpeakersSchema: GenMessage<ActiveSpeakers> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 7);
+
+/**
+ * @generated from message videocall.v1.SpeakerLevel
+ */
+export type SpeakerLevel = Message<"videocall.v1.SpeakerLevel"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * The relay's smoothed level, on Media.audio_level's scale.
+   *
+   * @generated from field: uint32 level = 2;
+   */
+  level: number;
+};
+
+/**
+ * Describes the message videocall.v1.SpeakerLevel.
+ * Use `create(SpeakerLevelSchema)` to create a new message.
+ */
+export const SpeakerLevelSchema: GenMessage<SpeakerLevel> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 8);
+
+/**
+ * Which spatial layers of the receiving publisher's video tracks someone receives.
+ *
+ * @generated from message videocall.v1.LayerDemand
+ */
+export type LayerDemand = Message<"videocall.v1.LayerDemand"> & {
+  /**
+   * @generated from field: repeated videocall.v1.TrackLayerDemand tracks = 1;
+   */
+  tracks: TrackLayerDemand[];
+};
+
+/**
+ * Describes the message videocall.v1.LayerDemand.
+ * Use `create(LayerDemandSchema)` to create a new message.
+ */
+export const LayerDemandSchema: GenMessage<LayerDemand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 9);
+
+/**
+ * @generated from message videocall.v1.TrackLayerDemand
+ */
+export type TrackLayerDemand = Message<"videocall.v1.TrackLayerDemand"> & {
+  /**
+   * @generated from field: uint32 track_id = 1;
+   */
+  trackId: number;
+
+  /**
+   * Bit i set: layer i is wanted. 0: nobody watches this track.
+   *
+   * @generated from field: uint32 layers_mask = 2;
+   */
+  layersMask: number;
+};
+
+/**
+ * Describes the message videocall.v1.TrackLayerDemand.
+ * Use `create(TrackLayerDemandSchema)` to create a new message.
+ */
+export const TrackLayerDemandSchema: GenMessage<TrackLayerDemand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 10);
 
 /**
  * Asks the publisher of a video track for a key frame. Sent by a receiver that lost frames,
@@ -401,6 +597,13 @@ export type KeyframeRequest = Message<"videocall.v1.KeyframeRequest"> & {
    * @generated from field: uint32 track_id = 2;
    */
   trackId: number;
+
+  /**
+   * The spatial layer that needs a key frame; absent: every layer of the track.
+   *
+   * @generated from field: optional uint32 layer = 3;
+   */
+  layer?: number | undefined;
 };
 
 /**
@@ -408,7 +611,7 @@ export type KeyframeRequest = Message<"videocall.v1.KeyframeRequest"> & {
  * Use `create(KeyframeRequestSchema)` to create a new message.
  */
 export const KeyframeRequestSchema: GenMessage<KeyframeRequest> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 6);
+  messageDesc(file_videocall_v1_packet, 11);
 
 /**
  * Liveness and round-trip time. Either side may ping; the other answers with the same nonce.
@@ -432,7 +635,7 @@ export type Ping = Message<"videocall.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 7);
+  messageDesc(file_videocall_v1_packet, 12);
 
 /**
  * @generated from message videocall.v1.Pong
@@ -454,7 +657,7 @@ export type Pong = Message<"videocall.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 8);
+  messageDesc(file_videocall_v1_packet, 13);
 
 /**
  * @generated from message videocall.v1.Participant
@@ -502,7 +705,7 @@ export type Participant = Message<"videocall.v1.Participant"> & {
  * Use `create(ParticipantSchema)` to create a new message.
  */
 export const ParticipantSchema: GenMessage<Participant> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 9);
+  messageDesc(file_videocall_v1_packet, 14);
 
 /**
  * First packet on every connection: who you are and who is already here.
@@ -569,7 +772,7 @@ export type Welcome = Message<"videocall.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 10);
+  messageDesc(file_videocall_v1_packet, 15);
 
 /**
  * @generated from message videocall.v1.ParticipantJoined
@@ -586,7 +789,7 @@ export type ParticipantJoined = Message<"videocall.v1.ParticipantJoined"> & {
  * Use `create(ParticipantJoinedSchema)` to create a new message.
  */
 export const ParticipantJoinedSchema: GenMessage<ParticipantJoined> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 11);
+  messageDesc(file_videocall_v1_packet, 16);
 
 /**
  * @generated from message videocall.v1.ParticipantLeft
@@ -608,7 +811,7 @@ export type ParticipantLeft = Message<"videocall.v1.ParticipantLeft"> & {
  * Use `create(ParticipantLeftSchema)` to create a new message.
  */
 export const ParticipantLeftSchema: GenMessage<ParticipantLeft> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 12);
+  messageDesc(file_videocall_v1_packet, 17);
 
 /**
  * @generated from message videocall.v1.Leave
@@ -621,7 +824,7 @@ export type Leave = Message<"videocall.v1.Leave"> & {
  * Use `create(LeaveSchema)` to create a new message.
  */
 export const LeaveSchema: GenMessage<Leave> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 13);
+  messageDesc(file_videocall_v1_packet, 18);
 
 /**
  * Sent by the relay right before it closes a connection on purpose.
@@ -648,7 +851,7 @@ export type Goodbye = Message<"videocall.v1.Goodbye"> & {
  * Use `create(GoodbyeSchema)` to create a new message.
  */
 export const GoodbyeSchema: GenMessage<Goodbye> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 14);
+  messageDesc(file_videocall_v1_packet, 19);
 
 /**
  * Which protocol versions the client speaks (it accepts any the relay picks in that range) and
@@ -693,7 +896,7 @@ export type Join = Message<"videocall.v1.Join"> & {
  * Use `create(JoinSchema)` to create a new message.
  */
 export const JoinSchema: GenMessage<Join> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 15);
+  messageDesc(file_videocall_v1_packet, 20);
 
 /**
  * End-to-end encryption, broadcast (docs/e2ee.md): what a participant that encrypts tells everyone
@@ -724,7 +927,7 @@ export type E2eeAnnounce = Message<"videocall.v1.E2eeAnnounce"> & {
  * Use `create(E2eeAnnounceSchema)` to create a new message.
  */
 export const E2eeAnnounceSchema: GenMessage<E2eeAnnounce> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 16);
+  messageDesc(file_videocall_v1_packet, 21);
 
 /**
  * End-to-end encryption, for one participant: the sender's media key for the target only.
@@ -761,7 +964,7 @@ export type E2eeKey = Message<"videocall.v1.E2eeKey"> & {
  * Use `create(E2eeKeySchema)` to create a new message.
  */
 export const E2eeKeySchema: GenMessage<E2eeKey> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 17);
+  messageDesc(file_videocall_v1_packet, 22);
 
 /**
  * A host's or co-host's order. The relay checks the sender's role (or admin grant), the ids (at most
@@ -830,7 +1033,7 @@ export type HostCommand = Message<"videocall.v1.HostCommand"> & {
  * Use `create(HostCommandSchema)` to create a new message.
  */
 export const HostCommandSchema: GenMessage<HostCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 18);
+  messageDesc(file_videocall_v1_packet, 23);
 
 /**
  * Lets waiting joiners in: these session ids, or everyone waiting.
@@ -854,7 +1057,7 @@ export type AdmitCommand = Message<"videocall.v1.AdmitCommand"> & {
  * Use `create(AdmitCommandSchema)` to create a new message.
  */
 export const AdmitCommandSchema: GenMessage<AdmitCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 19);
+  messageDesc(file_videocall_v1_packet, 24);
 
 /**
  * Turns waiting joiners away (close 4042 deniedEntry).
@@ -878,7 +1081,7 @@ export type DenyCommand = Message<"videocall.v1.DenyCommand"> & {
  * Use `create(DenyCommandSchema)` to create a new message.
  */
 export const DenyCommandSchema: GenMessage<DenyCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 20);
+  messageDesc(file_videocall_v1_packet, 25);
 
 /**
  * Removes a participant (close 4040 kicked); with `ban`, its identity may not rejoin (4041 banned).
@@ -909,7 +1112,7 @@ export type KickCommand = Message<"videocall.v1.KickCommand"> & {
  * Use `create(KickCommandSchema)` to create a new message.
  */
 export const KickCommandSchema: GenMessage<KickCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 21);
+  messageDesc(file_videocall_v1_packet, 26);
 
 /**
  * Stops forwarding one kind of track of a participant until it unmutes itself (see MutedByHost).
@@ -933,7 +1136,7 @@ export type MuteCommand = Message<"videocall.v1.MuteCommand"> & {
  * Use `create(MuteCommandSchema)` to create a new message.
  */
 export const MuteCommandSchema: GenMessage<MuteCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 22);
+  messageDesc(file_videocall_v1_packet, 27);
 
 /**
  * Makes a participant a co-host (COHOST) or takes it back (PARTICIPANT). Host only.
@@ -957,7 +1160,7 @@ export type SetRoleCommand = Message<"videocall.v1.SetRoleCommand"> & {
  * Use `create(SetRoleCommandSchema)` to create a new message.
  */
 export const SetRoleCommandSchema: GenMessage<SetRoleCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 23);
+  messageDesc(file_videocall_v1_packet, 28);
 
 /**
  * Changes the meeting's settings; an absent field stays as it is.
@@ -993,7 +1196,7 @@ export type MeetingSettingsCommand = Message<"videocall.v1.MeetingSettingsComman
  * Use `create(MeetingSettingsCommandSchema)` to create a new message.
  */
 export const MeetingSettingsCommandSchema: GenMessage<MeetingSettingsCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 24);
+  messageDesc(file_videocall_v1_packet, 29);
 
 /**
  * Ends the meeting for everyone (close 4043 meetingEnded).
@@ -1008,7 +1211,7 @@ export type EndMeetingCommand = Message<"videocall.v1.EndMeetingCommand"> & {
  * Use `create(EndMeetingCommandSchema)` to create a new message.
  */
 export const EndMeetingCommandSchema: GenMessage<EndMeetingCommand> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 25);
+  messageDesc(file_videocall_v1_packet, 30);
 
 /**
  * @generated from message videocall.v1.HostCommandResult
@@ -1037,7 +1240,7 @@ export type HostCommandResult = Message<"videocall.v1.HostCommandResult"> & {
  * Use `create(HostCommandResultSchema)` to create a new message.
  */
 export const HostCommandResultSchema: GenMessage<HostCommandResult> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 26);
+  messageDesc(file_videocall_v1_packet, 31);
 
 /**
  * Sent to every participant on join (after the Welcome) and whenever something in it changes.
@@ -1085,7 +1288,7 @@ export type MeetingState = Message<"videocall.v1.MeetingState"> & {
  * Use `create(MeetingStateSchema)` to create a new message.
  */
 export const MeetingStateSchema: GenMessage<MeetingState> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 27);
+  messageDesc(file_videocall_v1_packet, 32);
 
 /**
  * @generated from message videocall.v1.RoleAssignment
@@ -1107,7 +1310,7 @@ export type RoleAssignment = Message<"videocall.v1.RoleAssignment"> & {
  * Use `create(RoleAssignmentSchema)` to create a new message.
  */
 export const RoleAssignmentSchema: GenMessage<RoleAssignment> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 28);
+  messageDesc(file_videocall_v1_packet, 33);
 
 /**
  * @generated from message videocall.v1.WaitingJoiner
@@ -1139,7 +1342,7 @@ export type WaitingJoiner = Message<"videocall.v1.WaitingJoiner"> & {
  * Use `create(WaitingJoinerSchema)` to create a new message.
  */
 export const WaitingJoinerSchema: GenMessage<WaitingJoiner> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 29);
+  messageDesc(file_videocall_v1_packet, 34);
 
 /**
  * @generated from message videocall.v1.Waiting
@@ -1170,7 +1373,7 @@ export type Waiting = Message<"videocall.v1.Waiting"> & {
  * Use `create(WaitingSchema)` to create a new message.
  */
 export const WaitingSchema: GenMessage<Waiting> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 30);
+  messageDesc(file_videocall_v1_packet, 35);
 
 /**
  * @generated from message videocall.v1.MutedByHost
@@ -1194,7 +1397,7 @@ export type MutedByHost = Message<"videocall.v1.MutedByHost"> & {
  * Use `create(MutedByHostSchema)` to create a new message.
  */
 export const MutedByHostSchema: GenMessage<MutedByHost> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 31);
+  messageDesc(file_videocall_v1_packet, 36);
 
 /**
  * @generated from enum videocall.v1.MediaKind
