@@ -119,10 +119,14 @@ export interface CrossNodeRatios {
   latencyP99: number;
 }
 
+/** Extra Deno flags for the relay processes, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile them. */
+const SERVER_DENO_FLAGS = (Deno.env.get("RELAY_BENCH_SERVER_FLAGS") ?? "").split(" ").filter(Boolean);
+
 function serverArgs(server: "videocall" | "baseline"): string[] {
   return server === "videocall"
     ? [
         "run",
+        ...SERVER_DENO_FLAGS,
         "--config",
         "deno.json",
         "--unstable-net",
@@ -144,7 +148,16 @@ function serverArgs(server: "videocall" | "baseline"): string[] {
         "--database-url",
         "memory://",
       ]
-    : ["run", "-A", "bench/relay/baseline-relay.ts", "--port", "0", "--host", "127.0.0.1"];
+    : [
+        "run",
+        ...SERVER_DENO_FLAGS,
+        "-A",
+        "bench/relay/baseline-relay.ts",
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+      ];
 }
 
 interface Options {
