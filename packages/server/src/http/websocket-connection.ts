@@ -94,9 +94,9 @@ export async function acceptWebSocket(
       return knownBufferedBytes + sentSinceReadBytes;
     },
     send(packet) {
-      if (socket.readyState !== WebSocket.OPEN) return;
-      if (batch) batch.add(packet);
-      else socket.send(packet as Uint8Array<ArrayBuffer>);
+      if (batch) batch.add(packet); // the socket's state is checked once per batch
+      else if (socket.readyState === WebSocket.OPEN) socket.send(packet as Uint8Array<ArrayBuffer>);
+      else return;
       sentSinceReadBytes += packet.length;
     },
     close(code, reason) {
