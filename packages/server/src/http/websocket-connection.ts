@@ -94,7 +94,8 @@ export async function acceptWebSocket(
       return knownBufferedBytes + sentSinceReadBytes;
     },
     send(packet) {
-      if (batch) batch.add(packet); // the socket's state is checked once per batch
+      // A batch checks the socket's state once, when it is sent.
+      if (batch) batch.add(packet);
       else if (socket.readyState === WebSocket.OPEN) socket.send(packet as Uint8Array<ArrayBuffer>);
       else return;
       sentSinceReadBytes += packet.length;
