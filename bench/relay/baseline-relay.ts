@@ -8,14 +8,11 @@
  * Run: deno run -A bench/relay/baseline-relay.ts --port 0 --host 127.0.0.1
  */
 import { parseArgs } from "node:util";
-import {
-  encodePacket,
-  PROTOCOL_VERSION,
-  parseJoinSubprotocols,
-  versionSubprotocol,
-} from "@videocall/protocol";
+import { encodePacket, parseJoinSubprotocols, versionSubprotocol } from "@videocall/protocol";
 import { exitWhenStdinCloses } from "./child-process.ts";
 
+/** The last protocol version whose WebSocket messages are one packet each. */
+const PLAIN_VERSION = 2;
 const LOBBY_PATH = /^\/lobby\/[^/]+\/([^/]+)\/?$/;
 
 const { values } = parseArgs({
@@ -67,8 +64,9 @@ Deno.serve(
       return new Response("expected a WebSocket upgrade on /lobby/<username>/<meetingId>\n", { status: 426 });
     }
     const joinRequest = parseJoinSubprotocols(request.headers.get("sec-websocket-protocol"));
+    // At most v2: one packet per message, one send per packet and receiver (v3 would ask it to batch).
     const protocolVersion =
-      joinRequest.kind === "offer" ? Math.min(PROTOCOL_VERSION, joinRequest.offer.versions.max) : 1;
+      joinRequest.kind === "offer" ? Math.min(PLAIN_VERSION, joinRequest.offer.versions.max) : 1;
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: 0,
       ...(joinRequest.kind === "offer" ? { protocol: versionSubprotocol(protocolVersion) } : {}),

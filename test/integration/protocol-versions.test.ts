@@ -7,6 +7,7 @@ import {
   joinSubprotocols,
   PARTICIPANT_GRANTS,
   type Packet,
+  PROTOCOL_VERSION,
   StreamDeframer,
 } from "@videocall/protocol";
 import { mintRoomToken } from "../../packages/server/src/auth/room-token.ts";
@@ -72,7 +73,7 @@ const audio = (sequence: number) =>
     },
   });
 
-Deno.test("v1 clients (no negotiation) and v2 clients share a call on both transports: each is welcomed at its version and they hear each other", async () => {
+Deno.test("v1 clients (no negotiation) and current clients share a call on both transports: each is welcomed at its version and they hear each other", async () => {
   const server = await startServer();
   try {
     const oldWs = await openRawClient("websocket", server.url, "oldws", "mixed");
@@ -99,15 +100,15 @@ Deno.test("v1 clients (no negotiation) and v2 clients share a call on both trans
     );
     assertEquals(welcomeOf(oldWs.received)?.protocolVersion, 1, "a v1 WebSocket client is admitted as v1");
     assertEquals(welcomeOf(oldWt.received)?.protocolVersion, 1, "a v1 WebTransport client is admitted as v1");
-    assertEquals(newWs.protocolVersion, 2);
-    assertEquals(newWt.protocolVersion, 2);
+    assertEquals(newWs.protocolVersion, PROTOCOL_VERSION);
+    assertEquals(newWt.protocolVersion, PROTOCOL_VERSION);
     await waitFor(
-      "the v2 clients to see everyone",
+      "the current clients to see everyone",
       () => newWs.participants.size === 3 && newWt.participants.size === 3,
     );
     assertEquals([...newWs.participants.values()].map((p) => p.username).sort(), ["newwt", "oldws", "oldwt"]);
 
-    // Audio from a v1 client reaches the v2 ones; audio from a v2 client reaches the v1 ones.
+    // Audio from a v1 client reaches the current ones; audio from a current client reaches the v1 ones.
     const heardByNew = new Map<string, Media[]>([
       ["newws", []],
       ["newwt", []],
@@ -115,7 +116,7 @@ Deno.test("v1 clients (no negotiation) and v2 clients share a call on both trans
     newWs.events.on("media", (_from, media) => heardByNew.get("newws")!.push(media));
     newWt.events.on("media", (_from, media) => heardByNew.get("newwt")!.push(media));
     for (let i = 1; i <= 5; i++) oldWs.send(audio(i));
-    // Video from the v2 WebTransport client: it travels on streams (the raw v1 clients read no datagrams).
+    // Video from the current WebTransport client: it travels on streams (the raw v1 clients read no datagrams).
     newWt.publishTrack({ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 });
     for (let i = 0; i < 5; i++) {
       newWt.sendFrame(2, { keyframe: true, captureTimeUs: Date.now() * 1000, payload: new Uint8Array(600) });
@@ -158,7 +159,7 @@ Deno.test("a client offering only versions the server lacks is refused with 4010
         username: "future",
         meetingId: "versions",
         transport,
-        protocolVersions: { min: 3, max: 4 },
+        protocolVersions: { min: PROTOCOL_VERSION + 1, max: PROTOCOL_VERSION + 2 },
         reconnect: false,
       }).then(
         () => undefined,
@@ -167,7 +168,8 @@ Deno.test("a client offering only versions the server lacks is refused with 4010
       assert(error instanceof ConnectionError, `${transport}: refused`);
       assertEquals(error.reason, "rejected", transport);
       assertEquals(error.closeCode, CloseCode.unsupportedProtocolVersion, transport);
-      assert(/v1-v2.*v3-v4/.test(error.message), `${transport}: "${error.message}"`);
+      const named = new RegExp(`v1-v${PROTOCOL_VERSION}.*v${PROTOCOL_VERSION + 1}-v${PROTOCOL_VERSION + 2}`);
+      assert(named.test(error.message), `${transport}: "${error.message}"`);
     }
     assertEquals(
       metricValue(await server.metrics(), "videocall_bad_input_total", { reason: "unsupported_version" }),
@@ -223,7 +225,7 @@ Deno.test("the credential travels in a subprotocol, never logged; the server ans
     await waitFor("erin's Welcome", () => received.length > 0);
     const welcome = received[0]!.body;
     assert(welcome.case === "welcome");
-    assertEquals(welcome.value.protocolVersion, 2, "the highest both speak");
+    assertEquals(welcome.value.protocolVersion, PROTOCOL_VERSION, "the highest both speak");
     const output = server.output();
     assert(!output.includes(secret), "the credential is not in the server's log");
     assert(!output.includes(btoa(secret).replace(/=+$/, "")), "nor its encoding");
@@ -251,7 +253,7 @@ Deno.test("extension bodies reach the others unchanged (broadcast 32..47, target
     // Field 1 of a targeted body names its target: carol only.
     const targeted = packetWithBody(50, [0x08, ...varint(carol.welcome.sessionId), 0x12, 0x02, 0xbe, 0xef]);
     bob.send(targeted.slice());
-    const unknownCore = packetWithBody(20, [0x08, 0x01]);
+    const unknownCore = packetWithBody(30, [0x08, 0x01]); // 30: no body yet (20 is now ActiveSpeakers)
     const before = metricValue(await server.metrics(), "videocall_unknown_control_dropped_total");
     alice.send(unknownCore);
     // Then something that must still arrive: proof the connection lives and the order holds.

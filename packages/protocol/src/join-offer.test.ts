@@ -33,9 +33,9 @@ Deno.test("no version entry is a v1 client; hostile headers are values, never ex
 
 Deno.test("negotiation picks the highest version in both ranges, or none", () => {
   assertEquals(negotiateProtocolVersion({ min: 1, max: 2 }), 2);
-  assertEquals(negotiateProtocolVersion({ min: 1, max: 9 }), 2);
+  assertEquals(negotiateProtocolVersion({ min: 1, max: 9 }), 3);
   assertEquals(negotiateProtocolVersion({ min: 1, max: 1 }), 1);
-  assertEquals(negotiateProtocolVersion({ min: 3, max: 4 }), undefined);
+  assertEquals(negotiateProtocolVersion({ min: 4, max: 5 }), undefined);
   assertEquals(negotiateProtocolVersion({ min: 2, max: 1 }), undefined);
 });
 

@@ -1,8 +1,9 @@
 /**
  * The newest wire protocol version this code speaks, carried in Welcome.protocol_version when
- * negotiated. v2 added Join (body 12), Goodbye.close_code and the extension body ranges.
+ * negotiated. v2 added Join (body 12), Goodbye.close_code and the extension body ranges; v3 makes
+ * each WebSocket message from the relay a batch of length-prefixed packets (packet-batch.ts).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** The oldest version still spoken: a v1 client (no Join, no subprotocol) is admitted as v1. */
 export const MIN_PROTOCOL_VERSION = 1;
 

@@ -7,6 +7,7 @@ export * from "./join-offer.ts";
 export * from "./limits.ts";
 export * from "./lobby.ts";
 export * from "./meeting-control.ts";
+export * from "./packet-batch.ts";
 export * from "./routing-header.ts";
 export * from "./stream-framing.ts";
 export * from "./transport-kind.ts";

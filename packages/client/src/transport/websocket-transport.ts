@@ -1,3 +1,10 @@
+import {
+  BATCHED_WEBSOCKET_VERSION,
+  CloseCode,
+  describeBatchProblem,
+  forEachPacketInBatch,
+  MAX_PACKET_BYTES,
+} from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
 import { PacketInbox } from "./packet-inbox.ts";
 import type { PacketTransport, TransportCloseInfo } from "./packet-transport.ts";
@@ -47,6 +54,12 @@ export function connectWebSocket(
   });
 }
 
+/** The version in the subprotocol the relay answered (`videocall.vN`); 1 when it answered none. */
+function answeredVersion(protocol: string): number {
+  const match = /^videocall\.v(\d+)$/.exec(protocol);
+  return match ? Number(match[1]) : 1;
+}
+
 class WebSocketTransport implements PacketTransport {
   readonly kind = "websocket" as const;
   readonly #inbox = new PacketInbox();
@@ -59,14 +72,26 @@ class WebSocketTransport implements PacketTransport {
   onClose: (info: TransportCloseInfo) => void = () => {};
   #socket: WebSocket;
   #closedLocally = false;
+  #failed = false;
+  readonly #deliver = (packet: Uint8Array) => this.#inbox.deliver(packet);
 
   constructor(socket: WebSocket) {
     this.#socket = socket;
+    // From v3 each message from the relay is a batch of length-prefixed packets (packet-batch.ts).
+    const batched = answeredVersion(socket.protocol) >= BATCHED_WEBSOCKET_VERSION;
     socket.onmessage = (event) => {
-      if (event.data instanceof ArrayBuffer) this.#inbox.deliver(new Uint8Array(event.data));
+      if (!(event.data instanceof ArrayBuffer) || this.#failed) return;
+      const message = new Uint8Array(event.data);
+      if (!batched) {
+        this.#inbox.deliver(message);
+        return;
+      }
+      const problem = forEachPacketInBatch(message, MAX_PACKET_BYTES, this.#deliver);
+      if (problem) this.#fail(`the server sent a bad batch: ${describeBatchProblem(problem)}`);
     };
-    socket.onclose = (event) =>
-      this.onClose({ code: event.code, reason: event.reason, local: this.#closedLocally });
+    socket.onclose = (event) => {
+      if (!this.#failed) this.onClose({ code: event.code, reason: event.reason, local: this.#closedLocally });
+    };
   }
 
   get bufferedBytes(): number {
@@ -80,5 +105,20 @@ class WebSocketTransport implements PacketTransport {
   close(code = 1000, reason = ""): void {
     this.#closedLocally = true;
     this.#socket.close(code, reason);
+  }
+
+  /**
+   * The framing is lost: nothing after a bad batch can be trusted. Reported as 1007 like a bad
+   * stream frame over WebTransport (a page may not close a WebSocket with 1007 itself).
+   */
+  #fail(reason: string): void {
+    this.#failed = true;
+    this.#closedLocally = true;
+    try {
+      this.#socket.close(1000, "bad batch");
+    } catch {
+      // already closing
+    }
+    this.onClose({ code: CloseCode.invalidPayload, reason, local: true });
   }
 }

@@ -1,8 +1,9 @@
-import { parseJoinSubprotocols, versionSubprotocol } from "@videocall/protocol";
+import { BATCHED_WEBSOCKET_VERSION, parseJoinSubprotocols, versionSubprotocol } from "@videocall/protocol";
 import { type Admission, isRefusal, type Refusal } from "../admission/admitter.ts";
 import type { ClientConnection } from "../relay/client-connection.ts";
 import { CloseCode } from "../relay/client-connection.ts";
 import { type ConnectionHandler, type Relay, TOO_MANY_CONNECTIONS_MESSAGE } from "../relay/relay.ts";
+import { type PendingBatch, turnBatcher } from "./turn-batcher.ts";
 
 /** Re-read the socket's buffered amount once this many bytes may be buffered (far below the queue's high-water mark). */
 const RECHECK_BUFFERED_BYTES = 64 * 1024;
@@ -45,11 +46,12 @@ export async function acceptWebSocket(
   // A browser that offered subprotocols fails the connection unless the answer names one of
   // them, so even a refusal answers with an offered version (then says why in the Goodbye).
   let protocol: string | undefined;
+  let answeredVersion = 1;
   if (parsed.kind === "offer") {
     const chosen = isRefusal(decision) ? undefined : decision.protocolVersion;
-    protocol = versionSubprotocol(
-      chosen !== undefined && parsed.offered.includes(chosen) ? chosen : (parsed.offered[0] as number),
-    );
+    answeredVersion =
+      chosen !== undefined && parsed.offered.includes(chosen) ? chosen : (parsed.offered[0] as number);
+    protocol = versionSubprotocol(answeredVersion);
   }
   let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
   try {
@@ -66,6 +68,19 @@ export async function acceptWebSocket(
   socket.binaryType = "arraybuffer";
   let knownBufferedBytes = 0;
   let sentSinceReadBytes = 0;
+  // v3 (by the subprotocol answered, so a refusal's Goodbye too): what this socket is handed in
+  // one event-loop turn goes out as one message (docs/protocol.md, "WebSocket").
+  const batch: PendingBatch | undefined =
+    answeredVersion >= BATCHED_WEBSOCKET_VERSION
+      ? turnBatcher.open({
+          sendBatch(bytes) {
+            if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
+          },
+          onBatchFailed() {
+            connection.close(CloseCode.internalError, "internal server error");
+          },
+        })
+      : undefined;
   const connection: ClientConnection = {
     transport: "websocket",
     // bufferedAmount is a call into Deno's runtime; the fan-out asks for it once per packet and
@@ -79,11 +94,15 @@ export async function acceptWebSocket(
       return knownBufferedBytes + sentSinceReadBytes;
     },
     send(packet) {
-      if (socket.readyState !== WebSocket.OPEN) return;
-      socket.send(packet as Uint8Array<ArrayBuffer>);
+      // A batch checks the socket's state once, when it is sent.
+      if (batch) batch.add(packet);
+      else if (socket.readyState === WebSocket.OPEN) socket.send(packet as Uint8Array<ArrayBuffer>);
+      else return;
       sentSinceReadBytes += packet.length;
     },
     close(code, reason) {
+      batch?.flush(); // the Goodbye that says why goes before the close
+      batch?.close();
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
         socket.close(code, reason);
       }
@@ -123,6 +142,7 @@ export async function acceptWebSocket(
     else handler.onTextFrame();
   };
   socket.onclose = () => {
+    batch?.close();
     clearTimeout(handshakeTimer);
     handshakeTimer = undefined;
     slot?.release();

@@ -176,7 +176,7 @@ Deno.test("admission: a custom admitter's refusal comes back as is; one that thr
       reason: "internal server error",
     });
     assert.deepEqual(stats.internalErrors.get("connection"), 1);
-    const noCommonVersion = await relay.admit({ ...request, offeredVersions: { min: 3, max: 3 } });
+    const noCommonVersion = await relay.admit({ ...request, offeredVersions: { min: 4, max: 4 } });
     assert.deepEqual("code" in noCommonVersion && noCommonVersion.code, CloseCode.unsupportedProtocolVersion);
   } finally {
     relay.close();

@@ -67,6 +67,23 @@ export async function serveWebTransportSession(
   const maxDatagramBytes = datagrams.maxDatagramSize;
   let pendingStreamBytes = 0;
   let closed = false;
+  // What the stream is handed within one event-loop turn goes out as one write of one buffer (no
+  // timer: the first frame of a turn queues a microtask, which runs after the turn's packets).
+  const turnFrames: Uint8Array[] = [];
+  let turnBytes = 0;
+  const writeTurn = () => {
+    if (turnFrames.length === 0 || closed) return;
+    const bytes = turnBytes;
+    const chunk = turnFrames.length === 1 ? (turnFrames[0] as Uint8Array) : joinFrames(turnFrames, bytes);
+    turnFrames.length = 0;
+    turnBytes = 0;
+    streamWriter.write(chunk).then(
+      () => {
+        pendingStreamBytes -= bytes;
+      },
+      () => {},
+    );
+  };
 
   const connection: ClientConnection = {
     transport: "webtransport",
@@ -81,15 +98,13 @@ export async function serveWebTransportSession(
       }
       const frame = framedOnce(packet);
       pendingStreamBytes += frame.length;
-      streamWriter.write(frame).then(
-        () => {
-          pendingStreamBytes -= frame.length;
-        },
-        () => {},
-      );
+      turnFrames.push(frame);
+      turnBytes += frame.length;
+      if (turnFrames.length === 1) queueMicrotask(writeTurn);
     },
     close(code, reason) {
       if (closed) return;
+      writeTurn(); // the Goodbye that says why goes before the FIN
       closed = true;
       const closeSession = () => {
         clearTimeout(graceTimer);
@@ -228,6 +243,17 @@ function framedOnce(packet: Uint8Array): Uint8Array {
     lastFrame = frameOnStream(packet);
   }
   return lastFrame;
+}
+
+/** The frames of one turn in one buffer (a frame may be shared by every subscriber: copied, never changed). */
+function joinFrames(frames: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  const joined = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const frame of frames) {
+    joined.set(frame, offset);
+    offset += frame.length;
+  }
+  return joined;
 }
 
 async function readStream(
