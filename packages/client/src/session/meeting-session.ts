@@ -526,7 +526,11 @@ export class MeetingSession implements LocalTrackOwner {
         if (seen.has(key)) throw new RangeError(`track subscription ${key} is listed twice`);
         seen.add(key);
       }
-      subscriptions = { mode: "explicit", tracks: subscriptions.tracks.map((track) => ({ ...track })) };
+      subscriptions = {
+        mode: "explicit",
+        tracks: subscriptions.tracks.map((track) => ({ ...track })),
+        ...(subscriptions.lastN === undefined ? {} : { lastN: subscriptions.lastN }),
+      };
     }
     this.#subscriptions = subscriptions;
     this.#sendSubscriptions();
