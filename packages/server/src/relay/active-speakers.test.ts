@@ -156,3 +156,9 @@ Deno.test("a speaker who leaves frees its slot and the dominant role", () => {
   assert.equal(tracker.needsTicks, false, "nothing left to tick for");
   assert.equal(tracker.admitAudio(2, SPEECH, 1020), true);
 });
+
+Deno.test("a level above full scale counts as full scale, not as louder than everyone for ever", () => {
+  const tracker = new ActiveSpeakerTracker();
+  play(tracker, [1], 0, 3000, () => 2 ** 31);
+  assert.equal(tracker.current().speakers[0]?.level, 127, "smoothed towards 127, not 2^31");
+});

@@ -88,7 +88,9 @@ export class ActiveSpeakerTracker {
   }
 
   /** Feeds one audio frame's level; true when the frame is to be forwarded (top-3 audio). */
-  admitAudio(sessionId: number, level: number, nowMs: number): boolean {
+  admitAudio(sessionId: number, reportedLevel: number, nowMs: number): boolean {
+    // A varint from the client: anything above full scale is full scale.
+    const level = Math.min(reportedLevel, 127);
     let speaker = this.#speakers.get(sessionId);
     if (speaker === undefined) {
       speaker = new Speaker(sessionId);
