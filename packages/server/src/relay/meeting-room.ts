@@ -389,7 +389,7 @@ export class MeetingRoom {
 
   /**
    * Top-3 audio for one frame of a track published with levels (TrackInfo.audio_levels); frames of
-   * other tracks (older clients, the CLI's Ogg stream) carry no level and always pass.
+   * other tracks (older clients) carry no level and always pass.
    */
   #admitsAudio(publisher: { sessionId: number; tracks: TrackInfo[] }, header: RoutingHeader): boolean {
     if (!carriesAudioLevels(publisher.tracks, header.trackId)) return true;
