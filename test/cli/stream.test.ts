@@ -1,6 +1,6 @@
 /**
  * `videocall stream --test-pattern` into a meeting: a headless Chromium participant decodes its
- * video and hears its tone; Ctrl-C leaves the meeting cleanly (the page sees the participant go).
+ * video and hears its tone, which the relay lists as a speaker (ffmpeg measures its level); Ctrl-C leaves the meeting cleanly (the page sees the participant go).
  */
 import { ok, strictEqual } from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
@@ -68,6 +68,12 @@ Deno.test(
         )
         .then((h) => h.jsonValue());
       ok((rms as number) > AUDIBLE_RMS, `rms ${rms}`);
+      // ffmpeg measured the tone's level (about -21 dBov): the relay counts the CLI as a speaker.
+      await viewer.page.waitForFunction(
+        (id) => window.videocall.speakers().speakers.some((speaker) => speaker.sessionId === id),
+        cliId,
+        { timeout: 10_000 },
+      );
 
       const result = await cli.interrupt();
       strictEqual(result.code, 0, result.stderr);

@@ -542,6 +542,7 @@ class Attacker {
           codec: ((i * 5 + tick) % 9) as Codec,
           muted: (i + tick) % 2 === 0,
           layers: [],
+          audioLevels: (i + tick) % 3 === 0,
         }));
         count(this.trackState(tracks));
       }
@@ -558,8 +559,22 @@ class Attacker {
    */
   async sendClips(clips: Clips, durationMs: number): Promise<void> {
     this.trackState([
-      { trackId: ATTACKER_AUDIO_TRACK, kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: false, layers: [] },
-      { trackId: ATTACKER_VIDEO_TRACK, kind: MediaKind.VIDEO, codec: Codec.VP8, muted: false, layers: [] },
+      {
+        trackId: ATTACKER_AUDIO_TRACK,
+        kind: MediaKind.AUDIO,
+        codec: Codec.OPUS,
+        muted: false,
+        layers: [],
+        audioLevels: false,
+      },
+      {
+        trackId: ATTACKER_VIDEO_TRACK,
+        kind: MediaKind.VIDEO,
+        codec: Codec.VP8,
+        muted: false,
+        layers: [],
+        audioLevels: false,
+      },
     ]);
     const random = seededRandom(9);
     const startMs = performance.now();

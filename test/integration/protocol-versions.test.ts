@@ -253,7 +253,7 @@ Deno.test("extension bodies reach the others unchanged (broadcast 32..47, target
     // Field 1 of a targeted body names its target: carol only.
     const targeted = packetWithBody(50, [0x08, ...varint(carol.welcome.sessionId), 0x12, 0x02, 0xbe, 0xef]);
     bob.send(targeted.slice());
-    const unknownCore = packetWithBody(30, [0x08, 0x01]); // 30: no body yet (20 is now ActiveSpeakers)
+    const unknownCore = packetWithBody(30, [0x08, 0x01]); // 30: no body yet (20 and 21 are relay-only bodies now)
     const before = metricValue(await server.metrics(), "videocall_unknown_control_dropped_total");
     alice.send(unknownCore);
     // Then something that must still arrive: proof the connection lives and the order holds.

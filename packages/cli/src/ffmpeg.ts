@@ -3,6 +3,7 @@
  * (IVF for VP8/VP9, Annex-B for H.264, Ogg/Opus for audio) to its stdout. Codec knowledge of the CLI lives here and in
  * the container readers; the session only sees encoded frames.
  */
+import { audioLevelFilter } from "./audio-level-lines.ts";
 import { CliError } from "./errors.ts";
 import type { VpxCodec } from "./vpx-bitstream.ts";
 
@@ -117,6 +118,8 @@ export function audioArguments(source: AudioSource): string[] {
     ...COMMON,
     ...input,
     "-vn",
+    // Each 20 ms block's level, measured before the encoder, on stderr (audio-level-lines.ts).
+    ...["-af", audioLevelFilter((48000 * OPUS_FRAME_DURATION_US) / 1_000_000)],
     ...["-ac", "1", "-ar", "48000", "-c:a", "libopus", "-b:a", `${OPUS_BITRATE_KBPS}k`],
     ...["-frame_duration", `${OPUS_FRAME_DURATION_US / 1000}`, "-application", "lowdelay"],
     // One Ogg page per 20 ms packet: the muxer's default page holds a second of audio.
@@ -151,9 +154,11 @@ export class FfmpegProcess {
   #stderrLines: string[] = [];
   #stopping = false;
 
+  /** `onStderrLine` may claim a line ffmpeg prints (true): it is then not kept for `lastError`. */
   constructor(
     readonly label: string,
     args: string[],
+    private readonly onStderrLine: (line: string) => boolean = () => false,
   ) {
     this.#child = new Deno.Command("ffmpeg", {
       args,
@@ -199,7 +204,10 @@ export class FfmpegProcess {
       pending += decoder.decode(chunk, { stream: true });
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
-      this.#stderrLines.push(...lines.map((line) => line.trim()).filter((line) => line.length > 0));
+      for (const line of lines) {
+        const trimmed = line.trim();
+        if (trimmed.length > 0 && !this.onStderrLine(trimmed)) this.#stderrLines.push(trimmed);
+      }
       if (this.#stderrLines.length > 20) this.#stderrLines.splice(0, this.#stderrLines.length - 20);
     }
     if (pending.trim()) this.#stderrLines.push(pending.trim());

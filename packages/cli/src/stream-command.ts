@@ -20,6 +20,7 @@ import {
   type TransportPreference,
 } from "@videocall/client";
 import { AnnexBReader } from "./annexb-reader.ts";
+import { AudioLevelLines } from "./audio-level-lines.ts";
 import { CliError } from "./errors.ts";
 import {
   type AudioSource,
@@ -103,7 +104,7 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
 
   const audioTrack = options.audio
     ? new TransformedTrack(
-        session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS }),
+        session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS, audioLevels: true }),
         options,
         summary,
       )
@@ -126,9 +127,12 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
     );
   }
   if (options.audio && audioTrack) {
-    const ffmpeg = new FfmpegProcess("audio", audioArguments(options.audio));
+    const levels = new AudioLevelLines();
+    const ffmpeg = new FfmpegProcess("audio", audioArguments(options.audio), (line) => levels.accept(line));
     processes.push(ffmpeg);
-    pumpAudio(ffmpeg, session, audioTrack, summary).catch((error) => failure.resolve(asMediaError(error)));
+    pumpAudio(ffmpeg, session, audioTrack, levels, summary).catch((error) =>
+      failure.resolve(asMediaError(error)),
+    );
   }
   for (const ffmpeg of processes) {
     ffmpeg.exited.then((status) => {
@@ -176,7 +180,13 @@ class TransformedTrack {
     this.#transform = new OrderedFrameTransform(options.frameTransform, "encode");
   }
 
-  send(frame: { keyframe: boolean; captureTimeUs: number; durationUs: number; payload: Uint8Array }): void {
+  send(frame: {
+    keyframe: boolean;
+    captureTimeUs: number;
+    durationUs: number;
+    audioLevel?: number;
+    payload: Uint8Array;
+  }): void {
     const metadata = {
       senderSessionId: 0,
       trackId: this.track.trackId,
@@ -243,6 +253,7 @@ async function pumpAudio(
   ffmpeg: FfmpegProcess,
   session: MeetingSession,
   track: TransformedTrack,
+  levels: AudioLevelLines,
   summary: StreamSummary,
 ): Promise<void> {
   const reader = new OggOpusReader();
@@ -253,6 +264,8 @@ async function pumpAudio(
         keyframe: true,
         captureTimeUs: nowMicros(),
         durationUs: OPUS_FRAME_DURATION_US,
+        // ffmpeg prints a block's level as it passes to the encoder: the latest is this packet's.
+        audioLevel: levels.latest,
         payload: packet,
       });
       summary.audioPacketsSent++;

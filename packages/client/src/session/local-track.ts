@@ -10,6 +10,8 @@ export interface EncodedFrame {
   layer?: number;
   /** Temporal layer, 0 = base (the default). */
   temporalLayer?: number;
+  /** Audio: the frame's loudness, Media.audio_level's scale (0 silent .. 127 full scale); tracks published with `audioLevels`. */
+  audioLevel?: number;
   payload: Uint8Array;
 }
 
@@ -48,6 +50,8 @@ export class LocalTrack {
   readonly trackId: number;
   readonly kind: MediaKind;
   readonly codec: Codec;
+  /** Audio frames carry a level (TrackInfo.audio_levels): the relay may leave out quiet speakers. */
+  readonly audioLevels: boolean;
   #owner: LocalTrackOwner;
   #muted: boolean;
   #sequence = 0;
@@ -56,12 +60,13 @@ export class LocalTrack {
 
   constructor(
     owner: LocalTrackOwner,
-    init: { trackId: number; kind: MediaKind; codec: Codec; muted?: boolean },
+    init: { trackId: number; kind: MediaKind; codec: Codec; muted?: boolean; audioLevels?: boolean },
   ) {
     this.#owner = owner;
     this.trackId = init.trackId;
     this.kind = init.kind;
     this.codec = init.codec;
+    this.audioLevels = init.audioLevels ?? false;
     this.#muted = init.muted ?? false;
   }
 
@@ -82,6 +87,7 @@ export class LocalTrack {
       codec: this.codec,
       muted: this.#muted,
       layers: [],
+      audioLevels: this.audioLevels,
     };
   }
 

@@ -149,6 +149,8 @@ Deno.test(
                 kind: MediaKind.VIDEO,
                 codec: Codec.VP8,
                 muted: false,
+                layers: [],
+                audioLevels: false,
               },
             ],
           },
@@ -173,6 +175,8 @@ Deno.test(
       kind: (i % 7) as MediaKind,
       codec: (i % 11) as Codec,
       muted: false,
+      layers: [],
+      audioLevels: false,
     }));
     transport.onPacket(fromPeer({ body: { case: "trackState", value: { tracks } } }));
     const kept = session.participants.get(PEER)?.tracks ?? [];

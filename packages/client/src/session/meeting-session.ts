@@ -416,7 +416,14 @@ export class MeetingSession implements LocalTrackOwner {
    * is allocated by the session unless `trackId` pins one (tests and raw tools that need a known
    * id; a pinned id already in use replaces that track).
    */
-  publishTrack(init: { kind: MediaKind; codec: Codec; muted?: boolean; trackId?: number }): LocalTrack {
+  publishTrack(init: {
+    kind: MediaKind;
+    codec: Codec;
+    muted?: boolean;
+    trackId?: number;
+    /** Audio: every frame will carry `audioLevel` (top-3 audio applies to the track). */
+    audioLevels?: boolean;
+  }): LocalTrack {
     if (this.#isClosed) throw new Error("the session is closed");
     const trackId = init.trackId ?? this.#allocateTrackId();
     this.#localTracks.get(trackId)?.close();
@@ -464,6 +471,7 @@ export class MeetingSession implements LocalTrackOwner {
             durationUs: Math.min(Math.max(Math.round(frame.durationUs ?? 0), 0), 0xffff_ffff),
             layer: frame.layer ?? 0,
             temporalLayer: frame.temporalLayer ?? 0,
+            audioLevel: clampAudioLevel(frame.audioLevel),
             payload: frame.payload,
           },
         },
@@ -518,7 +526,11 @@ export class MeetingSession implements LocalTrackOwner {
         if (seen.has(key)) throw new RangeError(`track subscription ${key} is listed twice`);
         seen.add(key);
       }
-      subscriptions = { mode: "explicit", tracks: subscriptions.tracks.map((track) => ({ ...track })) };
+      subscriptions = {
+        mode: "explicit",
+        tracks: subscriptions.tracks.map((track) => ({ ...track })),
+        ...(subscriptions.lastN === undefined ? {} : { lastN: subscriptions.lastN }),
+      };
     }
     this.#subscriptions = subscriptions;
     this.#sendSubscriptions();
@@ -1046,4 +1058,9 @@ function selfFrom(welcome: Welcome, username: string): SelfParticipant {
     grants: welcome.grants,
     e2eeRequired: welcome.e2eeRequired,
   };
+}
+
+/** Media.audio_level is 0..127; anything else a caller gives (NaN, out of range) must not make the encoder throw. */
+function clampAudioLevel(level: number | undefined): number {
+  return level !== undefined && Number.isFinite(level) ? Math.min(Math.max(Math.round(level), 0), 127) : 0;
 }

@@ -89,6 +89,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_audio_frames_not_forwarded_total",
+    help: "Audio frames not forwarded because their speaker was not among the three loudest (top-3 audio)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.audioFramesNotForwarded);
+    },
+  });
+  new Counter({
     name: "videocall_packets_dropped_no_grant_total",
     help: "Media packets dropped because their sender lacks the grant to publish that kind (docs/permissions.md)",
     registers: [registry],

@@ -46,6 +46,8 @@ export class RelayStats {
   packetsDroppedAwaitingKeyframe = 0;
   /** Media packets not sent to a local receiver because it did not subscribe to them (not a drop). */
   packetsNotSubscribed = 0;
+  /** Audio frames of quiet speakers not forwarded at all (top-3 audio, relay/active-speakers.ts). */
+  audioFramesNotForwarded = 0;
   keyframeRequestsSent = 0;
   /** Media packets a client sent without the grant to publish that kind (docs/permissions.md): never forwarded. */
   packetsDroppedNoGrant = 0;

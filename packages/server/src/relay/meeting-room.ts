@@ -29,11 +29,13 @@ import type { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
+import { type ActiveSpeakersSnapshot, ActiveSpeakerTracker } from "./active-speakers.ts";
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
+import { type LastNCandidate, type LastNRequest, LastNSelection, NO_LAST_N } from "./last-n.ts";
 import { type ControlledConnection, MeetingControl, roleFromName } from "./meeting-control.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 import { maxLayerIn, type Subscriptions, SubscriptionTable } from "./subscription-table.ts";
-import { trackKey } from "./track-key.ts";
+import { sessionOfTrackKey, trackKey, trackOfTrackKey } from "./track-key.ts";
 
 /** Who a participant is, as the admission decided (identity and role come from the server). */
 export interface ParticipantProfile {
@@ -59,6 +61,8 @@ export interface LocalParticipant {
   readonly queue: SubscriberQueue;
   /** What this participant receives (everything until it sends SetSubscriptions). */
   readonly subscriptions: SubscriptionTable;
+  /** Which video tracks SetSubscriptions.last_n lets through (all, until it sets one). */
+  readonly lastN: LastNSelection;
   tracks: TrackInfo[];
 }
 
@@ -91,6 +95,9 @@ export interface MeetingRoomStats {
 /** Key frame requests for one publisher track are forwarded at most this often (PLI aggregation). */
 const KEYFRAME_REQUEST_INTERVAL_MS = 250;
 
+/** How often the room looks at its speakers: ActiveSpeakers goes out at most this often. */
+const ACTIVE_SPEAKERS_INTERVAL_MS = 250;
+
 /**
  * One meeting on this node: its local participants, the participants other nodes announced,
  * and the fan-out. Packets from a local participant go to every other local participant's queue
@@ -111,6 +118,14 @@ export class MeetingRoom {
   #busInterest: BusInterest = EVERYTHING;
   /** Settings, roles, the waiting room and host commands (meeting-control.ts). */
   readonly control: MeetingControl;
+  /** Levels, top-3 audio and the dominant speaker (active-speakers.ts). */
+  readonly #speakers = new ActiveSpeakerTracker();
+  /** Runs while anyone speaks; cleared when all are quiet and on close. */
+  #speakersTimer: ReturnType<typeof setInterval> | undefined;
+  /** The last ActiveSpeakers sent, for participants who join after it. */
+  #activeSpeakersPacket: Uint8Array | undefined;
+  /** Local participants with a last-N limit. */
+  readonly #lastNSubscribers = new Set<LocalParticipant>();
 
   constructor(
     meetingId: string,
@@ -221,12 +236,14 @@ export class MeetingRoom {
       control: connection,
       queue,
       subscriptions: new SubscriptionTable(),
+      lastN: new LastNSelection(),
       tracks: [],
     };
     const joined = encodePacket({
       body: { case: "participantJoined", value: { participant: toParticipant(participant) } },
     });
     for (const other of this.#local.values()) other.queue.push(joined, CONTROL);
+    if (this.#activeSpeakersPacket) queue.push(this.#activeSpeakersPacket, CONTROL);
     this.#local.set(sessionId, participant);
     this.#bus.publishPresence({ type: "joined", participant: toParticipant(participant) });
     this.#updateBusInterest();
@@ -242,6 +259,7 @@ export class MeetingRoom {
     }
     participant.queue.close();
     this.#local.delete(sessionId);
+    this.#lastNSubscribers.delete(participant);
     this.#announceLeft(sessionId, reason);
     if (participant.role !== "participant") this.control.rolesChanged();
     this.#bus.publishPresence({ type: "left", sessionId, reason });
@@ -253,19 +271,28 @@ export class MeetingRoom {
    * gains (or gains layers of) waits for a key frame, which is asked of its publisher through the
    * aggregated key frame path; the bus is told what this node now needs.
    */
-  setSubscriptions(subscriber: LocalParticipant, next: Subscriptions): void {
+  setSubscriptions(subscriber: LocalParticipant, next: Subscriptions, lastN: LastNRequest = NO_LAST_N): void {
     const previous = subscriber.subscriptions.replace(next);
     this.#updateBusInterest();
     for (const publisher of this.#local.values()) {
       if (publisher !== subscriber) this.#startGainedVideo(subscriber, previous, publisher);
     }
     for (const publisher of this.#remote.values()) this.#startGainedVideo(subscriber, previous, publisher);
+    subscriber.lastN.configure(lastN);
+    if (subscriber.lastN.limited) {
+      this.#lastNSubscribers.add(subscriber);
+      this.#selectLastN(subscriber);
+    } else {
+      this.#lastNSubscribers.delete(subscriber);
+    }
   }
 
   /** Routes a packet from a local participant; `header` is its scanned routing header, `packet` is stamped. */
   routeFromLocal(sender: LocalParticipant, packet: Uint8Array, header: RoutingHeader): void {
     switch (header.body) {
       case BodyField.media:
+        // Top-3 audio: a quiet speaker's frame goes nowhere, not even to other nodes.
+        if (header.kind === MediaKind.AUDIO && !this.#admitsAudio(sender, header)) break;
         this.#fanOut(packet, header, sender.sessionId);
         this.#bus.publishPacket(packet, sender.sessionId, header.trackId);
         break;
@@ -273,6 +300,7 @@ export class MeetingRoom {
         // The relay decoded and checked it already and set `sender.tracks`.
         this.#fanOut(packet, header, sender.sessionId);
         this.#bus.publishPacket(packet, sender.sessionId, 0);
+        this.#selectLastNForAll();
         break;
       case BodyField.keyframeRequest:
         this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId);
@@ -292,6 +320,8 @@ export class MeetingRoom {
   /** Stops listening to the bus. The relay closes the room once its last local participant left. */
   close(): void {
     this.#bus.unsubscribe();
+    clearInterval(this.#speakersTimer);
+    this.#speakersTimer = undefined;
   }
 
   /** The room's figures for operators; the relay adds each local connection's own. */
@@ -332,7 +362,11 @@ export class MeetingRoom {
     for (const receiver of this.#local.values()) {
       if (receiver.sessionId === exceptSessionId) continue;
       // No subscribe grant: no media at all, whatever it asked for (docs/permissions.md).
-      if ((receiver.grants & Grant.subscribe) !== 0 && receiver.subscriptions.admits(key, layer))
+      if (
+        (receiver.grants & Grant.subscribe) !== 0 &&
+        receiver.subscriptions.admits(key, layer) &&
+        (info.kind !== MediaKind.VIDEO || receiver.lastN.admits(key))
+      )
         receiver.queue.push(packet, info);
       else this.#stats.packetsNotSubscribed++;
     }
@@ -351,6 +385,82 @@ export class MeetingRoom {
       subscriber.queue.awaitKeyframe(publisher.sessionId, track.trackId);
       this.#requestKeyframe(publisher.sessionId, track.trackId);
     }
+  }
+
+  /**
+   * Top-3 audio for one frame of a track published with levels (TrackInfo.audio_levels); frames of
+   * other tracks (older clients) carry no level and always pass.
+   */
+  #admitsAudio(publisher: { sessionId: number; tracks: TrackInfo[] }, header: RoutingHeader): boolean {
+    if (!carriesAudioLevels(publisher.tracks, header.trackId)) return true;
+    if (this.#speakers.admitAudio(publisher.sessionId, header.audioLevel, performance.now())) {
+      if (this.#speakersTimer === undefined) {
+        this.#speakersTimer = setInterval(() => this.#onSpeakersTick(), ACTIVE_SPEAKERS_INTERVAL_MS);
+      }
+      return true;
+    }
+    this.#stats.audioFramesNotForwarded++;
+    return false;
+  }
+
+  #onSpeakersTick(): void {
+    try {
+      const snapshot = this.#speakers.tick(performance.now());
+      if (snapshot) this.#sendActiveSpeakers(snapshot);
+      if (this.#speakers.takeRecencyChanged()) this.#selectLastNForAll();
+      if (!this.#speakers.needsTicks) {
+        clearInterval(this.#speakersTimer);
+        this.#speakersTimer = undefined;
+      }
+    } catch {
+      this.#stats.countInternalError("connection");
+    }
+  }
+
+  #sendActiveSpeakers(snapshot: ActiveSpeakersSnapshot): void {
+    const packet = encodePacket({ body: { case: "activeSpeakers", value: snapshot } });
+    this.#activeSpeakersPacket = packet;
+    for (const local of this.#local.values()) local.queue.push(packet, CONTROL);
+  }
+
+  #selectLastNForAll(): void {
+    if (this.#lastNSubscribers.size === 0) return;
+    const videoTracks = this.#cameraTracks();
+    for (const subscriber of this.#lastNSubscribers) this.#selectLastN(subscriber, videoTracks);
+  }
+
+  /**
+   * Re-picks `subscriber`'s last-N video among the camera tracks it subscribes to; a track it gains
+   * starts at a key frame. `videoTracks` is made once for all subscribers: in a meeting of 1000 the
+   * room has a few cameras but many subscribers.
+   */
+  #selectLastN(subscriber: LocalParticipant, videoTracks = this.#cameraTracks()): void {
+    const candidates = videoTracks.filter(
+      (track) =>
+        sessionOfTrackKey(track.key) !== subscriber.sessionId &&
+        subscriber.subscriptions.maxLayerOf(track.key) >= 0,
+    );
+    for (const key of subscriber.lastN.select(candidates)) {
+      subscriber.queue.awaitKeyframe(sessionOfTrackKey(key), trackOfTrackKey(key));
+      this.#requestKeyframe(sessionOfTrackKey(key), trackOfTrackKey(key));
+    }
+  }
+
+  /** Every camera track in the meeting, in the order the room knows the publishers, with their speaker recency. */
+  #cameraTracks(): LastNCandidate[] {
+    const tracks: LastNCandidate[] = [];
+    const add = (publisher: { sessionId: number; tracks: TrackInfo[] }) => {
+      for (const track of publisher.tracks) {
+        if (track.kind !== MediaKind.VIDEO) continue;
+        tracks.push({
+          key: trackKey(publisher.sessionId, track.trackId),
+          lastActiveMs: this.#speakers.lastActiveMsOf(publisher.sessionId),
+        });
+      }
+    };
+    for (const publisher of this.#local.values()) add(publisher);
+    for (const publisher of this.#remote.values()) add(publisher);
+    return tracks;
   }
 
   /** Everything while any local subscriber is in ALL mode, else the union of their tracks. */
@@ -425,8 +535,12 @@ export class MeetingRoom {
       if (trackStateProblem(tracks)) return true;
       const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
       if (from) from.tracks = tracks;
+      this.#selectLastNForAll();
     } else if (header.body !== BodyField.media && bodyClass !== "broadcast-extension") {
       return true;
+    } else if (header.body === BodyField.media && header.kind === MediaKind.AUDIO) {
+      const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
+      if (from && !this.#admitsAudio(from, header)) return false;
     }
     this.#fanOut(packet, header, -1);
     return false;
@@ -496,6 +610,7 @@ export class MeetingRoom {
     }
     const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
     for (const local of this.#local.values()) local.queue.push(joined, CONTROL);
+    this.#selectLastNForAll();
   }
 
   /** Removes the remote participants of `nodeId` (except those in `keep`) and tells the local ones. */
@@ -511,6 +626,8 @@ export class MeetingRoom {
     for (const key of this.#lastKeyframeRequestMs.keys()) {
       if (Math.floor(key / 65536) === sessionId) this.#lastKeyframeRequestMs.delete(key);
     }
+    this.#speakers.remove(sessionId);
+    this.#selectLastNForAll();
     const left = encodePacket({ body: { case: "participantLeft", value: { sessionId, reason } } });
     for (const local of this.#local.values()) local.queue.push(left, CONTROL);
   }
@@ -519,6 +636,11 @@ export class MeetingRoom {
 const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
 /** Scratch object for the fan-out loop; the queue reads it synchronously and keeps no reference. */
 const fanOutInfo = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+
+function carriesAudioLevels(tracks: readonly TrackInfo[], trackId: number): boolean {
+  for (const track of tracks) if (track.trackId === trackId) return track.audioLevels;
+  return false;
+}
 
 function sameInterest(a: BusInterest, b: BusInterest): boolean {
   if (a.all || b.all) return a.all === b.all;

@@ -9,6 +9,7 @@ import {
   MediaKind,
   ParticipantRole,
   type RoutingHeader,
+  type SetSubscriptions,
   scanRoutingHeader,
   stampFromSession,
   type TrackInfo,
@@ -21,9 +22,10 @@ import type { RelayLimits } from "../limits/relay-limits.ts";
 import type { Logger } from "../observability/log.ts";
 import type { BadInputReason, RelayStats, TransportStats } from "../observability/relay-stats.ts";
 import { type ClientConnection, CloseCode, type TransportKind } from "./client-connection.ts";
+import { parseLastN } from "./last-n.ts";
 import type { LocalParticipant, MeetingRoom } from "./meeting-room.ts";
 import type { SubscriberQueueStats } from "./subscriber-queue.ts";
-import { parseSetSubscriptions, type Subscriptions } from "./subscription-table.ts";
+import { parseSetSubscriptions } from "./subscription-table.ts";
 
 /** What a transport calls for one accepted client connection. */
 export interface ConnectionHandler {
@@ -478,12 +480,13 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         return;
       }
       case BodyField.setSubscriptions: {
-        const subscriptions = decodeSetSubscriptions(packet);
-        if (typeof subscriptions === "string") {
-          this.#reject("malformed_body", CloseCode.invalidPayload, subscriptions);
+        const message = decodeSetSubscriptions(packet);
+        const subscriptions = typeof message === "string" ? message : parseSetSubscriptions(message);
+        if (typeof message === "string" || typeof subscriptions === "string") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, String(subscriptions));
           return;
         }
-        room.setSubscriptions(participant, subscriptions);
+        room.setSubscriptions(participant, subscriptions, parseLastN(message));
         return;
       }
       case BodyField.ping:
@@ -654,13 +657,13 @@ function decodeTrackState(packet: Uint8Array): TrackInfo[] | string {
   return trackStateProblem(body.value.tracks) ?? body.value.tracks;
 }
 
-/** The subscriptions a SetSubscriptions packet asks for, or why they cannot be accepted. */
-function decodeSetSubscriptions(packet: Uint8Array): Subscriptions | string {
+/** The SetSubscriptions a packet carries, or why it does not decode. */
+function decodeSetSubscriptions(packet: Uint8Array): SetSubscriptions | string {
   const decoded = decodePacketSafely(packet);
   if (!decoded.ok) return `malformed SetSubscriptions (${decoded.error.detail})`;
   const body = decoded.packet.body;
   if (body.case !== "setSubscriptions") return "malformed SetSubscriptions";
-  return parseSetSubscriptions(body.value);
+  return body.value;
 }
 
 /** The host command of a HostCommand packet, or why it does not decode (its content is checked by MeetingControl). */

@@ -1,5 +1,6 @@
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
 import {
+  type ActiveSpeakersInfo,
   ConnectionError,
   type E2eeOptions,
   e2ee,
@@ -111,6 +112,8 @@ export interface HostMuteNotice {
   byUsername: string;
 }
 
+const NO_ACTIVE_SPEAKERS: ActiveSpeakersInfo = { speakers: [], dominantSessionId: 0 };
+
 const NO_MEETING_STATE: MeetingControlState = {
   locked: false,
   waitingRoom: false,
@@ -156,6 +159,8 @@ export class CallController {
   #hostMuteNotice = signal<HostMuteNotice | undefined>(undefined);
   #lastCommandError = signal<string | undefined>(undefined);
   #self = signal<SelfParticipant | undefined>(undefined);
+  #activeSpeakers = signal<ActiveSpeakersInfo>(NO_ACTIVE_SPEAKERS);
+  #speakerView = signal(false);
 
   // Read-only views of the state above, for the components and the test hooks.
   readonly phase: ReadonlySignal<CallPhase> = this.#phase;
@@ -188,6 +193,10 @@ export class CallController {
   readonly hostMuteNotice: ReadonlySignal<HostMuteNotice | undefined> = this.#hostMuteNotice;
   /** Why the last host command was refused, until the next one. */
   readonly lastCommandError: ReadonlySignal<string | undefined> = this.#lastCommandError;
+  /** Who the relay says is speaking (at most 3, loudest first) and the dominant speaker. */
+  readonly activeSpeakers: ReadonlySignal<ActiveSpeakersInfo> = this.#activeSpeakers;
+  /** The speaker view (dominant speaker large, the others in a strip) instead of the grid. */
+  readonly speakerView: ReadonlySignal<boolean> = this.#speakerView;
 
   #local = new LocalMedia();
   #call: Call | undefined;
@@ -397,6 +406,10 @@ export class CallController {
     }
   }
 
+  setSpeakerView(on: boolean): void {
+    this.#speakerView.value = on;
+  }
+
   /** A new codec needs a new publisher, which takes a fresh camera track (closing one stops its track). */
   async setCodec(codec: VideoCodecChoice): Promise<void> {
     this.#codec.value = codec;
@@ -440,6 +453,9 @@ export class CallController {
       session.events.on("meetingStateChanged", (state) => {
         this.#meetingState.value = state;
         this.#syncParticipants();
+      }),
+      session.events.on("activeSpeakers", (info) => {
+        this.#activeSpeakers.value = info;
       }),
       session.events.on("mutedByHost", (kind, bySessionId) => {
         // The session muted the track already; the toggles follow, and the page says who did it.
@@ -508,6 +524,7 @@ export class CallController {
       this.#meetingState.value = NO_MEETING_STATE;
       this.#role.value = "participant";
       this.#hostMuteNotice.value = undefined;
+      this.#activeSpeakers.value = NO_ACTIVE_SPEAKERS;
     });
     await call?.leave();
   }

@@ -40,6 +40,8 @@ export const en = {
   "toolbar.unmute": "Unmute",
   "toolbar.cameraOff": "Camera off",
   "toolbar.cameraOn": "Camera on",
+  "toolbar.speakerView": "Speaker view",
+  "toolbar.gridView": "Grid view",
 
   "devices.microphone": "Microphone",
   "devices.camera": "Camera",
@@ -53,6 +55,7 @@ export const en = {
   "tile.microphoneMuted": "Microphone muted",
   "tile.muted": "muted",
   "tile.screenOf": "{username}'s screen",
+  "tile.speaking": "speaking",
 
   "warning.camera.denied":
     "Access to the camera was denied. You can still join: others will see your name instead of video.",

@@ -1,9 +1,13 @@
-import type { CallController } from "../call/call-controller.ts";
+import type { CallController, RemoteTile } from "../call/call-controller.ts";
 import { distinctNames } from "../call/display-names.ts";
 import { t } from "../i18n/i18n.ts";
 import { LocalVideo, MountedElement, Tile } from "./tile.tsx";
 
-/** Our own preview first, then one tile per remote video track. */
+/**
+ * Our own preview first, then one tile per remote video track. Active speakers' tiles have a ring;
+ * the speaker view shows the dominant speaker's tile large and the others in a strip below it
+ * (the same tiles, laid out by the stylesheet, so no canvas is remounted when the speaker changes).
+ */
 export function TileGrid({ controller }: { controller: CallController }) {
   const camera = controller.cameraTrack.value;
   const tiles = controller.tiles.value;
@@ -13,14 +17,28 @@ export function TileGrid({ controller }: { controller: CallController }) {
   const names = distinctNames(tiles, self ? { username, identity: self.identity } : undefined);
   // Columns so tiles stay as large as possible: 1, 2, 2, 2, 3, 3, …
   const columns = Math.max(1, Math.ceil(Math.sqrt(tiles.length + 1)));
+  const speakers = controller.activeSpeakers.value;
+  const speaking = new Set(speakers.speakers.map((speaker) => speaker.sessionId));
+  const speakerView = controller.speakerView.value;
+  const featured = speakerView ? featuredTile(tiles, speakers.dominantSessionId) : undefined;
+  const selfSessionId = self?.sessionId;
   return (
-    <section class="grid" aria-label={t("meeting.participants")} style={{ "--columns": String(columns) }}>
+    <section
+      class={`grid${speakerView ? " speaker-view" : ""}`}
+      aria-label={t("meeting.participants")}
+      style={{
+        "--columns": String(columns),
+        "--strip-columns": String(Math.max(1, Math.min(tiles.length, 6))),
+      }}
+    >
       <Tile
         kind="local"
         label={t("meeting.you", { username })}
         username={username}
         videoShowing={camera !== undefined && !controller.cameraOff.value}
         microphoneOn={!controller.microphoneMuted.value}
+        speaking={selfSessionId !== undefined && speaking.has(selfSessionId)}
+        dominant={speakerView && featured === undefined}
       >
         <LocalVideo track={camera} />
       </Tile>
@@ -40,10 +58,17 @@ export function TileGrid({ controller }: { controller: CallController }) {
           identity={tile.identity}
           trackId={tile.trackId}
           waitingForKeys={tile.waitingForKeys}
+          speaking={!tile.screen && speaking.has(tile.sessionId)}
+          dominant={tile === featured}
         >
           {tile.media && <MountedElement element={tile.media} />}
         </Tile>
       ))}
     </section>
   );
+}
+
+/** The speaker view's large tile: the dominant speaker's camera, else the first remote tile (else our own). */
+function featuredTile(tiles: readonly RemoteTile[], dominantSessionId: number): RemoteTile | undefined {
+  return tiles.find((tile) => tile.sessionId === dominantSessionId && !tile.screen) ?? tiles[0];
 }

@@ -15,6 +15,10 @@ interface TileProps {
   waitingForKeys?: boolean;
   /** The server's identity of the participant (tests and namesakes tell tiles apart by it). */
   identity?: string;
+  /** Among the relay's active speakers: the tile has a ring. */
+  speaking?: boolean;
+  /** The speaker view's large tile. */
+  dominant?: boolean;
   children: ComponentChildren;
 }
 
@@ -29,11 +33,13 @@ export function Tile({
   trackId,
   waitingForKeys = false,
   identity,
+  speaking = false,
+  dominant = false,
   children,
 }: TileProps) {
   return (
     <article
-      class={`tile ${kind}${videoShowing ? "" : " camera-off"}`}
+      class={`tile ${kind}${videoShowing ? "" : " camera-off"}${speaking ? " speaking" : ""}${dominant ? " dominant" : ""}`}
       data-username={username}
       data-session-id={sessionId}
       data-track-id={trackId}
@@ -50,6 +56,7 @@ export function Tile({
       )}
       <footer class="name">
         <span>{label}</span>
+        {speaking && <span class="visually-hidden">{t("tile.speaking")}</span>}
         {!microphoneOn && (
           <span class="mic-off" title={t("tile.microphoneMuted")}>
             {t("tile.muted")}

@@ -9,6 +9,7 @@ export function Toolbar({ controller }: { controller: CallController }) {
   const muted = controller.microphoneMuted.value;
   const cameraOff = controller.cameraOff.value;
   const inCall = isInCall(phase);
+  const speakerView = controller.speakerView.value;
   return (
     <nav class="toolbar" aria-label={t("meeting.controls")}>
       <DevicePickers controller={controller} />
@@ -29,6 +30,16 @@ export function Toolbar({ controller }: { controller: CallController }) {
         >
           {cameraOff ? t("toolbar.cameraOn") : t("toolbar.cameraOff")}
         </button>
+        {inCall && (
+          <button
+            class={`toggle${speakerView ? " active" : ""}`}
+            type="button"
+            aria-pressed={speakerView}
+            onClick={() => controller.setSpeakerView(!speakerView)}
+          >
+            {speakerView ? t("toolbar.gridView") : t("toolbar.speakerView")}
+          </button>
+        )}
         {!inCall && (
           <label class="e2ee-toggle">
             <input

@@ -58,6 +58,14 @@ export function installHooks(controller: CallController): void {
       return result;
     },
     local: () => controller.localSendStats(),
+    speakers() {
+      const info = controller.activeSpeakers.value;
+      return {
+        speakers: info.speakers.map(({ sessionId, level }) => ({ sessionId, level })),
+        dominantSessionId: info.dominantSessionId,
+        speakerView: controller.speakerView.value,
+      };
+    },
     e2ee() {
       const security = controller.security.value;
       if (!security) return undefined;

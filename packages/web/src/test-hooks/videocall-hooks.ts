@@ -19,6 +19,8 @@
  *   participants with their roles, and whether a host muted us.
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
  *   device is not published).
+ * - `speakers()`: the relay's active speakers (`sessionId`, smoothed `level` 0..127, loudest first),
+ *   the `dominantSessionId` (0: nobody yet) and whether the page shows the `speakerView`.
  * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
  *   `decrypted`, `rejected` (tampered, replayed, malformed) and `waitingForKeys`, and per peer
  *   `safetyNumber` (12 groups of 5 digits), `trust` ("verified" | "unverified" | "changed"),
@@ -69,6 +71,12 @@ export interface LocalHook {
   cameraFramesEncoded: number | undefined;
 }
 
+export interface SpeakersHook {
+  speakers: Array<{ sessionId: number; level: number }>;
+  dominantSessionId: number;
+  speakerView: boolean;
+}
+
 export interface E2eePeerHook {
   sessionId: number;
   username: string;
@@ -99,6 +107,7 @@ export interface VideocallHooks {
   local(): LocalHook;
   e2ee(): E2eeHook | undefined;
   control(): MeetingControlHook;
+  speakers(): SpeakersHook;
 }
 
 declare global {

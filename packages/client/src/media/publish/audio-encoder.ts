@@ -1,8 +1,11 @@
 import { OPUS_FRAME_DURATION_US, OPUS_SAMPLE_RATE_HZ } from "../tracks.ts";
+import { AudioLevelMeter } from "./audio-level.ts";
 
 export interface EncodedAudioFrame {
   payload: Uint8Array;
   durationUs: number;
+  /** The loudness of the PCM this frame was made from (Media.audio_level's scale). */
+  audioLevel: number;
 }
 
 /**
@@ -15,6 +18,9 @@ export class OpusEncoder {
   #bitrateBps: number;
   #onFrame: (frame: EncodedAudioFrame) => void;
   #onError: (message: string) => void;
+  readonly #levelMeter = new AudioLevelMeter();
+  /** Reused for measuring each input buffer's level. */
+  #samples = new Float32Array(0);
 
   constructor(options: {
     bitrateKbps?: number;
@@ -31,6 +37,7 @@ export class OpusEncoder {
     let mono: AudioData | undefined;
     try {
       mono = data.numberOfChannels === 1 ? data : downmixToMono(data);
+      this.#measure(mono);
       this.#ensureEncoder(mono.sampleRate).encode(mono);
     } catch (error) {
       this.#onError(`audio encoding failed: ${String(error)}`);
@@ -54,7 +61,11 @@ export class OpusEncoder {
       output: (chunk) => {
         const payload = new Uint8Array(chunk.byteLength);
         chunk.copyTo(payload);
-        this.#onFrame({ payload, durationUs: chunk.duration ?? OPUS_FRAME_DURATION_US });
+        this.#onFrame({
+          payload,
+          durationUs: chunk.duration ?? OPUS_FRAME_DURATION_US,
+          audioLevel: this.#levelMeter.take(),
+        });
       },
       error: (error) => {
         this.#onError(`audio encoder error: ${error.message}`);
@@ -72,6 +83,13 @@ export class OpusEncoder {
     this.#encoder = encoder;
     this.#configuredRateHz = sampleRateHz;
     return encoder;
+  }
+
+  #measure(mono: AudioData): void {
+    const frames = mono.numberOfFrames;
+    if (this.#samples.length < frames) this.#samples = new Float32Array(frames);
+    mono.copyTo(this.#samples, { planeIndex: 0, format: "f32-planar" });
+    this.#levelMeter.add(this.#samples, frames);
   }
 
   #reset(): void {

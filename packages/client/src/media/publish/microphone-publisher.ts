@@ -34,7 +34,12 @@ export class MicrophonePublisher {
   constructor(session: MeetingSession, track: MediaStreamTrack, options: MicrophonePublisherOptions = {}) {
     this.#track = track;
     this.#muted = options.muted ?? false;
-    this.localTrack = session.publishTrack({ kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: this.#muted });
+    this.localTrack = session.publishTrack({
+      kind: MediaKind.AUDIO,
+      codec: Codec.OPUS,
+      muted: this.#muted,
+      audioLevels: true,
+    });
     this.#transform = new OrderedFrameTransform(
       specFor(options.frameTransform ?? session.e2ee?.frameTransform).spec,
       "encode",
@@ -62,6 +67,7 @@ export class MicrophonePublisher {
                 keyframe: true,
                 captureTimeUs,
                 durationUs: frame.durationUs,
+                audioLevel: frame.audioLevel,
                 payload,
               })
             )
