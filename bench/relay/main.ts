@@ -367,7 +367,12 @@ export function formatGoalSummary(measurements: readonly Measurement[], ratios: 
     const perRun = pairs.map((p) => `${p.ratio.toFixed(2)}${p.clean ? "" : "*"}`).join(", ");
     const clean = pairs.filter((p) => p.clean).map((p) => p.ratio);
     const p99 = (list: Measurement[]) => median(list.map((m) => m.latencyP99Ms)).toFixed(0);
-    const met = ratio.cpuPerPacket <= CPU_PER_PACKET_GOAL && ratio.latencyP99 <= 1 ? "met" : "not met";
+    const met =
+      clean.length === 0
+        ? "not judged (every run starved)"
+        : median(clean) <= CPU_PER_PACKET_GOAL && ratio.latencyP99 <= 1
+          ? "met"
+          : "not met";
     lines.push(
       `  N=${ratio.participants}: ${ratio.cpuPerPacket.toFixed(2)} x (per run: ${perRun}; ` +
         `runs where both kept up: ${clean.length > 0 ? `${median(clean).toFixed(2)} x` : "none"}); ` +

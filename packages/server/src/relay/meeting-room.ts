@@ -36,6 +36,7 @@ import { type ControlledConnection, MeetingControl, roleFromName } from "./meeti
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
 import { maxLayerIn, type Subscriptions, SubscriptionTable } from "./subscription-table.ts";
 import { sessionOfTrackKey, trackKey, trackOfTrackKey } from "./track-key.ts";
+import { turnNowMs } from "./turn-clock.ts";
 
 /** Who a participant is, as the admission decided (identity and role come from the server). */
 export interface ParticipantProfile {
@@ -393,7 +394,7 @@ export class MeetingRoom {
    */
   #admitsAudio(publisher: { sessionId: number; tracks: TrackInfo[] }, header: RoutingHeader): boolean {
     if (!carriesAudioLevels(publisher.tracks, header.trackId)) return true;
-    if (this.#speakers.admitAudio(publisher.sessionId, header.audioLevel, performance.now())) {
+    if (this.#speakers.admitAudio(publisher.sessionId, header.audioLevel, turnNowMs())) {
       if (this.#speakersTimer === undefined) {
         this.#speakersTimer = setInterval(() => this.#onSpeakersTick(), ACTIVE_SPEAKERS_INTERVAL_MS);
       }

@@ -26,6 +26,7 @@ import { parseLastN } from "./last-n.ts";
 import type { LocalParticipant, MeetingRoom } from "./meeting-room.ts";
 import type { SubscriberQueueStats } from "./subscriber-queue.ts";
 import { parseSetSubscriptions } from "./subscription-table.ts";
+import { turnNowMs } from "./turn-clock.ts";
 
 /** What a transport calls for one accepted client connection. */
 export interface ConnectionHandler {
@@ -396,7 +397,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
   #handlePacket(packet: Uint8Array): void {
     const participant = this.#participant;
     if (!participant && !this.#waiting) return;
-    const nowMs = performance.now();
+    const nowMs = turnNowMs();
     const limits = this.#context.limits;
     this.#lastHeardMs = nowMs;
     this.#packetsIn++;
@@ -424,7 +425,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     }
     if (header.body !== BodyField.leave && !this.#admitByRate(header, packet.length, nowMs)) return;
     if (!participant) {
-      this.#handleWhileWaiting(packet, header.body, nowMs);
+      this.#handleWhileWaiting(packet, header.body);
       return;
     }
     const room = this.room;
@@ -494,7 +495,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         participant.queue.push(pingToPong(packet), CONTROL);
         return;
       case BodyField.pong:
-        if (this.#pingNonce !== 0) this.#readPong(packet, nowMs);
+        if (this.#pingNonce !== 0) this.#readPong(packet, performance.now()); // a round trip: the exact time
         return;
       case BodyField.leave:
         if (!decodePacketSafely(packet).ok) {
@@ -533,13 +534,13 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
    * A joiner in the waiting room is alive (any packet counts, pings are answered) and may leave;
    * what else it sends is dropped and counted, so nothing of it reaches the meeting.
    */
-  #handleWhileWaiting(packet: Uint8Array, body: number, nowMs: number): void {
+  #handleWhileWaiting(packet: Uint8Array, body: number): void {
     switch (body) {
       case BodyField.ping:
         this.send(pingToPong(packet));
         return;
       case BodyField.pong:
-        if (this.#pingNonce !== 0) this.#readPong(packet, nowMs);
+        if (this.#pingNonce !== 0) this.#readPong(packet, performance.now()); // a round trip: the exact time
         return;
       case BodyField.leave:
         this.close(CloseCode.normal, "left", { goodbye: false, leaveReason: LeaveReason.LEFT });
