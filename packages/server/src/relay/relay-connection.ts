@@ -237,6 +237,10 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     return this.#transport.bufferedBytes;
   }
 
+  get exactBufferedBytes(): number {
+    return this.#transport.exactBufferedBytes ?? this.#transport.bufferedBytes;
+  }
+
   send(packet: Uint8Array, kind?: number): void {
     this.#packetsOut++;
     this.#bytesOut += packet.length;
@@ -458,7 +462,9 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           this.#reject("malformed_body", CloseCode.invalidPayload, tracks);
           return;
         }
+        const previous = participant.tracks;
         participant.tracks = tracks;
+        room.tracksChanged(participant, previous);
         if (this.#mutedByHostKinds !== 0) this.#followHostMute(tracks);
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
         return;
