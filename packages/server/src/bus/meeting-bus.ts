@@ -18,6 +18,8 @@ export interface BusPacketStats {
   readonly packetsPublished: number;
   /** Packets this node took from the bus and handed to its rooms (media and control). */
   readonly packetsReceived: number;
+  /** Bytes of those packets (absent: not counted). */
+  readonly bytesReceived?: number;
   /** Packet subjects subscribed right now: one per wanted track, or one per meeting taking everything. */
   readonly packetSubjects: number;
   /** Packet subjects subscribed since start (each change of interest adds the subjects it needs). */

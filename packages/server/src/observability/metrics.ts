@@ -214,6 +214,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
         this.inc({ direction: "received" }, bus.packetsReceived);
       },
     });
+    new Counter({
+      name: "videocall_bus_received_bytes_total",
+      help: "Bytes of the packets this node received from other nodes over the bus (what crossing nodes costs it)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(bus.bytesReceived ?? 0);
+      },
+    });
     new Gauge({
       name: "videocall_bus_packet_subjects",
       help: "Packet subjects this node subscribes to (per wanted track, or one per meeting taking everything)",
