@@ -13,6 +13,13 @@ export interface ClientConnection extends PacketSink {
    * (`bufferedBytes` may be a cheap upper bound: the per-packet path reads it). Absent: it is exact.
    */
   readonly exactBufferedBytes?: number;
+  /**
+   * Round-trip probing by relay Pings, where the connection has it (RelayConnection): the latest
+   * round trip, or the age of a Ping still unanswered; null when unknown.
+   */
+  roundTripMs?(nowMs: number): number | null;
+  readonly pingOutstanding?: boolean;
+  ping?(nowMs: number): void;
   /** Closes with a close code and a reason the client shows to its user. */
   close(code: number, reason: string): void;
 }

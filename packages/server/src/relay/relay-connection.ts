@@ -331,6 +331,22 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     this.#participant.queue.push(ping, CONTROL);
   }
 
+  /**
+   * The round trip through this connection's queue, transport, kernel buffers and network: the
+   * latest Pong's, or longer while a Ping waits for its Pong (its age is a lower bound then).
+   * Null before any Ping, or for a v1 client (which does not answer them).
+   */
+  roundTripMs(nowMs: number): number | null {
+    const waitingMs = this.#pingNonce === 0 ? 0 : nowMs - this.#pingSentMs;
+    if (this.#rttMs === null) return this.#pingNonce === 0 ? null : waitingMs;
+    return Math.max(this.#rttMs, waitingMs);
+  }
+
+  /** Whether a Ping is waiting for its Pong. */
+  get pingOutstanding(): boolean {
+    return this.#pingNonce !== 0;
+  }
+
   stats(nowMs: number = performance.now()): RelayConnectionStats {
     return {
       sessionId: this.sessionId,

@@ -51,3 +51,31 @@ Deno.test("drops count as congestion; a clear link grows the estimate slowly aft
   assert.ok(estimate.estimateBps > afterDrop, "grows once the hold is over");
   assert.ok(estimate.estimateBps < afterDrop * 1.5, `slowly: ${estimate.estimateBps}`);
 });
+
+Deno.test("a round trip above the lowest one is congestion the send path cannot see (kernel buffers); a failed probe waits longer", () => {
+  const estimate = new SendBandwidthEstimate();
+  let nowMs = 0;
+  let sent = 0;
+  const sample = (roundTripMs: number, sentBps: number) => {
+    nowMs += 250;
+    sent += (sentBps / 8) * 0.25;
+    return estimate.update({ nowMs, bytesSent: sent, packetsDropped: 0, backlogBytes: 0, roundTripMs });
+  };
+  sample(5, 1_500_000);
+  sample(5, 1_500_000);
+  assert.ok(estimate.estimateBps > DEFAULT_SEND_BANDWIDTH_ESTIMATE.initialBps, "a clear link grows");
+  sample(900, 1_500_000);
+  assert.ok(
+    Math.abs(estimate.estimateBps - 1_500_000 * 0.85) < 1,
+    `down to 85 % of the rate sent: ${estimate.estimateBps}`,
+  );
+  const afterFirst = estimate.estimateBps;
+  for (let i = 0; i < 8; i++) sample(5, 150_000); // 2 s hold
+  const probingFrom = nowMs;
+  while (estimate.estimateBps <= afterFirst && nowMs - probingFrom < 5000) sample(5, 150_000);
+  assert.ok(estimate.estimateBps > afterFirst, "probing after the 2 s hold");
+  sample(900, 150_000); // the probe failed
+  const low = estimate.estimateBps;
+  for (let i = 0; i < 12; i++) sample(5, 150_000); // 3 s: longer than the first hold
+  assert.equal(estimate.estimateBps, low, "the hold doubled after a failed probe");
+});

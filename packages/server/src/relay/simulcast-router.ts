@@ -29,7 +29,13 @@ export interface SimulcastSubscriber extends SimulcastPublisher {
     stats(): { bytesSent: number };
     push(packet: Uint8Array, info: QueuedPacketInfo): void;
   };
-  readonly connection: { readonly bufferedBytes: number; readonly exactBufferedBytes?: number };
+  readonly connection: {
+    readonly bufferedBytes: number;
+    readonly exactBufferedBytes?: number;
+    roundTripMs?(nowMs: number): number | null;
+    readonly pingOutstanding?: boolean;
+    ping?(nowMs: number): void;
+  };
 }
 
 /** What the router needs from its room. */
@@ -46,6 +52,8 @@ export interface SimulcastRoomView<S extends SimulcastSubscriber> {
 
 /** How often each subscriber's send path is sampled. */
 export const ESTIMATE_INTERVAL_MS = 250;
+/** Subscribers of simulcast tracks are pinged this often (when no Ping is outstanding) for their round trip. */
+const PROBE_INTERVAL_MS = 1000;
 /** A new layer choice is made when the estimate moved by this fraction since the last one. */
 const RESELECT_ON_CHANGE = 0.1;
 /** A switch still waiting for its key frame after this long asks again. */
@@ -69,6 +77,8 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
   readonly #room: SimulcastRoomView<S>;
   readonly #timer: ReturnType<typeof setInterval>;
   #demandTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Per subscriber session: when the router last pinged it. */
+  readonly #lastProbeMs = new Map<number, number>();
   /** Per subscriber session: the estimate its current choice was made with. */
   readonly #decidedAtBps = new Map<number, number>();
   /** Per local publisher track (trackKey): the mask last sent in a LayerDemand. */
@@ -109,10 +119,11 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
       changed = true;
       asks.push(...wanted);
     }
+    // Tracks changed: a publisher's new layered track gets its LayerDemand even if nobody watches it.
+    this.scheduleDemand();
     if (!changed) return;
     this.#room.layersChanged();
     for (const [publisher, trackId, layer] of asks) this.#room.requestKeyframe(publisher, trackId, layer);
-    this.scheduleDemand();
   }
 
   /** A pending switch completed in the fan-out: the old layer may no longer be needed. */
@@ -123,6 +134,7 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
 
   forgetSubscriber(sessionId: number): void {
     this.#decidedAtBps.delete(sessionId);
+    this.#lastProbeMs.delete(sessionId);
     for (const key of this.#sentDemand.keys()) {
       if (Math.floor(key / 65536) === sessionId) this.#sentDemand.delete(key);
     }
@@ -224,16 +236,28 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
     try {
       const nowMs = performance.now();
       for (const subscriber of this.#room.locals()) {
+        const connection = subscriber.connection;
         const estimateBps = subscriber.bandwidth.update({
           nowMs,
           bytesSent: subscriber.queue.stats().bytesSent,
           packetsDropped: subscriber.congestionDrops,
           backlogBytes:
-            subscriber.queue.queuedBytes +
-            (subscriber.connection.exactBufferedBytes ?? subscriber.connection.bufferedBytes),
+            subscriber.queue.queuedBytes + (connection.exactBufferedBytes ?? connection.bufferedBytes),
+          roundTripMs: connection.roundTripMs?.(nowMs) ?? null,
         });
         const table = subscriber.subscriptions;
         if (table.layerForwardings.size === 0) continue;
+        // The kernel's socket buffer (megabytes on loopback) and the network hide from the send
+        // path; a Ping every second through them shows their delay.
+        const lastProbeMs = this.#lastProbeMs.get(subscriber.sessionId) ?? 0;
+        if (
+          connection.ping &&
+          connection.pingOutstanding === false &&
+          nowMs - lastProbeMs >= PROBE_INTERVAL_MS
+        ) {
+          this.#lastProbeMs.set(subscriber.sessionId, nowMs);
+          connection.ping(nowMs);
+        }
         const decidedBps = this.#decidedAtBps.get(subscriber.sessionId) ?? 0;
         if (Math.abs(estimateBps - decidedBps) > decidedBps * RESELECT_ON_CHANGE) {
           this.reselect(subscriber, nowMs);
@@ -272,7 +296,9 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
       for (const track of publisher.tracks) {
         if (track.layers.length === 0) continue;
         const mask = local.get(trackKey(publisher.sessionId, track.trackId)) ?? 0;
-        interest.push({ sessionId: publisher.sessionId, trackId: track.trackId, layersMask: mask });
+        // Only what is wanted: absent means no layer.
+        if (mask !== 0)
+          interest.push({ sessionId: publisher.sessionId, trackId: track.trackId, layersMask: mask });
       }
     }
     const interestText = JSON.stringify(interest);

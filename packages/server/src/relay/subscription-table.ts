@@ -86,7 +86,8 @@ export class SubscriptionTable {
    * when it is the key frame that completes a pending layer switch (the room then updates demand).
    */
   forward(key: number, layer: number, keyframe: boolean): Forward {
-    const forwarding = this.#layers.get(key);
+    // Most subscribers of most packets (audio, single-layer video) have no simulcast entry: skip the lookup.
+    const forwarding = this.#layers.size === 0 ? undefined : this.#layers.get(key);
     if (forwarding !== undefined) {
       if (layer === forwarding.current) return Forward.yes;
       if (layer !== forwarding.target || !keyframe) return Forward.no;
