@@ -649,6 +649,9 @@ export class MeetingRoom {
         const remote = this.#remote.get(event.sessionId);
         if (remote && this.#remote.delete(event.sessionId)) {
           if (hasSimulcast(remote.tracks)) this.#simulcast.reselectAll();
+          // A node with nobody left here needs nothing (its empty room may not say so).
+          if (![...this.#remote.values()].some((p) => p.nodeId === nodeId))
+            this.#simulcast.onNodeGone(nodeId);
           this.#announceLeft(event.sessionId, event.reason);
         }
         break;

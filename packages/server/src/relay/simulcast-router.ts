@@ -177,7 +177,11 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
     return this.#demandTimer !== undefined;
   }
 
+  /** Stops; tells the other nodes this one needs nothing any more (its room is empty). */
   close(): void {
+    if (!this.#closed && this.#sentInterest !== "" && this.#sentInterest !== "[]") {
+      this.#room.publishPresence({ type: "layer-interest", tracks: [] });
+    }
     this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#demandTimer);
