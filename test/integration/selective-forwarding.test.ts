@@ -2,7 +2,7 @@ import { joinMeeting, type MeetingSession } from "@videocall/client";
 import { encodePacket } from "@videocall/protocol";
 import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawClient } from "../fixtures/raw-client.ts";
-import { startServer, type TestServer } from "../fixtures/server.ts";
+import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
 import { LayerLog, SyntheticSimulcastPublisher, TEST_LAYERS } from "../fixtures/simulcast-publisher.ts";
 import { startThrottlingProxy } from "../fixtures/throttling-proxy.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
@@ -51,7 +51,7 @@ async function withMeeting(
 }
 
 Deno.test("a small tile gets the low layer only; when the tile grows the high layer arrives within 2 s, with no gap; LayerDemand follows", async () => {
-  await withMeeting("sfu-tiles", async ({ alice, bob, camera, log }) => {
+  await withMeeting("sfu-tiles", async ({ server, alice, bob, camera, log }) => {
     // ALL mode (no SetSubscriptions yet): one layer, the highest the estimate carries.
     await waitFor("video in ALL mode", () => log.frames.length >= 20, 10_000);
     const allStart = log.frames[0]!.atMs;
@@ -97,6 +97,9 @@ Deno.test("a small tile gets the low layer only; when the tile grows the high la
     await waitFor("layer 1 for a 640x360 tile", () => log.frames.at(-1)?.layer === 1, 5000);
     bob.setSubscriptions({ mode: "explicit", tracks: [] });
     await waitFor("LayerDemand 0: nobody watches the track", () => camera.demandMask === 0, 5000);
+    const metrics = await server.metrics();
+    assert(metricValue(metrics, "videocall_layer_switches_total") >= 4, "start, down, up, down: counted");
+    assert(metricValue(metrics, "videocall_layer_demands_sent_total") >= 4);
   });
 });
 
@@ -145,6 +148,10 @@ Deno.test("a subscriber capped to 300 kbps switches down instead of freezing", a
     assertEquals(Object.keys(window), ["0"], "the capped subscriber stays on the layer its link carries");
     assert((window[0] ?? 0) >= 45, `video keeps flowing (${window[0]} frames in 3 s, not frozen)`);
     assert(log.largestGapMs(from, performance.now()) < 1000, "no freeze");
+    const debug = JSON.stringify(await (await fetch(`${server.url}/api/debug/rooms`)).json());
+    const estimateBps = Number(debug.match(/"displayName":"bob".*?"bandwidthEstimateBps":(\d+)/)?.[1]);
+    console.log(`capped: the relay's estimate of bob's link ${estimateBps} bps`);
+    assert(estimateBps < 300_000, `the estimate is below the 300 kbps cap (${estimateBps})`);
   } finally {
     log.stop();
     camera.stop();

@@ -181,6 +181,7 @@ export class MeetingRoom {
       requestKeyframe: (publisher, trackId, layer) => this.#requestKeyframe(publisher, trackId, layer),
       layersChanged: () => this.#updateBusInterest(),
       publishPresence: (event) => this.#bus.publishPresence(event),
+      layerDemandSent: () => this.#stats.layerDemandsSent++,
     });
     this.#bus.publishPresence({ type: "roster-request" });
   }
@@ -436,7 +437,10 @@ export class MeetingRoom {
           : Forward.no;
       if (verdict !== Forward.no) {
         receiver.queue.push(packet, info);
-        if (verdict === Forward.switched) switched = true;
+        if (verdict === Forward.switched) {
+          switched = true;
+          this.#stats.layerSwitches++;
+        }
       } else this.#stats.packetsNotSubscribed++;
     }
     if (switched) this.#simulcast.layerSwitched();

@@ -62,6 +62,8 @@ export interface RelayConnectionStats {
   packetsDroppedIn: number;
   /** The latest round trip of a relay Ping (protocol v2 clients answer them), or null before one. */
   rttMs: number | null;
+  /** The relay's estimate of what this subscriber's link carries (picks its simulcast layers), or null while waiting. */
+  bandwidthEstimateBps: number | null;
   queue: SubscriberQueueStats;
 }
 
@@ -363,6 +365,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
       bytesOut: this.#bytesOut,
       packetsDroppedIn: this.#packetsDroppedIn,
       rttMs: this.#rttMs === null ? null : Math.round(this.#rttMs * 10) / 10,
+      bandwidthEstimateBps: this.#participant ? Math.round(this.#participant.bandwidth.estimateBps) : null,
       queue: this.#participant?.queue.stats() ?? EMPTY_QUEUE_STATS,
     };
   }

@@ -48,6 +48,7 @@ export interface SimulcastRoomView<S extends SimulcastSubscriber> {
   /** The layers wanted changed: the room recomputes its bus interest (synchronously). */
   layersChanged(): void;
   publishPresence(event: PresenceEvent): void;
+  layerDemandSent(): void;
 }
 
 /** How often each subscriber's send path is sampled. */
@@ -240,6 +241,10 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
     try {
       const nowMs = performance.now();
       for (const subscriber of this.#room.locals()) {
+        const table = subscriber.subscriptions;
+        // Only subscribers of simulcast tracks have a choice to make: the others (most of a large
+        // meeting's idle participants) cost nothing here.
+        if (table.layerForwardings.size === 0) continue;
         const connection = subscriber.connection;
         const estimateBps = subscriber.bandwidth.update({
           nowMs,
@@ -249,8 +254,6 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
             subscriber.queue.queuedBytes + (connection.exactBufferedBytes ?? connection.bufferedBytes),
           roundTripMs: connection.roundTripMs?.(nowMs) ?? null,
         });
-        const table = subscriber.subscriptions;
-        if (table.layerForwardings.size === 0) continue;
         // The kernel's socket buffer (megabytes on loopback) and the network hide from the send
         // path; a Ping every second through them shows their delay.
         const lastProbeMs = this.#lastProbeMs.get(subscriber.sessionId) ?? 0;
@@ -326,6 +329,7 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
       }
       if (!changed) continue;
       publisher.queue.push(encodePacket({ body: { case: "layerDemand", value: { tracks } } }), CONTROL);
+      this.#room.layerDemandSent();
     }
   }
 }

@@ -65,7 +65,8 @@ export type Forward = (typeof Forward)[keyof typeof Forward];
  */
 export class SubscriptionTable {
   #wishes: Subscriptions = undefined;
-  readonly #layers = new Map<number, LayerForwarding>();
+  /** Made on the first simulcast track: most participants of a large meeting never need one. */
+  #layers: Map<number, LayerForwarding> | undefined = undefined;
 
   get isAll(): boolean {
     return this.#wishes === undefined;
@@ -87,7 +88,8 @@ export class SubscriptionTable {
    */
   forward(key: number, layer: number, keyframe: boolean): Forward {
     // Most subscribers of most packets (audio, single-layer video) have no simulcast entry: skip the lookup.
-    const forwarding = this.#layers.size === 0 ? undefined : this.#layers.get(key);
+    const layers = this.#layers;
+    const forwarding = layers === undefined || layers.size === 0 ? undefined : layers.get(key);
     if (forwarding !== undefined) {
       if (layer === forwarding.current) return Forward.yes;
       if (layer !== forwarding.target || !keyframe) return Forward.no;
@@ -102,7 +104,7 @@ export class SubscriptionTable {
 
   /** The layer forwarded of a simulcast track, -1 when none (yet), undefined for other tracks. */
   currentLayerOf(key: number): number | undefined {
-    return this.#layers.get(key)?.current;
+    return this.#layers?.get(key)?.current;
   }
 
   /** The highest layer received of a single-layer (non-simulcast) track, -1 when none is. */
@@ -111,12 +113,12 @@ export class SubscriptionTable {
   }
 
   layerForwarding(key: number): LayerForwarding | undefined {
-    return this.#layers.get(key);
+    return this.#layers?.get(key);
   }
 
   /** The simulcast tracks this subscriber receives, with their forwarding state. */
   get layerForwardings(): ReadonlyMap<number, LayerForwarding> {
-    return this.#layers;
+    return this.#layers ?? NO_LAYER_FORWARDINGS;
   }
 
   /**
@@ -125,6 +127,7 @@ export class SubscriptionTable {
    * a key frame of `target` is now awaited (the room asks the publisher for one).
    */
   setTarget(key: number, target: number, nowMs: number): boolean {
+    this.#layers ??= new Map();
     const forwarding = this.#layers.get(key);
     if (forwarding === undefined) {
       this.#layers.set(key, new LayerForwarding(target, nowMs));
@@ -138,7 +141,7 @@ export class SubscriptionTable {
 
   /** Stops layer selection for `key` (unsubscribed, gone, or no longer simulcast). */
   dropLayers(key: number): void {
-    this.#layers.delete(key);
+    this.#layers?.delete(key);
   }
 
   /** Replaces the subscriptions; returns the previous ones. */
@@ -148,6 +151,8 @@ export class SubscriptionTable {
     return previous;
   }
 }
+
+const NO_LAYER_FORWARDINGS: ReadonlyMap<number, LayerForwarding> = new Map();
 
 /** The highest layer `subscriptions` receive of `key`, -1 when none. */
 export function maxLayerIn(subscriptions: Subscriptions, key: number): number {
