@@ -9,8 +9,13 @@ import { delay, waitFor } from "../fixtures/wait.ts";
 
 const VIDEO = 2;
 
-function join(server: { url: string }, username: string, meetingId: string): Promise<MeetingSession> {
-  return joinMeeting({ serverUrl: server.url, username, meetingId, transport: "websocket" });
+function join(
+  server: { url: string },
+  username: string,
+  meetingId: string,
+  transport: "websocket" | "webtransport" = "websocket",
+): Promise<MeetingSession> {
+  return joinMeeting({ serverUrl: server.url, username, meetingId, transport });
 }
 
 /** Shows alice's camera in a tile of this size on bob's screen. */
@@ -23,6 +28,7 @@ function showTile(bob: MeetingSession, alice: MeetingSession, widthPx: number, h
 
 async function withMeeting(
   meetingId: string,
+  transport: "websocket" | "webtransport",
   run: (m: {
     server: TestServer;
     alice: MeetingSession;
@@ -32,9 +38,9 @@ async function withMeeting(
   }) => Promise<void>,
 ): Promise<void> {
   const server = await startServer();
-  const alice = await join(server, "alice", meetingId);
+  const alice = await join(server, "alice", meetingId, transport);
   const camera = new SyntheticSimulcastPublisher(alice, VIDEO);
-  const bob = await join(server, "bob", meetingId);
+  const bob = await join(server, "bob", meetingId, transport);
   await waitFor("bob to see alice's layered camera", () =>
     [...bob.participants.values()].some((p) => p.tracks.some((t) => t.layers.length === 3)),
   );
@@ -51,7 +57,7 @@ async function withMeeting(
 }
 
 Deno.test("a small tile gets the low layer only; when the tile grows the high layer arrives within 2 s, with no gap; LayerDemand follows", async () => {
-  await withMeeting("sfu-tiles", async ({ server, alice, bob, camera, log }) => {
+  await withMeeting("sfu-tiles", "websocket", async ({ server, alice, bob, camera, log }) => {
     // ALL mode (no SetSubscriptions yet): one layer, the highest the estimate carries.
     await waitFor("video in ALL mode", () => log.frames.length >= 20, 10_000);
     const allStart = log.frames[0]!.atMs;
@@ -104,7 +110,7 @@ Deno.test("a small tile gets the low layer only; when the tile grows the high la
 });
 
 Deno.test("max_layer caps the choice whatever the tile", async () => {
-  await withMeeting("sfu-max-layer", async ({ alice, bob, log }) => {
+  await withMeeting("sfu-max-layer", "websocket", async ({ alice, bob, log }) => {
     bob.setSubscriptions({
       mode: "explicit",
       tracks: [{ sessionId: alice.sessionId, trackId: VIDEO, widthPx: 1920, heightPx: 1080, maxLayer: 1 }],
@@ -113,6 +119,24 @@ Deno.test("max_layer caps the choice whatever the tile", async () => {
     const from = performance.now();
     await delay(1000);
     assertEquals(Object.keys(log.layersSince(from)), ["1"]);
+  });
+});
+
+Deno.test("over WebTransport too, a small tile gets layer 0 and a grown one layer 2 within 2 s", async () => {
+  await withMeeting("sfu-webtransport", "webtransport", async ({ alice, bob, log }) => {
+    assertEquals(bob.stats().transport, "webtransport");
+    showTile(bob, alice, 320, 180);
+    await waitFor("layer 0", () => log.frames.at(-1)?.layer === 0, 10_000);
+    const smallFrom = performance.now();
+    await delay(1000);
+    assertEquals(Object.keys(log.layersSince(smallFrom)), ["0"]);
+    const grewAtMs = performance.now();
+    showTile(bob, alice, 1280, 720);
+    await waitFor("layer 2", () => log.since(grewAtMs).some((f) => f.layer === 2), 5000);
+    const switchMs = log.since(grewAtMs).find((f) => f.layer === 2)!.atMs - grewAtMs;
+    console.log(`webtransport switch up: ${switchMs.toFixed(0)} ms`);
+    assert(switchMs < 2000, `the high layer arrived ${switchMs.toFixed(0)} ms after the tile grew`);
+    assert(log.largestGapMs(grewAtMs, grewAtMs + switchMs) < 500, "no gap while switching");
   });
 });
 
