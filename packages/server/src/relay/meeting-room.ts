@@ -182,6 +182,7 @@ export class MeetingRoom {
       layersChanged: () => this.#updateBusInterest(),
       publishPresence: (event) => this.#bus.publishPresence(event),
       layerDemandSent: () => this.#stats.layerDemandsSent++,
+      internalError: () => this.#stats.countInternalError("connection"),
     });
     this.#bus.publishPresence({ type: "roster-request" });
   }

@@ -49,6 +49,8 @@ export interface SimulcastRoomView<S extends SimulcastSubscriber> {
   layersChanged(): void;
   publishPresence(event: PresenceEvent): void;
   layerDemandSent(): void;
+  /** A tick or a LayerDemand round failed: counted; the choices stay as they were. */
+  internalError(): void;
 }
 
 /** How often each subscriber's send path is sampled. */
@@ -170,7 +172,11 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
     if (this.#closed || this.#demandTimer !== undefined) return;
     this.#demandTimer = setTimeout(() => {
       this.#demandTimer = undefined;
-      this.#sendDemand();
+      try {
+        this.#sendDemand();
+      } catch {
+        this.#room.internalError();
+      }
     }, DEMAND_DEBOUNCE_MS);
   }
 
@@ -276,7 +282,8 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
         }
       }
     } catch {
-      // A tick that fails leaves the choices as they were; the next one tries again.
+      // The choices stay as they were; the next tick tries again.
+      this.#room.internalError();
     }
   }
 
