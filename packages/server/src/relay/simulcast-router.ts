@@ -22,6 +22,11 @@ export interface SimulcastSubscriber extends SimulcastPublisher {
   readonly grants: number;
   readonly subscriptions: SubscriptionTable;
   readonly bandwidth: SendBandwidthEstimate;
+  /**
+   * Last-N video (SetSubscriptions.last_n), where the room has it: a track it leaves out gets no
+   * layer, so it is neither demanded of its publisher nor taken from the bus.
+   */
+  readonly lastN?: { admits(key: number): boolean };
   /** Video the queue refused for lack of room (not frames held back for a key frame). */
   readonly congestionDrops: number;
   readonly queue: {
@@ -210,7 +215,7 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
         if (track.layers.length === 0 || !isVideo(track.kind)) continue;
         const key = trackKey(publisher.sessionId, track.trackId);
         const wish = table.wishOf(key);
-        if (wish === undefined) continue;
+        if (wish === undefined || subscriber.lastN?.admits(key) === false) continue;
         wishes.push({
           layers: track.layers,
           maxLayer: wish.maxLayer,
