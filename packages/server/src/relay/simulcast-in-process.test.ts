@@ -152,3 +152,60 @@ Deno.test("LayerDemand is the union over nodes; only the chosen layers cross; ke
     relayB.close();
   }
 });
+
+Deno.test("last-N and layers: a camera left out of a subscriber's last-N gets no layer, so its publisher is not asked to encode it", async () => {
+  const hub = new InMemoryBusHub();
+  const relay = newRelay(hub, "a");
+  try {
+    const cameras = [new RecordingConnection(), new RecordingConnection()];
+    const inputs = cameras.map((camera, i) => relay.accept(camera, guest(`cam${i}`))!);
+    for (const input of inputs) {
+      input.onPacket(
+        encodePacket({
+          body: {
+            case: "trackState",
+            value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8, layers: LAYERS }] },
+          },
+        }),
+      );
+    }
+    // The cameras watch nothing themselves, so only the viewer's choice makes demand.
+    for (const input of inputs) {
+      input.onPacket(
+        encodePacket({
+          body: { case: "setSubscriptions", value: { mode: SubscriptionMode.EXPLICIT, tracks: [] } },
+        }),
+      );
+    }
+    const viewer = new RecordingConnection();
+    const viewerIn = relay.accept(viewer, guest("viewer"))!;
+    await wait(20);
+    viewerIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: {
+            mode: SubscriptionMode.EXPLICIT,
+            lastN: 1,
+            tracks: cameras.map((camera) => ({
+              sessionId: camera.sessionId(),
+              trackId: 2,
+              widthPx: 320,
+              heightPx: 180,
+            })),
+          },
+        },
+      }),
+    );
+    await wait(200);
+    // Nobody spoke: last-N keeps the first camera the relay learned of.
+    assert.equal(cameras[0]!.layerDemands().at(-1), 0b001, "the camera in the viewer's last-N: layer 0");
+    assert.equal(cameras[1]!.layerDemands().at(-1), 0, "the camera left out: nothing to encode");
+    inputs[1]!.onPacket(frame(0, true));
+    inputs[0]!.onPacket(frame(0, true));
+    await wait(10);
+    assert.deepEqual(viewer.media(), ["0K"], "only the first camera's frame reaches the viewer");
+  } finally {
+    relay.close();
+  }
+});
