@@ -37,8 +37,26 @@ export const MAX_TRACKS_PER_PARTICIPANT = 16;
 /** Track ids are 16-bit: the relay keys per-track state on (session id, track id) in one number. */
 export const MAX_TRACK_ID = 0xffff;
 
-/** Why a TrackState cannot be accepted, or undefined when it can. Unknown enum values are allowed (newer peers). */
-export function trackStateProblem(tracks: readonly { trackId: number }[]): string | undefined {
+/** Simulcast layers one video track may announce (TrackInfo.layers). */
+export const MAX_VIDEO_LAYERS = 4;
+/** Largest layer (and subscribed tile) side the relay accepts, in pixels: 8K with room. */
+export const MAX_VIDEO_SIDE_PX = 16384;
+/** Largest layer bitrate a TrackInfo may announce: far above any camera or screen. */
+export const MAX_LAYER_BITRATE_BPS = 100_000_000;
+
+/** What trackStateProblem reads of a track: the generated TrackInfo, or anything shaped like it. */
+export interface CheckedTrackInfo {
+  trackId: number;
+  kind?: number;
+  layers?: readonly { layer: number; widthPx: number; heightPx: number; bitrateBps: number }[];
+}
+
+/**
+ * Why a TrackState cannot be accepted, or undefined when it can. Unknown enum values are allowed
+ * (newer peers). Simulcast layers: at most MAX_VIDEO_LAYERS, listed lowest first with `layer` equal
+ * to the index, sides and bitrates within bounds, only on video or screen tracks (kind 2, 3).
+ */
+export function trackStateProblem(tracks: readonly CheckedTrackInfo[]): string | undefined {
   if (tracks.length > MAX_TRACKS_PER_PARTICIPANT) {
     return `TrackState lists ${tracks.length} tracks; at most ${MAX_TRACKS_PER_PARTICIPANT} are allowed`;
   }
@@ -48,6 +66,30 @@ export function trackStateProblem(tracks: readonly { trackId: number }[]): strin
       return `track id ${track.trackId} is out of range`;
     if (seen.has(track.trackId)) return `track id ${track.trackId} is listed twice`;
     seen.add(track.trackId);
+    const problem = layersProblem(track);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function layersProblem(track: CheckedTrackInfo): string | undefined {
+  const layers = track.layers;
+  if (!layers || layers.length === 0) return undefined;
+  if (track.kind !== 2 && track.kind !== 3) return `track ${track.trackId} has layers but is not video`;
+  if (layers.length > MAX_VIDEO_LAYERS) {
+    return `track ${track.trackId} lists ${layers.length} layers; at most ${MAX_VIDEO_LAYERS} are allowed`;
+  }
+  for (let index = 0; index < layers.length; index++) {
+    const layer = layers[index]!;
+    if (layer.layer !== index)
+      return `track ${track.trackId} lists layer ${layer.layer} at position ${index}`;
+    if (
+      layer.widthPx > MAX_VIDEO_SIDE_PX ||
+      layer.heightPx > MAX_VIDEO_SIDE_PX ||
+      layer.bitrateBps > MAX_LAYER_BITRATE_BPS
+    ) {
+      return `track ${track.trackId} layer ${index} is out of bounds (${layer.widthPx}x${layer.heightPx}, ${layer.bitrateBps} bps)`;
+    }
   }
   return undefined;
 }

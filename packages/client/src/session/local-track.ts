@@ -15,6 +15,14 @@ export interface EncodedFrame {
   payload: Uint8Array;
 }
 
+/** One simulcast rendition a video track announces (TrackInfo.layers), layer 0 lowest. */
+export interface LocalVideoLayer {
+  layer: number;
+  widthPx: number;
+  heightPx: number;
+  bitrateBps: number;
+}
+
 export interface LocalTrackStats {
   trackId: number;
   kind: MediaKind;
@@ -54,13 +62,21 @@ export class LocalTrack {
   readonly audioLevels: boolean;
   #owner: LocalTrackOwner;
   #muted: boolean;
+  #layers: readonly LocalVideoLayer[];
   #sequence = 0;
   #closed = false;
   #stats = { framesSent: 0, keyframesSent: 0, bytesSent: 0, keyframeRequests: 0 };
 
   constructor(
     owner: LocalTrackOwner,
-    init: { trackId: number; kind: MediaKind; codec: Codec; muted?: boolean; audioLevels?: boolean },
+    init: {
+      trackId: number;
+      kind: MediaKind;
+      codec: Codec;
+      muted?: boolean;
+      audioLevels?: boolean;
+      layers?: readonly LocalVideoLayer[];
+    },
   ) {
     this.#owner = owner;
     this.trackId = init.trackId;
@@ -68,6 +84,7 @@ export class LocalTrack {
     this.codec = init.codec;
     this.audioLevels = init.audioLevels ?? false;
     this.#muted = init.muted ?? false;
+    this.#layers = init.layers ?? [];
   }
 
   get muted(): boolean {
@@ -86,7 +103,7 @@ export class LocalTrack {
       kind: this.kind,
       codec: this.codec,
       muted: this.#muted,
-      layers: [],
+      layers: this.#layers.map((layer) => ({ $typeName: "videocall.v1.VideoLayer", ...layer })),
       audioLevels: this.audioLevels,
     };
   }

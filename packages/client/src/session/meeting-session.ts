@@ -29,7 +29,7 @@ import { ConnectionError } from "../errors.ts";
 import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
-import { type EncodedFrame, LocalTrack, type LocalTrackOwner } from "./local-track.ts";
+import { type EncodedFrame, LocalTrack, type LocalTrackOwner, type LocalVideoLayer } from "./local-track.ts";
 
 export type { EncodedFrame, HostCommandInit, Media, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
@@ -423,6 +423,8 @@ export class MeetingSession implements LocalTrackOwner {
     trackId?: number;
     /** Audio: every frame will carry `audioLevel` (top-3 audio applies to the track). */
     audioLevels?: boolean;
+    /** Simulcast: the layers announced in TrackInfo.layers. */
+    layers?: readonly LocalVideoLayer[];
   }): LocalTrack {
     if (this.#isClosed) throw new Error("the session is closed");
     const trackId = init.trackId ?? this.#allocateTrackId();

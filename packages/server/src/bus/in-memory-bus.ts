@@ -49,10 +49,10 @@ export class InMemoryBusHub {
       });
     };
     return {
-      publishPacket: (packet, fromSessionId, trackId) => {
-        // Filtered as the publisher's NATS subjects are: a node gets only the tracks it asked for.
+      publishPacket: (packet, fromSessionId, trackId, layer) => {
+        // Filtered as the publisher's NATS subjects are: a node gets only the tracks and layers it asked for.
         deliver(
-          others().filter((receiver) => interestCovers(receiver.interest, fromSessionId, trackId)),
+          others().filter((receiver) => interestCovers(receiver.interest, fromSessionId, trackId, layer)),
           packet,
           undefined,
         );

@@ -18,6 +18,8 @@ export interface BusPacketStats {
   readonly packetsPublished: number;
   /** Packets this node took from the bus and handed to its rooms (media and control). */
   readonly packetsReceived: number;
+  /** Bytes of those packets (absent: not counted). */
+  readonly bytesReceived?: number;
   /** Packet subjects subscribed right now: one per wanted track, or one per meeting taking everything. */
   readonly packetSubjects: number;
   /** Packet subjects subscribed since start (each change of interest adds the subjects it needs). */
@@ -36,11 +38,11 @@ export interface BusPacketStats {
 
 export interface MeetingBusSubscription {
   /**
-   * A stamped Packet of `fromSessionId` for the other nodes of the meeting: media of `trackId`, or
-   * the publisher's control (track state) with `trackId` 0. Only nodes interested in that track
-   * receive media; every node receives control.
+   * A stamped Packet of `fromSessionId` for the other nodes of the meeting: media of `trackId` at
+   * spatial `layer`, or the publisher's control (track state) with `trackId` 0 (layer ignored).
+   * Only nodes interested in that track and layer receive media; every node receives control.
    */
-  publishPacket(packet: Uint8Array, fromSessionId: number, trackId: number): void;
+  publishPacket(packet: Uint8Array, fromSessionId: number, trackId: number, layer: number): void;
   /** A stamped Packet for one session (a key frame request for its publisher), wherever it is. */
   publishTargeted(packet: Uint8Array, targetSessionId: number): void;
   publishPresence(event: PresenceEvent): void;
@@ -53,18 +55,41 @@ export interface MeetingBusSubscription {
 }
 
 /**
- * Everything, or exactly these tracks (by trackKey: publisher session * 65536 + track id).
- * Control packets (track id 0) and targeted packets always arrive.
+ * Everything, or exactly these tracks (by trackKey: publisher session * 65536 + track id), each
+ * with the spatial layers wanted (bit i: layer i; EVERY_LAYER_MASK: all of them, also layers
+ * above 31). Control packets (track id 0) and targeted packets always arrive.
  */
 export type BusInterest =
   | { readonly all: true }
-  | { readonly all: false; readonly trackKeys: ReadonlySet<number> };
+  | { readonly all: false; readonly layersByTrack: ReadonlyMap<number, number> };
 
 export const EVERYTHING: BusInterest = { all: true };
 
-/** Whether `interest` covers media of (`fromSessionId`, `trackId`); control (track 0) always passes. */
-export function interestCovers(interest: BusInterest, fromSessionId: number, trackId: number): boolean {
-  return interest.all || trackId === 0 || interest.trackKeys.has(trackKey(fromSessionId, trackId));
+/** Every layer of a track: single-layer tracks, and simulcast tracks whose layers are not known yet. */
+export const EVERY_LAYER_MASK = 0xffffffff;
+
+/** Whether `mask` includes `layer`. */
+export function maskHasLayer(mask: number, layer: number): boolean {
+  return mask === EVERY_LAYER_MASK || (layer < 32 && ((mask >>> layer) & 1) === 1);
+}
+
+/** Whether `interest` covers media of (`fromSessionId`, `trackId`, `layer`); control (track 0) always passes. */
+export function interestCovers(
+  interest: BusInterest,
+  fromSessionId: number,
+  trackId: number,
+  layer: number,
+): boolean {
+  if (interest.all || trackId === 0) return true;
+  const mask = interest.layersByTrack.get(trackKey(fromSessionId, trackId));
+  return mask !== undefined && maskHasLayer(mask, layer);
+}
+
+export interface TrackLayerInterest {
+  sessionId: number;
+  trackId: number;
+  /** Bit i: layer i. */
+  layersMask: number;
 }
 
 export interface MeetingBusHandler {
@@ -86,5 +111,11 @@ export type PresenceEvent =
   | { type: "host-command"; command: HostCommand; issuerSessionId: number; hasPassword: boolean }
   /** All of the sending node's waiting joiners in the meeting: receivers replace what they knew of it. */
   | { type: "waiting-list"; joiners: WaitingJoiner[] }
+  /**
+   * Which layers of other nodes' simulcast tracks the sending node's subscribers receive or are
+   * switching to (a snapshot, replacing what receivers knew of that node): the publisher's node
+   * adds it to the publisher's LayerDemand.
+   */
+  | { type: "layer-interest"; tracks: TrackLayerInterest[] }
   /** Raised by the bus itself, not published: `fromNodeId` died or left, drop its participants. */
   | { type: "node-lost" };

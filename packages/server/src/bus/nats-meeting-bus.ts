@@ -19,6 +19,7 @@ import type { Logger } from "../observability/log.ts";
 import { sessionOfTrackKey, trackKey, trackOfTrackKey } from "../relay/track-key.ts";
 import {
   type BusInterest,
+  EVERY_LAYER_MASK,
   EVERYTHING,
   type MeetingBus,
   type MeetingBusHandler,
@@ -45,7 +46,9 @@ export interface NatsBusStats {
   packetsPublished: number;
   /** Packets this node took from NATS and handed to its rooms (media and control). */
   packetsReceived: number;
-  /** Packet subjects subscribed right now, over all meetings (one per wanted track, or one per ALL-mode meeting). */
+  /** Bytes of those packets: what crossing nodes costs this one. */
+  bytesReceived: number;
+  /** Packet subjects subscribed right now, over all meetings (one per wanted track or layer, or one per ALL-mode meeting). */
   packetSubjects: number;
   packetSubjectSubscribes: number;
   /** Packets not published because NATS was unreachable: stale media is worth nothing later. */
@@ -79,6 +82,7 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   readonly stats: NatsBusStats = {
     packetsPublished: 0,
     packetsReceived: 0,
+    bytesReceived: 0,
     packetSubjects: 0,
     packetSubjectSubscribes: 0,
     packetsDroppedDisconnected: 0,
@@ -232,8 +236,9 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
   }
 
   /** @internal */
-  countReceived(): void {
+  countReceived(bytes: number): void {
     this.stats.packetsReceived++;
+    this.stats.bytesReceived += bytes;
   }
 
   /** @internal */
@@ -345,9 +350,10 @@ export class NatsMeetingBus implements MeetingBus, NodeDiscovery {
 }
 
 /**
- * One meeting's subscriptions on one node. Packets travel on per-track subjects; the node
- * subscribes to `.p.>` while its interest is everything, else to the wanted tracks' subjects,
- * and always to every publisher's control subject (`.p.*.0`).
+ * One meeting's subscriptions on one node. Media travels on per-layer subjects
+ * (`.p.<session>.<track>.<layer>`); the node subscribes to `.p.>` while its interest is
+ * everything, else to the wanted layers' subjects (`.<track>.*` for a track wanted whole), and
+ * always to every publisher's control subject (`.p.*.0`).
  *
  * Switching between `.p.>` and per-track subjects neither loses nor doubles a packet of a track
  * received throughout: the new subscriptions are made first, the old ones keep delivering until
@@ -360,11 +366,12 @@ class MeetingChannel implements MeetingBusSubscription {
   readonly #handler: MeetingBusHandler;
   readonly #presenceSubject: string;
   readonly #subscriptions: Subscription[];
-  /** Subject strings of our local publishers' tracks, built once per track. */
-  readonly #subjectByTrack = new Map<number, string>();
+  /** Subject strings of our local publishers' layers, built once per (track, layer below 16). */
+  readonly #subjectByLayer = new Map<number, string>();
   #interest: BusInterest = EVERYTHING;
   #allPackets: Subscription | undefined;
-  readonly #trackPackets = new Map<number, Subscription>();
+  /** Per-layer (or per-track wildcard) subscriptions, by subject. */
+  readonly #trackPackets = new Map<string, Subscription>();
   /** Which subscriptions deliver: `.p.>` (true) or the per-track ones (false). */
   #deliverFromAll = true;
   #switchPending = false;
@@ -386,16 +393,27 @@ class MeetingChannel implements MeetingBusSubscription {
     this.#allPackets = this.#subscribeAll();
   }
 
-  publishPacket(packet: Uint8Array, fromSessionId: number, trackId: number): void {
+  publishPacket(packet: Uint8Array, fromSessionId: number, trackId: number, layer: number): void {
     if (!this.#open) return;
-    const key = trackKey(fromSessionId, trackId);
-    let subject = this.#subjectByTrack.get(key);
+    if (layer >= CACHED_LAYERS) {
+      // Not a layer any publisher announces (at most 4): a one-off string, not worth a cache slot.
+      this.#bus.publishPacket(this.#subjectOf(fromSessionId, trackId, layer), packet);
+      return;
+    }
+    const key = trackKey(fromSessionId, trackId) * CACHED_LAYERS + (trackId === 0 ? 0 : layer);
+    let subject = this.#subjectByLayer.get(key);
     if (subject === undefined) {
-      if (this.#subjectByTrack.size >= MAX_CACHED_SUBJECTS) this.#subjectByTrack.clear();
-      subject = NatsSubjects.trackPackets(this.#meetingId, fromSessionId, trackId);
-      this.#subjectByTrack.set(key, subject);
+      if (this.#subjectByLayer.size >= MAX_CACHED_SUBJECTS) this.#subjectByLayer.clear();
+      subject = this.#subjectOf(fromSessionId, trackId, layer);
+      this.#subjectByLayer.set(key, subject);
     }
     this.#bus.publishPacket(subject, packet);
+  }
+
+  #subjectOf(fromSessionId: number, trackId: number, layer: number): string {
+    return trackId === 0
+      ? NatsSubjects.publisherControl(this.#meetingId, fromSessionId)
+      : NatsSubjects.layerPackets(this.#meetingId, fromSessionId, trackId, layer);
   }
 
   publishTargeted(packet: Uint8Array, targetSessionId: number): void {
@@ -425,7 +443,7 @@ class MeetingChannel implements MeetingBusSubscription {
   }
 
   #deliver(data: Uint8Array): void {
-    this.#bus.countReceived();
+    this.#bus.countReceived(data.length);
     this.#handler.onPacket(data, undefined);
   }
 
@@ -438,10 +456,27 @@ class MeetingChannel implements MeetingBusSubscription {
     });
   }
 
-  #subscribeTrack(key: number): Subscription {
+  /** The subjects an interest asks for: `.<track>.*` for a track wanted whole, else one per layer. */
+  #subjectsOf(layersByTrack: ReadonlyMap<number, number>): Set<string> {
+    const subjects = new Set<string>();
+    for (const [key, mask] of layersByTrack) {
+      const sessionId = sessionOfTrackKey(key);
+      const trackId = trackOfTrackKey(key);
+      if (mask === EVERY_LAYER_MASK) {
+        subjects.add(NatsSubjects.trackPackets(this.#meetingId, sessionId, trackId));
+        continue;
+      }
+      for (let layer = 0; layer < 32; layer++) {
+        if (((mask >>> layer) & 1) === 1)
+          subjects.add(NatsSubjects.layerPackets(this.#meetingId, sessionId, trackId, layer));
+      }
+    }
+    return subjects;
+  }
+
+  #subscribeTrack(subject: string): Subscription {
     this.#bus.stats.packetSubjects++;
     this.#bus.stats.packetSubjectSubscribes++;
-    const subject = NatsSubjects.trackPackets(this.#meetingId, sessionOfTrackKey(key), trackOfTrackKey(key));
     return this.#bus.subscribeRaw(subject, (data) => {
       if (!this.#deliverFromAll) this.#deliver(data);
     });
@@ -457,8 +492,8 @@ class MeetingChannel implements MeetingBusSubscription {
     const interest = this.#interest;
     if (interest.all) this.#allPackets ??= this.#subscribeAll();
     else {
-      for (const key of interest.trackKeys) {
-        if (!this.#trackPackets.has(key)) this.#trackPackets.set(key, this.#subscribeTrack(key));
+      for (const subject of this.#subjectsOf(interest.layersByTrack)) {
+        if (!this.#trackPackets.has(subject)) this.#trackPackets.set(subject, this.#subscribeTrack(subject));
       }
     }
     if (this.#deliverFromAll === interest.all) {
@@ -488,10 +523,11 @@ class MeetingChannel implements MeetingBusSubscription {
       this.#unsubscribePackets(this.#allPackets);
       this.#allPackets = undefined;
     }
-    for (const [key, subscription] of this.#trackPackets) {
-      if (interest.trackKeys.has(key)) continue;
+    const wanted = this.#subjectsOf(interest.layersByTrack);
+    for (const [subject, subscription] of this.#trackPackets) {
+      if (wanted.has(subject)) continue;
       this.#unsubscribePackets(subscription);
-      this.#trackPackets.delete(key);
+      this.#trackPackets.delete(subject);
     }
   }
 
@@ -530,8 +566,10 @@ class MeetingChannel implements MeetingBusSubscription {
   }
 }
 
-/** Subject strings a channel keeps for its publishers' tracks before it starts over. */
+/** Subject strings a channel keeps for its publishers' layers before it starts over. */
 const MAX_CACHED_SUBJECTS = 4096;
+/** Layers 0..15 have cached subjects; a publisher announces at most 4 (MAX_VIDEO_LAYERS). */
+const CACHED_LAYERS = 16;
 
 function isHttpOrigin(url: string): boolean {
   if (url.length > 2048 || !URL.canParse(url)) return false;
@@ -575,6 +613,11 @@ function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | unde
         nodeId,
         event: { case: "waitingList", value: { joiners: event.joiners } },
       });
+    case "layer-interest":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: { case: "layerInterest", value: { tracks: event.tracks } },
+      });
     case "node-lost":
       return undefined; // local only
   }
@@ -603,6 +646,16 @@ export function fromBusPresence(message: BusPresence): PresenceEvent | undefined
         : undefined;
     case "waitingList":
       return { type: "waiting-list", joiners: event.value.joiners };
+    case "layerInterest":
+      // Checked by the receiving room (bounded, ids in range) like any other node's message.
+      return {
+        type: "layer-interest",
+        tracks: event.value.tracks.map((track) => ({
+          sessionId: track.sessionId,
+          trackId: track.trackId,
+          layersMask: track.layersMask,
+        })),
+      };
     default:
       return undefined;
   }

@@ -93,6 +93,11 @@ export async function acceptWebSocket(
       }
       return knownBufferedBytes + sentSinceReadBytes;
     },
+    get exactBufferedBytes() {
+      knownBufferedBytes = socket.bufferedAmount;
+      sentSinceReadBytes = 0;
+      return knownBufferedBytes;
+    },
     send(packet) {
       // A batch checks the socket's state once, when it is sent.
       if (batch) batch.add(packet);

@@ -116,6 +116,24 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_layer_switches_total",
+    help: "Simulcast layer switches completed for a subscriber (up or down, at a key frame of the new layer)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.layerSwitches);
+    },
+  });
+  new Counter({
+    name: "videocall_layer_demands_sent_total",
+    help: "LayerDemand messages sent to publishers (which simulcast layers anyone receives changed)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.layerDemandsSent);
+    },
+  });
+  new Counter({
     name: "videocall_host_commands_total",
     help: "Host commands (admit, deny, kick, mute, roles, settings, end) by outcome: done, refused (no authority), invalid, failed",
     labelNames: ["outcome"],
@@ -212,6 +230,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
         this.reset();
         this.inc({ direction: "published" }, bus.packetsPublished);
         this.inc({ direction: "received" }, bus.packetsReceived);
+      },
+    });
+    new Counter({
+      name: "videocall_bus_received_bytes_total",
+      help: "Bytes of the packets this node received from other nodes over the bus (what crossing nodes costs it)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(bus.bytesReceived ?? 0);
       },
     });
     new Gauge({

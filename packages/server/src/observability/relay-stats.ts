@@ -49,6 +49,10 @@ export class RelayStats {
   /** Audio frames of quiet speakers not forwarded at all (top-3 audio, relay/active-speakers.ts). */
   audioFramesNotForwarded = 0;
   keyframeRequestsSent = 0;
+  /** Simulcast layer switches completed (at a key frame of the new layer), over all subscribers. */
+  layerSwitches = 0;
+  /** LayerDemand messages sent to local publishers. */
+  layerDemandsSent = 0;
   /** Media packets a client sent without the grant to publish that kind (docs/permissions.md): never forwarded. */
   packetsDroppedNoGrant = 0;
   /** Core bodies (12..31) this relay does not know (or a repeated Join): dropped, never fatal. */

@@ -8,6 +8,18 @@ export type { TransportKind };
 /** A client's connection as the relay sees it, whatever the transport. */
 export interface ClientConnection extends PacketSink {
   readonly transport: TransportKind;
+  /**
+   * `bufferedBytes` read exactly, for the bandwidth estimate's few samples a second
+   * (`bufferedBytes` may be a cheap upper bound: the per-packet path reads it). Absent: it is exact.
+   */
+  readonly exactBufferedBytes?: number;
+  /**
+   * Round-trip probing by relay Pings, where the connection has it (RelayConnection): the latest
+   * round trip, or the age of a Ping still unanswered; null when unknown.
+   */
+  roundTripMs?(nowMs: number): number | null;
+  readonly pingOutstanding?: boolean;
+  ping?(nowMs: number): void;
   /** Closes with a close code and a reason the client shows to its user. */
   close(code: number, reason: string): void;
 }

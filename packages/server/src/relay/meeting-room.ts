@@ -20,6 +20,7 @@ import {
 import type { ParticipantRoleName } from "../admission/admitter.ts";
 import {
   type BusInterest,
+  EVERY_LAYER_MASK,
   EVERYTHING,
   type MeetingBus,
   type MeetingBusSubscription,
@@ -33,8 +34,10 @@ import { type ActiveSpeakersSnapshot, ActiveSpeakerTracker } from "./active-spea
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { type LastNCandidate, type LastNRequest, LastNSelection, NO_LAST_N } from "./last-n.ts";
 import { type ControlledConnection, MeetingControl, roleFromName } from "./meeting-control.ts";
+import { SendBandwidthEstimate } from "./send-bandwidth-estimate.ts";
+import { SimulcastRouter } from "./simulcast-router.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
-import { maxLayerIn, type Subscriptions, SubscriptionTable } from "./subscription-table.ts";
+import { Forward, maxLayerIn, type Subscriptions, SubscriptionTable } from "./subscription-table.ts";
 import { sessionOfTrackKey, trackKey, trackOfTrackKey } from "./track-key.ts";
 import { turnNowMs } from "./turn-clock.ts";
 
@@ -64,6 +67,10 @@ export interface LocalParticipant {
   readonly subscriptions: SubscriptionTable;
   /** Which video tracks SetSubscriptions.last_n lets through (all, until it sets one). */
   readonly lastN: LastNSelection;
+  /** What its link carries, from the send path (send-bandwidth-estimate.ts): picks simulcast layers. */
+  readonly bandwidth: SendBandwidthEstimate;
+  /** Video its queue refused for lack of room: a congestion signal for the estimate. */
+  congestionDrops: number;
   tracks: TrackInfo[];
 }
 
@@ -91,6 +98,9 @@ export interface MeetingRoomStats {
   keyframeRequestEntries: number;
   /** Subscriber queues with a drain timer pending. */
   queueTimers: number;
+  /** Simulcast tracks forwarded, summed over local subscribers, and how many wait for a layer switch. */
+  layerForwardings: number;
+  layerSwitchesPending: number;
 }
 
 /** Key frame requests for one publisher track are forwarded at most this often (PLI aggregation). */
@@ -127,6 +137,8 @@ export class MeetingRoom {
   #activeSpeakersPacket: Uint8Array | undefined;
   /** Local participants with a last-N limit. */
   readonly #lastNSubscribers = new Set<LocalParticipant>();
+  /** Simulcast layer choice, LayerDemand and the layer interest between nodes. */
+  readonly #simulcast: SimulcastRouter<LocalParticipant>;
 
   constructor(
     meetingId: string,
@@ -163,7 +175,22 @@ export class MeetingRoom {
         publish: (event) => this.#bus.publishPresence(event),
       },
     });
+    this.#simulcast = new SimulcastRouter<LocalParticipant>({
+      locals: () => this.#local.values(),
+      publishers: () => this.#publishers(),
+      maySubscribe: (subscriber) => (subscriber.grants & Grant.subscribe) !== 0,
+      requestKeyframe: (publisher, trackId, layer) => this.#requestKeyframe(publisher, trackId, layer),
+      layersChanged: () => this.#updateBusInterest(),
+      publishPresence: (event) => this.#bus.publishPresence(event),
+      layerDemandSent: () => this.#stats.layerDemandsSent++,
+      internalError: () => this.#stats.countInternalError("connection"),
+    });
     this.#bus.publishPresence({ type: "roster-request" });
+  }
+
+  *#publishers(): Iterable<{ sessionId: number; tracks: TrackInfo[] }> {
+    yield* this.#local.values();
+    yield* this.#remote.values();
   }
 
   get isEmpty(): boolean {
@@ -199,13 +226,21 @@ export class MeetingRoom {
   ): LocalParticipant {
     const stats = this.#stats;
     const transportStats = stats.byTransport[connection.transport];
+    let self: LocalParticipant | undefined;
     const queue = new SubscriberQueue(
       connection,
       {
-        onKeyframeNeeded: (from, trackId) => this.#requestKeyframe(from, trackId),
+        // A simulcast track restarts at a key frame of the one layer this subscriber receives.
+        onKeyframeNeeded: (from, trackId) =>
+          this.#requestKeyframe(
+            from,
+            trackId,
+            self?.subscriptions.currentLayerOf(trackKey(from, trackId)) ?? -1,
+          ),
         onDropped: (reason) => {
           if (reason === "awaiting_keyframe") stats.packetsDroppedAwaitingKeyframe++;
           else {
+            if (self) self.congestionDrops++;
             stats.packetsDroppedQueueFull++;
             if (reason !== "queue_full") stats.limitHits[reason]++;
           }
@@ -238,8 +273,11 @@ export class MeetingRoom {
       queue,
       subscriptions: new SubscriptionTable(),
       lastN: new LastNSelection(),
+      bandwidth: new SendBandwidthEstimate(),
+      congestionDrops: 0,
       tracks: [],
     };
+    self = participant;
     const joined = encodePacket({
       body: { case: "participantJoined", value: { participant: toParticipant(participant) } },
     });
@@ -248,6 +286,7 @@ export class MeetingRoom {
     this.#local.set(sessionId, participant);
     this.#bus.publishPresence({ type: "joined", participant: toParticipant(participant) });
     this.#updateBusInterest();
+    this.#simulcast.reselect(participant);
     this.control.joined(participant);
     return participant;
   }
@@ -261,6 +300,8 @@ export class MeetingRoom {
     participant.queue.close();
     this.#local.delete(sessionId);
     this.#lastNSubscribers.delete(participant);
+    this.#simulcast.forgetSubscriber(sessionId);
+    if (hasSimulcast(participant.tracks)) this.#simulcast.reselectAll();
     this.#announceLeft(sessionId, reason);
     if (participant.role !== "participant") this.control.rolesChanged();
     this.#bus.publishPresence({ type: "left", sessionId, reason });
@@ -274,18 +315,28 @@ export class MeetingRoom {
    */
   setSubscriptions(subscriber: LocalParticipant, next: Subscriptions, lastN: LastNRequest = NO_LAST_N): void {
     const previous = subscriber.subscriptions.replace(next);
-    this.#updateBusInterest();
-    for (const publisher of this.#local.values()) {
-      if (publisher !== subscriber) this.#startGainedVideo(subscriber, previous, publisher);
-    }
-    for (const publisher of this.#remote.values()) this.#startGainedVideo(subscriber, previous, publisher);
     subscriber.lastN.configure(lastN);
+    // Last-N first: the layer choice (in #selectLastN, or here) skips the tracks it leaves out.
     if (subscriber.lastN.limited) {
       this.#lastNSubscribers.add(subscriber);
       this.#selectLastN(subscriber);
     } else {
       this.#lastNSubscribers.delete(subscriber);
+      this.#simulcast.reselect(subscriber);
     }
+    this.#updateBusInterest();
+    for (const publisher of this.#local.values()) {
+      if (publisher !== subscriber) this.#startGainedVideo(subscriber, previous, publisher);
+    }
+    for (const publisher of this.#remote.values()) this.#startGainedVideo(subscriber, previous, publisher);
+  }
+
+  /**
+   * A local participant announced its tracks (the relay checked them and set `tracks`):
+   * simulcast layers are chosen again when it publishes, or published, layered video.
+   */
+  tracksChanged(publisher: LocalParticipant, previous: readonly TrackInfo[]): void {
+    if (hasSimulcast(previous) || hasSimulcast(publisher.tracks)) this.#simulcast.reselectAll();
   }
 
   /** Routes a packet from a local participant; `header` is its scanned routing header, `packet` is stamped. */
@@ -295,22 +346,28 @@ export class MeetingRoom {
         // Top-3 audio: a quiet speaker's frame goes nowhere, not even to other nodes.
         if (header.kind === MediaKind.AUDIO && !this.#admitsAudio(sender, header)) break;
         this.#fanOut(packet, header, sender.sessionId);
-        this.#bus.publishPacket(packet, sender.sessionId, header.trackId);
+        this.#bus.publishPacket(packet, sender.sessionId, header.trackId, header.layer);
         break;
       case BodyField.trackState:
         // The relay decoded and checked it already and set `sender.tracks`.
         this.#fanOut(packet, header, sender.sessionId);
-        this.#bus.publishPacket(packet, sender.sessionId, 0);
+        this.#bus.publishPacket(packet, sender.sessionId, 0, 0);
         this.#selectLastNForAll();
         break;
-      case BodyField.keyframeRequest:
-        this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId);
+      case BodyField.keyframeRequest: {
+        // A subscriber of a simulcast track needs a key frame of the one layer it receives only.
+        const layer = sender.subscriptions.currentLayerOf(trackKey(header.targetSessionId, header.trackId));
+        if (header.keyframeLayer < 0 && layer !== undefined && layer >= 0)
+          this.#requestKeyframe(header.targetSessionId, header.trackId, layer);
+        else
+          this.#forwardKeyframeRequest(packet, header.targetSessionId, header.trackId, header.keyframeLayer);
         break;
+      }
       default:
         // Extension bodies (32..63), opaque: to everyone else, or to the one in their field 1.
         if (bodyClassOf(header.body) === "broadcast-extension") {
           this.#fanOut(packet, header, sender.sessionId);
-          this.#bus.publishPacket(packet, sender.sessionId, 0); // on the publisher's control subject: every node
+          this.#bus.publishPacket(packet, sender.sessionId, 0, 0); // on the publisher's control subject: every node
         } else if (bodyClassOf(header.body) === "targeted-extension") {
           this.#forwardTargeted(packet, header.targetSessionId);
         }
@@ -320,6 +377,7 @@ export class MeetingRoom {
 
   /** Stops listening to the bus. The relay closes the room once its last local participant left. */
   close(): void {
+    this.#simulcast.close();
     this.#bus.unsubscribe();
     clearInterval(this.#speakersTimer);
     this.#speakersTimer = undefined;
@@ -337,6 +395,14 @@ export class MeetingRoom {
       })),
       keyframeRequestEntries: this.#lastKeyframeRequestMs.size,
       queueTimers: [...this.#local.values()].filter((p) => p.queue.hasTimer).length,
+      layerForwardings: [...this.#local.values()].reduce(
+        (n, p) => n + p.subscriptions.layerForwardings.size,
+        0,
+      ),
+      layerSwitchesPending: [...this.#local.values()].reduce(
+        (n, p) => n + [...p.subscriptions.layerForwardings.values()].filter((f) => f.pending).length,
+        0,
+      ),
     };
   }
 
@@ -360,17 +426,26 @@ export class MeetingRoom {
     }
     const key = trackKey(info.fromSessionId, header.trackId);
     const layer = header.layer;
+    const keyframe = header.keyframe;
+    let switched = false;
     for (const receiver of this.#local.values()) {
       if (receiver.sessionId === exceptSessionId) continue;
       // No subscribe grant: no media at all, whatever it asked for (docs/permissions.md).
-      if (
+      // Last-N video before the layer choice, so a switch happens only on a frame that is sent.
+      const verdict =
         (receiver.grants & Grant.subscribe) !== 0 &&
-        receiver.subscriptions.admits(key, layer) &&
         (info.kind !== MediaKind.VIDEO || receiver.lastN.admits(key))
-      )
+          ? receiver.subscriptions.forward(key, layer, keyframe)
+          : Forward.no;
+      if (verdict !== Forward.no) {
         receiver.queue.push(packet, info);
-      else this.#stats.packetsNotSubscribed++;
+        if (verdict === Forward.switched) {
+          switched = true;
+          this.#stats.layerSwitches++;
+        }
+      } else this.#stats.packetsNotSubscribed++;
     }
+    if (switched) this.#simulcast.layerSwitched();
   }
 
   /** Asks for a key frame of each video track of `publisher` that `subscriber` now receives more of. */
@@ -381,6 +456,7 @@ export class MeetingRoom {
   ): void {
     for (const track of publisher.tracks) {
       if (track.kind !== MediaKind.VIDEO && track.kind !== MediaKind.SCREEN) continue;
+      if (track.layers.length > 0) continue; // simulcast: the router starts it at a key frame of its layer
       const key = trackKey(publisher.sessionId, track.trackId);
       if (subscriber.subscriptions.maxLayerOf(key) <= maxLayerIn(previous, key)) continue;
       subscriber.queue.awaitKeyframe(publisher.sessionId, track.trackId);
@@ -441,7 +517,12 @@ export class MeetingRoom {
         sessionOfTrackKey(track.key) !== subscriber.sessionId &&
         subscriber.subscriptions.maxLayerOf(track.key) >= 0,
     );
-    for (const key of subscriber.lastN.select(candidates)) {
+    const gained = subscriber.lastN.select(candidates);
+    // The layer choice follows the selection (a track left out gets no layer, so no demand).
+    this.#simulcast.reselect(subscriber);
+    for (const key of gained) {
+      // A simulcast track restarts at a key frame of its layer: the router asked for it.
+      if (subscriber.subscriptions.layerForwarding(key) !== undefined) continue;
       subscriber.queue.awaitKeyframe(sessionOfTrackKey(key), trackOfTrackKey(key));
       this.#requestKeyframe(sessionOfTrackKey(key), trackOfTrackKey(key));
     }
@@ -464,26 +545,34 @@ export class MeetingRoom {
     return tracks;
   }
 
-  /** Everything while any local subscriber is in ALL mode, else the union of their tracks. */
+  /**
+   * Everything while any local subscriber is in ALL mode, else the union of their tracks: of a
+   * simulcast track only the layers forwarded or switched to, of other tracks every layer.
+   */
   #updateBusInterest(): void {
     let interest: BusInterest = EVERYTHING;
-    let trackKeys: Set<number> | undefined;
+    let layersByTrack: Map<number, number> | undefined;
     for (const participant of this.#local.values()) {
-      if (participant.subscriptions.isAll) {
-        trackKeys = undefined;
+      const table = participant.subscriptions;
+      if (table.isAll) {
+        layersByTrack = undefined;
         break;
       }
-      trackKeys ??= new Set();
-      for (const key of participant.subscriptions.explicitTracks) trackKeys.add(key);
+      layersByTrack ??= new Map();
+      for (const key of table.explicitTracks) {
+        const mask = table.layerForwarding(key)?.layersMask ?? EVERY_LAYER_MASK;
+        layersByTrack.set(key, ((layersByTrack.get(key) ?? 0) | mask) >>> 0);
+      }
     }
-    if (trackKeys) interest = { all: false, trackKeys };
+    if (layersByTrack) interest = { all: false, layersByTrack };
     if (sameInterest(interest, this.#busInterest)) return;
     this.#busInterest = interest;
     this.#bus.setInterest(interest);
   }
 
-  #forwardKeyframeRequest(packet: Uint8Array, targetSessionId: number, trackId: number): void {
-    const key = targetSessionId * 65536 + (trackId & 0xffff);
+  /** Forwards a key frame request, at most one per (publisher track, layer) per 250 ms. */
+  #forwardKeyframeRequest(packet: Uint8Array, targetSessionId: number, trackId: number, layer: number): void {
+    const key = keyframeRequestKey(targetSessionId, trackId, layer);
     const nowMs = performance.now();
     const last = this.#lastKeyframeRequestMs.get(key);
     if (last !== undefined && nowMs - last < KEYFRAME_REQUEST_INTERVAL_MS) return;
@@ -494,13 +583,19 @@ export class MeetingRoom {
     this.#lastKeyframeRequestMs.set(key, nowMs);
   }
 
-  /** The relay asks a publisher for a key frame on behalf of a subscriber whose queue dropped video. */
-  #requestKeyframe(publisherSessionId: number, trackId: number): void {
+  /**
+   * The relay asks a publisher for a key frame on behalf of a subscriber (its queue dropped video,
+   * it gained the track, or it switches layers): of `layer`, or of every layer when -1.
+   */
+  #requestKeyframe(publisherSessionId: number, trackId: number, layer = -1): void {
     this.#stats.keyframeRequestsSent++;
     const packet = encodePacket({
-      body: { case: "keyframeRequest", value: { targetSessionId: publisherSessionId, trackId } },
+      body: {
+        case: "keyframeRequest",
+        value: { targetSessionId: publisherSessionId, trackId, ...(layer >= 0 ? { layer } : {}) },
+      },
     });
-    this.#forwardKeyframeRequest(packet, publisherSessionId, trackId);
+    this.#forwardKeyframeRequest(packet, publisherSessionId, trackId, layer);
   }
 
   /**
@@ -535,7 +630,11 @@ export class MeetingRoom {
       const tracks = decoded.packet.body.value.tracks;
       if (trackStateProblem(tracks)) return true;
       const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
-      if (from) from.tracks = tracks;
+      if (from) {
+        const previous = from.tracks;
+        from.tracks = tracks;
+        if (hasSimulcast(previous) || hasSimulcast(tracks)) this.#simulcast.reselectAll();
+      }
       this.#selectLastNForAll();
     } else if (header.body !== BodyField.media && bodyClass !== "broadcast-extension") {
       return true;
@@ -552,15 +651,24 @@ export class MeetingRoom {
       case "joined":
         this.#addRemote(event.participant, nodeId);
         break;
-      case "left":
-        if (this.#remote.delete(event.sessionId)) this.#announceLeft(event.sessionId, event.reason);
+      case "left": {
+        const remote = this.#remote.get(event.sessionId);
+        if (remote && this.#remote.delete(event.sessionId)) {
+          if (hasSimulcast(remote.tracks)) this.#simulcast.reselectAll();
+          // A node with nobody left here needs nothing (its empty room may not say so).
+          if (![...this.#remote.values()].some((p) => p.nodeId === nodeId))
+            this.#simulcast.onNodeGone(nodeId);
+          this.#announceLeft(event.sessionId, event.reason);
+        }
         break;
+      }
       case "roster-request":
         this.#bus.publishPresence({
           type: "roster",
           participants: [...this.#local.values()].map(toParticipant),
         });
         this.control.onRosterRequest();
+        this.#simulcast.republishInterest();
         break;
       case "roster": {
         // A full snapshot of one node's participants: also removes those whose leave we missed.
@@ -575,6 +683,11 @@ export class MeetingRoom {
       case "node-lost":
         this.#removeRemoteOf(nodeId, LeaveReason.TIMED_OUT);
         this.control.onNodeGone(nodeId);
+        this.#simulcast.onNodeGone(nodeId);
+        break;
+      case "layer-interest":
+        if (!this.#simulcast.onRemoteInterest(nodeId, event.tracks))
+          this.#stats.countBadInput("bus_malformed");
         break;
       case "host-command":
         this.control.applyFromBus(event.command, event.issuerSessionId, event.hasPassword);
@@ -596,6 +709,7 @@ export class MeetingRoom {
       return;
     }
     const known = this.#remote.get(p.sessionId);
+    const layered = hasSimulcast(p.tracks) || (known !== undefined && hasSimulcast(known.tracks));
     this.#remote.set(p.sessionId, {
       sessionId: p.sessionId,
       username: p.username,
@@ -605,6 +719,7 @@ export class MeetingRoom {
       nodeId,
       tracks: p.tracks,
     });
+    if (layered) this.#simulcast.reselectAll();
     if (known) {
       if (known.role !== validRole(p.role)) this.control.rolesChanged();
       return;
@@ -625,7 +740,8 @@ export class MeetingRoom {
 
   #announceLeft(sessionId: number, reason: LeaveReason): void {
     for (const key of this.#lastKeyframeRequestMs.keys()) {
-      if (Math.floor(key / 65536) === sessionId) this.#lastKeyframeRequestMs.delete(key);
+      if (Math.floor(key / KEYFRAME_LAYER_SLOTS / 65536) === sessionId)
+        this.#lastKeyframeRequestMs.delete(key);
     }
     this.#speakers.remove(sessionId);
     this.#selectLastNForAll();
@@ -645,9 +761,22 @@ function carriesAudioLevels(tracks: readonly TrackInfo[], trackId: number): bool
 
 function sameInterest(a: BusInterest, b: BusInterest): boolean {
   if (a.all || b.all) return a.all === b.all;
-  if (a.trackKeys.size !== b.trackKeys.size) return false;
-  for (const key of a.trackKeys) if (!b.trackKeys.has(key)) return false;
+  if (a.layersByTrack.size !== b.layersByTrack.size) return false;
+  for (const [key, mask] of a.layersByTrack) if (b.layersByTrack.get(key) !== mask) return false;
   return true;
+}
+
+/** Aggregation slots per publisher track: every layer (-1), layers 0..5, and one for any higher. */
+const KEYFRAME_LAYER_SLOTS = 8;
+
+/** One number per (publisher track, requested layer), for the key frame aggregation map. */
+function keyframeRequestKey(sessionId: number, trackId: number, layer: number): number {
+  const slot = layer < 0 ? 0 : Math.min(layer, KEYFRAME_LAYER_SLOTS - 2) + 1;
+  return trackKey(sessionId, trackId) * KEYFRAME_LAYER_SLOTS + slot;
+}
+
+function hasSimulcast(tracks: readonly TrackInfo[]): boolean {
+  return tracks.some((track) => track.layers.length > 0);
 }
 
 function readStamp(packet: Uint8Array, offset: number): number {

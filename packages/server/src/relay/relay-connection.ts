@@ -63,6 +63,8 @@ export interface RelayConnectionStats {
   packetsDroppedIn: number;
   /** The latest round trip of a relay Ping (protocol v2 clients answer them), or null before one. */
   rttMs: number | null;
+  /** The relay's estimate of what this subscriber's link carries (picks its simulcast layers), or null while waiting. */
+  bandwidthEstimateBps: number | null;
   queue: SubscriberQueueStats;
 }
 
@@ -238,6 +240,10 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     return this.#transport.bufferedBytes;
   }
 
+  get exactBufferedBytes(): number {
+    return this.#transport.exactBufferedBytes ?? this.#transport.bufferedBytes;
+  }
+
   send(packet: Uint8Array, kind?: number): void {
     this.#packetsOut++;
     this.#bytesOut += packet.length;
@@ -328,6 +334,22 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     this.#participant.queue.push(ping, CONTROL);
   }
 
+  /**
+   * The round trip through this connection's queue, transport, kernel buffers and network: the
+   * latest Pong's, or longer while a Ping waits for its Pong (its age is a lower bound then).
+   * Null before any Ping, or for a v1 client (which does not answer them).
+   */
+  roundTripMs(nowMs: number): number | null {
+    const waitingMs = this.#pingNonce === 0 ? 0 : nowMs - this.#pingSentMs;
+    if (this.#rttMs === null) return this.#pingNonce === 0 ? null : waitingMs;
+    return Math.max(this.#rttMs, waitingMs);
+  }
+
+  /** Whether a Ping is waiting for its Pong. */
+  get pingOutstanding(): boolean {
+    return this.#pingNonce !== 0;
+  }
+
   stats(nowMs: number = performance.now()): RelayConnectionStats {
     return {
       sessionId: this.sessionId,
@@ -344,6 +366,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
       bytesOut: this.#bytesOut,
       packetsDroppedIn: this.#packetsDroppedIn,
       rttMs: this.#rttMs === null ? null : Math.round(this.#rttMs * 10) / 10,
+      bandwidthEstimateBps: this.#participant ? Math.round(this.#participant.bandwidth.estimateBps) : null,
       queue: this.#participant?.queue.stats() ?? EMPTY_QUEUE_STATS,
     };
   }
@@ -459,7 +482,9 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           this.#reject("malformed_body", CloseCode.invalidPayload, tracks);
           return;
         }
+        const previous = participant.tracks;
         participant.tracks = tracks;
+        room.tracksChanged(participant, previous);
         if (this.#mutedByHostKinds !== 0) this.#followHostMute(tracks);
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
         return;

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/bus.proto.
  */
 export const file_videocall_v1_bus: GenFile = /*@__PURE__*/
-  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEi2gIKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAQgcKBWV2ZW50IhIKEEJ1c1Jvc3RlclJlcXVlc3QiPAoJQnVzUm9zdGVyEi8KDHBhcnRpY2lwYW50cxgBIAMoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCKmAQoQQnVzTm9kZUhlYXJ0YmVhdBIPCgdub2RlX2lkGAEgASgJEhIKCnB1YmxpY191cmwYAiABKAkSFAoMcGFydGljaXBhbnRzGAMgASgNEhAKCG1lZXRpbmdzGAQgASgNEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgFIAEoDRIPCgdsZWF2aW5nGAYgASgIEhUKDXN0YXJ0ZWRfYXRfbXMYByABKAQibQoOQnVzSG9zdENvbW1hbmQSKgoHY29tbWFuZBgBIAEoCzIZLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZBIZChFpc3N1ZXJfc2Vzc2lvbl9pZBgCIAEoDRIUCgxoYXNfcGFzc3dvcmQYAyABKAgiPgoOQnVzV2FpdGluZ0xpc3QSLAoHam9pbmVycxgBIAMoCzIbLnZpZGVvY2FsbC52MS5XYWl0aW5nSm9pbmVyYgZwcm90bzM", [file_videocall_v1_packet]);
+  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEilAMKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAEjgKDmxheWVyX2ludGVyZXN0GAggASgLMh4udmlkZW9jYWxsLnYxLkJ1c0xheWVySW50ZXJlc3RIAEIHCgVldmVudCISChBCdXNSb3N0ZXJSZXF1ZXN0IjwKCUJ1c1Jvc3RlchIvCgxwYXJ0aWNpcGFudHMYASADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQipgEKEEJ1c05vZGVIZWFydGJlYXQSDwoHbm9kZV9pZBgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEhQKDHBhcnRpY2lwYW50cxgDIAEoDRIQCghtZWV0aW5ncxgEIAEoDRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYBSABKA0SDwoHbGVhdmluZxgGIAEoCBIVCg1zdGFydGVkX2F0X21zGAcgASgEIm0KDkJ1c0hvc3RDb21tYW5kEioKB2NvbW1hbmQYASABKAsyGS52aWRlb2NhbGwudjEuSG9zdENvbW1hbmQSGQoRaXNzdWVyX3Nlc3Npb25faWQYAiABKA0SFAoMaGFzX3Bhc3N3b3JkGAMgASgIIj4KDkJ1c1dhaXRpbmdMaXN0EiwKB2pvaW5lcnMYASADKAsyGy52aWRlb2NhbGwudjEuV2FpdGluZ0pvaW5lciJAChBCdXNMYXllckludGVyZXN0EiwKBnRyYWNrcxgBIAMoCzIcLnZpZGVvY2FsbC52MS5CdXNUcmFja0xheWVycyJLCg5CdXNUcmFja0xheWVycxISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhMKC2xheWVyc19tYXNrGAMgASgNYgZwcm90bzM", [file_videocall_v1_packet]);
 
 /**
  * On `vc.m.<meetingId>.presence`: one change of a node's part of a meeting's roster.
@@ -74,6 +74,15 @@ export type BusPresence = Message<"videocall.v1.BusPresence"> & {
      */
     value: BusWaitingList;
     case: "waitingList";
+  } | {
+    /**
+     * Which layers of other nodes' simulcast tracks the sender's subscribers need, replacing what
+     * receivers knew of that node: the publisher's node folds it into the publisher's LayerDemand.
+     *
+     * @generated from field: videocall.v1.BusLayerInterest layer_interest = 8;
+     */
+    value: BusLayerInterest;
+    case: "layerInterest";
   } | { case: undefined; value?: undefined };
 };
 
@@ -227,4 +236,50 @@ export type BusWaitingList = Message<"videocall.v1.BusWaitingList"> & {
  */
 export const BusWaitingListSchema: GenMessage<BusWaitingList> = /*@__PURE__*/
   messageDesc(file_videocall_v1_bus, 5);
+
+/**
+ * @generated from message videocall.v1.BusLayerInterest
+ */
+export type BusLayerInterest = Message<"videocall.v1.BusLayerInterest"> & {
+  /**
+   * @generated from field: repeated videocall.v1.BusTrackLayers tracks = 1;
+   */
+  tracks: BusTrackLayers[];
+};
+
+/**
+ * Describes the message videocall.v1.BusLayerInterest.
+ * Use `create(BusLayerInterestSchema)` to create a new message.
+ */
+export const BusLayerInterestSchema: GenMessage<BusLayerInterest> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_bus, 6);
+
+/**
+ * @generated from message videocall.v1.BusTrackLayers
+ */
+export type BusTrackLayers = Message<"videocall.v1.BusTrackLayers"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: uint32 track_id = 2;
+   */
+  trackId: number;
+
+  /**
+   * Bit i: layer i is received or being switched to by a subscriber on the sending node.
+   *
+   * @generated from field: uint32 layers_mask = 3;
+   */
+  layersMask: number;
+};
+
+/**
+ * Describes the message videocall.v1.BusTrackLayers.
+ * Use `create(BusTrackLayersSchema)` to create a new message.
+ */
+export const BusTrackLayersSchema: GenMessage<BusTrackLayers> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_bus, 7);
 
