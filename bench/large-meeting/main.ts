@@ -84,6 +84,8 @@ export interface Measurement {
   keyframeRequests: number;
   disconnects: number;
   maxTickLagMs: number;
+  /** The machine's 1-minute load average at the window's end: other work on the 2 cores shows here. */
+  loadAverage: number;
 }
 
 export interface Spread {
@@ -318,6 +320,7 @@ async function measure(
     const natsCpuPercent = percent(cpuNow(nats) - natsCpuStart);
     const loadCpuPercent = percent(all.reduce((sum, child) => sum + cpuNow(child), 0) - loadCpuStart);
     const rssEnd = rssNow();
+    const loadAverage = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
     const results = (await Promise.all(
       all.map((child) => child.waitFor("result", (options.drainSeconds + 60) * 1000)),
     )) as unknown as MeetingBotsResult[];
@@ -329,6 +332,7 @@ async function measure(
       relayCpuPercents,
       natsCpuPercent,
       loadCpuPercent,
+      loadAverage,
       rss: [rssStart, rssJoined, rssEnd, rssAfterLeave],
     });
   } finally {
@@ -355,7 +359,13 @@ function summarize(
   topology: Topology,
   options: Options,
   results: MeetingBotsResult[],
-  sampled: { relayCpuPercents: number[]; natsCpuPercent: number; loadCpuPercent: number; rss: number[] },
+  sampled: {
+    relayCpuPercents: number[];
+    natsCpuPercent: number;
+    loadCpuPercent: number;
+    loadAverage: number;
+    rss: number[];
+  },
 ): Measurement {
   const bots = results.flatMap((r) => r.bots);
   const publishers = results.flatMap((r) => r.publishers);
@@ -426,6 +436,7 @@ function summarize(
     keyframeRequests: publishers.reduce((sum, p) => sum + p.keyframeRequests, 0),
     disconnects: bots.filter((b) => b.disconnected).length,
     maxTickLagMs: Math.max(...results.map((r) => r.maxTickLagMs)),
+    loadAverage: sampled.loadAverage,
   };
 }
 
@@ -478,6 +489,7 @@ function formatMeasurements(measurements: Measurement[], options: Options): stri
     "p99 ms",
     "admit all s",
     "last join ms",
+    "load avg",
   ];
   const rows = measurements.map((m) => [
     `${m.mode} / ${m.topology}`,
@@ -494,6 +506,7 @@ function formatMeasurements(measurements: Measurement[], options: Options): stri
     fixed(m.latencyMs.p99),
     fixed(m.admissionSeconds),
     fixed(m.lastJoinMs, 0),
+    fixed(m.loadAverage),
   ]);
   return renderTable(title, header, rows);
 }
