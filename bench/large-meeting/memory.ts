@@ -2,7 +2,8 @@
  * Relay memory per active participant, by transport, and what stays after everyone leaves:
  *
  *   deno run --config deno.json -A --unstable-net bench/large-meeting/memory.ts
- *     [--bots 30] [--meetings 3] [--hold-seconds 30] [--transports websocket,webtransport] [--output f.json]
+ *     [--bots 30] [--meetings 3] [--hold-seconds 30] [--transports websocket,webtransport]
+ *     [--server-env KEY=VALUE …] [--output f.json]
  *
  * Per transport, a fresh server on a throwaway PostgreSQL (so the embedded PGlite's WebAssembly
  * memory, which grows with every row and never shrinks, is not counted as the relay's): one warm-up
@@ -47,6 +48,7 @@ export interface TransportMemory {
 }
 
 const SETTLE_MS = 5000;
+const HELD_BEFORE_END_MS = 500;
 const MIB = 2 ** 20;
 
 const { values } = parseArgs({
@@ -57,9 +59,17 @@ const { values } = parseArgs({
     "hold-seconds": { type: "string", default: "30" },
     transports: { type: "string", default: "websocket,webtransport" },
     output: { type: "string" },
+    /** KEY=VALUE for the server's environment, e.g. MALLOC_ARENA_MAX=2; repeatable. */
+    "server-env": { type: "string", multiple: true },
   },
   strict: true,
 });
+const serverEnv = Object.fromEntries(
+  (values["server-env"] ?? []).map((pair) => [
+    pair.slice(0, pair.indexOf("=")),
+    pair.slice(pair.indexOf("=") + 1),
+  ]),
+);
 const bots = Number(values.bots);
 const meetings = Number(values.meetings);
 const holdSeconds = Number(values["hold-seconds"]);
@@ -101,6 +111,8 @@ function load(
     joinConcurrency: 10,
     connectTimeoutMs: 30_000,
     ...(onPhase ? { onPhase } : {}),
+    onDisconnect: (index, code, reason) =>
+      console.error(`[memory] bot ${index} disconnected: ${code} ${reason}`),
   });
 }
 
@@ -114,7 +126,7 @@ async function measureTransport(transport: Transport, databaseUrl: string): Prom
       "--heartbeat-timeout-ms",
       "600000",
     ],
-    env: { LOG_LEVEL: "warn" },
+    env: { LOG_LEVEL: "warn", ...serverEnv },
   });
   try {
     // Warm-up: one meeting joined and left, so compiled code and pools are not counted per participant.
@@ -125,7 +137,11 @@ async function measureTransport(transport: Transport, databaseUrl: string): Prom
     let held: Promise<MemoryPoint> | undefined;
     const result = await load(server, transport, bots, holdSeconds, (phase) => {
       if (phase === "connected") joined = point(server);
-      if (phase === "measured") held = point(server);
+      // Just before the window closes (the bots leave soon after it).
+      if (phase === "measuring")
+        held = new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000 - HELD_BEFORE_END_MS)).then(
+          () => point(server),
+        );
     });
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const afterLeave = await point(server);
@@ -165,7 +181,8 @@ try {
 }
 const f = (value: number, digits = 1) => value.toFixed(digits);
 console.log(
-  `${bots} bots in ${meetings} meetings, one publisher each, held ${holdSeconds} s; server RSS (JS heap) in MiB\n` +
+  `${bots} bots in ${meetings} meetings, one publisher each, held ${holdSeconds} s` +
+    `${Object.keys(serverEnv).length > 0 ? `, server env ${JSON.stringify(serverEnv)}` : ""}; server RSS (JS heap) in MiB\n` +
     "transport     start         joined        held          after leave   RSS KiB/participant  heap KiB/participant  left after leave",
 );
 for (const r of results) {

@@ -24,6 +24,7 @@ import {
   scanRoutingHeader,
   type TrackSubscriptionSchema,
 } from "@videocall/protocol";
+import { ClientHeartbeat } from "./client-heartbeat.ts";
 import {
   AUDIO_PACKETS_PER_SECOND,
   AUDIO_TRACK_ID,
@@ -174,6 +175,7 @@ export class MeetingBots {
   readonly #options: MeetingBotsOptions;
   readonly #bots: Bot[] = [];
   readonly #header = new RoutingHeader();
+  readonly #heartbeat = new ClientHeartbeat();
   readonly #latency = new Uint32Array(LATENCY_BINS);
   readonly #audioLatency = new Uint32Array(LATENCY_BINS);
   readonly #speakerNames: Set<string>;
@@ -229,6 +231,7 @@ export class MeetingBots {
     });
     const joinMs = performance.now() - startedMs;
     const { transport, welcome } = connected;
+    this.#heartbeat.add(transport, welcome.heartbeatIntervalMs);
     const publisherSessions = new Map<string, number>();
     const publisherNames = new Set(options.publisherNames);
     for (const participant of welcome.participants) {
@@ -580,6 +583,7 @@ export class MeetingBots {
   /** Every bot says Leave and closes. */
   async leave(): Promise<void> {
     this.#stopping = true;
+    this.#heartbeat.stop();
     for (const bot of this.#bots) {
       // In-band first: some transports' close never reaches the relay (Deno's WebTransport).
       bot.transport.send(LEAVE_PACKET);
