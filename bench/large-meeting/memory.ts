@@ -14,7 +14,7 @@
  * 5 s after the last leave.
  */
 import { parseArgs } from "node:util";
-import { mediaAtBitrate, runLoad } from "../../packages/cli/src/load/mod.ts";
+import { mediaAtBitrate, runLoad, type SyntheticMedia } from "../../packages/cli/src/load/mod.ts";
 import type { RelayDebugSnapshot } from "../../packages/server/src/relay/relay.ts";
 import { startPostgres } from "../../test/fixtures/postgres.ts";
 import { startServer, type TestServer } from "../../test/fixtures/server.ts";
@@ -57,6 +57,10 @@ const { values } = parseArgs({
     bots: { type: "string", default: "30" },
     meetings: { type: "string", default: "3" },
     "hold-seconds": { type: "string", default: "30" },
+    /** 0: idle bots (no media), to tell per-session memory from memory that grows with traffic. */
+    "publishers-per-meeting": { type: "string", default: "1" },
+    /** audio, video or both (default): which traffic the memory grows with. */
+    media: { type: "string", default: "both" },
     transports: { type: "string", default: "websocket,webtransport" },
     output: { type: "string" },
     /** KEY=VALUE for the server's environment, e.g. MALLOC_ARENA_MAX=2; repeatable. */
@@ -77,6 +81,15 @@ const transports = values.transports.split(",") as Transport[];
 const outputPath =
   values.output ??
   `${ROOT}bench/results/large-meeting-memory-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+
+/** A 500 kbps camera and a microphone; "audio" or "video" alone sends one packet of the other at the start. */
+function mediaOf(which: string): SyntheticMedia {
+  const media = mediaAtBitrate(500, 30);
+  const almostNever = 0.001;
+  if (which === "audio") return { ...media, videoFramesPerSecond: almostNever };
+  if (which === "video") return { ...media, audioPacketsPerSecond: almostNever };
+  return media;
+}
 
 async function point(server: TestServer): Promise<MemoryPoint> {
   const debug = (await (await fetch(`${server.url}/api/debug/rooms`)).json()) as RelayDebugSnapshot;
@@ -100,11 +113,11 @@ function load(
     serverUrls: [server.url],
     participants,
     roomSize: Math.ceil(participants / meetings),
-    publishersPerRoom: 1,
+    publishersPerRoom: Number(values["publishers-per-meeting"]),
     meetingIdOf: (room) => `memory-${transport}-${room}`,
     usernameOf: (index) => `bot-${index}`,
     transport,
-    media: mediaAtBitrate(500, 30),
+    media: mediaOf(values.media),
     warmupSeconds: 1,
     windowSeconds: seconds,
     drainSeconds: 2,
