@@ -84,6 +84,10 @@ export interface Measurement {
   keyframeRequests: number;
   disconnects: number;
   maxTickLagMs: number;
+  /** Media that arrived with a capture time outside the window (warm-up, or later than the drain allowed for). */
+  receivedOutsideWindow: number;
+  /** From the relays' /api/debug/rooms at the window's end, summed over connections. */
+  relayQueues: { packetsSent: number; packetsDropped: number; queuedPackets: number };
   /** The machine's 1-minute load average at the window's end: other work on the 2 cores shows here. */
   loadAverage: number;
 }
@@ -321,6 +325,7 @@ async function measure(
     const loadCpuPercent = percent(all.reduce((sum, child) => sum + cpuNow(child), 0) - loadCpuStart);
     const rssEnd = rssNow();
     const loadAverage = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+    const relayQueues = await relayQueueTotals(urls);
     const results = (await Promise.all(
       all.map((child) => child.waitFor("result", (options.drainSeconds + 60) * 1000)),
     )) as unknown as MeetingBotsResult[];
@@ -333,11 +338,39 @@ async function measure(
       natsCpuPercent,
       loadCpuPercent,
       loadAverage,
+      relayQueues,
       rss: [rssStart, rssJoined, rssEnd, rssAfterLeave],
     });
   } finally {
     for (const child of started.reverse()) await child.stop();
   }
+}
+
+/** What the relays' subscriber queues sent, dropped and hold, all connections summed. */
+async function relayQueueTotals(urls: string[]): Promise<Measurement["relayQueues"]> {
+  const totals = { packetsSent: 0, packetsDropped: 0, queuedPackets: 0 };
+  for (const url of urls) {
+    try {
+      const debug = (await (
+        await fetch(`${url}/api/debug/rooms`, { signal: AbortSignal.timeout(20_000) })
+      ).json()) as {
+        rooms: {
+          connections: { queue?: { packetsSent: number; packetsDropped: number; queuedPackets: number } }[];
+        }[];
+      };
+      for (const room of debug.rooms) {
+        for (const { queue } of room.connections) {
+          if (!queue) continue;
+          totals.packetsSent += queue.packetsSent;
+          totals.packetsDropped += queue.packetsDropped;
+          totals.queuedPackets += queue.queuedPackets;
+        }
+      }
+    } catch {
+      // a relay too busy to answer in time: its figures stay out
+    }
+  }
+  return totals;
 }
 
 async function sleepUntilEpochUs(epochUs: number): Promise<void> {
@@ -364,6 +397,7 @@ function summarize(
     natsCpuPercent: number;
     loadCpuPercent: number;
     loadAverage: number;
+    relayQueues: Measurement["relayQueues"];
     rss: number[];
   },
 ): Measurement {
@@ -437,6 +471,8 @@ function summarize(
     disconnects: bots.filter((b) => b.disconnected).length,
     maxTickLagMs: Math.max(...results.map((r) => r.maxTickLagMs)),
     loadAverage: sampled.loadAverage,
+    receivedOutsideWindow: bots.reduce((sum, b) => sum + b.outsideWindow, 0),
+    relayQueues: sampled.relayQueues,
   };
 }
 
@@ -544,7 +580,9 @@ async function main(): Promise<void> {
       measurements.push(m);
       progress(
         `${mode}, ${topology}: relay ${m.relayCpuPercent.toFixed(0)} % CPU, ${m.packetsPerSecondPerSubscriber.p50.toFixed(0)} pkt/s per subscriber, ` +
-          `speaker audio loss ${fixed(m.speakerAudioLossPercent, 2)} %, p99 ${fixed(m.latencyMs.p99)} ms, load CPU ${m.loadCpuPercent.toFixed(0)} %`,
+          `speaker audio loss ${fixed(m.speakerAudioLossPercent, 2)} %, p99 ${fixed(m.latencyMs.p99)} ms, load CPU ${m.loadCpuPercent.toFixed(0)} %, ` +
+          `load average ${m.loadAverage}; relay queues sent ${m.relayQueues.packetsSent}, dropped ${m.relayQueues.packetsDropped}, ` +
+          `holding ${m.relayQueues.queuedPackets}; ${m.receivedOutsideWindow} media packets arrived outside the window`,
       );
     }
   }
