@@ -25,6 +25,8 @@ export interface Deployment {
 export interface RelayFlags {
   /** Extra server flags (e.g. `--no-webtransport`). */
   extra?: string[];
+  /** Default `memory://`: a throwaway PGlite per process (its WebAssembly memory counts in the relay's RSS). */
+  databaseUrl?: string;
 }
 
 function relayArgs(flags: RelayFlags): string[] {
@@ -50,9 +52,10 @@ function relayArgs(flags: RelayFlags): string[] {
     "1000000",
     "--handshake-timeout-ms",
     "600000",
-    // One throwaway database per process: two relays in one directory would contend for its lock.
+    // A PostgreSQL outside the process, or one throwaway PGlite per process (two relays in one
+    // directory would contend for its lock).
     "--database-url",
-    "memory://",
+    flags.databaseUrl ?? "memory://",
     ...(flags.extra ?? []),
   ];
 }

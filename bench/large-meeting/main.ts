@@ -17,6 +17,7 @@ import {
   type SubscriptionPlan,
   type VideoLayerSpec,
 } from "../../packages/cli/src/load/mod.ts";
+import { startPostgres } from "../../test/fixtures/postgres.ts";
 import {
   BenchChild,
   clockTicksPerSecond,
@@ -25,6 +26,9 @@ import {
 } from "../relay/child-process.ts";
 import type { BotsProcessConfig } from "./bots.ts";
 import { deploy, ROOT, rssBytesOf, type Topology } from "./deployment.ts";
+
+/** Creates a database for one measurement; undefined: the relays use in-memory PGlite. */
+type DatabaseFactory = (() => Promise<string>) | undefined;
 
 const USAGE = `Usage: deno run --config deno.json -A --unstable-net bench/large-meeting/main.ts [options]
   --participants <n>     meeting size, publishers included (default 1000)
@@ -245,10 +249,12 @@ async function measure(
   topology: Topology,
   options: Options,
   ticksPerSecond: number,
+  createDatabase: DatabaseFactory,
 ): Promise<Measurement> {
   const started: BenchChild[] = [];
   try {
-    const { urls, relays, nats } = await deploy(topology, started);
+    const databaseUrl = await createDatabase?.();
+    const { urls, relays, nats } = await deploy(topology, started, databaseUrl ? { databaseUrl } : {});
     const rssNow = () => relays.reduce((sum, relay) => sum + rssBytesOf(relay.pid), 0);
     const rssStart = rssNow();
     const meetingId = `large-${mode}-${topology}`;
@@ -503,7 +509,7 @@ function renderTable(title: string, header: string[], rows: string[][]): string 
 }
 
 const fixed = (value: number | null, digits = 1) =>
-  value === null || Number.isNaN(value) ? "-" : value.toFixed(digits);
+  value === null || !Number.isFinite(value) ? "-" : value.toFixed(digits);
 const spread = (s: Spread, digits = 0) =>
   `${fixed(s.p50, digits)} (${fixed(s.p10, digits)}–${fixed(s.p90, digits)})`;
 
@@ -570,13 +576,15 @@ function formatRatios(ratios: Ratios[]): string {
   return renderTable("Ratios (same run)", header, rows);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  const ticksPerSecond = await clockTicksPerSecond();
-  const measurements: Measurement[] = [];
+async function measureAll(
+  options: Options,
+  ticksPerSecond: number,
+  createDatabase: DatabaseFactory,
+  measurements: Measurement[],
+): Promise<void> {
   for (const topology of options.topologies) {
     for (const mode of options.modes) {
-      const m = await measure(mode, topology, options, ticksPerSecond);
+      const m = await measure(mode, topology, options, ticksPerSecond, createDatabase);
       measurements.push(m);
       progress(
         `${mode}, ${topology}: relay ${m.relayCpuPercent.toFixed(0)} % CPU, ${m.packetsPerSecondPerSubscriber.p50.toFixed(0)} pkt/s per subscriber, ` +
@@ -586,6 +594,24 @@ async function main(): Promise<void> {
       );
     }
   }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const ticksPerSecond = await clockTicksPerSecond();
+  const measurements: Measurement[] = [];
+  // PostgreSQL outside the relay when installed, so the relay's RSS is the relay's: PGlite's
+  // WebAssembly memory grows with every row and its start-up garbage hides the joins' memory.
+  const postgres = await startPostgres().catch((error: unknown) => {
+    progress(`no PostgreSQL (${error instanceof Error ? error.message : error}): in-memory PGlite per relay`);
+    return undefined;
+  });
+  try {
+    await measureAll(options, ticksPerSecond, postgres && (() => postgres.createDatabase()), measurements);
+  } finally {
+    await postgres?.stop();
+  }
+
   const ratios: Ratios[] = [];
   for (const topology of options.topologies) {
     const selective = measurements.find((m) => m.mode === "selective" && m.topology === topology);
