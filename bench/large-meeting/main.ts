@@ -74,6 +74,8 @@ export interface Measurement {
   /** Per subscriber, over the window: median, 10th percentile, 90th. */
   packetsPerSecondPerSubscriber: Spread;
   kilobitsPerSecondPerSubscriber: Spread;
+  /** Of those packets, audio (top-3 audio should hold it at 3 × 50/s). */
+  audioPacketsPerSecondPerSubscriber: Spread;
   /** Distinct frames per second per tile it should show (broadcast: every publisher; selective: the page). */
   fpsPerTile: Spread;
   /** Video packets subscribers received, by layer (fractions). */
@@ -455,6 +457,7 @@ function summarize(
     relayKiBPerParticipant: (rssJoined - rssStart) / 1024 / bots.length,
     packetsPerSecondPerSubscriber: spreadOf(subscribers.map((s) => s.mediaPackets / window)),
     kilobitsPerSecondPerSubscriber: spreadOf(subscribers.map((s) => (s.mediaBytes * 8) / 1000 / window)),
+    audioPacketsPerSecondPerSubscriber: spreadOf(subscribers.map((s) => s.audioPackets / window)),
     fpsPerTile: spreadOf(subscribers.map((s) => s.videoFrames / window / tilesShown)),
     layerShare: layerTotals.slice(0, layerCount).map((n) => (videoTotal === 0 ? 0 : n / videoTotal)),
     speakerAudioExpected,
@@ -587,7 +590,8 @@ async function measureAll(
       const m = await measure(mode, topology, options, ticksPerSecond, createDatabase);
       measurements.push(m);
       progress(
-        `${mode}, ${topology}: relay ${m.relayCpuPercent.toFixed(0)} % CPU, ${m.packetsPerSecondPerSubscriber.p50.toFixed(0)} pkt/s per subscriber, ` +
+        `${mode}, ${topology}: relay ${m.relayCpuPercent.toFixed(0)} % CPU, ${m.packetsPerSecondPerSubscriber.p50.toFixed(0)} pkt/s per subscriber ` +
+          `(audio ${m.audioPacketsPerSecondPerSubscriber.p50.toFixed(0)}), ` +
           `speaker audio loss ${fixed(m.speakerAudioLossPercent, 2)} %, p99 ${fixed(m.latencyMs.p99)} ms, load CPU ${m.loadCpuPercent.toFixed(0)} %, ` +
           `load average ${m.loadAverage}; relay queues sent ${m.relayQueues.packetsSent}, dropped ${m.relayQueues.packetsDropped}, ` +
           `holding ${m.relayQueues.queuedPackets}; ${m.receivedOutsideWindow} media packets arrived outside the window`,
