@@ -134,6 +134,11 @@ export class BenchChild {
     }
   }
 
+  /** Writes one line to the child's stdin, for children that take commands there. */
+  async writeLine(line: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
+  }
+
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
   async stop(): Promise<void> {
     await this.#stdin.close().catch(() => {});

@@ -22,6 +22,7 @@ import {
   RoutingHeader,
   scanRoutingHeader,
 } from "@videocall/protocol";
+import { ClientHeartbeat } from "./client-heartbeat.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import {
   AUDIO_TRACK_ID,
@@ -175,6 +176,7 @@ export class LoadGenerator {
   readonly #participants: Participant[] = [];
   readonly #latency = new LatencyHistogram();
   readonly #joinTimes = new LatencyHistogram();
+  readonly #heartbeat = new ClientHeartbeat();
   /** One header for every received packet: handlers run one at a time. */
   readonly #header = new RoutingHeader();
   #phase: LoadProgress["phase"] = "joining";
@@ -269,6 +271,7 @@ export class LoadGenerator {
     const joinMs = performance.now() - startedMs;
     this.#joinTimes.recordMs(joinMs);
     const { transport } = connected;
+    this.#heartbeat.add(transport, connected.welcome.heartbeatIntervalMs);
     const stats: ParticipantStats = {
       index,
       room,
@@ -453,6 +456,7 @@ export class LoadGenerator {
 
   async #leaveAll(): Promise<void> {
     this.#stopping = true;
+    this.#heartbeat.stop();
     for (const p of this.#participants) {
       // Say so in-band first: some transports' close never reaches the relay (Deno's WebTransport).
       p.transport.send(LEAVE_PACKET);
