@@ -470,7 +470,14 @@ export class MeetingBots {
         case: "trackState",
         value: {
           tracks: [
-            { trackId: AUDIO_TRACK_ID, kind: MediaKind.AUDIO, codec: Codec.OPUS, muted: false },
+            // Levels declared as the browser's microphone does, so the relay's top-3 audio ranks them.
+            {
+              trackId: AUDIO_TRACK_ID,
+              kind: MediaKind.AUDIO,
+              codec: Codec.OPUS,
+              muted: false,
+              audioLevels: true,
+            },
             {
               trackId: VIDEO_TRACK_ID,
               kind: MediaKind.VIDEO,
