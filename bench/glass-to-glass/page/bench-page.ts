@@ -238,7 +238,8 @@ class BenchPage implements BenchApi {
     const peer = this.#watcher?.peers.values().next().value;
     return {
       framesDrawn: this.#barcode?.framesDrawn,
-      ...this.#publisher?.stats(),
+      // The per-layer list is not a figure: left out of the flat record.
+      ...(this.#publisher ? { ...this.#publisher.stats(), layers: undefined } : {}),
       ...this.#session?.stats(),
       bufferedBytes: this.#session?.bufferedBytes,
       ...(peer ? flatPeerStats(peer.stats()) : {}),
