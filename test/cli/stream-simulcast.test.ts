@@ -62,7 +62,7 @@ Deno.test(
           ]),
         `TrackInfo.layers: ${JSON.stringify(track.layers)}`,
       );
-      subscribers.forEach((session, maxLayer) =>
+      for (const [maxLayer, session] of subscribers.entries()) {
         session.setSubscriptions({
           mode: "explicit",
           tracks: [
@@ -74,8 +74,8 @@ Deno.test(
               heightPx: maxLayer === 0 ? 180 : 360,
             },
           ],
-        }),
-      );
+        });
+      }
       // Frames sent before the caps reached the relay do not count.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       counting = true;
