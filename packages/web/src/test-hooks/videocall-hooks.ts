@@ -14,13 +14,17 @@
  *   `videoFramesDecoded`, `videoFps`, `audioFramesDecoded`, `audioRms` (RMS 0..1 of the audio played
  *   in the last ~250 ms), `jitterBufferDepthMs`, `hasTile` (one of its tiles is on screen), and
  *   `videoTracks`: per received video track, `trackId`, `framesDecoded`, `transformErrors`,
- *   `decoderErrors` and `hasTile` (its own tile, `data-track-id`, is on screen).
+ *   `decoderErrors`, `hasTile` (its own tile, `data-track-id`, is on screen), and for simulcast
+ *   `layer` (decoded now), `width`/`height`, `framesByLayer` and the tile size subscribed
+ *   (`subscribedWidthPx`/`subscribedHeightPx`, undefined when not subscribed).
  * - `control()`: meeting control: our role, the settings, the waiting list (hosts only), the
  *   participants with their roles, and whether a host muted us.
  * - `grid()`: the grid page shown, the page count, the remote tiles on it, and the last
  *   SetSubscriptions sent (visible video at tile size plus every audio track).
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
- *   device is not published).
+ *   device is not published), `cameraLayers` (per simulcast layer: size, bitrate, whether its
+ *   encoder runs, frames and key frames encoded, "L1T3" or "") and `cameraLayersMask` (the
+ *   relay's last LayerDemand).
  * - `speakers()`: the relay's active speakers (`sessionId`, smoothed `level` 0..127, loudest first),
  *   the `dominantSessionId` (0: nobody yet) and whether the page shows the `speakerView`.
  * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
