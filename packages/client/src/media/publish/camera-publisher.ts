@@ -29,6 +29,7 @@ export interface CameraPublisherOptions {
 }
 
 export interface CameraPublisherStats {
+  /** Camera frames encoded: the busiest layer's count (each layer's own is in `layers`). */
   framesEncoded: number;
   framesSkipped: number;
   width: number;

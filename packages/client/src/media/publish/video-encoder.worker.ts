@@ -51,7 +51,12 @@ let paused = false;
 let congested = false;
 /** Whether the codec makes L1T3 at all (checked once, before the first frame). */
 let temporalSupported = false;
+/**
+ * `framesEncoded` counts camera frames, not chunks: the busiest layer's output (a receiver gets
+ * one layer), plus what earlier ladders encoded before the capture size changed.
+ */
 const stats = { framesEncoded: 0, framesSkipped: 0, transformErrors: 0 };
+let framesEncodedBeforeReplan = 0;
 /** Between codec and packet: identity unless the track was configured with a transform. */
 let transform: OrderedFrameTransform | undefined;
 let track: Extract<ToVideoEncoder, { type: "start" }>["track"] | undefined;
@@ -162,6 +167,7 @@ function planLayers(frame: VideoFrame, current: VideoEncoderSettings): void {
   const size = `${frame.displayWidth}x${frame.displayHeight}`;
   if (size === captureSize) return;
   captureSize = size;
+  framesEncodedBeforeReplan = stats.framesEncoded;
   for (const layer of layers) closeEncoder(layer);
   const plans = current.simulcast
     ? simulcastLayers(frame.displayWidth, frame.displayHeight)
@@ -237,8 +243,9 @@ function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: Encod
   const captureTimeUs =
     layer.captureTimes.get(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
   layer.captureTimes.delete(chunk.timestamp);
-  stats.framesEncoded++;
   layer.framesEncoded++;
+  if (layer.framesEncoded + framesEncodedBeforeReplan > stats.framesEncoded)
+    stats.framesEncoded = layer.framesEncoded + framesEncodedBeforeReplan;
   const keyframe = chunk.type === "key";
   if (keyframe) layer.keyframesEncoded++;
   const durationUs = chunk.duration ?? 0;
