@@ -9,6 +9,7 @@
  *    grid shows 9 of them a page. The page receives video only for the tiles on its page, one layer
  *    each and never above what the tile's size asks for; after paging and growing the window, the
  *    tiles on screen switch to a higher layer.
+ * 3. `videocall stream --simulcast` stops the ffmpeg of a layer the relay's LayerDemand leaves out.
  */
 import { ok } from "node:assert/strict";
 import { Codec, joinMeeting, type LocalTrack, MediaKind, type MeetingSession } from "@videocall/client";
@@ -17,6 +18,7 @@ import { IvfReader } from "../../packages/cli/src/ivf-reader.ts";
 import { encodeWithFfmpeg } from "../../packages/cli/src/test-media.ts";
 import { isVpxKeyframe, vpxKeyframeInfo } from "../../packages/cli/src/vpx-bitstream.ts";
 import type { VideoTrackHook } from "../../packages/web/src/test-hooks/videocall-hooks.ts";
+import { startCli } from "../cli/cli.ts";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
 import { startServer } from "../fixtures/server.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
@@ -393,6 +395,63 @@ Deno.test(
       await Promise.all(sending);
       await Promise.all(bots.map((bot) => bot.leave()));
       await Promise.race([browser?.close(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await server.stop();
+    }
+  },
+);
+
+Deno.test(
+  "`videocall stream --simulcast` stops the ffmpeg of a layer nobody receives",
+  TEST_OPTIONS,
+  async () => {
+    const server = await startServer();
+    const cli = startCli([
+      ...["stream", "--url", server.url, "--meeting-id", "cli-demand", "--user-id", "layered"],
+      ...["--test-pattern", "--resolution", "640x360", "--fps", "15", "--simulcast", "--no-audio"],
+      ...["--transport", "websocket"],
+    ]);
+    let watcher: MeetingSession | undefined;
+    try {
+      await withTimeout(async () => {
+        await cli.waitForLog("streaming a test pattern", 20_000);
+        watcher = await joinMeeting({
+          serverUrl: server.url,
+          username: "small-tile",
+          meetingId: "cli-demand",
+          reconnect: false,
+        });
+        const session = watcher;
+        const layers = new Map<number, number>();
+        let counting = false;
+        session.events.on("media", (_from, media) => {
+          if (counting && media.kind === MediaKind.VIDEO)
+            layers.set(media.layer, (layers.get(media.layer) ?? 0) + 1);
+        });
+        const publisher = () => [...session.participants.values()].find((p) => p.username === "layered");
+        await waitFor(
+          "the CLI's two layers",
+          () => publisher()?.tracks.some((t) => t.layers.length === 2) ?? false,
+          20_000,
+        );
+        const track = publisher()!.tracks.find((t) => t.kind === MediaKind.VIDEO)!;
+        session.setSubscriptions({
+          mode: "explicit",
+          tracks: [
+            { sessionId: publisher()!.sessionId, trackId: track.trackId, widthPx: 320, heightPx: 180 },
+          ],
+        });
+        await delay(1500);
+        counting = true;
+        await waitFor("layer 0 frames", () => (layers.get(0) ?? 0) >= 30, 20_000);
+        ok(!layers.has(1), `only layer 0 arrives: ${JSON.stringify([...layers])}`);
+        const result = await cli.interrupt();
+        ok(result.code === 0, result.stderr);
+        const stops = /layers stopped for want of receivers (\d+) times/.exec(result.stderr);
+        ok(stops && Number(stops[1]) >= 1, `layer 1's ffmpeg was stopped: ${result.stderr}`);
+      });
+    } finally {
+      await cli.interrupt();
+      await watcher?.leave();
       await server.stop();
     }
   },
