@@ -173,10 +173,11 @@ Deno.test(
           await join(viewer.page);
           await viewer.page.getByRole("button", { name: "Mute", exact: true }).click();
           bots = await joinSpeakingBots(server.url, "top3-page", 11, { prefix: "bot", audioPackets });
+          // The grid pages 9 remote tiles at a time: 11 participants, the first 9 on screen.
           await waitInPage(
             viewer.page,
-            "11 remote tiles",
-            "document.querySelectorAll('.tile.remote').length === 11",
+            "11 remote participants, 9 tiles on the first page",
+            "Object.keys(window.videocall.peers()).length === 11 && document.querySelectorAll('.tile.remote').length === 9",
           );
           const talkers = bots.slice(0, 4);
           [115, 112, 110, 95].forEach((level, i) => {

@@ -132,6 +132,10 @@ function buildProgram(
     )
     .option("--keyframe-interval-ms <n>", "longest time between key frames", integer(100, 60_000), 2000)
     .option(
+      "--simulcast",
+      "publish 320x180, 640x360 and 1280x720 layers (those --resolution reaches), one ffmpeg each",
+    )
+    .option(
       "--audio-device <alsa>",
       "ALSA capture device, e.g. default or hw:1,0 (see info --list-audio-devices)",
     )
@@ -203,10 +207,15 @@ function buildProgram(
           ...frameTransformFlag(flags.frameTransform),
           ...(flags.e2eePassphrase !== undefined ? { e2eePassphrase: flags.e2eePassphrase } : {}),
           ...(flags.e2ee === true ? { e2eeExchange: true } : {}),
+          ...(flags.simulcast === true ? { simulcast: true } : {}),
           log,
         },
         stopSignal,
       );
+      if (summary.framesByLayer.length > 0)
+        log(
+          `simulcast: frames per layer ${summary.framesByLayer.join(" / ")}; layers stopped for want of receivers ${summary.layerStops} times`,
+        );
       log(
         `left the meeting: sent ${summary.videoFramesSent} video frames, ${summary.audioPacketsSent} audio packets (${summary.videoFramesDropped} frames dropped, ${summary.keyframeRequests} key frame requests)`,
       );

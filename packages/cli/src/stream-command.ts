@@ -8,15 +8,23 @@
  * and requests are only counted. ffmpeg cannot be told to make one at run time, and restarting it
  * would cost ~100-150 ms of black video, reopen the camera and restart a file from its beginning:
  * a late joiner waits at most one interval instead.
+ *
+ * `--simulcast`: one ffmpeg per layer of the browser's ladder (320×180, 640×360, 1280×720 at 150,
+ * 500 and 1500 kb/s, those the resolution reaches), each its own encoder, announced in
+ * TrackInfo.layers and sent with Media.layer. LayerDemand is honoured by stopping the ffmpeg of a
+ * layer nobody receives and starting it again when someone does (its first frame is a key frame).
+ * A V4L2 camera opens once, so simulcast takes a test pattern or a file.
  */
 import {
   Codec,
   type FrameTransformSpec,
   type LocalTrack,
+  type LocalVideoLayer,
   MediaKind,
   type MeetingSession,
   nowMicros,
   OrderedFrameTransform,
+  simulcastLayers,
   type TransportPreference,
 } from "@videocall/client";
 import { AnnexBReader } from "./annexb-reader.ts";
@@ -63,6 +71,8 @@ export interface StreamOptions {
   e2eePassphrase?: string;
   /** Encrypt end to end with keys exchanged with the others (`--e2ee`). */
   e2eeExchange?: boolean;
+  /** Publish the simulcast ladder, one ffmpeg per layer (`--simulcast`). */
+  simulcast?: boolean;
   log: (line: string) => void;
 }
 
@@ -73,9 +83,17 @@ export interface StreamSummary {
   keyframeRequests: number;
   /** Frames the frame transform refused. */
   transformErrors: number;
+  /** Simulcast: frames sent per layer, and how often a layer's encoder was stopped for want of receivers. */
+  framesByLayer: number[];
+  layerStops: number;
 }
 
 export async function runStream(options: StreamOptions, stopSignal: AbortSignal): Promise<StreamSummary> {
+  if (options.simulcast && options.video?.kind === "camera")
+    throw new CliError(
+      "bad-flags",
+      "--simulcast takes --test-pattern or --file (a V4L2 camera opens only once)",
+    );
   await requireFfmpeg();
   const session = await joinAs({
     serverUrl: options.serverUrl,
@@ -95,6 +113,8 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
     videoFramesDropped: 0,
     keyframeRequests: 0,
     transformErrors: 0,
+    framesByLayer: [],
+    layerStops: 0,
   };
   session.events.on("keyframeRequested", () => summary.keyframeRequests++);
   session.events.on("reconnecting", (attempt, delayMs, reason) =>
@@ -109,9 +129,10 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
         summary,
       )
     : undefined;
+  const layers = options.simulcast ? simulcastLayers(options.encoding.width, options.encoding.height) : [];
   const videoTrack = options.video
     ? new TransformedTrack(
-        session.publishTrack({ kind: MediaKind.VIDEO, codec: WIRE_CODECS[options.encoding.codec] }),
+        session.publishTrack({ kind: MediaKind.VIDEO, codec: WIRE_CODECS[options.encoding.codec], layers }),
         options,
         summary,
       )
@@ -119,7 +140,23 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
 
   const processes: FfmpegProcess[] = [];
   const failure = Promise.withResolvers<CliError>();
-  if (options.video && videoTrack) {
+  let simulcast: SimulcastEncoders | undefined;
+  if (options.video && videoTrack && layers.length > 0) {
+    simulcast = new SimulcastEncoders(options.video, options.encoding, layers, (ffmpeg, layer) => {
+      pumpVideo(ffmpeg, session, videoTrack, options.encoding, summary, layer).catch((error) => {
+        if (!ffmpeg.isStopping) failure.resolve(asMediaError(error));
+      });
+      ffmpeg.exited.then((status) => {
+        if (!ffmpeg.isStopping) failure.resolve(ffmpegFailure(ffmpeg, status));
+      });
+    });
+    summary.framesByLayer = layers.map(() => 0);
+    session.events.on("layerDemand", (trackId, layersMask) => {
+      if (trackId === videoTrack.track.trackId) summary.layerStops += simulcast?.setDemand(layersMask) ?? 0;
+    });
+    // A new connection's relay has said nothing yet: every layer until it does.
+    session.events.on("reconnected", () => simulcast?.setDemand(0xffffffff));
+  } else if (options.video && videoTrack) {
     const ffmpeg = new FfmpegProcess("video", videoArguments(options.video, options.encoding));
     processes.push(ffmpeg);
     pumpVideo(ffmpeg, session, videoTrack, options.encoding, summary).catch((error) =>
@@ -154,7 +191,7 @@ export async function runStream(options: StreamOptions, stopSignal: AbortSignal)
   });
   const outcome = await Promise.race([stopped, timedOut, failure.promise, session.closed]);
   clearTimeout(timer);
-  await Promise.all(processes.map((ffmpeg) => ffmpeg.stop()));
+  await Promise.all([...processes.map((ffmpeg) => ffmpeg.stop()), simulcast?.stop()]);
   audioTrack?.close();
   videoTrack?.close();
   await session.leave();
@@ -185,6 +222,7 @@ class TransformedTrack {
     captureTimeUs: number;
     durationUs: number;
     audioLevel?: number;
+    layer?: number;
     payload: Uint8Array;
   }): void {
     const metadata = {
@@ -215,6 +253,7 @@ async function pumpVideo(
   track: TransformedTrack,
   encoding: VideoEncoding,
   summary: StreamSummary,
+  layer?: number,
 ): Promise<void> {
   const frameDurationUs = Math.round(1_000_000 / encoding.fps);
   let waitForKeyframe = false;
@@ -230,9 +269,11 @@ async function pumpVideo(
       keyframe: frame.keyframe,
       captureTimeUs: nowMicros(),
       durationUs: frameDurationUs,
+      ...(layer === undefined ? {} : { layer }),
       payload: frame.payload,
     });
     summary.videoFramesSent++;
+    if (layer !== undefined) summary.framesByLayer[layer] = (summary.framesByLayer[layer] ?? 0) + 1;
   };
   const codec = encoding.codec;
   if (codec === "h264") {
@@ -246,6 +287,60 @@ async function pumpVideo(
     for (const frame of reader.push(chunk)) {
       send({ keyframe: isVpxKeyframe(codec, frame.payload), payload: frame.payload });
     }
+  }
+}
+
+/**
+ * Simulcast: one ffmpeg per layer, at the layer's size and bitrate. A layer that no receiver wants
+ * (LayerDemand) has its ffmpeg stopped; when it is wanted again a new one starts, and its first
+ * frame is a key frame.
+ */
+class SimulcastEncoders {
+  #running = new Map<number, FfmpegProcess>();
+  #stopped = false;
+
+  constructor(
+    readonly source: VideoSource,
+    readonly encoding: VideoEncoding,
+    readonly layers: readonly LocalVideoLayer[],
+    readonly onStarted: (ffmpeg: FfmpegProcess, layer: number) => void,
+  ) {
+    for (const layer of layers) this.#start(layer);
+  }
+
+  /** Starts the wanted layers and stops the others; returns how many were stopped. */
+  setDemand(layersMask: number): number {
+    let stops = 0;
+    for (const layer of this.layers) {
+      const wanted = ((layersMask >>> layer.layer) & 1) === 1;
+      const running = this.#running.get(layer.layer);
+      if (wanted && !running) this.#start(layer);
+      if (!wanted && running) {
+        this.#running.delete(layer.layer);
+        void running.stop();
+        stops++;
+      }
+    }
+    return stops;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#running.values()].map((ffmpeg) => ffmpeg.stop()));
+    this.#running.clear();
+  }
+
+  #start(layer: LocalVideoLayer): void {
+    if (this.#stopped) return;
+    const encoding = {
+      ...this.encoding,
+      width: layer.widthPx,
+      height: layer.heightPx,
+      bitrateKbps: Math.round(layer.bitrateBps / 1000),
+    };
+    const ffmpeg = new FfmpegProcess(`video layer ${layer.layer}`, videoArguments(this.source, encoding));
+    this.#running.set(layer.layer, ffmpeg);
+    this.onStarted(ffmpeg, layer.layer);
   }
 }
 

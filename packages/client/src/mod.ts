@@ -7,6 +7,8 @@ export {
 export * as e2ee from "./e2ee/mod.ts";
 export * from "./emitter.ts";
 export * from "./errors.ts";
+// Pure (no browser APIs): the CLI publishes the same simulcast ladder as the browser.
+export { ALL_LAYERS_MASK, SIMULCAST_LADDER, simulcastLayers } from "./media/publish/simulcast-layers.ts";
 // The frame-transform seam runs in browsers, workers and Deno alike (the CLI uses it too).
 export {
   type FrameDecodeOutcome,

@@ -114,3 +114,48 @@ Deno.test("a key frame request reaches the track it names, and only that one", O
   assertEquals(second.stats().keyframeRequests, 1);
   await session.leave();
 });
+
+Deno.test(
+  "simulcast: TrackInfo announces the layers, and each layer numbers its own sequence",
+  OPTIONS,
+  async () => {
+    const { session, transport } = join();
+    try {
+      const layers = [
+        { layer: 0, widthPx: 320, heightPx: 180, bitrateBps: 150_000 },
+        { layer: 1, widthPx: 640, heightPx: 360, bitrateBps: 500_000 },
+      ];
+      const camera = session.publishTrack({ kind: MediaKind.VIDEO, codec: Codec.VP8, layers });
+      assertEquals(
+        transport.lastTrackState()[0]?.layers.map((layer) => [layer.layer, layer.widthPx, layer.bitrateBps]),
+        [
+          [0, 320, 150_000],
+          [1, 640, 500_000],
+        ],
+      );
+      transport.sent = [];
+      const payload = new Uint8Array([1]);
+      for (const layer of [0, 1, 0, 1, 1, 0]) {
+        camera.sendFrame({ keyframe: false, captureTimeUs: 1, layer, payload });
+      }
+      const sent = transport.sent
+        .map((bytes) => decodePacket(bytes).body)
+        .filter((body) => body.case === "media");
+      assertEquals(
+        sent.map((body) => [body.value.layer, body.value.sequence]),
+        [
+          [0, 1],
+          [1, 1],
+          [0, 2],
+          [1, 2],
+          [1, 3],
+          [0, 3],
+        ],
+      );
+      camera.setLayers(layers.slice(0, 1));
+      assertEquals(transport.lastTrackState()[0]?.layers.length, 1, "a new ladder is announced again");
+    } finally {
+      await session.leave();
+    }
+  },
+);

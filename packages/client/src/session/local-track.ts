@@ -23,6 +23,9 @@ export interface LocalVideoLayer {
   bitrateBps: number;
 }
 
+/** TrackInfo allows at most this many layers; each keeps its own sequence numbers. */
+export const MAX_VIDEO_LAYERS = 4;
+
 export interface LocalTrackStats {
   trackId: number;
   kind: MediaKind;
@@ -62,8 +65,9 @@ export class LocalTrack {
   readonly audioLevels: boolean;
   #owner: LocalTrackOwner;
   #muted: boolean;
+  /** Per spatial layer: the relay forwards one layer per subscriber and switches at key frames. */
+  #sequences = new Uint32Array(MAX_VIDEO_LAYERS);
   #layers: readonly LocalVideoLayer[];
-  #sequence = 0;
   #closed = false;
   #stats = { framesSent: 0, keyframesSent: 0, bytesSent: 0, keyframeRequests: 0 };
 
@@ -108,6 +112,22 @@ export class LocalTrack {
     };
   }
 
+  /** The simulcast layers announced (empty: one layer 0). */
+  get layers(): readonly LocalVideoLayer[] {
+    return this.#layers;
+  }
+
+  /** Announces a new set of layers (the capture size changed, say); receivers get a TrackState. */
+  setLayers(layers: readonly LocalVideoLayer[]): void {
+    if (this.#closed) return;
+    const same =
+      layers.length === this.#layers.length &&
+      layers.every((layer, i) => JSON.stringify(layer) === JSON.stringify(this.#layers[i]));
+    if (same) return;
+    this.#layers = layers.slice(0, MAX_VIDEO_LAYERS).map((layer) => ({ ...layer }));
+    this.#owner.trackStateChanged();
+  }
+
   stats(): LocalTrackStats {
     return { trackId: this.trackId, kind: this.kind, muted: this.#muted, ...this.#stats };
   }
@@ -122,8 +142,11 @@ export class LocalTrack {
   /** Sends one encoded frame; false when it was not sent (track closed, session not connected). */
   sendFrame(frame: EncodedFrame): boolean {
     if (this.#closed) return false;
-    this.#sequence = (this.#sequence + 1) >>> 0;
-    if (!this.#owner.sendMedia(this, this.#sequence, frame)) return false;
+    const layer = Math.min(Math.max(Math.trunc(frame.layer ?? 0), 0), MAX_VIDEO_LAYERS - 1);
+    // Stored in a Uint32Array: wraps at 2^32 as the wire's uint32 does.
+    this.#sequences[layer] = this.#sequences[layer]! + 1;
+    const sequence = this.#sequences[layer]!;
+    if (!this.#owner.sendMedia(this, sequence, { ...frame, layer })) return false;
     this.#stats.framesSent++;
     this.#stats.bytesSent += frame.payload.byteLength;
     if (frame.keyframe) this.#stats.keyframesSent++;

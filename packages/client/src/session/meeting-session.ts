@@ -423,7 +423,7 @@ export class MeetingSession implements LocalTrackOwner {
     trackId?: number;
     /** Audio: every frame will carry `audioLevel` (top-3 audio applies to the track). */
     audioLevels?: boolean;
-    /** Simulcast: the layers announced in TrackInfo.layers. */
+    /** Simulcast: the layers announced in TrackInfo.layers (LocalTrack.setLayers changes them). */
     layers?: readonly LocalVideoLayer[];
   }): LocalTrack {
     if (this.#isClosed) throw new Error("the session is closed");

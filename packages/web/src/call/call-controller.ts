@@ -10,10 +10,12 @@ import {
   type ParticipantRoleName,
   type SelfParticipant,
   type SessionClosedInfo,
+  type Subscriptions,
   type TransportKind,
 } from "@videocall/client";
 import {
   AudioOutput,
+  type CameraPublisherStats,
   type DeviceKind,
   listDevices,
   type MediaDeviceChoice,
@@ -30,8 +32,11 @@ import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
 import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
+import { type AudioTrackRef, SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
 
 const STATS_REFRESH_MS = 500;
+/** Remote tiles per grid page (3×3): only the page shown is subscribed to. */
+export const TILES_PER_PAGE = 9;
 
 /** One tile per received video track: a participant with camera and screen share has two. */
 export interface RemoteTile {
@@ -125,6 +130,16 @@ const NO_MEETING_STATE: MeetingControlState = {
 export interface LocalSendStats {
   microphoneFramesSent: number | undefined;
   cameraFramesEncoded: number | undefined;
+  cameraLayers: CameraPublisherStats["layers"];
+  cameraLayersMask: number | undefined;
+}
+
+/** The grid's paging and the subscriptions it made (test hooks, diagnostics). */
+export interface GridState {
+  page: number;
+  pageCount: number;
+  visibleTiles: string[];
+  subscriptions: Subscriptions | undefined;
 }
 
 /**
@@ -161,6 +176,10 @@ export class CallController {
   #self = signal<SelfParticipant | undefined>(undefined);
   #activeSpeakers = signal<ActiveSpeakersInfo>(NO_ACTIVE_SPEAKERS);
   #speakerView = signal(false);
+  #gridPage = signal(0);
+  /** Each remote tile's drawn size in device pixels, by tile key, as its ResizeObserver reports. */
+  #tileSizes = new Map<string, { widthPx: number; heightPx: number }>();
+  #subscriptionSender: SubscriptionSender | undefined;
 
   // Read-only views of the state above, for the components and the test hooks.
   readonly phase: ReadonlySignal<CallPhase> = this.#phase;
@@ -175,6 +194,27 @@ export class CallController {
   readonly hasMicrophone: ReadonlySignal<boolean> = this.#hasMicrophone;
   readonly warnings: ReadonlySignal<readonly MediaWarning[]> = this.#warnings;
   readonly tiles: ReadonlySignal<readonly RemoteTile[]> = this.#tiles;
+  readonly pageCount: ReadonlySignal<number> = computed(() =>
+    Math.max(1, Math.ceil(this.#tiles.value.length / TILES_PER_PAGE)),
+  );
+  /** The grid page shown, 0-based (kept within the pages there are). */
+  readonly gridPage: ReadonlySignal<number> = computed(() =>
+    Math.min(this.#gridPage.value, this.pageCount.value - 1),
+  );
+  /**
+   * The remote tiles on the page shown; in the speaker view the dominant speaker's camera is among
+   * them (first) even when it sits on another page.
+   */
+  readonly visibleTiles: ReadonlySignal<readonly RemoteTile[]> = computed(() => {
+    const all = this.#tiles.value;
+    const start = this.gridPage.value * TILES_PER_PAGE;
+    const page = all.slice(start, start + TILES_PER_PAGE);
+    if (!this.#speakerView.value) return page;
+    const dominant = this.#activeSpeakers.value.dominantSessionId;
+    const featured = all.find((tile) => tile.sessionId === dominant && !tile.screen);
+    if (!featured || page.includes(featured)) return page;
+    return [featured, ...page.slice(0, TILES_PER_PAGE - 1)];
+  });
   readonly diagnostics: ReadonlySignal<DiagnosticsSnapshot | undefined> = this.#diagnostics;
   /** Who the server says we are (identity, role, grants), once joined. */
   readonly self: ReadonlySignal<SelfParticipant | undefined> = this.#self;
@@ -408,6 +448,7 @@ export class CallController {
 
   setSpeakerView(on: boolean): void {
     this.#speakerView.value = on;
+    this.#updateSubscriptions();
   }
 
   /** A new codec needs a new publisher, which takes a fresh camera track (closing one stops its track). */
@@ -422,16 +463,81 @@ export class CallController {
   }
 
   localSendStats(): LocalSendStats {
+    const camera = this.#call?.camera?.stats();
     return {
       microphoneFramesSent: this.#call?.microphone?.framesSent,
-      cameraFramesEncoded: this.#call?.camera?.stats().framesEncoded,
+      cameraFramesEncoded: camera?.framesEncoded,
+      cameraLayers: camera?.layers ?? [],
+      cameraLayersMask: camera?.layersMask,
     };
+  }
+
+  /** Shows grid page `page` (0-based); the tiles that leave the page are unsubscribed. */
+  setGridPage(page: number): void {
+    this.#gridPage.value = Math.max(0, Math.min(Math.trunc(page), this.pageCount.value - 1));
+    this.#updateSubscriptions();
+  }
+
+  /** A remote tile's drawn size changed (device pixels): the relay picks the layer from it. */
+  reportTileSize(key: string, widthPx: number, heightPx: number): void {
+    const previous = this.#tileSizes.get(key);
+    if (previous?.widthPx === widthPx && previous.heightPx === heightPx) return;
+    this.#tileSizes.set(key, { widthPx, heightPx });
+    this.#updateSubscriptions();
+  }
+
+  /** The size we subscribed to a video track at, if it is subscribed (test hooks). */
+  subscribedSize(sessionId: number, trackId: number): { widthPx: number; heightPx: number } | undefined {
+    const sent = this.#subscriptionSender?.lastSent;
+    if (sent?.mode !== "explicit") return undefined;
+    const track = sent.tracks.find((entry) => entry.sessionId === sessionId && entry.trackId === trackId);
+    return track ? { widthPx: track.widthPx ?? 0, heightPx: track.heightPx ?? 0 } : undefined;
+  }
+
+  gridState(): GridState {
+    return {
+      page: this.gridPage.value,
+      pageCount: this.pageCount.value,
+      visibleTiles: this.visibleTiles.value.map((tile) => tile.key),
+      subscriptions: this.#subscriptionSender?.lastSent,
+    };
+  }
+
+  /** Subscribes to what the grid page shows: its video at tile size, and every audio track. */
+  #updateSubscriptions(): void {
+    const call = this.#call;
+    const sender = this.#subscriptionSender;
+    if (!call || !sender) return;
+    const videos = this.visibleTiles.value.flatMap((tile) => {
+      if (tile.trackId === undefined) return [];
+      const size = this.#tileSizes.get(tile.key);
+      return [
+        {
+          sessionId: tile.sessionId,
+          trackId: tile.trackId,
+          widthPx: size?.widthPx ?? 0,
+          heightPx: size?.heightPx ?? 0,
+        },
+      ];
+    });
+    const audio: AudioTrackRef[] = [];
+    for (const participant of call.session.participants.values()) {
+      for (const track of participant.tracks) {
+        if (track.kind === MediaKind.AUDIO)
+          audio.push({ sessionId: participant.sessionId, trackId: track.trackId });
+      }
+    }
+    sender.update(visibleSubscriptions(videos, audio));
   }
 
   #attach(call: Call): void {
     this.#call = call;
     const { watcher, session } = call;
+    this.#subscriptionSender = new SubscriptionSender((subscriptions) => {
+      if (this.#call?.session === session && !session.isClosed) session.setSubscriptions(subscriptions);
+    });
     this.#unsubscribe = [
+      session.events.on("tracksChanged", () => this.#updateSubscriptions()),
       watcher.events.on("peerAdded", () => this.#syncTiles()),
       watcher.events.on("peerRemoved", () => this.#syncTiles()),
       watcher.events.on("peerChanged", () => this.#syncTiles()),
@@ -456,6 +562,8 @@ export class CallController {
       }),
       session.events.on("activeSpeakers", (info) => {
         this.#activeSpeakers.value = info;
+        // The speaker view's large tile may be a new one: subscribe to it.
+        if (this.#speakerView.value) this.#updateSubscriptions();
       }),
       session.events.on("mutedByHost", (kind, bySessionId) => {
         // The session muted the track already; the toggles follow, and the page says who did it.
@@ -514,6 +622,9 @@ export class CallController {
     const call = this.#call;
     this.#call = undefined;
     clearInterval(this.#refreshTimer);
+    this.#subscriptionSender?.close();
+    this.#subscriptionSender = undefined;
+    this.#tileSizes.clear();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     batch(() => {
@@ -575,7 +686,12 @@ export class CallController {
   #syncTiles(): void {
     const peers = [...(this.#call?.watcher.peers.values() ?? [])];
     const tiles = peers.flatMap(tilesOf);
-    if (!sameTiles(tiles, this.#tiles.value)) this.#tiles.value = tiles;
+    if (!sameTiles(tiles, this.#tiles.value)) {
+      this.#tiles.value = tiles;
+      const keys = new Set(tiles.map((tile) => tile.key));
+      for (const key of this.#tileSizes.keys()) if (!keys.has(key)) this.#tileSizes.delete(key);
+    }
+    this.#updateSubscriptions();
   }
 
   #refresh(): void {

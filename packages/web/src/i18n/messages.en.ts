@@ -56,6 +56,10 @@ export const en = {
   "tile.muted": "muted",
   "tile.screenOf": "{username}'s screen",
   "tile.speaking": "speaking",
+  "grid.pages": "Pages of participants",
+  "grid.previous": "Previous",
+  "grid.next": "Next",
+  "grid.page": "Page {page} of {count}",
 
   "warning.camera.denied":
     "Access to the camera was denied. You can still join: others will see your name instead of video.",

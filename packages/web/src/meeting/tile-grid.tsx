@@ -7,10 +7,14 @@ import { LocalVideo, MountedElement, Tile } from "./tile.tsx";
  * Our own preview first, then one tile per remote video track. Active speakers' tiles have a ring;
  * the speaker view shows the dominant speaker's tile large and the others in a strip below it
  * (the same tiles, laid out by the stylesheet, so no canvas is remounted when the speaker changes).
+ * Remote tiles are paged (TILES_PER_PAGE a page, the controller's `visibleTiles`): only those shown
+ * are subscribed to, each at the size it is drawn.
  */
 export function TileGrid({ controller }: { controller: CallController }) {
   const camera = controller.cameraTrack.value;
-  const tiles = controller.tiles.value;
+  const tiles = controller.visibleTiles.value;
+  const page = controller.gridPage.value;
+  const pageCount = controller.pageCount.value;
   const self = controller.self.value;
   const username = self?.displayName ?? controller.route.username;
   // Two "alice"s (or one with our name) get a short suffix from their identities.
@@ -23,47 +27,65 @@ export function TileGrid({ controller }: { controller: CallController }) {
   const featured = speakerView ? featuredTile(tiles, speakers.dominantSessionId) : undefined;
   const selfSessionId = self?.sessionId;
   return (
-    <section
-      class={`grid${speakerView ? " speaker-view" : ""}`}
-      aria-label={t("meeting.participants")}
-      style={{
-        "--columns": String(columns),
-        "--strip-columns": String(Math.max(1, Math.min(tiles.length, 6))),
-      }}
-    >
-      <Tile
-        kind="local"
-        label={t("meeting.you", { username })}
-        username={username}
-        videoShowing={camera !== undefined && !controller.cameraOff.value}
-        microphoneOn={!controller.microphoneMuted.value}
-        speaking={selfSessionId !== undefined && speaking.has(selfSessionId)}
-        dominant={speakerView && featured === undefined}
+    <section class="grid-pages">
+      <section
+        class={`grid${speakerView ? " speaker-view" : ""}`}
+        aria-label={t("meeting.participants")}
+        style={{
+          "--columns": String(columns),
+          "--strip-columns": String(Math.max(1, Math.min(tiles.length, 6))),
+        }}
       >
-        <LocalVideo track={camera} />
-      </Tile>
-      {tiles.map((tile) => (
         <Tile
-          key={tile.key}
-          kind="remote"
-          label={
-            tile.screen
-              ? t("tile.screenOf", { username: names.get(tile.identity) ?? tile.username })
-              : (names.get(tile.identity) ?? tile.username)
-          }
-          username={tile.username}
-          videoShowing={tile.videoShowing}
-          microphoneOn={tile.microphoneOn}
-          sessionId={tile.sessionId}
-          identity={tile.identity}
-          trackId={tile.trackId}
-          waitingForKeys={tile.waitingForKeys}
-          speaking={!tile.screen && speaking.has(tile.sessionId)}
-          dominant={tile === featured}
+          kind="local"
+          label={t("meeting.you", { username })}
+          username={username}
+          videoShowing={camera !== undefined && !controller.cameraOff.value}
+          microphoneOn={!controller.microphoneMuted.value}
+          speaking={selfSessionId !== undefined && speaking.has(selfSessionId)}
+          dominant={speakerView && featured === undefined}
         >
-          {tile.media && <MountedElement element={tile.media} />}
+          <LocalVideo track={camera} />
         </Tile>
-      ))}
+        {tiles.map((tile) => (
+          <Tile
+            key={tile.key}
+            kind="remote"
+            label={
+              tile.screen
+                ? t("tile.screenOf", { username: names.get(tile.identity) ?? tile.username })
+                : (names.get(tile.identity) ?? tile.username)
+            }
+            username={tile.username}
+            videoShowing={tile.videoShowing}
+            microphoneOn={tile.microphoneOn}
+            sessionId={tile.sessionId}
+            identity={tile.identity}
+            trackId={tile.trackId}
+            waitingForKeys={tile.waitingForKeys}
+            speaking={!tile.screen && speaking.has(tile.sessionId)}
+            dominant={tile === featured}
+            onResize={(widthPx, heightPx) => controller.reportTileSize(tile.key, widthPx, heightPx)}
+          >
+            {tile.media && <MountedElement element={tile.media} />}
+          </Tile>
+        ))}
+      </section>
+      {pageCount > 1 && (
+        <nav class="grid-pager" aria-label={t("grid.pages")}>
+          <button type="button" disabled={page === 0} onClick={() => controller.setGridPage(page - 1)}>
+            {t("grid.previous")}
+          </button>
+          <span class="grid-page">{t("grid.page", { page: page + 1, count: pageCount })}</span>
+          <button
+            type="button"
+            disabled={page >= pageCount - 1}
+            onClick={() => controller.setGridPage(page + 1)}
+          >
+            {t("grid.next")}
+          </button>
+        </nav>
+      )}
     </section>
   );
 }

@@ -19,6 +19,8 @@ interface TileProps {
   speaking?: boolean;
   /** The speaker view's large tile. */
   dominant?: boolean;
+  /** Called with the tile's drawn size in device pixels whenever it changes (remote tiles subscribe by it). */
+  onResize?: (widthPx: number, heightPx: number) => void;
   children: ComponentChildren;
 }
 
@@ -35,10 +37,33 @@ export function Tile({
   identity,
   speaking = false,
   dominant = false,
+  onResize,
   children,
 }: TileProps) {
+  const article = useRef<HTMLElement>(null);
+  // The latest callback, so the observer is made once per tile and not on every render.
+  const resized = useRef(onResize);
+  resized.current = onResize;
+  const observes = onResize !== undefined;
+  useLayoutEffect(() => {
+    const element = article.current;
+    if (!element || !observes || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver((entries) => {
+      const entry = entries[entries.length - 1];
+      if (!entry) return;
+      // Device pixels: a tile drawn at 640 CSS px on a 2× screen wants a 1280-pixel layer.
+      const box = entry.devicePixelContentBoxSize?.[0];
+      const ratio = globalThis.devicePixelRatio || 1;
+      const widthPx = Math.round(box ? box.inlineSize : entry.contentRect.width * ratio);
+      const heightPx = Math.round(box ? box.blockSize : entry.contentRect.height * ratio);
+      resized.current?.(widthPx, heightPx);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [observes]);
   return (
     <article
+      ref={article}
       class={`tile ${kind}${videoShowing ? "" : " camera-off"}${speaking ? " speaking" : ""}${dominant ? " dominant" : ""}`}
       data-username={username}
       data-session-id={sessionId}

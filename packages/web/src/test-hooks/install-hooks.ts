@@ -48,6 +48,12 @@ export function installHooks(controller: CallController): void {
             transformErrors: track.transformErrors,
             decoderErrors: track.decoderErrors,
             waitingForKeys: track.waitingForKeys,
+            layer: track.layer,
+            width: track.width,
+            height: track.height,
+            framesByLayer: track.framesByLayer,
+            subscribedWidthPx: controller.subscribedSize(stats.sessionId, track.trackId)?.widthPx,
+            subscribedHeightPx: controller.subscribedSize(stats.sessionId, track.trackId)?.heightPx,
             hasTile:
               document.querySelector(
                 `.tile.remote[data-session-id="${stats.sessionId}"][data-track-id="${track.trackId}"]`,
@@ -64,6 +70,14 @@ export function installHooks(controller: CallController): void {
         speakers: info.speakers.map(({ sessionId, level }) => ({ sessionId, level })),
         dominantSessionId: info.dominantSessionId,
         speakerView: controller.speakerView.value,
+      };
+    },
+    grid() {
+      const state = controller.gridState();
+      const sent = state.subscriptions;
+      return {
+        ...state,
+        subscriptions: sent && { mode: sent.mode, tracks: sent.mode === "explicit" ? [...sent.tracks] : [] },
       };
     },
     e2ee() {

@@ -14,11 +14,17 @@
  *   `videoFramesDecoded`, `videoFps`, `audioFramesDecoded`, `audioRms` (RMS 0..1 of the audio played
  *   in the last ~250 ms), `jitterBufferDepthMs`, `hasTile` (one of its tiles is on screen), and
  *   `videoTracks`: per received video track, `trackId`, `framesDecoded`, `transformErrors`,
- *   `decoderErrors` and `hasTile` (its own tile, `data-track-id`, is on screen).
+ *   `decoderErrors`, `hasTile` (its own tile, `data-track-id`, is on screen), and for simulcast
+ *   `layer` (decoded now), `width`/`height`, `framesByLayer` and the tile size subscribed
+ *   (`subscribedWidthPx`/`subscribedHeightPx`, undefined when not subscribed).
  * - `control()`: meeting control: our role, the settings, the waiting list (hosts only), the
  *   participants with their roles, and whether a host muted us.
+ * - `grid()`: the grid page shown, the page count, the remote tiles on it, and the last
+ *   SetSubscriptions sent (visible video at tile size plus every audio track).
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
- *   device is not published).
+ *   device is not published), `cameraLayers` (per simulcast layer: size, bitrate, whether its
+ *   encoder runs, frames and key frames encoded, "L1T3" or "") and `cameraLayersMask` (the
+ *   relay's last LayerDemand).
  * - `speakers()`: the relay's active speakers (`sessionId`, smoothed `level` 0..127, loudest first),
  *   the `dominantSessionId` (0: nobody yet) and whether the page shows the `speakerView`.
  * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
@@ -64,11 +70,50 @@ export interface VideoTrackHook {
   hasTile: boolean;
   /** E2EE: the last frame had no key yet (the tile says "waiting for keys"). */
   waitingForKeys: boolean;
+  /** Simulcast: the layer being decoded (-1 before any frame), the decoded size, frames per layer. */
+  layer: number;
+  width: number;
+  height: number;
+  framesByLayer: number[];
+  /** The size this track's tile asked the relay for (device pixels); undefined: not subscribed. */
+  subscribedWidthPx: number | undefined;
+  subscribedHeightPx: number | undefined;
+}
+
+/** One simulcast layer of our camera, as its encoder in the worker reports it. */
+export interface CameraLayerHook {
+  layer: number;
+  active: boolean;
+  width: number;
+  height: number;
+  bitrateBps: number;
+  framesEncoded: number;
+  keyframesEncoded: number;
+  scalabilityMode: string;
+}
+
+/** The grid's paging and what the page subscribes to. */
+export interface GridHook {
+  page: number;
+  pageCount: number;
+  /** "sessionId:trackId" of the remote tiles on the current page. */
+  visibleTiles: string[];
+  /** The last SetSubscriptions the page sent; undefined while it receives everything. */
+  subscriptions:
+    | {
+        mode: string;
+        tracks: Array<{ sessionId: number; trackId: number; widthPx?: number; heightPx?: number }>;
+      }
+    | undefined;
 }
 
 export interface LocalHook {
   microphoneFramesSent: number | undefined;
   cameraFramesEncoded: number | undefined;
+  /** Per simulcast layer of our camera; empty without a camera. */
+  cameraLayers: CameraLayerHook[];
+  /** The relay's last LayerDemand for our camera (bit i: layer i wanted). */
+  cameraLayersMask: number | undefined;
 }
 
 export interface SpeakersHook {
@@ -105,6 +150,7 @@ export interface VideocallHooks {
   readonly mediaWarnings: readonly string[];
   peers(): Record<number, PeerHook>;
   local(): LocalHook;
+  grid(): GridHook;
   e2ee(): E2eeHook | undefined;
   control(): MeetingControlHook;
   speakers(): SpeakersHook;

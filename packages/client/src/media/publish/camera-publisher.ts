@@ -3,7 +3,8 @@ import type { LocalTrack } from "../../session/local-track.ts";
 import type { MeetingSession } from "../../session/meeting-session.ts";
 import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
-import type { FromVideoEncoder, ToVideoEncoder } from "./video-encoder-messages.ts";
+import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
+import type { EncoderLayerStats, FromVideoEncoder, ToVideoEncoder } from "./video-encoder-messages.ts";
 
 export interface CameraPublisherOptions {
   codec?: VideoCodecChoice;
@@ -17,9 +18,18 @@ export interface CameraPublisherOptions {
   source?: "camera" | "screen";
   /** Applied to each encoded frame inside the encoder worker (the session's E2EE, else identity). */
   frameTransform?: FrameTransformConfig;
+  /**
+   * Publish up to three spatial layers (320×180 at 150 kbps, 640×360 at 500 kbps, 1280×720 at
+   * 1.5 Mbps; those the capture size reaches), one encoder each; `bitrateKbps` is then unused.
+   * Default: on for a camera, off for a screen share (one layer at the capture size).
+   */
+  simulcast?: boolean;
+  /** L1T3 temporal layers in each encoder where the browser supports them (default true). */
+  temporalLayers?: boolean;
 }
 
 export interface CameraPublisherStats {
+  /** Camera frames encoded: the busiest layer's count (each layer's own is in `layers`). */
   framesEncoded: number;
   framesSkipped: number;
   width: number;
@@ -28,6 +38,10 @@ export interface CameraPublisherStats {
   bytesSent: number;
   /** Encoded frames the frame transform refused. */
   transformErrors: number;
+  /** Per spatial layer: its size, whether it is being encoded, frames encoded. */
+  layers: EncoderLayerStats[];
+  /** The last LayerDemand mask for this track (bit i: layer i wanted). */
+  layersMask: number;
 }
 
 const CONGESTION_POLL_MS = 50;
@@ -50,6 +64,8 @@ export class CameraPublisher {
   #congestionThresholdBytes: number;
   #congestionTimer: ReturnType<typeof setInterval> | undefined;
   #offKeyframeRequested: () => void;
+  #offLayerDemand: () => void;
+  #offReconnected: () => void;
   #closed = false;
   #stats: CameraPublisherStats = {
     framesEncoded: 0,
@@ -59,6 +75,8 @@ export class CameraPublisher {
     keyframesSent: 0,
     bytesSent: 0,
     transformErrors: 0,
+    layers: [],
+    layersMask: ALL_LAYERS_MASK,
   };
   /** Called with a message when the encoder fails; the track keeps running. */
   onError: (message: string) => void = () => {};
@@ -70,10 +88,17 @@ export class CameraPublisher {
     this.#muted = options.muted ?? false;
     this.#congestionThresholdBytes = options.congestionThresholdBytes ?? 256 * 1024;
     const codec = VIDEO_CODECS[this.codec];
+    const simulcast = options.simulcast ?? options.source !== "screen";
+    const bitrateBps = (options.bitrateKbps ?? 1000) * 1000;
+    // What the capture promises; the worker announces the real ladder from the first frame's size.
+    const captured = track.getSettings?.() ?? {};
+    const width = captured.width ?? 0;
+    const height = captured.height ?? 0;
     this.localTrack = session.publishTrack({
       kind: options.source === "screen" ? MediaKind.SCREEN : MediaKind.VIDEO,
       codec: codec.wire,
       muted: this.#muted,
+      layers: simulcast ? simulcastLayers(width, height) : singleLayer(width, height, bitrateBps),
     });
 
     this.#worker = new Worker(new URL("./video-encoder.worker.ts", import.meta.url), { type: "module" });
@@ -90,17 +115,24 @@ export class CameraPublisher {
         transform: transform.spec,
         settings: {
           codecString: codec.codecString,
-          bitrateBps: (options.bitrateKbps ?? 1000) * 1000,
+          bitrateBps,
           framerate: options.framerate ?? 30,
           keyframeIntervalMs: options.keyframeIntervalMs ?? 2000,
+          simulcast,
+          temporalLayers: options.temporalLayers ?? true,
         },
       },
       [processor.readable as unknown as Transferable, ...transform.transfer],
     );
     if (this.#muted) this.#post({ type: "paused", paused: true });
-    this.#offKeyframeRequested = this.localTrack.events.on("keyframeRequested", () =>
-      this.#post({ type: "keyframe" }),
+    this.#offKeyframeRequested = this.localTrack.events.on("keyframeRequested", (layer) =>
+      this.#post({ type: "keyframe", layer }),
     );
+    this.#offLayerDemand = session.events.on("layerDemand", (trackId, layersMask) => {
+      if (trackId === this.localTrack.trackId) this.#setLayersMask(layersMask);
+    });
+    // A new connection's relay has not said anything yet: every layer until it does.
+    this.#offReconnected = session.events.on("reconnected", () => this.#setLayersMask(ALL_LAYERS_MASK));
   }
 
   get trackId(): number {
@@ -116,7 +148,14 @@ export class CameraPublisher {
   }
 
   stats(): CameraPublisherStats {
-    return { ...this.#stats };
+    return { ...this.#stats, layers: this.#stats.layers.map((layer) => ({ ...layer })) };
+  }
+
+  /** LayerDemand from the relay: encode only the layers in `layersMask` (bit i: layer i). */
+  #setLayersMask(layersMask: number): void {
+    if (this.#closed) return;
+    this.#stats.layersMask = layersMask >>> 0;
+    this.#post({ type: "layerDemand", layersMask: layersMask >>> 0 });
   }
 
   /** Camera off (true) or on: stops sending and tells receivers to show a placeholder. */
@@ -136,6 +175,8 @@ export class CameraPublisher {
     if (this.#closed) return;
     this.#closed = true;
     this.#offKeyframeRequested();
+    this.#offLayerDemand();
+    this.#offReconnected();
     clearInterval(this.#congestionTimer);
     this.#post({ type: "stop" });
     // Give the worker a moment to cancel the stream and close the encoder, then end it regardless.
@@ -153,6 +194,8 @@ export class CameraPublisher {
           keyframe: message.keyframe,
           captureTimeUs: message.captureTimeUs,
           durationUs: message.durationUs,
+          layer: message.layer,
+          temporalLayer: message.temporalLayer,
           payload: new Uint8Array(message.payload),
         });
         if (message.keyframe) this.#stats.keyframesSent++;
@@ -165,6 +208,10 @@ export class CameraPublisher {
         this.#stats.transformErrors = message.transformErrors;
         this.#stats.width = message.width;
         this.#stats.height = message.height;
+        this.#stats.layers = message.layers;
+        break;
+      case "layers":
+        this.localTrack.setLayers(message.layers);
         break;
       case "error":
         this.onError(message.message);

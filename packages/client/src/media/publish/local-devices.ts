@@ -42,7 +42,7 @@ export interface CaptureSettings {
   video: { width: number; height: number; frameRate: number };
 }
 
-export const DEFAULT_CAPTURE: CaptureSettings = { video: { width: 640, height: 480, frameRate: 30 } };
+export const DEFAULT_CAPTURE: CaptureSettings = { video: { width: 1280, height: 720, frameRate: 30 } };
 
 export async function openCamera(deviceId?: string, settings = DEFAULT_CAPTURE): Promise<MediaStreamTrack> {
   const { width, height, frameRate } = settings.video;

@@ -1,12 +1,32 @@
 /** Messages between a CameraPublisher (page) and its video encoder worker. */
 import type { Codec, MediaKind } from "@videocall/protocol";
+import type { LocalVideoLayer } from "../../session/local-track.ts";
 import type { FrameTransformSpec } from "../transform/frame-transform.ts";
 
 export interface VideoEncoderSettings {
   codecString: string;
+  /** Without simulcast: the one layer's bitrate. */
   bitrateBps: number;
   framerate: number;
   keyframeIntervalMs: number;
+  /** Encode the ladder of simulcast-layers.ts (one VideoEncoder per layer), else one layer at capture size. */
+  simulcast: boolean;
+  /** Ask each encoder for L1T3 temporal layers where VideoEncoder.isConfigSupported allows it. */
+  temporalLayers: boolean;
+}
+
+/** One layer's encoder, as the worker reports it. */
+export interface EncoderLayerStats {
+  layer: number;
+  /** Wanted by someone (LayerDemand) and so being encoded. */
+  active: boolean;
+  width: number;
+  height: number;
+  bitrateBps: number;
+  framesEncoded: number;
+  keyframesEncoded: number;
+  /** "L1T3" when the encoder makes temporal layers, else "". */
+  scalabilityMode: string;
 }
 
 export type ToVideoEncoder =
@@ -19,7 +39,10 @@ export type ToVideoEncoder =
       /** Applied to every encoded chunk before it is posted back; identity when absent. */
       transform: FrameTransformSpec | undefined;
     }
-  | { type: "keyframe" }
+  /** A key frame of one layer, or (layer undefined) of every layer. */
+  | { type: "keyframe"; layer: number | undefined }
+  /** Which layers to encode (bit i: layer i); the others' encoders are closed. */
+  | { type: "layerDemand"; layersMask: number }
   /** Camera off: frames are read and dropped so the capture pipeline does not stall. */
   | { type: "paused"; paused: boolean }
   /** The session's send buffer is full: skip raw frames until it drains. */
@@ -32,16 +55,22 @@ export type FromVideoEncoder =
       keyframe: boolean;
       captureTimeUs: number;
       durationUs: number;
+      layer: number;
+      temporalLayer: number;
       payload: ArrayBuffer;
     }
+  /** The layers this capture size publishes (sent when the first frame or a new size arrives). */
+  | { type: "layers"; layers: LocalVideoLayer[] }
   | {
       type: "stats";
       framesEncoded: number;
       framesSkipped: number;
       /** Encoded chunks the frame transform refused (dropped; the next frame is a key frame). */
       transformErrors: number;
+      /** The highest active layer's size. */
       width: number;
       height: number;
+      layers: EncoderLayerStats[];
     }
   | { type: "error"; message: string }
   | { type: "stopped" };

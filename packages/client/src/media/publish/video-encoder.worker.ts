@@ -2,9 +2,21 @@
  * Video encoder worker: reads raw camera frames from a transferred ReadableStream (the processor
  * itself only exists on the page), encodes them with WebCodecs and posts encoded chunks back.
  * Running here keeps 4–8 ms of encoding per frame off the page's main thread.
+ *
+ * Simulcast: one VideoEncoder per layer, each fed the same camera frame and configured at its
+ * layer's size (Chromium's encoder scales the frame to its configured size). A layer nobody
+ * receives (LayerDemand) has its encoder closed; a wanted one is created again, which starts it
+ * with a key frame.
  */
+import type { LocalVideoLayer } from "../../session/local-track.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
-import type { FromVideoEncoder, ToVideoEncoder, VideoEncoderSettings } from "./video-encoder-messages.ts";
+import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
+import type {
+  EncoderLayerStats,
+  FromVideoEncoder,
+  ToVideoEncoder,
+  VideoEncoderSettings,
+} from "./video-encoder-messages.ts";
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<ToVideoEncoder>) => void) | null;
@@ -12,21 +24,39 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-/** Frames waiting in the encoder beyond this are dropped: the CPU cannot keep up. */
+/** Frames waiting in one encoder beyond this are dropped for that layer: the CPU cannot keep up. */
 const MAX_ENCODE_QUEUE = 2;
 const STATS_INTERVAL_MS = 1000;
+const TEMPORAL_MODE = "L1T3";
 
-let encoder: VideoEncoder | undefined;
+/** One layer's encoder and its key frame schedule. */
+interface LayerEncoder {
+  plan: LocalVideoLayer;
+  encoder: VideoEncoder | undefined;
+  keyframeWanted: boolean;
+  lastKeyframeAtMs: number;
+  /** Wall-clock capture time per frame timestamp, to stamp the chunk the encoder outputs later. */
+  captureTimes: Map<number, number>;
+  scalabilityMode: string;
+  framesEncoded: number;
+  keyframesEncoded: number;
+}
+
 let settings: VideoEncoderSettings | undefined;
-let configuredSize = "";
+let captureSize = "";
+let layers: LayerEncoder[] = [];
+let layersMask = ALL_LAYERS_MASK;
 let reader: ReadableStreamDefaultReader<VideoFrame> | undefined;
 let paused = false;
 let congested = false;
-let keyframeWanted = true;
-let lastKeyframeAtMs = Number.NEGATIVE_INFINITY;
-/** Wall-clock capture time per frame timestamp, to stamp the chunk the encoder outputs later. */
-const captureTimes = new Map<number, number>();
-const stats = { framesEncoded: 0, framesSkipped: 0, transformErrors: 0, width: 0, height: 0 };
+/** Whether the codec makes L1T3 at all (checked once, before the first frame). */
+let temporalSupported = false;
+/**
+ * `framesEncoded` counts camera frames, not chunks: the busiest layer's output (a receiver gets
+ * one layer), plus what earlier ladders encoded before the capture size changed.
+ */
+const stats = { framesEncoded: 0, framesSkipped: 0, transformErrors: 0 };
+let framesEncodedBeforeReplan = 0;
 /** Between codec and packet: identity unless the track was configured with a transform. */
 let transform: OrderedFrameTransform | undefined;
 let track: Extract<ToVideoEncoder, { type: "start" }>["track"] | undefined;
@@ -40,15 +70,23 @@ scope.onmessage = (event) => {
       track = message.track;
       transform = new OrderedFrameTransform(message.transform, "encode");
       reader = message.frames.getReader();
-      statsTimer = setInterval(() => scope.postMessage({ type: "stats", ...stats }), STATS_INTERVAL_MS);
-      void pump(reader);
+      statsTimer = setInterval(postStats, STATS_INTERVAL_MS);
+      void start(reader, message.settings);
       break;
     case "keyframe":
-      keyframeWanted = true;
+      for (const layer of layers) {
+        if (message.layer === undefined || message.layer === layer.plan.layer) layer.keyframeWanted = true;
+      }
+      break;
+    case "layerDemand":
+      layersMask = message.layersMask >>> 0;
+      for (const layer of layers) {
+        if (!isWanted(layer)) closeEncoder(layer);
+      }
       break;
     case "paused":
       paused = message.paused;
-      if (!paused) keyframeWanted = true;
+      if (!paused) for (const layer of layers) layer.keyframeWanted = true;
       break;
     case "congested":
       congested = message.congested;
@@ -58,6 +96,23 @@ scope.onmessage = (event) => {
       break;
   }
 };
+
+async function start(frames: ReadableStreamDefaultReader<VideoFrame>, current: VideoEncoderSettings) {
+  if (current.temporalLayers) temporalSupported = await supportsTemporalLayers(current);
+  await pump(frames);
+}
+
+async function supportsTemporalLayers(current: VideoEncoderSettings): Promise<boolean> {
+  try {
+    const support = await VideoEncoder.isConfigSupported({
+      ...baseConfig(current.codecString, 640, 360, 500_000, current.framerate),
+      scalabilityMode: TEMPORAL_MODE,
+    });
+    return support.supported === true;
+  } catch {
+    return false;
+  }
+}
 
 async function pump(frames: ReadableStreamDefaultReader<VideoFrame>): Promise<void> {
   try {
@@ -74,72 +129,132 @@ async function pump(frames: ReadableStreamDefaultReader<VideoFrame>): Promise<vo
 function encode(frame: VideoFrame): void {
   try {
     if (paused || !settings) return;
-    const videoEncoder = ensureEncoder(frame, settings);
-    if (congested || videoEncoder.encodeQueueSize > MAX_ENCODE_QUEUE) {
+    planLayers(frame, settings);
+    if (congested) {
+      // The receivers' decoders still have every frame we sent, so the next encoded frame can stay
+      // a delta frame: skipping happens before encoding, never between encoder and wire.
       stats.framesSkipped++;
-      // The receiver's decoder still has every frame we sent, so the next encoded frame can stay a
-      // delta frame: skipping happens before encoding, never between encoder and wire.
       return;
     }
     const nowMs = performance.now();
-    const keyFrame = keyframeWanted || nowMs - lastKeyframeAtMs >= settings.keyframeIntervalMs;
-    if (keyFrame) {
-      keyframeWanted = false;
-      lastKeyframeAtMs = nowMs;
+    const captureTimeUs = (performance.timeOrigin + nowMs) * 1000;
+    for (const layer of layers) {
+      if (!isWanted(layer)) continue;
+      const encoder = ensureEncoder(layer, settings);
+      if (encoder.encodeQueueSize > MAX_ENCODE_QUEUE) {
+        stats.framesSkipped++;
+        continue;
+      }
+      const keyFrame = layer.keyframeWanted || nowMs - layer.lastKeyframeAtMs >= settings.keyframeIntervalMs;
+      if (keyFrame) {
+        layer.keyframeWanted = false;
+        layer.lastKeyframeAtMs = nowMs;
+      }
+      layer.captureTimes.set(frame.timestamp, captureTimeUs);
+      // encode() takes its own reference to the frame: one camera frame feeds every layer.
+      encoder.encode(frame, { keyFrame });
     }
-    captureTimes.set(frame.timestamp, (performance.timeOrigin + nowMs) * 1000);
-    videoEncoder.encode(frame, { keyFrame });
   } catch (error) {
     scope.postMessage({ type: "error", message: `encoding failed: ${String(error)}` });
-    resetEncoder();
+    for (const layer of layers) closeEncoder(layer);
   } finally {
     frame.close();
   }
 }
 
-function ensureEncoder(frame: VideoFrame, current: VideoEncoderSettings): VideoEncoder {
-  const width = frame.displayWidth;
-  const height = frame.displayHeight;
-  const size = `${width}x${height}`;
-  if (encoder && encoder.state === "configured" && configuredSize === size) return encoder;
-  resetEncoder();
-  const created = new VideoEncoder({
-    output: onChunk,
-    error: (error) => {
-      scope.postMessage({ type: "error", message: `encoder error: ${error.message}` });
-      resetEncoder();
-    },
-  });
-  created.configure({
-    codec: current.codecString,
+/** (Re)plans the layers when the capture size changes, and tells the page what is published. */
+function planLayers(frame: VideoFrame, current: VideoEncoderSettings): void {
+  const size = `${frame.displayWidth}x${frame.displayHeight}`;
+  if (size === captureSize) return;
+  captureSize = size;
+  framesEncodedBeforeReplan = stats.framesEncoded;
+  for (const layer of layers) closeEncoder(layer);
+  const plans = current.simulcast
+    ? simulcastLayers(frame.displayWidth, frame.displayHeight)
+    : singleLayer(frame.displayWidth, frame.displayHeight, current.bitrateBps);
+  layers = plans.map((plan) => ({
+    plan,
+    encoder: undefined,
+    keyframeWanted: true,
+    lastKeyframeAtMs: Number.NEGATIVE_INFINITY,
+    captureTimes: new Map(),
+    scalabilityMode: "",
+    framesEncoded: 0,
+    keyframesEncoded: 0,
+  }));
+  scope.postMessage({ type: "layers", layers: plans });
+}
+
+function isWanted(layer: LayerEncoder): boolean {
+  return ((layersMask >>> layer.plan.layer) & 1) === 1;
+}
+
+function baseConfig(
+  codec: string,
+  width: number,
+  height: number,
+  bitrate: number,
+  framerate: number,
+): VideoEncoderConfig {
+  return {
+    codec,
     width,
     height,
-    bitrate: current.bitrateBps,
-    framerate: current.framerate,
+    bitrate,
+    framerate,
     latencyMode: "realtime",
     // Annex-B keeps SPS/PPS in the key frames, as the CLI's ffmpeg sends them; the default (avc)
     // would put them in a description the wire has no field for.
-    ...(current.codecString.startsWith("avc1.") ? { avc: { format: "annexb" as const } } : {}),
+    ...(codec.startsWith("avc1.") ? { avc: { format: "annexb" as const } } : {}),
+  };
+}
+
+function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): VideoEncoder {
+  if (layer.encoder && layer.encoder.state === "configured") return layer.encoder;
+  closeEncoder(layer);
+  const { plan } = layer;
+  const created: VideoEncoder = new VideoEncoder({
+    output: (chunk, metadata) => {
+      if (layer.encoder === created) onChunk(layer, chunk, metadata);
+    },
+    error: (error) => {
+      scope.postMessage({ type: "error", message: `layer ${plan.layer} encoder error: ${error.message}` });
+      if (layer.encoder === created) closeEncoder(layer);
+    },
   });
-  encoder = created;
-  configuredSize = size;
-  stats.width = width;
-  stats.height = height;
-  keyframeWanted = true;
+  const config = baseConfig(
+    current.codecString,
+    plan.widthPx,
+    plan.heightPx,
+    plan.bitrateBps,
+    current.framerate,
+  );
+  layer.scalabilityMode = temporalSupported ? TEMPORAL_MODE : "";
+  created.configure(temporalSupported ? { ...config, scalabilityMode: TEMPORAL_MODE } : config);
+  layer.encoder = created;
+  // A fresh encoder's first frame is a key frame anyway; say so, so the schedule restarts from it.
+  layer.keyframeWanted = true;
   return created;
 }
 
-function onChunk(chunk: EncodedVideoChunk): void {
+function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: EncodedVideoChunkMetadata): void {
   const encoded = new Uint8Array(chunk.byteLength);
   chunk.copyTo(encoded);
   const captureTimeUs =
-    captureTimes.get(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
-  captureTimes.delete(chunk.timestamp);
-  stats.framesEncoded++;
+    layer.captureTimes.get(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
+  layer.captureTimes.delete(chunk.timestamp);
+  layer.framesEncoded++;
+  if (layer.framesEncoded + framesEncodedBeforeReplan > stats.framesEncoded)
+    stats.framesEncoded = layer.framesEncoded + framesEncodedBeforeReplan;
   const keyframe = chunk.type === "key";
+  if (keyframe) layer.keyframesEncoded++;
   const durationUs = chunk.duration ?? 0;
+  // `svc` is in WebCodecs (and Chromium) but not yet in TypeScript's DOM types.
+  const svc = (metadata as { svc?: { temporalLayerId?: number } } | undefined)?.svc;
+  const temporalLayer = svc?.temporalLayerId ?? 0;
+  const spatialLayer = layer.plan.layer;
   if (!transform || !track) return;
-  const metadata = {
+  const frameMetadata = {
     senderSessionId: 0,
     ...track,
     keyframe,
@@ -147,15 +262,18 @@ function onChunk(chunk: EncodedVideoChunk): void {
   };
   transform.encode(
     encoded,
-    metadata,
+    frameMetadata,
     (bytes) => {
       const payload = exactBuffer(bytes);
-      scope.postMessage({ type: "chunk", keyframe, captureTimeUs, durationUs, payload }, [payload]);
+      scope.postMessage(
+        { type: "chunk", keyframe, captureTimeUs, durationUs, layer: spatialLayer, temporalLayer, payload },
+        [payload],
+      );
     },
     (error) => {
       stats.transformErrors++;
       // The receivers' decoders would miss this frame: restart the chain at a key frame.
-      keyframeWanted = true;
+      layer.keyframeWanted = true;
       if (stats.transformErrors === 1) scope.postMessage({ type: "error", message: error.message });
     },
   );
@@ -173,11 +291,36 @@ function exactBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
 
-function resetEncoder(): void {
-  if (encoder && encoder.state !== "closed") encoder.close();
-  encoder = undefined;
-  configuredSize = "";
-  captureTimes.clear();
+function closeEncoder(layer: LayerEncoder): void {
+  const old = layer.encoder;
+  layer.encoder = undefined;
+  layer.captureTimes.clear();
+  try {
+    if (old && old.state !== "closed") old.close();
+  } catch {
+    // an encoder that just failed: it is gone either way
+  }
+}
+
+function postStats(): void {
+  const layerStats: EncoderLayerStats[] = layers.map((layer) => ({
+    layer: layer.plan.layer,
+    active: layer.encoder !== undefined,
+    width: layer.plan.widthPx,
+    height: layer.plan.heightPx,
+    bitrateBps: layer.plan.bitrateBps,
+    framesEncoded: layer.framesEncoded,
+    keyframesEncoded: layer.keyframesEncoded,
+    scalabilityMode: layer.scalabilityMode,
+  }));
+  const top = layerStats.filter((layer) => layer.active).at(-1);
+  scope.postMessage({
+    type: "stats",
+    ...stats,
+    width: top?.width ?? 0,
+    height: top?.height ?? 0,
+    layers: layerStats,
+  });
 }
 
 async function stop(): Promise<void> {
@@ -187,7 +330,7 @@ async function stop(): Promise<void> {
   } catch {
     // the stream already ended
   }
-  resetEncoder();
+  for (const layer of layers) closeEncoder(layer);
   transform?.close();
   scope.postMessage({ type: "stopped" });
 }

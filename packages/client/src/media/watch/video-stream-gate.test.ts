@@ -89,3 +89,35 @@ Deno.test("a track selector lets another track take over once the followed one i
   assertEquals(selector.offer(5, false, 1900), "switched");
   assertEquals(selector.offer(1, false, 1901), "ignore");
 });
+
+Deno.test("simulcast: a key frame of a higher layer switches at once, with a fresh decoder", () => {
+  const gate = new VideoStreamGate();
+  assert(decodes(gate.offer(frame(10, true, { layer: 0 }), 0)));
+  assert(decodes(gate.offer(frame(11, false, { layer: 0 }), 33)));
+  // Layer 2's delta frames (its own sequence) are not ours: dropped, nothing asked.
+  assertEquals(gate.offer(frame(500, false, { layer: 2 }), 40), {
+    action: "drop",
+    needKeyframe: false,
+    configure: undefined,
+  });
+  assertEquals(gate.offer(frame(501, true, { layer: 2 }), 66), { action: "decode", configure: "vp8" });
+  assertEquals(gate.layer, 2);
+  assert(decodes(gate.offer(frame(502, false, { layer: 2 }), 99)), "layer 2's sequence continues");
+  assert(!decodes(gate.offer(frame(12, true, { layer: 0 }), 100)), "a lower layer waits while ours runs");
+  assert(decodes(gate.offer(frame(503, false, { layer: 2 }), 132)));
+});
+
+Deno.test("simulcast: once the current layer falls silent, the lower layer's next key frame is taken", () => {
+  const gate = new VideoStreamGate();
+  assert(decodes(gate.offer(frame(1, true, { layer: 2 }), 0)));
+  // The relay moved us down: layer 0 arrives, layer 2 stops.
+  assertEquals(gate.offer(frame(40, false, { layer: 0 }), 100).action, "drop");
+  assertEquals(gate.offer(frame(41, false, { layer: 0 }), 400), {
+    action: "drop",
+    needKeyframe: true,
+    configure: undefined,
+  });
+  assertEquals(gate.offer(frame(42, true, { layer: 0 }), 450), { action: "decode", configure: "vp8" });
+  assert(decodes(gate.offer(frame(43, false, { layer: 0 }), 480)));
+  assertEquals(gate.offer(frame(45, false, { layer: 0 }), 510).action, "drop", "a gap within the layer");
+});

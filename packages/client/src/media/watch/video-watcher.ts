@@ -21,6 +21,10 @@ export interface VideoWatcherStats {
   transformErrors: number;
   /** The last frame was refused for want of a key (E2EE): the tile says so instead of freezing. */
   waitingForKeys: boolean;
+  /** The simulcast layer being decoded (Media.layer); -1 before the first frame. */
+  layer: number;
+  /** Frames received per layer (index: Media.layer, 0..3; higher ones count as 3). */
+  framesByLayer: number[];
 }
 
 export interface VideoWatcherOptions {
@@ -73,6 +77,7 @@ export class VideoWatcher {
     transformErrors: 0,
     waitingForKeys: false,
   };
+  #framesByLayer = [0, 0, 0, 0];
   #closed = false;
   /** Called when a decoded frame size first becomes known or changes (for layout). */
   onResize: (width: number, height: number) => void = () => {};
@@ -93,12 +98,19 @@ export class VideoWatcher {
   }
 
   stats(): VideoWatcherStats {
-    return { ...this.#stats, fps: this.#fps.fps, keyframeRequests: this.#keyframes.requestsSent };
+    return {
+      ...this.#stats,
+      fps: this.#fps.fps,
+      keyframeRequests: this.#keyframes.requestsSent,
+      layer: this.#gate.layer ?? -1,
+      framesByLayer: [...this.#framesByLayer],
+    };
   }
 
   receive(media: Media): void {
     if (this.#closed) return;
     this.#stats.framesReceived++;
+    this.#framesByLayer[Math.min(media.layer, 3)]!++;
     const decision = this.#gate.offer(media, performance.now());
     if (decision.configure) this.#post({ type: "configure", codecString: decision.configure });
     if (decision.action === "drop") {
