@@ -36,9 +36,11 @@ Deno.test("what each socket gets within a turn goes out as one batch per socket,
   batchB.add(packet(2));
   batchA.add(packet(3));
   assertEquals(a.batches, [], "nothing is sent within the turn");
+  assertEquals(batchA.pendingBytes, 6, "counted as buffered meanwhile");
   await Promise.resolve();
   assertEquals(a.batches, [[1, 3]]);
   assertEquals(b.batches, [[2]]);
+  assertEquals(batchA.pendingBytes, 0);
   batchA.add(packet(4));
   await nextTurn();
   assertEquals(a.batches, [[1, 3], [4]], "the next turn is the next batch");

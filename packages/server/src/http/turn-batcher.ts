@@ -53,6 +53,7 @@ export class PendingBatch {
   readonly #batcher: TurnBatcher;
   readonly #target: BatchTarget;
   readonly #packets: Uint8Array[] = [];
+  #pendingBytes = 0;
   #closed = false;
 
   constructor(batcher: TurnBatcher, target: BatchTarget) {
@@ -64,10 +65,16 @@ export class PendingBatch {
     return this.#packets.length;
   }
 
+  /** Bytes of the packets waiting for the end of the turn (not yet in the socket's buffer). */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
   add(packet: Uint8Array): void {
     if (this.#closed) return;
     if (this.#packets.length === 0) this.#batcher.schedule(this);
     this.#packets.push(packet);
+    this.#pendingBytes += packet.length;
   }
 
   /** Sends what is pending as one message (a Goodbye before a close goes out this way). */
@@ -78,6 +85,7 @@ export class PendingBatch {
     writer.reset();
     for (let i = 0; i < packets.length; i++) writer.append(packets[i] as Uint8Array);
     packets.length = 0;
+    this.#pendingBytes = 0;
     if (this.#closed) return;
     try {
       this.#target.sendBatch(writer.bytes);
@@ -91,6 +99,7 @@ export class PendingBatch {
   close(): void {
     this.#closed = true;
     this.#packets.length = 0;
+    this.#pendingBytes = 0;
   }
 }
 

@@ -95,8 +95,9 @@ export async function acceptWebSocket(
     },
     get exactBufferedBytes() {
       knownBufferedBytes = socket.bufferedAmount;
-      sentSinceReadBytes = 0;
-      return knownBufferedBytes;
+      // What waits for the end of this turn's batch is buffered too, just not in the socket yet.
+      sentSinceReadBytes = batch?.pendingBytes ?? 0;
+      return knownBufferedBytes + sentSinceReadBytes;
     },
     send(packet) {
       // A batch checks the socket's state once, when it is sent.
