@@ -3,13 +3,14 @@
  * filter runs before the encoder on 20 ms blocks of 48 kHz mono (one per Opus frame; it is what
  * the encoder is given anyway) and prints each block's RMS
  * in dBFS to stderr (`ametadata` writes to pipe:2; the backslash escapes the colon inside the
- * filter graph). `AudioLevelLines` reads those lines back into Media.audio_level.
+ * filter graph; `direct=1` writes each line at once: buffered, the first levels came after ~5 s, and a
+ * short call's audio all read as silence and was cut by top-3 audio). `AudioLevelLines` reads those lines back into Media.audio_level.
  */
 export function audioLevelFilter(samplesPerFrame: number): string {
   return (
     `aformat=sample_rates=48000:channel_layouts=mono,asetnsamples=n=${samplesPerFrame}:p=0,` +
     "astats=metadata=1:reset=1," +
-    "ametadata=mode=print:key=lavfi.astats.Overall.RMS_level:file=pipe\\\\:2"
+    "ametadata=mode=print:key=lavfi.astats.Overall.RMS_level:file=pipe\\\\:2:direct=1"
   );
 }
 
