@@ -270,10 +270,11 @@ async function measureMode(
         username,
       });
       transport = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
-      // A receiver joins a call already under way: wait until the sender's encoder is running.
-      await waitFor("the sender's first encoded frame", FIRST_FRAME_TIMEOUT_MS, async () => {
+      // A receiver joins a call already under way: wait until the sender draws its barcode. Not
+      // until it encodes: the relay's LayerDemand stops a publisher's encoder while nobody watches.
+      await waitFor("the sender's first drawn frame", FIRST_FRAME_TIMEOUT_MS, async () => {
         const stats = await sender.page.evaluate(() => window.bench.senderStats());
-        return stats.framesEncoded > 0 ? true : undefined;
+        return stats.framesDrawn > 0 ? true : undefined;
       });
       receiver = await openBenchPage(receiverContext, serverUrl, "receiver");
       pages.push(receiver);
