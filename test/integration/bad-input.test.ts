@@ -113,7 +113,27 @@ const cases: Array<{
     name: "a server-only message",
     send: (s) => s.send(encodePacket({ body: { case: "participantLeft", value: { sessionId: 1 } } })),
     code: 1008,
-    reason: /clients may not send Welcome/,
+    reason: /may not send relay-only bodies: Welcome/,
+    metric: "server_only_type",
+  },
+  {
+    name: "an ActiveSpeakers from a client (relay-only)",
+    send: (s) =>
+      s.send(
+        encodePacket({ body: { case: "activeSpeakers", value: { dominantSessionId: 1, speakers: [] } } }),
+      ),
+    code: 1008,
+    reason: /relay-only bodies: .*ActiveSpeakers, LayerDemand/,
+    metric: "server_only_type",
+  },
+  {
+    name: "a LayerDemand from a client (relay-only)",
+    send: (s) =>
+      s.send(
+        encodePacket({ body: { case: "layerDemand", value: { tracks: [{ trackId: 2, layersMask: 1 }] } } }),
+      ),
+    code: 1008,
+    reason: /relay-only bodies: .*ActiveSpeakers, LayerDemand/,
     metric: "server_only_type",
   },
 ];

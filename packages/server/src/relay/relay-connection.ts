@@ -551,7 +551,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     this.#reject(
       "server_only_type",
       CloseCode.policyViolation,
-      "clients may not send Welcome, ParticipantJoined, ParticipantLeft, Goodbye or meeting control answers",
+      "a client may not send relay-only bodies: Welcome, joins/leaves, Goodbye, host answers, ActiveSpeakers, LayerDemand",
     );
   }
 
