@@ -5,7 +5,7 @@
  * ciphertext byte for byte, a leaver's keys decrypt nothing sent after it left, a joiner's nothing
  * sent before, and tampered or replayed frames are rejected and counted.
  */
-import { joinMeeting, type Media } from "@videocall/client";
+import { e2ee, joinMeeting, type Media } from "@videocall/client";
 import { assert, assertEquals } from "../fixtures/assert.ts";
 import { containsBytes, E2EE_VIDEO_TRACK, E2eeParticipant } from "../fixtures/e2ee-participant.ts";
 import { startServer } from "../fixtures/server.ts";
@@ -118,9 +118,16 @@ Deno.test("after a participant leaves every remaining sender rotates, and the le
     );
     assert(alice.e2ee.epoch > epochs[0]! && bob.e2ee.epoch > epochs[1]!);
     const before = bob.received.length;
-    await exchangeFrames([alice, bob], bob.decrypted(alice.sessionId).length + 5);
-    const newFromAlice = bob.received.slice(before).filter((r) => r.from === alice.sessionId && r.outcome.ok);
-    assert(newFromAlice.length >= 5);
+    await exchangeFrames([alice, bob], bob.decrypted(alice.sessionId).length + 8);
+    // Frames under alice's new epoch: one encoded in the instant before her encoder got the new key
+    // still carries the old epoch (the key reaches the transform by message), and is not "after".
+    const newEpochByte = alice.e2ee.epoch & 0xff;
+    const newFromAlice = bob.received.slice(before).filter((r) => {
+      if (r.from !== alice.sessionId || !r.outcome.ok) return false;
+      const header = e2ee.decodeSFrameHeader(r.media.payload);
+      return header.ok && e2ee.parseKeyId(header.header.keyId)?.epochByte === newEpochByte;
+    });
+    assert(newFromAlice.length >= 5, `${newFromAlice.length} frames of alice's new epoch`);
     let decryptedByCarol = 0;
     for (const frame of newFromAlice) {
       const outcome = await carol.decode(alice.sessionId, frame.media);
