@@ -130,9 +130,15 @@ Deno.test(
             mine.lastSequence.clear();
             mine.sequenceGaps = 0;
           }
+          // The layer's first key frame may have come before the clearing: ask each for a new one.
+          for (const session of subscribers) session.requestKeyframe(pageSessionId, camera.trackId);
           await waitFor(
-            "each subscriber receiving its own layer",
-            () => seen.every((mine, layer) => (mine.layers.get(layer) ?? 0) >= MIN_LAYER_FRAMES),
+            "each subscriber receiving its own layer, from a key frame",
+            () =>
+              seen.every(
+                (mine, layer) =>
+                  (mine.layers.get(layer) ?? 0) >= MIN_LAYER_FRAMES && mine.keyframeSizes.size > 0,
+              ),
             60_000,
           ).catch((error) => {
             throw new Error(`received per layer: ${JSON.stringify(seen.map((mine) => [...mine.layers]))}`, {
