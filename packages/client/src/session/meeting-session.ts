@@ -126,7 +126,13 @@ export interface TrackSubscription {
  */
 export type Subscriptions =
   | { mode: "all"; lastN?: number }
-  | { mode: "explicit"; tracks: readonly TrackSubscription[]; lastN?: number };
+  | {
+      mode: "explicit";
+      tracks: readonly TrackSubscription[];
+      lastN?: number;
+      /** Also every audio track of everyone, present and future (top-3 audio still applies). */
+      allAudio?: boolean;
+    };
 
 /** The relay's view of who is speaking (ActiveSpeakers, body 20). */
 export interface ActiveSpeakersInfo {
@@ -532,6 +538,7 @@ export class MeetingSession implements LocalTrackOwner {
         mode: "explicit",
         tracks: subscriptions.tracks.map((track) => ({ ...track })),
         ...(subscriptions.lastN === undefined ? {} : { lastN: subscriptions.lastN }),
+        ...(subscriptions.allAudio ? { allAudio: true } : {}),
       };
     }
     this.#subscriptions = subscriptions;
@@ -631,6 +638,7 @@ export class MeetingSession implements LocalTrackOwner {
                   mode: SubscriptionMode.EXPLICIT,
                   tracks: [...subscriptions.tracks],
                   lastN: subscriptions.lastN ?? 0,
+                  allAudio: subscriptions.allAudio === true,
                 },
         },
       }),

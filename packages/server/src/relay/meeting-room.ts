@@ -127,6 +127,8 @@ export class MeetingRoom {
   readonly #busHeader = new RoutingHeader();
   /** What this node last asked the bus for. */
   #busInterest: BusInterest = EVERYTHING;
+  /** Some local subscriber asked `all_audio`: remote audio tracks coming and going change the interest. */
+  #interestFollowsRemoteAudio = false;
   /** Settings, roles, the waiting room and host commands (meeting-control.ts). */
   readonly control: MeetingControl;
   /** Levels, top-3 audio and the dominant speaker (active-speakers.ts). */
@@ -313,8 +315,13 @@ export class MeetingRoom {
    * gains (or gains layers of) waits for a key frame, which is asked of its publisher through the
    * aggregated key frame path; the bus is told what this node now needs.
    */
-  setSubscriptions(subscriber: LocalParticipant, next: Subscriptions, lastN: LastNRequest = NO_LAST_N): void {
-    const previous = subscriber.subscriptions.replace(next);
+  setSubscriptions(
+    subscriber: LocalParticipant,
+    next: Subscriptions,
+    lastN: LastNRequest = NO_LAST_N,
+    allAudio = false,
+  ): void {
+    const previous = subscriber.subscriptions.replace(next, allAudio);
     subscriber.lastN.configure(lastN);
     // Last-N first: the layer choice (in #selectLastN, or here) skips the tracks it leaves out.
     if (subscriber.lastN.limited) {
@@ -433,10 +440,13 @@ export class MeetingRoom {
       // No subscribe grant: no media at all, whatever it asked for (docs/permissions.md).
       // Last-N video before the layer choice, so a switch happens only on a frame that is sent.
       const verdict =
-        (receiver.grants & Grant.subscribe) !== 0 &&
-        (info.kind !== MediaKind.VIDEO || receiver.lastN.admits(key))
-          ? receiver.subscriptions.forward(key, layer, keyframe)
-          : Forward.no;
+        (receiver.grants & Grant.subscribe) === 0
+          ? Forward.no
+          : info.kind === MediaKind.AUDIO
+            ? receiver.subscriptions.forwardAudio(key)
+            : info.kind !== MediaKind.VIDEO || receiver.lastN.admits(key)
+              ? receiver.subscriptions.forward(key, layer, keyframe)
+              : Forward.no;
       if (verdict !== Forward.no) {
         receiver.queue.push(packet, info);
         if (verdict === Forward.switched) {
@@ -552,6 +562,7 @@ export class MeetingRoom {
   #updateBusInterest(): void {
     let interest: BusInterest = EVERYTHING;
     let layersByTrack: Map<number, number> | undefined;
+    let allAudio = false;
     for (const participant of this.#local.values()) {
       const table = participant.subscriptions;
       if (table.isAll) {
@@ -559,9 +570,20 @@ export class MeetingRoom {
         break;
       }
       layersByTrack ??= new Map();
+      allAudio ||= table.receivesAllAudio;
       for (const key of table.explicitTracks) {
         const mask = table.layerForwarding(key)?.layersMask ?? EVERY_LAYER_MASK;
         layersByTrack.set(key, ((layersByTrack.get(key) ?? 0) | mask) >>> 0);
+      }
+    }
+    // `all_audio` names no tracks: the bus is told each remote audio track by key.
+    this.#interestFollowsRemoteAudio = layersByTrack !== undefined && allAudio;
+    if (layersByTrack && allAudio) {
+      for (const remote of this.#remote.values()) {
+        for (const track of remote.tracks) {
+          if (track.kind === MediaKind.AUDIO)
+            layersByTrack.set(trackKey(remote.sessionId, track.trackId), EVERY_LAYER_MASK);
+        }
       }
     }
     if (layersByTrack) interest = { all: false, layersByTrack };
@@ -634,6 +656,7 @@ export class MeetingRoom {
         const previous = from.tracks;
         from.tracks = tracks;
         if (hasSimulcast(previous) || hasSimulcast(tracks)) this.#simulcast.reselectAll();
+        if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
       }
       this.#selectLastNForAll();
     } else if (header.body !== BodyField.media && bodyClass !== "broadcast-extension") {
@@ -659,6 +682,7 @@ export class MeetingRoom {
           if (![...this.#remote.values()].some((p) => p.nodeId === nodeId))
             this.#simulcast.onNodeGone(nodeId);
           this.#announceLeft(event.sessionId, event.reason);
+          if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
         }
         break;
       }
@@ -720,6 +744,7 @@ export class MeetingRoom {
       tracks: p.tracks,
     });
     if (layered) this.#simulcast.reselectAll();
+    if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
     if (known) {
       if (known.role !== validRole(p.role)) this.control.rolesChanged();
       return;

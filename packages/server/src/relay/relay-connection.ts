@@ -10,6 +10,7 @@ import {
   ParticipantRole,
   type RoutingHeader,
   type SetSubscriptions,
+  SubscriptionMode,
   scanRoutingHeader,
   stampFromSession,
   type TrackInfo,
@@ -512,7 +513,12 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           this.#reject("malformed_body", CloseCode.invalidPayload, String(subscriptions));
           return;
         }
-        room.setSubscriptions(participant, subscriptions, parseLastN(message));
+        room.setSubscriptions(
+          participant,
+          subscriptions,
+          parseLastN(message),
+          message.mode === SubscriptionMode.EXPLICIT && message.allAudio,
+        );
         return;
       }
       case BodyField.ping:

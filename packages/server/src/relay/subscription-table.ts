@@ -65,11 +65,18 @@ export type Forward = (typeof Forward)[keyof typeof Forward];
  */
 export class SubscriptionTable {
   #wishes: Subscriptions = undefined;
+  /** EXPLICIT mode's `all_audio`: every audio track too, listed or not. */
+  #allAudio = false;
   /** Made on the first simulcast track: most participants of a large meeting never need one. */
   #layers: Map<number, LayerForwarding> | undefined = undefined;
 
   get isAll(): boolean {
     return this.#wishes === undefined;
+  }
+
+  /** Whether every audio track is received (ALL mode, or EXPLICIT with `all_audio`). */
+  get receivesAllAudio(): boolean {
+    return this.#wishes === undefined || this.#allAudio;
   }
 
   /** The track keys of an EXPLICIT table (nothing in ALL mode: everything is received). */
@@ -144,11 +151,21 @@ export class SubscriptionTable {
     this.#layers?.delete(key);
   }
 
-  /** Replaces the subscriptions; returns the previous ones. */
-  replace(next: Subscriptions): Subscriptions {
+  /**
+   * Replaces the subscriptions; returns the previous ones. `allAudio` (EXPLICIT mode only) adds
+   * every audio track, which `forwardAudio` answers without a lookup.
+   */
+  replace(next: Subscriptions, allAudio = false): Subscriptions {
     const previous = this.#wishes;
     this.#wishes = next;
+    this.#allAudio = next !== undefined && allAudio;
     return previous;
+  }
+
+  /** `forward` for a frame of an audio track (audio is never simulcast). */
+  forwardAudio(key: number): Forward {
+    if (this.#wishes === undefined || this.#allAudio) return Forward.yes;
+    return this.#wishes.has(key) ? Forward.yes : Forward.no;
   }
 }
 

@@ -153,3 +153,100 @@ Deno.test("in one process too, a node takes from the bus only the tracks its sub
     relayB.close();
   }
 });
+
+Deno.test("all_audio: an EXPLICIT subscriber gets every audio track, of later joiners and other nodes too, and only the video it lists", async () => {
+  const hub = new InMemoryBusHub();
+  const relayA = newRelay(hub, "a");
+  const relayB = newRelay(hub, "b");
+  const publish = (connection: ReturnType<Relay["accept"]>) =>
+    connection!.onPacket(
+      encodePacket({
+        body: {
+          case: "trackState",
+          value: {
+            tracks: [
+              { trackId: 1, kind: MediaKind.AUDIO, codec: Codec.OPUS },
+              { trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 },
+            ],
+          },
+        },
+      }),
+    );
+  try {
+    const bob = new RecordingConnection();
+    const bobIn = relayB.accept(bob, guest("bob", "m"))!;
+    await settle();
+    bobIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: { mode: SubscriptionMode.EXPLICIT, tracks: [], allAudio: true },
+        },
+      }),
+    );
+    await settle();
+    // Both publishers come after the subscription: one on bob's node, one across the bus.
+    const carol = new RecordingConnection();
+    const carolIn = relayB.accept(carol, guest("carol", "m"))!;
+    publish(carolIn);
+    // Carol watches nothing (in ALL mode her node would take everything from the bus).
+    carolIn.onPacket(
+      encodePacket({
+        body: { case: "setSubscriptions", value: { mode: SubscriptionMode.EXPLICIT, tracks: [] } },
+      }),
+    );
+    const alice = new RecordingConnection();
+    const aliceIn = relayA.accept(alice, guest("alice", "m"))!;
+    publish(aliceIn);
+    for (let i = 0; i < 4; i++) await settle();
+    bob.sent.length = 0;
+    const receivedByB = () => hub.packetsReceivedByNode.get("b") ?? 0;
+    const before = receivedByB();
+    for (const from of [aliceIn, carolIn]) {
+      from.onPacket(frame(1, MediaKind.AUDIO, false));
+      from.onPacket(frame(2, MediaKind.VIDEO, true));
+    }
+    await settle();
+    assert.deepEqual(bob.media(), ["1/0", "1/0"], "both audio tracks, no video");
+    assert.equal(receivedByB() - before, 1, "only alice's audio crosses to bob's node");
+
+    // Listing alice's video adds it; audio stays.
+    bobIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: {
+            mode: SubscriptionMode.EXPLICIT,
+            tracks: [{ sessionId: alice.sessionId(), trackId: 2 }],
+            allAudio: true,
+          },
+        },
+      }),
+    );
+    await settle();
+    bob.sent.length = 0;
+    aliceIn.onPacket(frame(1, MediaKind.AUDIO, false));
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, true));
+    await settle();
+    assert.deepEqual(bob.media(), ["1/0", "2/0K"]);
+
+    // Without all_audio, unlisted audio stops.
+    bobIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: { mode: SubscriptionMode.EXPLICIT, tracks: [{ sessionId: alice.sessionId(), trackId: 2 }] },
+        },
+      }),
+    );
+    await settle();
+    bob.sent.length = 0;
+    aliceIn.onPacket(frame(1, MediaKind.AUDIO, false));
+    carolIn.onPacket(frame(1, MediaKind.AUDIO, false));
+    await settle();
+    assert.deepEqual(bob.media(), []);
+  } finally {
+    relayA.close();
+    relayB.close();
+  }
+});

@@ -32,7 +32,7 @@ import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
 import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
-import { type AudioTrackRef, SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
+import { SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
 
 const STATS_REFRESH_MS = 500;
 /** Remote tiles per grid page (3×3): only the page shown is subscribed to. */
@@ -503,7 +503,7 @@ export class CallController {
     };
   }
 
-  /** Subscribes to what the grid page shows: its video at tile size, and every audio track. */
+  /** Subscribes to what the grid page shows: its video at tile size, and all audio. */
   #updateSubscriptions(): void {
     const call = this.#call;
     const sender = this.#subscriptionSender;
@@ -520,14 +520,7 @@ export class CallController {
         },
       ];
     });
-    const audio: AudioTrackRef[] = [];
-    for (const participant of call.session.participants.values()) {
-      for (const track of participant.tracks) {
-        if (track.kind === MediaKind.AUDIO)
-          audio.push({ sessionId: participant.sessionId, trackId: track.trackId });
-      }
-    }
-    sender.update(visibleSubscriptions(videos, audio));
+    sender.update(visibleSubscriptions(videos));
   }
 
   #attach(call: Call): void {

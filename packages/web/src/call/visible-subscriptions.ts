@@ -9,11 +9,6 @@ export interface VisibleVideo {
   heightPx: number;
 }
 
-export interface AudioTrackRef {
-  sessionId: number;
-  trackId: number;
-}
-
 /** Tile sizes change in bursts while the window is resized: one SetSubscriptions after they settle. */
 export const SUBSCRIPTION_DEBOUNCE_MS = 250;
 /** Sizes are rounded to this many pixels, so a one-pixel jitter of the layout sends nothing. */
@@ -21,31 +16,24 @@ const SIZE_STEP_PX = 16;
 
 /**
  * What the page receives: the video tracks of the tiles on the current page, each at its drawn
- * size (the relay picks the simulcast layer from it), and every audio track (the relay keeps the
- * loudest). The relay takes at most MAX_TRACK_SUBSCRIPTIONS: visible video first, then audio.
+ * size (the relay picks the simulcast layer from it), and every audio track through `allAudio`
+ * (the relay keeps the loudest), so a meeting of any size fits in MAX_TRACK_SUBSCRIPTIONS.
  */
-export function visibleSubscriptions(
-  videos: readonly VisibleVideo[],
-  audio: readonly AudioTrackRef[],
-): Subscriptions {
+export function visibleSubscriptions(videos: readonly VisibleVideo[]): Subscriptions {
   const tracks: TrackSubscription[] = [];
   const seen = new Set<string>();
-  const add = (track: TrackSubscription) => {
-    const key = `${track.sessionId}/${track.trackId}`;
-    if (seen.has(key) || tracks.length >= MAX_TRACK_SUBSCRIPTIONS) return;
-    seen.add(key);
-    tracks.push(track);
-  };
   for (const video of videos) {
-    add({
+    const key = `${video.sessionId}/${video.trackId}`;
+    if (seen.has(key) || tracks.length >= MAX_TRACK_SUBSCRIPTIONS) continue;
+    seen.add(key);
+    tracks.push({
       sessionId: video.sessionId,
       trackId: video.trackId,
       widthPx: roundSize(video.widthPx),
       heightPx: roundSize(video.heightPx),
     });
   }
-  for (const track of audio) add({ sessionId: track.sessionId, trackId: track.trackId });
-  return { mode: "explicit", tracks };
+  return { mode: "explicit", tracks, allAudio: true };
 }
 
 function roundSize(px: number): number {
