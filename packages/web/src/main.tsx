@@ -3,7 +3,8 @@ import { render } from "preact";
 import { loadAccount } from "./account/account.ts";
 import { CallController } from "./call/call-controller.ts";
 import { HomePage } from "./home/home-page.tsx";
-import { applyLocale, locale, pickLocale } from "./i18n/i18n.ts";
+import { applyLocale } from "./i18n/i18n.ts";
+import { initLanguage } from "./i18n/language-choice.ts";
 import { MeetingPage } from "./meeting/meeting-page.tsx";
 import { parseMeetingPath } from "./routes.ts";
 import { installHooks } from "./test-hooks/install-hooks.ts";
@@ -11,8 +12,7 @@ import { installHooks } from "./test-hooks/install-hooks.ts";
 const root = document.getElementById("app");
 if (!root) throw new Error("index.html has no #app element");
 
-const requestedLanguage = new URLSearchParams(location.search).get("lang");
-locale.value = pickLocale([...(requestedLanguage ? [requestedLanguage] : []), ...navigator.languages]);
+initLanguage();
 applyLocale(document.documentElement);
 
 void loadAccount();

@@ -24,10 +24,11 @@ import {
   type VideoCodecChoice,
 } from "@videocall/client/media";
 import { CloseCode, isFatalCloseCode, MediaKind, ParticipantRole } from "@videocall/protocol";
-import type { Message } from "../i18n/i18n.ts";
+import { type Message, t } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
 import { type CallFailure, type CallPhase, canJoin, canMove, isInCall } from "./call-phase.ts";
+import { planHotplug } from "./device-hotplug.ts";
 import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
@@ -97,8 +98,11 @@ export interface DiagnosticsSnapshot {
 }
 
 export interface MediaWarning extends Message {
-  /** "device": the camera or microphone could not be opened; "pipeline": audio output or an encoder failed. */
-  source: "device" | "pipeline";
+  /**
+   * "device": the camera or microphone could not be opened; "pipeline": audio output or an encoder
+   * failed; "hotplug": the device in use was unplugged and another one took over.
+   */
+  source: "device" | "pipeline" | "hotplug";
 }
 
 /** One other participant as the participants panel lists it. */
@@ -268,7 +272,36 @@ export class CallController {
     await Promise.all([this.#local.open("camera"), this.#local.open("microphone")]);
     this.#syncLocalMedia();
     await this.#refreshDeviceLists();
+    navigator.mediaDevices?.addEventListener("devicechange", () => void this.#onDeviceChange());
     if (this.#phase.value.kind === "preview") this.#enter({ kind: "preview", devicesReady: true });
+  }
+
+  /** A device came or went: refresh the pickers, and replace the device in use if it is gone. */
+  async #onDeviceChange(): Promise<void> {
+    await this.#refreshDeviceLists();
+    for (const device of ["camera", "microphone"] as const) {
+      const track = this.#local[device];
+      const plan = planHotplug(
+        {
+          deviceId: this.#selectedDevices.value[device],
+          trackEnded: track?.readyState === "ended",
+          missing: this.#local.errors[device]?.reason === "not-found",
+        },
+        this.#devices.value[device],
+      );
+      if (plan.kind === "keep") continue;
+      await this.selectDevice(device, plan.deviceId);
+      if (plan.kind === "switch") {
+        this.#warn({
+          key: "devices.switched",
+          params: {
+            device: track?.label || t(`devices.${device}`),
+            fallback: plan.fallbackLabel ?? t("devices.defaultDevice"),
+          },
+          source: "hotplug",
+        });
+      }
+    }
   }
 
   async join(): Promise<void> {

@@ -4,6 +4,7 @@
  * when it changes, and `applyLocale` keeps `lang` and `dir` (RTL) on the document root in step.
  */
 import { effect, signal } from "@preact/signals";
+import { ar } from "./messages.ar.ts";
 import { en } from "./messages.en.ts";
 
 export type MessageKey = keyof typeof en;
@@ -31,7 +32,11 @@ export interface Locale {
 
 export const LOCALES: Record<string, Locale> = {
   en: { lang: "en", dir: "ltr", messages: en },
+  ar: { lang: "ar", dir: "rtl", messages: ar },
 };
+
+/** The languages the switcher offers, in the order shown. */
+export const LOCALE_TAGS = Object.keys(LOCALES);
 
 /** `?lang=xx` first, then the browser's preferences; English when none is available. */
 export function pickLocale(requested: readonly string[]): Locale {
@@ -62,9 +67,25 @@ export function translate(message: Message): string {
 function format(key: MessageKey, params: Record<string, string | number> | undefined): string {
   const template: string = locale.value.messages[key] ?? en[key];
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
-    name in params ? String(params[name]) : placeholder,
-  );
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => {
+    if (!(name in params)) return placeholder;
+    const value = params[name];
+    return typeof value === "number" ? formatNumber(value) : String(value);
+  });
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A number the way the current locale writes it (digits, grouping, decimal sign). */
+export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
+  const lang = locale.value.lang;
+  if (options) return new Intl.NumberFormat(lang, options).format(value);
+  let format = numberFormats.get(lang);
+  if (!format) {
+    format = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+    numberFormats.set(lang, format);
+  }
+  return format.format(value);
 }
 
 /** Keeps `lang` and `dir` of `root` (the `<html>` element) on the current locale; returns the stop function. */

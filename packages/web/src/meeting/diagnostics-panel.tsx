@@ -1,6 +1,12 @@
 import type { ReadonlySignal } from "@preact/signals";
 import type { DiagnosticsSnapshot } from "../call/call-controller.ts";
-import { t } from "../i18n/i18n.ts";
+import { formatNumber, t } from "../i18n/i18n.ts";
+
+/** One decimal, always shown (figures in a column line up). */
+const ONE_DECIMAL = { minimumFractionDigits: 1, maximumFractionDigits: 1 } as const;
+const PIXELS = { useGrouping: false } as const;
+const size = (width: number, height: number) =>
+  `${formatNumber(width, PIXELS)}×${formatNumber(height, PIXELS)}`;
 
 /** A small live table of connection and per-peer media figures, for support and for debugging. */
 export function DiagnosticsPanel({
@@ -38,26 +44,30 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
         <dd>{snapshot.reconnecting ? t("diagnostics.transportReconnecting", { transport }) : transport}</dd>
         <dt>{t("diagnostics.rtt")}</dt>
         <dd>
-          {snapshot.rttMs === undefined ? "–" : t("diagnostics.rttMs", { rttMs: snapshot.rttMs.toFixed(1) })}
+          {snapshot.rttMs === undefined
+            ? "–"
+            : t("diagnostics.rttMs", { rttMs: formatNumber(snapshot.rttMs, ONE_DECIMAL) })}
         </dd>
         <dt>{t("diagnostics.sending")}</dt>
         <dd>
           {t("diagnostics.sendingSummary", {
-            resolution: sent.width ? `${sent.width}×${sent.height}` : t("diagnostics.noVideo"),
+            resolution: sent.width ? size(sent.width, sent.height) : t("diagnostics.noVideo"),
             frames: sent.videoFrames,
-            megabytes: (sent.bytesSent / 1e6).toFixed(1),
+            megabytes: formatNumber(sent.bytesSent / 1e6, ONE_DECIMAL),
           })}
         </dd>
         {snapshot.e2ee && (
           <>
             <dt>{t("e2ee.epoch")}</dt>
-            <dd data-e2ee-epoch={snapshot.e2ee.epoch}>{snapshot.e2ee.epoch}</dd>
+            <dd data-e2ee-epoch={snapshot.e2ee.epoch}>{formatNumber(snapshot.e2ee.epoch)}</dd>
             <dt>{t("e2ee.decrypted")}</dt>
-            <dd>{snapshot.e2ee.framesDecrypted}</dd>
+            <dd>{formatNumber(snapshot.e2ee.framesDecrypted)}</dd>
             <dt>{t("e2ee.rejected")}</dt>
-            <dd data-e2ee-rejected={snapshot.e2ee.framesRejected}>{snapshot.e2ee.framesRejected}</dd>
+            <dd data-e2ee-rejected={snapshot.e2ee.framesRejected}>
+              {formatNumber(snapshot.e2ee.framesRejected)}
+            </dd>
             <dt>{t("e2ee.waiting")}</dt>
-            <dd>{snapshot.e2ee.framesWaitingForKeys}</dd>
+            <dd>{formatNumber(snapshot.e2ee.framesWaitingForKeys)}</dd>
           </>
         )}
       </dl>
@@ -73,12 +83,12 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
           {snapshot.peers.map((peer) => (
             <tr key={peer.sessionId}>
               <td>{peer.username}</td>
-              <td>{peer.videoFps.toFixed(1)}</td>
-              <td>{peer.videoWidth ? `${peer.videoWidth}×${peer.videoHeight}` : "–"}</td>
-              <td>{peer.videoFramesDecoded}</td>
-              <td>{`${peer.jitterBufferDepthMs.toFixed(0)}/${peer.jitterBufferTargetMs.toFixed(0)}`}</td>
-              <td>{peer.audioFramesConcealed}</td>
-              <td>{peer.audioRms.toFixed(3)}</td>
+              <td>{formatNumber(peer.videoFps, ONE_DECIMAL)}</td>
+              <td>{peer.videoWidth ? size(peer.videoWidth, peer.videoHeight) : "–"}</td>
+              <td>{formatNumber(peer.videoFramesDecoded)}</td>
+              <td>{`${formatNumber(Math.round(peer.jitterBufferDepthMs))}/${formatNumber(Math.round(peer.jitterBufferTargetMs))}`}</td>
+              <td>{formatNumber(peer.audioFramesConcealed)}</td>
+              <td>{formatNumber(peer.audioRms, { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</td>
             </tr>
           ))}
         </tbody>

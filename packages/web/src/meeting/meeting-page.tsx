@@ -1,4 +1,4 @@
-import { useEffect } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import type { CallController } from "../call/call-controller.ts";
 import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
@@ -10,10 +10,12 @@ import { MeetingSettings } from "./meeting-settings.tsx";
 import { ParticipantsPanel } from "./participants-panel.tsx";
 import { RefusalPage } from "./refusal-page.tsx";
 import { SecurityPanel } from "./security-panel.tsx";
+import { ShortcutsDialog } from "./shortcuts-dialog.tsx";
 import { StatusBanner } from "./status-banner.tsx";
 import { TileGrid } from "./tile-grid.tsx";
 import { Toolbar } from "./toolbar.tsx";
 import { TopBar } from "./top-bar.tsx";
+import { useShortcuts } from "./use-shortcuts.ts";
 import { WaitingCard } from "./waiting-card.tsx";
 
 /**
@@ -26,13 +28,16 @@ export function MeetingPage({ controller }: { controller: CallController }) {
   useEffect(() => {
     document.title = title;
   }, [title]);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const showShortcuts = useCallback(() => setShortcutsOpen(true), []);
+  useShortcuts(controller, showShortcuts);
 
   if (phase.kind === "failed" && phase.failure.fatal) {
     return <RefusalPage failure={phase.failure} meetingId={controller.route.meetingId} />;
   }
   return (
     <div class="meeting" data-phase={phase.kind}>
-      <TopBar controller={controller} />
+      <TopBar controller={controller} onShowShortcuts={showShortcuts} />
       <StatusBanner phase={phase} />
       <MediaWarnings warnings={controller.warnings} />
       <HostMuteNotice controller={controller} />
@@ -56,6 +61,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
         )}
       </div>
       {phase.kind !== "left" && phase.kind !== "waiting" && <Toolbar controller={controller} />}
+      <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
     </div>
   );
 }

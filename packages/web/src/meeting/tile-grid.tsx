@@ -74,6 +74,9 @@ export function TileGrid({ controller }: { controller: CallController }) {
       {pageCount > 1 && (
         <nav class="grid-pager" aria-label={t("grid.pages")}>
           <button type="button" disabled={page === 0} onClick={() => controller.setGridPage(page - 1)}>
+            <span class="flip-in-rtl" aria-hidden="true">
+              ←
+            </span>{" "}
             {t("grid.previous")}
           </button>
           <span class="grid-page">{t("grid.page", { page: page + 1, count: pageCount })}</span>
@@ -82,7 +85,10 @@ export function TileGrid({ controller }: { controller: CallController }) {
             disabled={page >= pageCount - 1}
             onClick={() => controller.setGridPage(page + 1)}
           >
-            {t("grid.next")}
+            {t("grid.next")}{" "}
+            <span class="flip-in-rtl" aria-hidden="true">
+              →
+            </span>
           </button>
         </nav>
       )}

@@ -2,6 +2,12 @@ import type { CallController } from "../call/call-controller.ts";
 import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
 import { DevicePickers } from "./device-pickers.tsx";
+import { shortcutKeys } from "./keyboard-shortcuts.ts";
+
+/** The button's tooltip names its action and its shortcut. */
+function hint(action: string, keys: string): string {
+  return t("shortcuts.hint", { action, keys });
+}
 
 /** Device pickers, and mute, camera, join and leave. */
 export function Toolbar({ controller }: { controller: CallController }) {
@@ -18,6 +24,8 @@ export function Toolbar({ controller }: { controller: CallController }) {
           class={`toggle${muted ? " active" : ""}`}
           type="button"
           disabled={!controller.hasMicrophone.value}
+          aria-keyshortcuts={shortcutKeys("microphone")}
+          title={hint(muted ? t("toolbar.unmute") : t("toolbar.mute"), shortcutKeys("microphone"))}
           onClick={() => controller.setMicrophoneMuted(!muted)}
         >
           {muted ? t("toolbar.unmute") : t("toolbar.mute")}
@@ -26,6 +34,8 @@ export function Toolbar({ controller }: { controller: CallController }) {
           class={`toggle${cameraOff ? " active" : ""}`}
           type="button"
           disabled={controller.cameraTrack.value === undefined}
+          aria-keyshortcuts={shortcutKeys("camera")}
+          title={hint(cameraOff ? t("toolbar.cameraOn") : t("toolbar.cameraOff"), shortcutKeys("camera"))}
           onClick={() => controller.setCameraOff(!cameraOff)}
         >
           {cameraOff ? t("toolbar.cameraOn") : t("toolbar.cameraOff")}
@@ -62,7 +72,13 @@ export function Toolbar({ controller }: { controller: CallController }) {
           </button>
         )}
         {inCall && (
-          <button class="danger" type="button" onClick={() => void controller.leave()}>
+          <button
+            class="danger"
+            type="button"
+            aria-keyshortcuts={shortcutKeys("leave")}
+            title={hint(t("toolbar.leave"), shortcutKeys("leave"))}
+            onClick={() => void controller.leave()}
+          >
             {t("toolbar.leave")}
           </button>
         )}

@@ -2,9 +2,20 @@ import { AccountStatus } from "../account/account-status.tsx";
 import type { CallController } from "../call/call-controller.ts";
 import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
+import { LanguageSwitcher } from "../i18n/language-switcher.tsx";
+import { CopyLinkButton } from "./copy-link-button.tsx";
 
-/** Brand, meeting id, the call's phase, in the call the transport in use, and who is signed in. */
-export function TopBar({ controller }: { controller: CallController }) {
+/**
+ * Brand, meeting id, the call's phase, in the call the transport in use, copy the invite link,
+ * the language, the keyboard shortcuts, and who is signed in.
+ */
+export function TopBar({
+  controller,
+  onShowShortcuts,
+}: {
+  controller: CallController;
+  onShowShortcuts: () => void;
+}) {
   const phase = controller.phase.value;
   const encrypted = controller.security.value?.encrypted === true;
   return (
@@ -26,6 +37,18 @@ export function TopBar({ controller }: { controller: CallController }) {
           🔒 {t("e2ee.lock")}
         </span>
       )}
+      <CopyLinkButton meetingId={controller.route.meetingId} e2ee={controller.e2eeWanted.value} />
+      <button
+        type="button"
+        class="shortcuts-button"
+        aria-label={t("shortcuts.open")}
+        title={t("shortcuts.open")}
+        aria-keyshortcuts="Shift+?"
+        onClick={onShowShortcuts}
+      >
+        <span aria-hidden="true">⌨</span>
+      </button>
+      <LanguageSwitcher />
       <AccountStatus returnPath={`${location.pathname}${location.search}`} />
     </header>
   );
