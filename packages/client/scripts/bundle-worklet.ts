@@ -3,6 +3,8 @@
  * one plain JavaScript file each, next to its source:
  * - the AudioWorklet processor, `audio-playout.worklet.bundle.js`, which `audio-output.ts` loads with
  *   `new URL("./audio-playout.worklet.bundle.js", import.meta.url)`;
+ * - the microphone capture worklet, `audio-capture.worklet.bundle.js`, which `audio-data-source.ts`
+ *   loads the same way where no MediaStreamTrackProcessor exists (Firefox);
  * - the SFrame frame transform, `sframe-frame-transform.bundle.js`, which `meeting-e2ee.ts` hands to
  *   the encoder and decoder workers as a module URL the same way.
  * A worklet or a transform module cannot be loaded the way a worker is (no bundler compiles
@@ -15,15 +17,22 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const WATCH_DIR = fileURLToPath(new URL("../src/media/watch/", import.meta.url));
+const PUBLISH_DIR = fileURLToPath(new URL("../src/media/publish/", import.meta.url));
 const E2EE_DIR = fileURLToPath(new URL("../src/e2ee/", import.meta.url));
 export const WORKLET_SOURCE = `${WATCH_DIR}audio-playout.worklet.ts`;
 export const WORKLET_BUNDLE = `${WATCH_DIR}audio-playout.worklet.bundle.js`;
+export const CAPTURE_WORKLET_SOURCE = `${PUBLISH_DIR}audio-capture.worklet.ts`;
+export const CAPTURE_WORKLET_BUNDLE = `${PUBLISH_DIR}audio-capture.worklet.bundle.js`;
 export const SFRAME_TRANSFORM_SOURCE = `${E2EE_DIR}sframe-frame-transform.ts`;
 export const SFRAME_TRANSFORM_BUNDLE = `${E2EE_DIR}sframe-frame-transform.bundle.js`;
 
 /** The bundle as it should be, from the current sources. */
 export async function bundleWorklet(): Promise<string> {
   return await bundle(WORKLET_SOURCE, "audio-playout.worklet.ts");
+}
+
+export async function bundleCaptureWorklet(): Promise<string> {
+  return await bundle(CAPTURE_WORKLET_SOURCE, "audio-capture.worklet.ts");
 }
 
 export async function bundleSFrameTransform(): Promise<string> {
@@ -51,6 +60,8 @@ async function bundle(source: string, name: string): Promise<string> {
 if (import.meta.main) {
   await Deno.writeTextFile(WORKLET_BUNDLE, await bundleWorklet());
   console.log(`wrote ${WORKLET_BUNDLE}`);
+  await Deno.writeTextFile(CAPTURE_WORKLET_BUNDLE, await bundleCaptureWorklet());
+  console.log(`wrote ${CAPTURE_WORKLET_BUNDLE}`);
   await Deno.writeTextFile(SFRAME_TRANSFORM_BUNDLE, await bundleSFrameTransform());
   console.log(`wrote ${SFRAME_TRANSFORM_BUNDLE}`);
 }

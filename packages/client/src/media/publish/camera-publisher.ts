@@ -5,6 +5,7 @@ import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
 import type { EncoderLayerStats, FromVideoEncoder, ToVideoEncoder } from "./video-encoder-messages.ts";
+import { openVideoFrameSource, type VideoFrameSource } from "./video-frame-source.ts";
 
 export interface CameraPublisherOptions {
   codec?: VideoCodecChoice;
@@ -47,7 +48,7 @@ export interface CameraPublisherStats {
 const CONGESTION_POLL_MS = 50;
 
 /**
- * Publishes a camera track: raw frames flow from a MediaStreamTrackProcessor on the page to a worker
+ * Publishes a camera track: raw frames flow from the page (video-frame-source.ts) to a worker
  * that encodes them (and runs the frame transform), and the encoded chunks come back to be sent
  * on its LocalTrack, whose id the session allocates. Key frames: every `keyframeIntervalMs`, and
  * whenever a receiver asks for one. Works for any video MediaStreamTrack (camera or screen).
@@ -59,6 +60,7 @@ export class CameraPublisher {
   #session: MeetingSession;
   #track: MediaStreamTrack;
   #worker: Worker;
+  #source: VideoFrameSource;
   #muted: boolean;
   #congested = false;
   #congestionThresholdBytes: number;
@@ -88,6 +90,10 @@ export class CameraPublisher {
     this.#muted = options.muted ?? false;
     this.#congestionThresholdBytes = options.congestionThresholdBytes ?? 256 * 1024;
     const codec = VIDEO_CODECS[this.codec];
+    // First, so a browser that cannot capture publishes nothing. One buffered frame: when the
+    // encoder falls behind, stale frames are dropped there, before they cost an encode.
+    const framerate = options.framerate ?? 30;
+    this.#source = openVideoFrameSource(track, framerate);
     const simulcast = options.simulcast ?? options.source !== "screen";
     const bitrateBps = (options.bitrateKbps ?? 1000) * 1000;
     // What the capture promises; the worker announces the real ladder from the first frame's size.
@@ -103,26 +109,23 @@ export class CameraPublisher {
 
     this.#worker = new Worker(new URL("./video-encoder.worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<FromVideoEncoder>) => this.#onWorkerMessage(event.data);
-    // One buffered frame: when the encoder falls behind, the camera's stale frames are dropped here,
-    // before they cost an encode, and the next frame encoded is the freshest one.
-    const processor = new MediaStreamTrackProcessor<VideoFrame>({ track, maxBufferSize: 1 });
     const transform = specFor(options.frameTransform ?? session.e2ee?.frameTransform);
     this.#post(
       {
         type: "start",
-        frames: processor.readable,
+        frames: this.#source.frames,
         track: { trackId: this.localTrack.trackId, kind: this.localTrack.kind, codec: codec.wire },
         transform: transform.spec,
         settings: {
           codecString: codec.codecString,
           bitrateBps,
-          framerate: options.framerate ?? 30,
+          framerate,
           keyframeIntervalMs: options.keyframeIntervalMs ?? 2000,
           simulcast,
           temporalLayers: options.temporalLayers ?? true,
         },
       },
-      [processor.readable as unknown as Transferable, ...transform.transfer],
+      [this.#source.frames as unknown as Transferable, ...transform.transfer],
     );
     if (this.#muted) this.#post({ type: "paused", paused: true });
     this.#offKeyframeRequested = this.localTrack.events.on("keyframeRequested", (layer) =>
@@ -182,6 +185,7 @@ export class CameraPublisher {
     // Give the worker a moment to cancel the stream and close the encoder, then end it regardless.
     const worker = this.#worker;
     setTimeout(() => worker.terminate(), 500);
+    this.#source.close();
     this.#track.stop();
     this.localTrack.close();
   }

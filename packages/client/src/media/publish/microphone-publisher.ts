@@ -4,6 +4,7 @@ import type { MeetingSession } from "../../session/meeting-session.ts";
 import { nowMicros } from "../../time.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
+import { type AudioDataSource, openAudioDataSource } from "./audio-data-source.ts";
 import { OpusEncoder } from "./audio-encoder.ts";
 
 export interface MicrophonePublisherOptions {
@@ -24,6 +25,7 @@ export class MicrophonePublisher {
   #track: MediaStreamTrack;
   #transform: OrderedFrameTransform;
   #transformErrors = 0;
+  #source: AudioDataSource;
   #reader: ReadableStreamDefaultReader<AudioData>;
   #encoder: OpusEncoder;
   #muted: boolean;
@@ -34,6 +36,8 @@ export class MicrophonePublisher {
   constructor(session: MeetingSession, track: MediaStreamTrack, options: MicrophonePublisherOptions = {}) {
     this.#track = track;
     this.#muted = options.muted ?? false;
+    // First, so a browser that cannot capture publishes nothing.
+    this.#source = openAudioDataSource(track);
     this.localTrack = session.publishTrack({
       kind: MediaKind.AUDIO,
       codec: Codec.OPUS,
@@ -81,7 +85,7 @@ export class MicrophonePublisher {
       },
       onError: (message) => this.onError(message),
     });
-    this.#reader = new MediaStreamTrackProcessor<AudioData>({ track }).readable.getReader();
+    this.#reader = this.#source.frames.getReader();
     void this.#pump();
   }
 
@@ -117,6 +121,7 @@ export class MicrophonePublisher {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.cancel().catch(() => {});
+    this.#source.close();
     this.#encoder.close();
     this.#transform.close();
     this.#track.stop();

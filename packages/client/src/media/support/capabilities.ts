@@ -2,6 +2,11 @@
 export interface MediaCapabilities {
   /** Camera and microphone capture as raw frames (Chromium's MediaStreamTrackProcessor). */
   trackProcessor: boolean;
+  /**
+   * Camera capture without a processor: a `<video>` element's `requestVideoFrameCallback` and
+   * `new VideoFrame(video)` (Firefox).
+   */
+  videoFrameCallback: boolean;
   videoEncoder: boolean;
   videoDecoder: boolean;
   audioEncoder: boolean;
@@ -13,6 +18,10 @@ export interface MediaCapabilities {
 export function detectCapabilities(): MediaCapabilities {
   return {
     trackProcessor: typeof MediaStreamTrackProcessor === "function",
+    videoFrameCallback:
+      typeof HTMLVideoElement === "function" &&
+      "requestVideoFrameCallback" in HTMLVideoElement.prototype &&
+      typeof VideoFrame === "function",
     videoEncoder: typeof VideoEncoder === "function",
     videoDecoder: typeof VideoDecoder === "function",
     audioEncoder: typeof AudioEncoder === "function",
@@ -20,4 +29,39 @@ export function detectCapabilities(): MediaCapabilities {
     offscreenCanvas: typeof OffscreenCanvas === "function",
     audioWorklet: typeof AudioWorkletNode === "function",
   };
+}
+
+/** How raw camera frames are taken from a track here, or undefined: this browser cannot publish video. */
+export type VideoCaptureMethod = "track-processor" | "video-element";
+/** How raw microphone samples are taken from a track here, or undefined: this browser cannot publish audio. */
+export type AudioCaptureMethod = "track-processor" | "audio-worklet";
+
+/**
+ * Chromium keeps MediaStreamTrackProcessor: its `<video>` path starves in a headless (or hidden)
+ * page. Elsewhere the `<video>` + VideoFrame path, which needs no processor.
+ */
+export function videoCaptureMethod(capabilities = detectCapabilities()): VideoCaptureMethod | undefined {
+  if (!capabilities.videoEncoder) return undefined;
+  if (capabilities.trackProcessor) return "track-processor";
+  if (capabilities.videoFrameCallback) return "video-element";
+  return undefined;
+}
+
+export function audioCaptureMethod(capabilities = detectCapabilities()): AudioCaptureMethod | undefined {
+  if (!capabilities.audioEncoder) return undefined;
+  if (capabilities.trackProcessor) return "track-processor";
+  if (capabilities.audioWorklet && typeof AudioData === "function") return "audio-worklet";
+  return undefined;
+}
+
+/** What this browser lacks for a call, as keys the UI can explain (empty: everything works). */
+export type MissingCapability = "publish-video" | "publish-audio" | "receive-video" | "receive-audio";
+
+export function missingCapabilities(capabilities = detectCapabilities()): MissingCapability[] {
+  const missing: MissingCapability[] = [];
+  if (!videoCaptureMethod(capabilities)) missing.push("publish-video");
+  if (!audioCaptureMethod(capabilities)) missing.push("publish-audio");
+  if (!capabilities.videoDecoder || !capabilities.offscreenCanvas) missing.push("receive-video");
+  if (!capabilities.audioDecoder || !capabilities.audioWorklet) missing.push("receive-audio");
+  return missing;
 }
