@@ -32,6 +32,7 @@ import { planHotplug } from "./device-hotplug.ts";
 import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
+import { MeetingReactions } from "./meeting-reactions.ts";
 import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
 import { SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
 
@@ -242,6 +243,9 @@ export class CallController {
   /** The speaker view (dominant speaker large, the others in a strip) instead of the grid. */
   readonly speakerView: ReadonlySignal<boolean> = this.#speakerView;
 
+  /** Reactions floating over tiles and the raised hands, in order. */
+  readonly reactions = new MeetingReactions();
+
   #local = new LocalMedia();
   #call: Call | undefined;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
@@ -447,6 +451,11 @@ export class CallController {
     return this.hostCommand({ case: "settings", value: change });
   }
 
+  /** Lowers someone's raised hand (hosts and co-hosts). */
+  lowerHand(sessionId: number): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "lowerHand", value: { sessionId } });
+  }
+
   endMeeting(): Promise<HostCommandResult> {
     return this.hostCommand({ case: "end", value: {} });
   }
@@ -563,6 +572,7 @@ export class CallController {
       if (this.#call?.session === session && !session.isClosed) session.setSubscriptions(subscriptions);
     });
     this.#unsubscribe = [
+      this.reactions.attach(session),
       session.events.on("tracksChanged", () => this.#updateSubscriptions()),
       watcher.events.on("peerAdded", () => this.#syncTiles()),
       watcher.events.on("peerRemoved", () => this.#syncTiles()),
@@ -653,6 +663,7 @@ export class CallController {
     this.#tileSizes.clear();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
+    this.reactions.reset();
     batch(() => {
       this.#tiles.value = [];
       this.#diagnostics.value = undefined;
