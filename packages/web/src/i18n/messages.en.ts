@@ -234,4 +234,11 @@ export const en = {
   "reactions.lowerHandOf": "Lower {username}'s hand",
   "reactions.someone": "Someone",
   "reactions.you": "You",
+
+  // audio processing
+  "audio.processing": "Audio processing",
+  "audio.echoCancellation": "Echo cancellation",
+  "audio.noiseSuppression": "Noise suppression",
+  "audio.autoGainControl": "Auto gain",
+  "audio.mutedSpeaking": "You are muted: unmute to be heard.",
 } as const;
