@@ -20,7 +20,7 @@ export function ReactionControls({ controller }: { controller: CallController })
         {t("reactions.react")}
       </button>
       {open && (
-        <div id="reaction-picker" class="reaction-picker" role="group" aria-label={t("reactions.picker")}>
+        <fieldset id="reaction-picker" class="reaction-picker" aria-label={t("reactions.picker")}>
           {ALLOWED_REACTIONS.map((emoji) => (
             <button
               key={emoji}
@@ -32,7 +32,7 @@ export function ReactionControls({ controller }: { controller: CallController })
               {emoji}
             </button>
           ))}
-        </div>
+        </fieldset>
       )}
       <button
         type="button"
