@@ -136,6 +136,39 @@ const cases: Array<{
     reason: /relay-only bodies: .*ActiveSpeakers, LayerDemand/,
     metric: "server_only_type",
   },
+  {
+    // Field 25 (0xca 0x01) whose string claims 5 bytes it does not have.
+    name: "a Reaction whose body is truncated",
+    send: (s) => s.send(new Uint8Array([0x0d, 0, 0, 0, 0, 0xca, 0x01, 0x02, 0x0a, 0x05])),
+    code: 1007,
+    reason: /malformed Reaction/,
+    metric: "malformed_body",
+  },
+  {
+    // Field 26 (0xd2 0x01): a varint tag with no varint after it.
+    name: "a RaiseHand whose body is truncated",
+    send: (s) => s.send(new Uint8Array([0x0d, 0, 0, 0, 0, 0xd2, 0x01, 0x01, 0x08])),
+    code: 1007,
+    reason: /malformed RaiseHand/,
+    metric: "malformed_body",
+  },
+  {
+    name: "a RaisedHands from a client (relay-only)",
+    send: (s) =>
+      s.send(
+        encodePacket({ body: { case: "raisedHands", value: { hands: [{ sessionId: 1, raisedAtMs: 1n }] } } }),
+      ),
+    code: 1008,
+    reason: /relay-only bodies: Welcome/,
+    metric: "server_only_type",
+  },
+  {
+    name: "a ReactionRefused from a client (relay-only)",
+    send: (s) => s.send(encodePacket({ body: { case: "reactionRefused", value: { emoji: "👍" } } })),
+    code: 1008,
+    reason: /relay-only bodies: Welcome/,
+    metric: "server_only_type",
+  },
 ];
 
 for (const badInput of cases) {

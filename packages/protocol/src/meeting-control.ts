@@ -62,5 +62,7 @@ export function hostCommandProblem(command: HostCommand): string | undefined {
     }
     case "end":
       return undefined;
+    case "lowerHand":
+      return body.value.sessionId === 0 ? "no session id" : undefined;
   }
 }

@@ -29,6 +29,10 @@ export const BodyField = {
   hostCommandResult: 18,
   activeSpeakers: 20,
   layerDemand: 21,
+  reaction: 25,
+  raiseHand: 26,
+  raisedHands: 27,
+  reactionRefused: 28,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
 

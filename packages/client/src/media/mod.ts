@@ -4,12 +4,16 @@
  * MediaStreamTrackProcessor, AudioWorklet, OffscreenCanvas), except the pure JitterBuffer.
  */
 export { OpusEncoder } from "./publish/audio-encoder.ts";
+export { AudioLevelMeter, audioLevelFromRms } from "./publish/audio-level.ts";
 export {
   CameraPublisher,
   type CameraPublisherOptions,
   type CameraPublisherStats,
 } from "./publish/camera-publisher.ts";
 export {
+  type AudioProcessing,
+  applyAudioProcessing,
+  DEFAULT_AUDIO_PROCESSING,
   type DeviceKind,
   listDevices,
   MediaAccessError,

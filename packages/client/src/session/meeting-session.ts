@@ -7,6 +7,7 @@ import {
   type HostCommandInit,
   HostCommandSchema,
   hostCommandProblem,
+  isAllowedReaction,
   isFatalCloseCode,
   isNodeUnavailableCloseCode,
   LeaveReason,
@@ -19,6 +20,9 @@ import {
   type Packet,
   type Participant,
   ParticipantRole,
+  type RaisedHands,
+  type ReactionEmoji,
+  ReactionRefusal,
   SubscriptionMode,
   type TrackInfo,
   type Welcome,
@@ -31,7 +35,7 @@ import type { PacketTransport, TransportKind } from "../transport/packet-transpo
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
 import { type EncodedFrame, LocalTrack, type LocalTrackOwner, type LocalVideoLayer } from "./local-track.ts";
 
-export type { EncodedFrame, HostCommandInit, Media, TrackInfo };
+export type { EncodedFrame, HostCommandInit, Media, ReactionEmoji, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
 
 export interface JoinOptions extends ConnectOptions {
@@ -142,6 +146,16 @@ export interface ActiveSpeakersInfo {
   dominantSessionId: number;
 }
 
+/** One raised hand (RaisedHands, body 27); the session's list is first raised first. */
+export interface RaisedHandInfo {
+  readonly sessionId: number;
+  /** When it went up, in Unix milliseconds on the raiser's relay node. */
+  readonly raisedAtMs: number;
+}
+
+/** Why the relay did not forward one of our reactions. */
+export type ReactionRefusalReason = "unknown_emoji" | "rate_limited";
+
 export interface SessionClosedInfo {
   code: number;
   reason: string;
@@ -178,6 +192,12 @@ export type SessionEvents = {
    * nobody watches it. A publisher stops encoding unwanted layers and restarts one with a key frame.
    */
   layerDemand: (trackId: number, layersMask: number) => void;
+  /** Someone reacted, us included (the relay echoes our own reactions once it accepts them). */
+  reaction: (fromSessionId: number, emoji: ReactionEmoji) => void;
+  /** The relay refused one of our reactions: not an allowed emoji, or too many too fast. */
+  reactionRefused: (reason: ReactionRefusalReason, emoji: string) => void;
+  /** The raised hands changed (first raised first); ours is among them while it is up. */
+  raisedHands: (hands: readonly RaisedHandInfo[]) => void;
 };
 
 export interface SessionStats {
@@ -263,6 +283,7 @@ export class MeetingSession implements LocalTrackOwner {
   #grants = 0;
   #meetingState: MeetingControlState = EMPTY_MEETING_STATE;
   #nextCommandId = 1;
+  #raisedHands: readonly RaisedHandInfo[] = [];
   readonly #pendingCommands = new Map<
     number,
     { resolve: (result: HostCommandResult) => void; timer: ReturnType<typeof setTimeout> }
@@ -393,6 +414,29 @@ export class MeetingSession implements LocalTrackOwner {
       this.#pendingCommands.set(commandId, { resolve, timer });
       this.#send(encodePacket({ body: { case: "hostCommand", value: message } }));
     });
+  }
+
+  /**
+   * Sends a reaction to everyone (the relay checks it against ALLOWED_REACTIONS and a per-participant
+   * budget, and answers a refusal with `reactionRefused`); our own comes back as a `reaction` event.
+   */
+  react(emoji: ReactionEmoji): void {
+    this.#send(encodePacket({ body: { case: "reaction", value: { emoji } } }));
+  }
+
+  /** Raises or lowers our hand; `raisedHands` tells when the relay has it. Kept across a reconnect. */
+  raiseHand(raised: boolean): void {
+    this.#send(encodePacket({ body: { case: "raiseHand", value: { raised } } }));
+  }
+
+  /** The raised hands, first raised first, as the relay last said. */
+  get raisedHands(): readonly RaisedHandInfo[] {
+    return this.#raisedHands;
+  }
+
+  /** Whether our own hand is up (the relay says so). */
+  get handRaised(): boolean {
+    return this.#raisedHands.some((hand) => hand.sessionId === this.#sessionId);
   }
 
   get isClosed(): boolean {
@@ -837,6 +881,19 @@ export class MeetingSession implements LocalTrackOwner {
           dominantSessionId: body.value.dominantSessionId,
         });
         break;
+      case "reaction":
+        if (isAllowedReaction(body.value.emoji)) this.events.emit("reaction", from, body.value.emoji);
+        break;
+      case "reactionRefused":
+        this.events.emit(
+          "reactionRefused",
+          body.value.reason === ReactionRefusal.RATE_LIMITED ? "rate_limited" : "unknown_emoji",
+          body.value.emoji,
+        );
+        break;
+      case "raisedHands":
+        this.#setRaisedHands(raisedHandsFrom(body.value));
+        break;
       case "layerDemand":
         for (const track of body.value.tracks.slice(0, MAX_LISTED)) {
           if (this.#localTracks.has(track.trackId))
@@ -846,6 +903,12 @@ export class MeetingSession implements LocalTrackOwner {
       default:
         break;
     }
+  }
+
+  #setRaisedHands(hands: readonly RaisedHandInfo[]): void {
+    if (hands.length === 0 && this.#raisedHands.length === 0) return;
+    this.#raisedHands = hands;
+    this.events.emit("raisedHands", hands);
   }
 
   /** Roles for everyone (absent: participant), the settings and the waiting list, bounded as all server input. */
@@ -933,7 +996,11 @@ export class MeetingSession implements LocalTrackOwner {
         this.#stats.reconnects++;
         this.#reconnecting = false;
         this.#currentServerUrl = serverUrl;
+        // Our old session's hand went down with it: raise it again (behind those raised meanwhile).
+        const handWasRaised = this.handRaised;
+        this.#setRaisedHands([]);
         this.#attach(connected);
+        if (handWasRaised) this.raiseHand(true);
         if (this.#localTracks.size > 0) this.#sendTrackState();
         // A new connection starts in ALL mode: restore what we asked for.
         if (this.#subscriptions.mode === "explicit") this.#sendSubscriptions();
@@ -1034,6 +1101,12 @@ function roleName(role: ParticipantRole): ParticipantRoleName {
 const HOST_COMMAND_TIMEOUT_MS = 10_000;
 /** Most roles and waiting joiners the session keeps from one MeetingState (a hostile server's list is cut). */
 const MAX_LISTED = 10_000;
+
+function raisedHandsFrom(message: RaisedHands): RaisedHandInfo[] {
+  return message.hands
+    .slice(0, MAX_LISTED)
+    .map((hand) => ({ sessionId: hand.sessionId, raisedAtMs: Number(hand.raisedAtMs) }));
+}
 const EMPTY_MEETING_STATE: MeetingControlState = {
   locked: false,
   waitingRoom: false,

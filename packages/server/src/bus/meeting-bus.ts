@@ -1,4 +1,4 @@
-import type { HostCommand, Participant, WaitingJoiner } from "@videocall/protocol";
+import type { HostCommand, Participant, RaisedHand, WaitingJoiner } from "@videocall/protocol";
 import { trackKey } from "../relay/track-key.ts";
 
 /**
@@ -111,6 +111,8 @@ export type PresenceEvent =
   | { type: "host-command"; command: HostCommand; issuerSessionId: number; hasPassword: boolean }
   /** All of the sending node's waiting joiners in the meeting: receivers replace what they knew of it. */
   | { type: "waiting-list"; joiners: WaitingJoiner[] }
+  /** The node's participants' raised hands, replacing what receivers knew of that node. */
+  | { type: "raised-hands"; hands: RaisedHand[] }
   /**
    * Which layers of other nodes' simulcast tracks the sending node's subscribers receive or are
    * switching to (a snapshot, replacing what receivers knew of that node): the publisher's node

@@ -613,6 +613,11 @@ function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | unde
         nodeId,
         event: { case: "waitingList", value: { joiners: event.joiners } },
       });
+    case "raised-hands":
+      return create(BusPresenceSchema, {
+        nodeId,
+        event: { case: "raisedHands", value: { hands: event.hands } },
+      });
     case "layer-interest":
       return create(BusPresenceSchema, {
         nodeId,
@@ -646,6 +651,9 @@ export function fromBusPresence(message: BusPresence): PresenceEvent | undefined
         : undefined;
     case "waitingList":
       return { type: "waiting-list", joiners: event.value.joiners };
+    case "raisedHands":
+      // Checked by the receiving room (bounded, no session of its own) like any other node's message.
+      return { type: "raised-hands", hands: event.value.hands };
     case "layerInterest":
       // Checked by the receiving room (bounded, ids in range) like any other node's message.
       return {

@@ -144,6 +144,17 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_reactions_total",
+    help: "Reactions by outcome: forwarded, or refused (unknown_emoji, rate_limited)",
+    labelNames: ["outcome"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ outcome: "forwarded" }, stats.reactionsForwarded);
+      for (const [outcome, count] of Object.entries(stats.reactionsRefused)) this.inc({ outcome }, count);
+    },
+  });
+  new Counter({
     name: "videocall_packets_dropped_muted_by_host_total",
     help: "Media packets of a track kind a host muted, dropped at the publisher's connection",
     registers: [registry],

@@ -63,6 +63,9 @@ export class RelayStats {
   readonly hostCommands: Record<HostCommandOutcome, number> = { done: 0, refused: 0, invalid: 0, failed: 0 };
   /** Media a host muted (MuteCommand), dropped at the publisher's connection. */
   packetsDroppedMutedByHost = 0;
+  /** Reactions forwarded, and refused (not an allowed emoji, or over the participant's budget). */
+  reactionsForwarded = 0;
+  readonly reactionsRefused = { unknown_emoji: 0, rate_limited: 0 };
   /** Packets from joiners held in the waiting room other than pings, pongs and leaves: dropped. */
   packetsDroppedWaiting = 0;
   readonly badInput = new Map<BadInputReason, number>();

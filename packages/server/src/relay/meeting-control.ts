@@ -44,6 +44,10 @@ export interface ControlRoomView {
   remote(sessionId: number): RemoteParticipant | undefined;
   remotes(): Iterable<RemoteParticipant>;
   publish(event: PresenceEvent): void;
+  /** Whether the participant's hand is up, on any node. */
+  isHandRaised(sessionId: number): boolean;
+  /** Lowers the hand of a participant on this node (nothing for others). */
+  lowerHand(sessionId: number): void;
 }
 
 export interface MeetingControlOptions {
@@ -324,6 +328,11 @@ export class MeetingControl {
         if (meetings) await meetings.end(meetingId);
         this.#logInBackground("ended", issuer.identity, issuer.username);
         break;
+      case "lowerHand":
+        // Not in the meeting log: a hand is no lasting change to the meeting.
+        if (!this.#options.room.isHandRaised(body.value.sessionId))
+          return { ok: false, outcome: "invalid", error: "that hand is not raised" };
+        break;
     }
     accepted();
     // Published before it is applied here: ending the meeting closes this room and its bus subscription.
@@ -411,6 +420,9 @@ export class MeetingControl {
         }
         break;
       }
+      case "lowerHand":
+        room.lowerHand(body.value.sessionId);
+        break;
       case undefined:
         break;
     }

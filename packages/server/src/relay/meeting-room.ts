@@ -5,6 +5,7 @@ import {
   decodePacketSafely,
   encodePacket,
   Grant,
+  isAllowedReaction,
   isValidDisplayName,
   LeaveReason,
   MAX_PACKET_BYTES,
@@ -12,6 +13,7 @@ import {
   type Participant,
   ParticipantRole,
   ParticipantSchema,
+  type RaisedHand,
   RoutingHeader,
   scanRoutingHeader,
   type TrackInfo,
@@ -34,6 +36,7 @@ import { type ActiveSpeakersSnapshot, ActiveSpeakerTracker } from "./active-spea
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { type LastNCandidate, type LastNRequest, LastNSelection, NO_LAST_N } from "./last-n.ts";
 import { type ControlledConnection, MeetingControl, roleFromName } from "./meeting-control.ts";
+import { RaisedHandsBook } from "./raised-hands.ts";
 import { SendBandwidthEstimate } from "./send-bandwidth-estimate.ts";
 import { SimulcastRouter } from "./simulcast-router.ts";
 import { SubscriberQueue, type SubscriberQueueLimits } from "./subscriber-queue.ts";
@@ -141,6 +144,8 @@ export class MeetingRoom {
   readonly #lastNSubscribers = new Set<LocalParticipant>();
   /** Simulcast layer choice, LayerDemand and the layer interest between nodes. */
   readonly #simulcast: SimulcastRouter<LocalParticipant>;
+  /** Raised hands here and on other nodes, in one order everywhere (raised-hands.ts). */
+  readonly #hands = new RaisedHandsBook();
 
   constructor(
     meetingId: string,
@@ -175,6 +180,8 @@ export class MeetingRoom {
         remote: (sessionId) => this.#remote.get(sessionId),
         remotes: () => this.#remote.values(),
         publish: (event) => this.#bus.publishPresence(event),
+        isHandRaised: (sessionId) => this.#hands.isRaised(sessionId),
+        lowerHand: (sessionId) => this.setHand(sessionId, false),
       },
     });
     this.#simulcast = new SimulcastRouter<LocalParticipant>({
@@ -285,6 +292,8 @@ export class MeetingRoom {
     });
     for (const other of this.#local.values()) other.queue.push(joined, CONTROL);
     if (this.#activeSpeakersPacket) queue.push(this.#activeSpeakersPacket, CONTROL);
+    const hands = this.#hands.ordered();
+    if (hands.length > 0) queue.push(encodeRaisedHands(hands), CONTROL);
     this.#local.set(sessionId, participant);
     this.#bus.publishPresence({ type: "joined", participant: toParticipant(participant) });
     this.#updateBusInterest();
@@ -305,6 +314,7 @@ export class MeetingRoom {
     this.#simulcast.forgetSubscriber(sessionId);
     if (hasSimulcast(participant.tracks)) this.#simulcast.reselectAll();
     this.#announceLeft(sessionId, reason);
+    if (this.#hands.lowerLocal(sessionId)) this.#handsChanged(true);
     if (participant.role !== "participant") this.control.rolesChanged();
     this.#bus.publishPresence({ type: "left", sessionId, reason });
     if (this.#local.size > 0) this.#updateBusInterest();
@@ -344,6 +354,30 @@ export class MeetingRoom {
    */
   tracksChanged(publisher: LocalParticipant, previous: readonly TrackInfo[]): void {
     if (hasSimulcast(previous) || hasSimulcast(publisher.tracks)) this.#simulcast.reselectAll();
+  }
+
+  /**
+   * Raises or lowers a local participant's hand (its RaiseHand, or a host's LowerHandCommand); a
+   * change goes to everyone here and, as this node's snapshot, to the other nodes.
+   */
+  setHand(sessionId: number, raised: boolean): void {
+    if (!this.#local.has(sessionId)) return;
+    const changed = raised
+      ? this.#hands.raiseLocal(sessionId, Date.now())
+      : this.#hands.lowerLocal(sessionId);
+    if (changed) this.#handsChanged(true);
+  }
+
+  /** Sends a checked, stamped Reaction to every local participant, the sender too, and to the other nodes. */
+  routeReaction(sender: LocalParticipant, packet: Uint8Array, header: RoutingHeader): void {
+    this.#fanOut(packet, header, -1);
+    this.#bus.publishPacket(packet, sender.sessionId, 0, 0);
+  }
+
+  #handsChanged(publish: boolean): void {
+    if (publish) this.#bus.publishPresence({ type: "raised-hands", hands: this.#hands.localHands() });
+    const packet = encodeRaisedHands(this.#hands.ordered());
+    for (const local of this.#local.values()) local.queue.push(packet, CONTROL);
   }
 
   /** Routes a packet from a local participant; `header` is its scanned routing header, `packet` is stamped. */
@@ -659,6 +693,10 @@ export class MeetingRoom {
         if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
       }
       this.#selectLastNForAll();
+    } else if (header.body === BodyField.reaction) {
+      const decoded = decodePacketSafely(packet);
+      if (!decoded.ok || decoded.packet.body.case !== "reaction") return true;
+      if (!isAllowedReaction(decoded.packet.body.value.emoji)) return true;
     } else if (header.body !== BodyField.media && bodyClass !== "broadcast-extension") {
       return true;
     } else if (header.body === BodyField.media && header.kind === MediaKind.AUDIO) {
@@ -684,6 +722,7 @@ export class MeetingRoom {
           this.#announceLeft(event.sessionId, event.reason);
           if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
         }
+        if (this.#hands.dropRemoteSession(event.sessionId)) this.#handsChanged(false);
         break;
       }
       case "roster-request":
@@ -693,6 +732,8 @@ export class MeetingRoom {
         });
         this.control.onRosterRequest();
         this.#simulcast.republishInterest();
+        if (this.#hands.hasLocal)
+          this.#bus.publishPresence({ type: "raised-hands", hands: this.#hands.localHands() });
         break;
       case "roster": {
         // A full snapshot of one node's participants: also removes those whose leave we missed.
@@ -708,6 +749,7 @@ export class MeetingRoom {
         this.#removeRemoteOf(nodeId, LeaveReason.TIMED_OUT);
         this.control.onNodeGone(nodeId);
         this.#simulcast.onNodeGone(nodeId);
+        if (this.#hands.dropNode(nodeId)) this.#handsChanged(false);
         break;
       case "layer-interest":
         if (!this.#simulcast.onRemoteInterest(nodeId, event.tracks))
@@ -718,6 +760,11 @@ export class MeetingRoom {
         break;
       case "waiting-list":
         this.control.onWaitingList(nodeId, event.joiners);
+        break;
+      case "raised-hands":
+        if (this.#hands.replaceRemote(nodeId, event.hands, (id) => this.#local.has(id)))
+          this.#handsChanged(false);
+        else this.#stats.countBadInput("bus_malformed");
         break;
     }
   }
@@ -778,6 +825,10 @@ export class MeetingRoom {
 const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
 /** Scratch object for the fan-out loop; the queue reads it synchronously and keeps no reference. */
 const fanOutInfo = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+
+function encodeRaisedHands(hands: RaisedHand[]): Uint8Array {
+  return encodePacket({ body: { case: "raisedHands", value: { hands } } });
+}
 
 function carriesAudioLevels(tracks: readonly TrackInfo[], trackId: number): boolean {
   for (const track of tracks) if (track.trackId === trackId) return track.audioLevels;

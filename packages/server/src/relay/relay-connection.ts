@@ -5,9 +5,12 @@ import {
   encodePacket,
   Grant,
   type HostCommand,
+  isAllowedReaction,
   LeaveReason,
+  MAX_REFUSED_EMOJI_CHARS,
   MediaKind,
   ParticipantRole,
+  ReactionRefusal,
   type RoutingHeader,
   type SetSubscriptions,
   SubscriptionMode,
@@ -25,6 +28,7 @@ import type { BadInputReason, RelayStats, TransportStats } from "../observabilit
 import { type ClientConnection, CloseCode, type TransportKind } from "./client-connection.ts";
 import { parseLastN } from "./last-n.ts";
 import type { LocalParticipant, MeetingRoom } from "./meeting-room.ts";
+import { ReactionBudget } from "./reaction-budget.ts";
 import type { SubscriberQueueStats } from "./subscriber-queue.ts";
 import { parseSetSubscriptions } from "./subscription-table.ts";
 import { turnNowMs } from "./turn-clock.ts";
@@ -114,6 +118,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
   readonly #context: RelayConnectionContext;
   readonly #transportStats: TransportStats;
   readonly #rateLimiter: ConnectionRateLimiter;
+  readonly #reactionBudget: ReactionBudget;
   readonly #connectedAtMs: number;
   #participant: LocalParticipant | undefined;
   /** Held in the waiting room: no Welcome yet, no roster, nothing forwarded either way. */
@@ -160,6 +165,7 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     this.#lastHeardMs = nowMs;
     this.#transportStats = context.stats.byTransport[transport.transport];
     this.#rateLimiter = new ConnectionRateLimiter(context.limits, nowMs);
+    this.#reactionBudget = new ReactionBudget(nowMs);
   }
 
   /** Joins the room (the caller sent the Welcome). */
@@ -506,6 +512,31 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         });
         return;
       }
+      case BodyField.reaction: {
+        const decoded = decodePacketSafely(packet);
+        if (!decoded.ok || decoded.packet.body.case !== "reaction") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, "malformed Reaction");
+          return;
+        }
+        const emoji = decoded.packet.body.value.emoji;
+        // A refusal is an answer, never a close: a client with an older emoji list keeps its call.
+        if (!isAllowedReaction(emoji)) this.#refuseReaction(ReactionRefusal.UNKNOWN_EMOJI, emoji);
+        else if (!this.#reactionBudget.take(nowMs)) this.#refuseReaction(ReactionRefusal.RATE_LIMITED, emoji);
+        else {
+          this.#context.stats.reactionsForwarded++;
+          room.routeReaction(participant, stampFromSession(packet, header, this.sessionId), header);
+        }
+        return;
+      }
+      case BodyField.raiseHand: {
+        const decoded = decodePacketSafely(packet);
+        if (!decoded.ok || decoded.packet.body.case !== "raiseHand") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, "malformed RaiseHand");
+          return;
+        }
+        room.setHand(this.sessionId, decoded.packet.body.value.raised);
+        return;
+      }
       case BodyField.setSubscriptions: {
         const message = decodeSetSubscriptions(packet);
         const subscriptions = typeof message === "string" ? message : parseSetSubscriptions(message);
@@ -553,11 +584,26 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
     }
   }
 
+  #refuseReaction(reason: ReactionRefusal, emoji: string): void {
+    this.#context.stats.reactionsRefused[
+      reason === ReactionRefusal.UNKNOWN_EMOJI ? "unknown_emoji" : "rate_limited"
+    ]++;
+    this.#participant?.queue.push(
+      encodePacket({
+        body: {
+          case: "reactionRefused",
+          value: { reason, emoji: [...emoji].slice(0, MAX_REFUSED_EMOJI_CHARS).join("") },
+        },
+      }),
+      CONTROL,
+    );
+  }
+
   #rejectServerOnly(): void {
     this.#reject(
       "server_only_type",
       CloseCode.policyViolation,
-      "a client may not send relay-only bodies: Welcome, joins/leaves, Goodbye, host answers, ActiveSpeakers, LayerDemand",
+      "a client may not send relay-only bodies: Welcome, joins/leaves, Goodbye, host answers, ActiveSpeakers, LayerDemand, RaisedHands, ReactionRefused",
     );
   }
 
@@ -751,6 +797,8 @@ function isServerOnlyBody(body: number): boolean {
     case BodyField.hostCommandResult:
     case BodyField.activeSpeakers:
     case BodyField.layerDemand:
+    case BodyField.raisedHands:
+    case BodyField.reactionRefused:
       return true;
     default:
       return false;

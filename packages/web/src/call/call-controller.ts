@@ -15,7 +15,10 @@ import {
 } from "@videocall/client";
 import {
   AudioOutput,
+  type AudioProcessing,
+  applyAudioProcessing,
   type CameraPublisherStats,
+  DEFAULT_AUDIO_PROCESSING,
   type DeviceKind,
   listDevices,
   type MediaDeviceChoice,
@@ -32,6 +35,8 @@ import { planHotplug } from "./device-hotplug.ts";
 import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
 import { LocalMedia } from "./local-media.ts";
+import { MeetingReactions } from "./meeting-reactions.ts";
+import { MutedSpeechDetector } from "./muted-speech.ts";
 import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
 import { SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
 
@@ -242,6 +247,15 @@ export class CallController {
   /** The speaker view (dominant speaker large, the others in a strip) instead of the grid. */
   readonly speakerView: ReadonlySignal<boolean> = this.#speakerView;
 
+  /** Reactions floating over tiles and the raised hands, in order. */
+  readonly reactions = new MeetingReactions();
+  #audioProcessing = signal<Readonly<AudioProcessing>>(DEFAULT_AUDIO_PROCESSING);
+  /** Echo cancellation, noise suppression and auto gain of our microphone. */
+  readonly audioProcessing: ReadonlySignal<Readonly<AudioProcessing>> = this.#audioProcessing;
+  readonly #mutedSpeech = new MutedSpeechDetector();
+  /** We are muted and seem to be talking: the page says so. */
+  readonly mutedSpeaking: ReadonlySignal<boolean> = this.#mutedSpeech.speaking;
+
   #local = new LocalMedia();
   #call: Call | undefined;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
@@ -447,6 +461,36 @@ export class CallController {
     return this.hostCommand({ case: "settings", value: change });
   }
 
+  /**
+   * Turns the microphone's processing on or off: on the live track when the browser allows
+   * (applyConstraints), else by opening the microphone again with it (republished in the call).
+   */
+  async setAudioProcessing(change: Partial<AudioProcessing>): Promise<void> {
+    const next = { ...this.#audioProcessing.value, ...change };
+    this.#audioProcessing.value = next;
+    this.#local.audioProcessing = next;
+    const current = this.#local.microphone;
+    if (!current || (await applyAudioProcessing(current, next))) return;
+    // Chromium does not change processing on a live track: open it again (the detector's clone goes first).
+    this.#mutedSpeech.stop();
+    const track = await this.#local.reopenMicrophone(this.#selectedDevices.value.microphone || undefined);
+    this.#syncLocalMedia();
+    if (!track) return;
+    track.enabled = !this.#microphoneMuted.value;
+    this.#call?.replaceMicrophone(track, this.#microphoneMuted.value);
+  }
+
+  #followMutedSpeech(): void {
+    const microphone = this.#local.microphone;
+    if (this.#microphoneMuted.value && microphone) this.#mutedSpeech.watch(microphone);
+    else this.#mutedSpeech.stop();
+  }
+
+  /** Lowers someone's raised hand (hosts and co-hosts). */
+  lowerHand(sessionId: number): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "lowerHand", value: { sessionId } });
+  }
+
   endMeeting(): Promise<HostCommandResult> {
     return this.hostCommand({ case: "end", value: {} });
   }
@@ -456,6 +500,7 @@ export class CallController {
     this.#microphoneMuted.value = muted;
     if (this.#call?.microphone) this.#call.microphone.setMuted(muted);
     else if (this.#local.microphone) this.#local.microphone.enabled = !muted;
+    this.#followMutedSpeech();
   }
 
   setCameraOff(off: boolean): void {
@@ -563,6 +608,7 @@ export class CallController {
       if (this.#call?.session === session && !session.isClosed) session.setSubscriptions(subscriptions);
     });
     this.#unsubscribe = [
+      this.reactions.attach(session),
       session.events.on("tracksChanged", () => this.#updateSubscriptions()),
       watcher.events.on("peerAdded", () => this.#syncTiles()),
       watcher.events.on("peerRemoved", () => this.#syncTiles()),
@@ -653,6 +699,7 @@ export class CallController {
     this.#tileSizes.clear();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
+    this.reactions.reset();
     batch(() => {
       this.#tiles.value = [];
       this.#diagnostics.value = undefined;
@@ -696,6 +743,7 @@ export class CallController {
         ...this.#warnings.value.filter((warning) => warning.source !== "device"),
       ];
     });
+    this.#followMutedSpeech();
   }
 
   async #refreshDeviceLists(): Promise<void> {

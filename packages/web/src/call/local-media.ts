@@ -1,4 +1,10 @@
-import { MediaAccessError, openCamera, openMicrophone } from "@videocall/client/media";
+import {
+  type AudioProcessing,
+  DEFAULT_AUDIO_PROCESSING,
+  MediaAccessError,
+  openCamera,
+  openMicrophone,
+} from "@videocall/client/media";
 
 export type LocalDevice = "camera" | "microphone";
 
@@ -10,6 +16,8 @@ export class LocalMedia {
   camera: MediaStreamTrack | undefined;
   microphone: MediaStreamTrack | undefined;
   readonly errors: Partial<Record<LocalDevice, MediaAccessError>> = {};
+  /** What the microphone is opened with (the settings' toggles). */
+  audioProcessing: Readonly<AudioProcessing> = DEFAULT_AUDIO_PROCESSING;
 
   /** Opens (or switches) a device; the previous track is stopped unless `keepPrevious`. */
   async open(
@@ -19,7 +27,10 @@ export class LocalMedia {
   ): Promise<MediaStreamTrack | undefined> {
     const previous = this[device];
     try {
-      const track = device === "camera" ? await openCamera(deviceId) : await openMicrophone(deviceId);
+      const track =
+        device === "camera"
+          ? await openCamera(deviceId)
+          : await openMicrophone(deviceId, this.audioProcessing);
       if (!keepPrevious) previous?.stop();
       this[device] = track;
       delete this.errors[device];
@@ -32,6 +43,16 @@ export class LocalMedia {
       if (!previous) this[device] = undefined;
       return undefined;
     }
+  }
+
+  /**
+   * Opens the microphone again with `audioProcessing`. The old track stops first: Chromium keeps one
+   * processing setup per open device, so a second track of it would inherit the old one.
+   */
+  async reopenMicrophone(deviceId?: string): Promise<MediaStreamTrack | undefined> {
+    this.microphone?.stop();
+    this.microphone = undefined;
+    return await this.open("microphone", deviceId);
   }
 
   stop(): void {

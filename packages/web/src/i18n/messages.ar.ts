@@ -223,4 +223,24 @@ export const ar: Catalogue = {
   "shortcuts.leave": "مغادرة الاجتماع",
   "shortcuts.help": "عرض اختصارات لوحة المفاتيح",
   "shortcuts.hint": "{action} ({keys})",
+
+  // reactions and hands
+  "reactions.react": "تفاعل",
+  "reactions.picker": "التفاعلات",
+  "reactions.send": "إرسال {emoji}",
+  "reactions.raiseHand": "رفع اليد",
+  "reactions.lowerHand": "خفض اليد",
+  "reactions.handRaised": "اليد مرفوعة",
+  "reactions.handBadge": "✋ {position}",
+  "reactions.raisedHandsTitle": "الأيدي المرفوعة ({count})",
+  "reactions.lowerHandOf": "خفض يد {username}",
+  "reactions.someone": "مشارك",
+  "reactions.you": "أنت",
+
+  // audio processing
+  "audio.processing": "معالجة الصوت",
+  "audio.echoCancellation": "إلغاء الصدى",
+  "audio.noiseSuppression": "كبت الضوضاء",
+  "audio.autoGainControl": "التحكم التلقائي في مستوى الصوت",
+  "audio.mutedSpeaking": "صوتك مكتوم: ألغِ الكتم ليسمعك الآخرون.",
 };

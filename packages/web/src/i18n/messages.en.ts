@@ -221,4 +221,24 @@ export const en = {
   "shortcuts.leave": "Leave the meeting",
   "shortcuts.help": "Show keyboard shortcuts",
   "shortcuts.hint": "{action} ({keys})",
+
+  // reactions and hands
+  "reactions.react": "React",
+  "reactions.picker": "Reactions",
+  "reactions.send": "Send {emoji}",
+  "reactions.raiseHand": "Raise hand",
+  "reactions.lowerHand": "Lower hand",
+  "reactions.handRaised": "Hand raised",
+  "reactions.handBadge": "✋ {position}",
+  "reactions.raisedHandsTitle": "Raised hands ({count})",
+  "reactions.lowerHandOf": "Lower {username}'s hand",
+  "reactions.someone": "Someone",
+  "reactions.you": "You",
+
+  // audio processing
+  "audio.processing": "Audio processing",
+  "audio.echoCancellation": "Echo cancellation",
+  "audio.noiseSuppression": "Noise suppression",
+  "audio.autoGainControl": "Auto gain",
+  "audio.mutedSpeaking": "You are muted: unmute to be heard.",
 } as const;

@@ -2,6 +2,7 @@ import type { DeviceKind } from "@videocall/client/media";
 import { VIDEO_CODECS, type VideoCodecChoice } from "@videocall/client/media";
 import type { CallController } from "../call/call-controller.ts";
 import { t } from "../i18n/i18n.ts";
+import { AudioProcessingToggles } from "./audio-processing-toggles.tsx";
 
 const CODECS = Object.keys(VIDEO_CODECS) as VideoCodecChoice[];
 
@@ -25,6 +26,7 @@ export function DevicePickers({ controller }: { controller: CallController }) {
           ))}
         </select>
       </label>
+      <AudioProcessingToggles controller={controller} />
     </div>
   );
 }

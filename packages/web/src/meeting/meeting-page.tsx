@@ -7,6 +7,7 @@ import { HostMuteNotice } from "./host-mute-notice.tsx";
 import { LeftCard } from "./left-card.tsx";
 import { MediaWarnings } from "./media-warnings.tsx";
 import { MeetingSettings } from "./meeting-settings.tsx";
+import { MutedSpeakingHint } from "./muted-speaking-hint.tsx";
 import { ParticipantsPanel } from "./participants-panel.tsx";
 import { RefusalPage } from "./refusal-page.tsx";
 import { SecurityPanel } from "./security-panel.tsx";
@@ -41,6 +42,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
       <StatusBanner phase={phase} />
       <MediaWarnings warnings={controller.warnings} />
       <HostMuteNotice controller={controller} />
+      <MutedSpeakingHint controller={controller} />
       <div class="stage">
         {phase.kind === "left" ? (
           <LeftCard controller={controller} />

@@ -1,6 +1,7 @@
 import type { CallController, ParticipantEntry } from "../call/call-controller.ts";
 import { distinctNames } from "../call/display-names.ts";
 import { t } from "../i18n/i18n.ts";
+import { RaisedHandsList } from "./raised-hands-list.tsx";
 
 /**
  * Who is in the meeting, with roles. Hosts and co-hosts also get the waiting room (admit, deny,
@@ -45,6 +46,15 @@ export function ParticipantsPanel({ controller }: { controller: CallController }
           </button>
         </section>
       )}
+      <RaisedHandsList
+        controller={controller}
+        names={
+          new Map([
+            ...participants.map((p) => [p.sessionId, names.get(p.identity) ?? p.username] as const),
+            ...(self ? [[self.sessionId, t("reactions.you")] as const] : []),
+          ])
+        }
+      />
       <h3>{t("participants.title", { count: participants.length + 1 })}</h3>
       <ul class="participant-list">
         <li class="self">{t("participants.you", { role: t(`participants.role.${role}`) })}</li>

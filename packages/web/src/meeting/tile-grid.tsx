@@ -26,6 +26,9 @@ export function TileGrid({ controller }: { controller: CallController }) {
   const speakerView = controller.speakerView.value;
   const featured = speakerView ? featuredTile(tiles, speakers.dominantSessionId) : undefined;
   const selfSessionId = self?.sessionId;
+  const floating = controller.reactions.floating.value;
+  const reactionsOf = (sessionId: number | undefined) =>
+    floating.filter((reaction) => reaction.sessionId === sessionId);
   return (
     <section class="grid-pages">
       <section
@@ -44,6 +47,8 @@ export function TileGrid({ controller }: { controller: CallController }) {
           microphoneOn={!controller.microphoneMuted.value}
           speaking={selfSessionId !== undefined && speaking.has(selfSessionId)}
           dominant={speakerView && featured === undefined}
+          reactions={reactionsOf(selfSessionId)}
+          handPosition={controller.reactions.handPosition(selfSessionId)}
         >
           <LocalVideo track={camera} />
         </Tile>
@@ -65,6 +70,8 @@ export function TileGrid({ controller }: { controller: CallController }) {
             waitingForKeys={tile.waitingForKeys}
             speaking={!tile.screen && speaking.has(tile.sessionId)}
             dominant={tile === featured}
+            reactions={tile.screen ? [] : reactionsOf(tile.sessionId)}
+            handPosition={tile.screen ? 0 : controller.reactions.handPosition(tile.sessionId)}
             onResize={(widthPx, heightPx) => controller.reportTileSize(tile.key, widthPx, heightPx)}
           >
             {tile.media && <MountedElement element={tile.media} />}

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
+import type { FloatingReaction } from "../call/meeting-reactions.ts";
 import { t } from "../i18n/i18n.ts";
 
 interface TileProps {
@@ -19,6 +20,10 @@ interface TileProps {
   speaking?: boolean;
   /** The speaker view's large tile. */
   dominant?: boolean;
+  /** Reactions floating over the tile now. */
+  reactions?: readonly FloatingReaction[];
+  /** 1-based place of the participant's raised hand, or 0 when it is down. */
+  handPosition?: number;
   /** Called with the tile's drawn size in device pixels whenever it changes (remote tiles subscribe by it). */
   onResize?: (widthPx: number, heightPx: number) => void;
   children: ComponentChildren;
@@ -38,6 +43,8 @@ export function Tile({
   speaking = false,
   dominant = false,
   onResize,
+  reactions = [],
+  handPosition = 0,
   children,
 }: TileProps) {
   const article = useRef<HTMLElement>(null);
@@ -79,6 +86,18 @@ export function Tile({
           {t("tile.waitingForKeys")}
         </div>
       )}
+      {handPosition > 0 && (
+        <span class="hand-badge" data-hand-position={handPosition} title={t("reactions.handRaised")}>
+          {t("reactions.handBadge", { position: handPosition })}
+        </span>
+      )}
+      <div class="floating-reactions" aria-live="polite">
+        {reactions.map((reaction) => (
+          <span key={reaction.id} class="floating-reaction" data-emoji={reaction.emoji}>
+            {reaction.emoji}
+          </span>
+        ))}
+      </div>
       <footer class="name">
         <span>{label}</span>
         {speaking && <span class="visually-hidden">{t("tile.speaking")}</span>}

@@ -3,6 +3,7 @@ import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
 import { DevicePickers } from "./device-pickers.tsx";
 import { shortcutKeys } from "./keyboard-shortcuts.ts";
+import { ReactionControls } from "./reaction-controls.tsx";
 
 /** The button's tooltip names its action and its shortcut. */
 function hint(action: string, keys: string): string {
@@ -40,6 +41,7 @@ export function Toolbar({ controller }: { controller: CallController }) {
         >
           {cameraOff ? t("toolbar.cameraOn") : t("toolbar.cameraOff")}
         </button>
+        {inCall && <ReactionControls controller={controller} />}
         {inCall && (
           <button
             class={`toggle${speakerView ? " active" : ""}`}

@@ -56,17 +56,52 @@ export async function openCamera(deviceId?: string, settings = DEFAULT_CAPTURE):
   });
 }
 
-export async function openMicrophone(deviceId?: string): Promise<MediaStreamTrack> {
+/** The browser's own microphone processing, each one a getUserMedia constraint. */
+export interface AudioProcessing {
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  autoGainControl: boolean;
+}
+
+/** All on, as every meeting product defaults: off is for music or a studio microphone. */
+export const DEFAULT_AUDIO_PROCESSING: Readonly<AudioProcessing> = {
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+};
+
+export async function openMicrophone(
+  deviceId?: string,
+  processing: Readonly<AudioProcessing> = DEFAULT_AUDIO_PROCESSING,
+): Promise<MediaStreamTrack> {
   return await openTrack("microphone", {
     audio: {
       channelCount: { ideal: 1 },
       sampleRate: { ideal: 48_000 },
-      echoCancellation: true,
-      noiseSuppression: true,
-      autoGainControl: true,
+      ...processing,
       ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
     },
   });
+}
+
+/**
+ * Changes a live microphone track's processing with `applyConstraints`. True when the track now
+ * reports what was asked (a browser that does not report a setting is taken at its word); false
+ * when it refused or ignored it, and the caller must open the microphone again with `processing`.
+ */
+export async function applyAudioProcessing(
+  track: MediaStreamTrack,
+  processing: Readonly<AudioProcessing>,
+): Promise<boolean> {
+  try {
+    await track.applyConstraints({ ...track.getConstraints(), ...processing });
+  } catch {
+    return false;
+  }
+  const settings = track.getSettings();
+  return (Object.keys(processing) as (keyof AudioProcessing)[]).every(
+    (key) => settings[key] === undefined || settings[key] === processing[key],
+  );
 }
 
 async function openTrack(device: DeviceKind, constraints: MediaStreamConstraints): Promise<MediaStreamTrack> {

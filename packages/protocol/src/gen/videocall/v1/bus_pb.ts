@@ -8,7 +8,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { HostCommand, Participant, ParticipantJoined, ParticipantLeft, WaitingJoiner } from "./packet_pb.ts";
+import type { HostCommand, Participant, ParticipantJoined, ParticipantLeft, RaisedHand, WaitingJoiner } from "./packet_pb.ts";
 import { file_videocall_v1_packet } from "./packet_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/bus.proto.
  */
 export const file_videocall_v1_bus: GenFile = /*@__PURE__*/
-  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEilAMKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAEjgKDmxheWVyX2ludGVyZXN0GAggASgLMh4udmlkZW9jYWxsLnYxLkJ1c0xheWVySW50ZXJlc3RIAEIHCgVldmVudCISChBCdXNSb3N0ZXJSZXF1ZXN0IjwKCUJ1c1Jvc3RlchIvCgxwYXJ0aWNpcGFudHMYASADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQipgEKEEJ1c05vZGVIZWFydGJlYXQSDwoHbm9kZV9pZBgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEhQKDHBhcnRpY2lwYW50cxgDIAEoDRIQCghtZWV0aW5ncxgEIAEoDRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYBSABKA0SDwoHbGVhdmluZxgGIAEoCBIVCg1zdGFydGVkX2F0X21zGAcgASgEIm0KDkJ1c0hvc3RDb21tYW5kEioKB2NvbW1hbmQYASABKAsyGS52aWRlb2NhbGwudjEuSG9zdENvbW1hbmQSGQoRaXNzdWVyX3Nlc3Npb25faWQYAiABKA0SFAoMaGFzX3Bhc3N3b3JkGAMgASgIIj4KDkJ1c1dhaXRpbmdMaXN0EiwKB2pvaW5lcnMYASADKAsyGy52aWRlb2NhbGwudjEuV2FpdGluZ0pvaW5lciJAChBCdXNMYXllckludGVyZXN0EiwKBnRyYWNrcxgBIAMoCzIcLnZpZGVvY2FsbC52MS5CdXNUcmFja0xheWVycyJLCg5CdXNUcmFja0xheWVycxISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhMKC2xheWVyc19tYXNrGAMgASgNYgZwcm90bzM", [file_videocall_v1_packet]);
+  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEiygMKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAEjgKDmxheWVyX2ludGVyZXN0GAggASgLMh4udmlkZW9jYWxsLnYxLkJ1c0xheWVySW50ZXJlc3RIABI0CgxyYWlzZWRfaGFuZHMYCSABKAsyHC52aWRlb2NhbGwudjEuQnVzUmFpc2VkSGFuZHNIAEIHCgVldmVudCISChBCdXNSb3N0ZXJSZXF1ZXN0IjwKCUJ1c1Jvc3RlchIvCgxwYXJ0aWNpcGFudHMYASADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQipgEKEEJ1c05vZGVIZWFydGJlYXQSDwoHbm9kZV9pZBgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEhQKDHBhcnRpY2lwYW50cxgDIAEoDRIQCghtZWV0aW5ncxgEIAEoDRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYBSABKA0SDwoHbGVhdmluZxgGIAEoCBIVCg1zdGFydGVkX2F0X21zGAcgASgEIm0KDkJ1c0hvc3RDb21tYW5kEioKB2NvbW1hbmQYASABKAsyGS52aWRlb2NhbGwudjEuSG9zdENvbW1hbmQSGQoRaXNzdWVyX3Nlc3Npb25faWQYAiABKA0SFAoMaGFzX3Bhc3N3b3JkGAMgASgIIj4KDkJ1c1dhaXRpbmdMaXN0EiwKB2pvaW5lcnMYASADKAsyGy52aWRlb2NhbGwudjEuV2FpdGluZ0pvaW5lciJAChBCdXNMYXllckludGVyZXN0EiwKBnRyYWNrcxgBIAMoCzIcLnZpZGVvY2FsbC52MS5CdXNUcmFja0xheWVycyJLCg5CdXNUcmFja0xheWVycxISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhMKC2xheWVyc19tYXNrGAMgASgNIjkKDkJ1c1JhaXNlZEhhbmRzEicKBWhhbmRzGAEgAygLMhgudmlkZW9jYWxsLnYxLlJhaXNlZEhhbmRiBnByb3RvMw", [file_videocall_v1_packet]);
 
 /**
  * On `vc.m.<meetingId>.presence`: one change of a node's part of a meeting's roster.
@@ -83,6 +83,14 @@ export type BusPresence = Message<"videocall.v1.BusPresence"> & {
      */
     value: BusLayerInterest;
     case: "layerInterest";
+  } | {
+    /**
+     * The sender's participants' raised hands, replacing what receivers knew of that node.
+     *
+     * @generated from field: videocall.v1.BusRaisedHands raised_hands = 9;
+     */
+    value: BusRaisedHands;
+    case: "raisedHands";
   } | { case: undefined; value?: undefined };
 };
 
@@ -282,4 +290,21 @@ export type BusTrackLayers = Message<"videocall.v1.BusTrackLayers"> & {
  */
 export const BusTrackLayersSchema: GenMessage<BusTrackLayers> = /*@__PURE__*/
   messageDesc(file_videocall_v1_bus, 7);
+
+/**
+ * @generated from message videocall.v1.BusRaisedHands
+ */
+export type BusRaisedHands = Message<"videocall.v1.BusRaisedHands"> & {
+  /**
+   * @generated from field: repeated videocall.v1.RaisedHand hands = 1;
+   */
+  hands: RaisedHand[];
+};
+
+/**
+ * Describes the message videocall.v1.BusRaisedHands.
+ * Use `create(BusRaisedHandsSchema)` to create a new message.
+ */
+export const BusRaisedHandsSchema: GenMessage<BusRaisedHands> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_bus, 8);
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEiwwgKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjcKD2FjdGl2ZV9zcGVha2VycxgUIAEoCzIcLnZpZGVvY2FsbC52MS5BY3RpdmVTcGVha2Vyc0gAEjEKDGxheWVyX2RlbWFuZBgVIAEoCzIZLnZpZGVvY2FsbC52MS5MYXllckRlbWFuZEgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCKDAgoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEhMKC2F1ZGlvX2xldmVsGAogASgNEg8KB3BheWxvYWQYDyABKAwilAEKEFNldFN1YnNjcmlwdGlvbnMSLAoEbW9kZRgBIAEoDjIeLnZpZGVvY2FsbC52MS5TdWJzY3JpcHRpb25Nb2RlEi8KBnRyYWNrcxgCIAMoCzIfLnZpZGVvY2FsbC52MS5UcmFja1N1YnNjcmlwdGlvbhIOCgZsYXN0X24YAyABKA0SEQoJYWxsX2F1ZGlvGAQgASgIIpQBChFUcmFja1N1YnNjcmlwdGlvbhISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhYKCW1heF9sYXllchgDIAEoDUgAiAEBEhAKCHdpZHRoX3B4GAQgASgNEhEKCWhlaWdodF9weBgFIAEoDRIOCgZwaW5uZWQYBiABKAhCDAoKX21heF9sYXllciI1CgpUcmFja1N0YXRlEicKBnRyYWNrcxgBIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8itwEKCVRyYWNrSW5mbxIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIiCgVjb2RlYxgDIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxINCgVtdXRlZBgEIAEoCBIoCgZsYXllcnMYBSADKAsyGC52aWRlb2NhbGwudjEuVmlkZW9MYXllchIUCgxhdWRpb19sZXZlbHMYBiABKAgiVQoKVmlkZW9MYXllchINCgVsYXllchgBIAEoDRIQCgh3aWR0aF9weBgCIAEoDRIRCgloZWlnaHRfcHgYAyABKA0SEwoLYml0cmF0ZV9icHMYBCABKA0iWwoOQWN0aXZlU3BlYWtlcnMSLAoIc3BlYWtlcnMYASADKAsyGi52aWRlb2NhbGwudjEuU3BlYWtlckxldmVsEhsKE2RvbWluYW50X3Nlc3Npb25faWQYAiABKA0iMQoMU3BlYWtlckxldmVsEhIKCnNlc3Npb25faWQYASABKA0SDQoFbGV2ZWwYAiABKA0iPQoLTGF5ZXJEZW1hbmQSLgoGdHJhY2tzGAEgAygLMh4udmlkZW9jYWxsLnYxLlRyYWNrTGF5ZXJEZW1hbmQiOQoQVHJhY2tMYXllckRlbWFuZBIQCgh0cmFja19pZBgBIAEoDRITCgtsYXllcnNfbWFzaxgCIAEoDSJcCg9LZXlmcmFtZVJlcXVlc3QSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SEgoFbGF5ZXIYAyABKA1IAIgBAUIICgZfbGF5ZXIiKwoEUGluZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQiKwoEUG9uZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQiqgEKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbxIQCghpZGVudGl0eRgEIAEoCRIrCgRyb2xlGAUgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZRINCgVndWVzdBgGIAEoCCKCAgoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJEiYKA3lvdRgHIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudBIOCgZncmFudHMYCCABKA0SFQoNZTJlZV9yZXF1aXJlZBgJIAEoCCJDChFQYXJ0aWNpcGFudEpvaW5lZBIuCgtwYXJ0aWNpcGFudBgBIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCJQCg9QYXJ0aWNpcGFudExlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIpCgZyZWFzb24YAiABKA4yGS52aWRlb2NhbGwudjEuTGVhdmVSZWFzb24iBwoFTGVhdmUiLQoHR29vZGJ5ZRIOCgZyZWFzb24YASABKAkSEgoKY2xvc2VfY29kZRgCIAEoDSJ2CgRKb2luEhwKFG1pbl9wcm90b2NvbF92ZXJzaW9uGAEgASgNEhwKFG1heF9wcm90b2NvbF92ZXJzaW9uGAIgASgNEhIKCmNyZWRlbnRpYWwYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSDAoEZTJlZRgFIAEoCCI/CgxFMmVlQW5ub3VuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBISCgpzZWFsZWRfa2V5GAIgASgMIlYKB0UyZWVLZXkSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEwoLa2V5X21lc3NhZ2UYAiABKAwSGwoTaWRlbnRpdHlfcHVibGljX2tleRgDIAEoDCL2AgoLSG9zdENvbW1hbmQSEgoKY29tbWFuZF9pZBgBIAEoDRIrCgVhZG1pdBgCIAEoCzIaLnZpZGVvY2FsbC52MS5BZG1pdENvbW1hbmRIABIpCgRkZW55GAMgASgLMhkudmlkZW9jYWxsLnYxLkRlbnlDb21tYW5kSAASKQoEa2ljaxgEIAEoCzIZLnZpZGVvY2FsbC52MS5LaWNrQ29tbWFuZEgAEikKBG11dGUYBSABKAsyGS52aWRlb2NhbGwudjEuTXV0ZUNvbW1hbmRIABIwCghzZXRfcm9sZRgGIAEoCzIcLnZpZGVvY2FsbC52MS5TZXRSb2xlQ29tbWFuZEgAEjgKCHNldHRpbmdzGAcgASgLMiQudmlkZW9jYWxsLnYxLk1lZXRpbmdTZXR0aW5nc0NvbW1hbmRIABIuCgNlbmQYCCABKAsyHy52aWRlb2NhbGwudjEuRW5kTWVldGluZ0NvbW1hbmRIAEIJCgdjb21tYW5kIjAKDEFkbWl0Q29tbWFuZBITCgtzZXNzaW9uX2lkcxgBIAMoDRILCgNhbGwYAiABKAgiLwoLRGVueUNvbW1hbmQSEwoLc2Vzc2lvbl9pZHMYASADKA0SCwoDYWxsGAIgASgIIj4KC0tpY2tDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SCwoDYmFuGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJICgtNdXRlQ29tbWFuZBISCgpzZXNzaW9uX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kIlEKDlNldFJvbGVDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiuAEKFk1lZXRpbmdTZXR0aW5nc0NvbW1hbmQSEwoGbG9ja2VkGAEgASgISACIAQESGQoMd2FpdGluZ19yb29tGAIgASgISAGIAQESGwoOZ3Vlc3RzX2FsbG93ZWQYAyABKAhIAogBARIVCghwYXNzd29yZBgEIAEoCUgDiAEBQgkKB19sb2NrZWRCDwoNX3dhaXRpbmdfcm9vbUIRCg9fZ3Vlc3RzX2FsbG93ZWRCCwoJX3Bhc3N3b3JkIhMKEUVuZE1lZXRpbmdDb21tYW5kIkIKEUhvc3RDb21tYW5kUmVzdWx0EhIKCmNvbW1hbmRfaWQYASABKA0SCgoCb2sYAiABKAgSDQoFZXJyb3IYAyABKAkivQEKDE1lZXRpbmdTdGF0ZRIOCgZsb2NrZWQYASABKAgSFAoMd2FpdGluZ19yb29tGAIgASgIEhQKDGhhc19wYXNzd29yZBgDIAEoCBIWCg5ndWVzdHNfYWxsb3dlZBgEIAEoCBIrCgVyb2xlcxgFIAMoCzIcLnZpZGVvY2FsbC52MS5Sb2xlQXNzaWdubWVudBIsCgd3YWl0aW5nGAYgAygLMhsudmlkZW9jYWxsLnYxLldhaXRpbmdKb2luZXIiUQoOUm9sZUFzc2lnbm1lbnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIrCgRyb2xlGAIgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZSJaCg1XYWl0aW5nSm9pbmVyEhIKCnNlc3Npb25faWQYASABKA0SEAoIaWRlbnRpdHkYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEg0KBWd1ZXN0GAQgASgIIlAKB1dhaXRpbmcSEgoKc2Vzc2lvbl9pZBgBIAEoDRISCgptZWV0aW5nX2lkGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoDSJLCgtNdXRlZEJ5SG9zdBIlCgRraW5kGAEgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIVCg1ieV9zZXNzaW9uX2lkGAIgASgNKmoKCU1lZGlhS2luZBIaChZNRURJQV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQTUVESUFfS0lORF9BVURJTxABEhQKEE1FRElBX0tJTkRfVklERU8QAhIVChFNRURJQV9LSU5EX1NDUkVFThADKmsKBUNvZGVjEhUKEUNPREVDX1VOU1BFQ0lGSUVEEAASDgoKQ09ERUNfT1BVUxABEg0KCUNPREVDX1ZQOBACEg0KCUNPREVDX1ZQORADEg4KCkNPREVDX0gyNjQQBBINCglDT0RFQ19BVjEQBSpNChBTdWJzY3JpcHRpb25Nb2RlEhkKFVNVQlNDUklQVElPTl9NT0RFX0FMTBAAEh4KGlNVQlNDUklQVElPTl9NT0RFX0VYUExJQ0lUEAEqjQEKD1BhcnRpY2lwYW50Um9sZRIgChxQQVJUSUNJUEFOVF9ST0xFX1VOU1BFQ0lGSUVEEAASIAocUEFSVElDSVBBTlRfUk9MRV9QQVJUSUNJUEFOVBABEhsKF1BBUlRJQ0lQQU5UX1JPTEVfQ09IT1NUEAISGQoVUEFSVElDSVBBTlRfUk9MRV9IT1NUEAMqjwEKC0xlYXZlUmVhc29uEhwKGExFQVZFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhUKEUxFQVZFX1JFQVNPTl9MRUZUEAESGgoWTEVBVkVfUkVBU09OX1RJTUVEX09VVBACEhcKE0xFQVZFX1JFQVNPTl9LSUNLRUQQAxIWChJMRUFWRV9SRUFTT05fRVJST1IQBGIGcHJvdG8z");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEijAoKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjcKD2FjdGl2ZV9zcGVha2VycxgUIAEoCzIcLnZpZGVvY2FsbC52MS5BY3RpdmVTcGVha2Vyc0gAEjEKDGxheWVyX2RlbWFuZBgVIAEoCzIZLnZpZGVvY2FsbC52MS5MYXllckRlbWFuZEgAEioKCHJlYWN0aW9uGBkgASgLMhYudmlkZW9jYWxsLnYxLlJlYWN0aW9uSAASLQoKcmFpc2VfaGFuZBgaIAEoCzIXLnZpZGVvY2FsbC52MS5SYWlzZUhhbmRIABIxCgxyYWlzZWRfaGFuZHMYGyABKAsyGS52aWRlb2NhbGwudjEuUmFpc2VkSGFuZHNIABI5ChByZWFjdGlvbl9yZWZ1c2VkGBwgASgLMh0udmlkZW9jYWxsLnYxLlJlYWN0aW9uUmVmdXNlZEgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCKDAgoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEhMKC2F1ZGlvX2xldmVsGAogASgNEg8KB3BheWxvYWQYDyABKAwilAEKEFNldFN1YnNjcmlwdGlvbnMSLAoEbW9kZRgBIAEoDjIeLnZpZGVvY2FsbC52MS5TdWJzY3JpcHRpb25Nb2RlEi8KBnRyYWNrcxgCIAMoCzIfLnZpZGVvY2FsbC52MS5UcmFja1N1YnNjcmlwdGlvbhIOCgZsYXN0X24YAyABKA0SEQoJYWxsX2F1ZGlvGAQgASgIIpQBChFUcmFja1N1YnNjcmlwdGlvbhISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhYKCW1heF9sYXllchgDIAEoDUgAiAEBEhAKCHdpZHRoX3B4GAQgASgNEhEKCWhlaWdodF9weBgFIAEoDRIOCgZwaW5uZWQYBiABKAhCDAoKX21heF9sYXllciI1CgpUcmFja1N0YXRlEicKBnRyYWNrcxgBIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8itwEKCVRyYWNrSW5mbxIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIiCgVjb2RlYxgDIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxINCgVtdXRlZBgEIAEoCBIoCgZsYXllcnMYBSADKAsyGC52aWRlb2NhbGwudjEuVmlkZW9MYXllchIUCgxhdWRpb19sZXZlbHMYBiABKAgiVQoKVmlkZW9MYXllchINCgVsYXllchgBIAEoDRIQCgh3aWR0aF9weBgCIAEoDRIRCgloZWlnaHRfcHgYAyABKA0SEwoLYml0cmF0ZV9icHMYBCABKA0iWwoOQWN0aXZlU3BlYWtlcnMSLAoIc3BlYWtlcnMYASADKAsyGi52aWRlb2NhbGwudjEuU3BlYWtlckxldmVsEhsKE2RvbWluYW50X3Nlc3Npb25faWQYAiABKA0iMQoMU3BlYWtlckxldmVsEhIKCnNlc3Npb25faWQYASABKA0SDQoFbGV2ZWwYAiABKA0iPQoLTGF5ZXJEZW1hbmQSLgoGdHJhY2tzGAEgAygLMh4udmlkZW9jYWxsLnYxLlRyYWNrTGF5ZXJEZW1hbmQiOQoQVHJhY2tMYXllckRlbWFuZBIQCgh0cmFja19pZBgBIAEoDRITCgtsYXllcnNfbWFzaxgCIAEoDSJcCg9LZXlmcmFtZVJlcXVlc3QSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SEgoFbGF5ZXIYAyABKA1IAIgBAUIICgZfbGF5ZXIiKwoEUGluZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQiKwoEUG9uZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQiqgEKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbxIQCghpZGVudGl0eRgEIAEoCRIrCgRyb2xlGAUgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZRINCgVndWVzdBgGIAEoCCKCAgoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJEiYKA3lvdRgHIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudBIOCgZncmFudHMYCCABKA0SFQoNZTJlZV9yZXF1aXJlZBgJIAEoCCJDChFQYXJ0aWNpcGFudEpvaW5lZBIuCgtwYXJ0aWNpcGFudBgBIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCJQCg9QYXJ0aWNpcGFudExlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIpCgZyZWFzb24YAiABKA4yGS52aWRlb2NhbGwudjEuTGVhdmVSZWFzb24iBwoFTGVhdmUiLQoHR29vZGJ5ZRIOCgZyZWFzb24YASABKAkSEgoKY2xvc2VfY29kZRgCIAEoDSJ2CgRKb2luEhwKFG1pbl9wcm90b2NvbF92ZXJzaW9uGAEgASgNEhwKFG1heF9wcm90b2NvbF92ZXJzaW9uGAIgASgNEhIKCmNyZWRlbnRpYWwYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSDAoEZTJlZRgFIAEoCCI/CgxFMmVlQW5ub3VuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBISCgpzZWFsZWRfa2V5GAIgASgMIlYKB0UyZWVLZXkSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEwoLa2V5X21lc3NhZ2UYAiABKAwSGwoTaWRlbnRpdHlfcHVibGljX2tleRgDIAEoDCKsAwoLSG9zdENvbW1hbmQSEgoKY29tbWFuZF9pZBgBIAEoDRIrCgVhZG1pdBgCIAEoCzIaLnZpZGVvY2FsbC52MS5BZG1pdENvbW1hbmRIABIpCgRkZW55GAMgASgLMhkudmlkZW9jYWxsLnYxLkRlbnlDb21tYW5kSAASKQoEa2ljaxgEIAEoCzIZLnZpZGVvY2FsbC52MS5LaWNrQ29tbWFuZEgAEikKBG11dGUYBSABKAsyGS52aWRlb2NhbGwudjEuTXV0ZUNvbW1hbmRIABIwCghzZXRfcm9sZRgGIAEoCzIcLnZpZGVvY2FsbC52MS5TZXRSb2xlQ29tbWFuZEgAEjgKCHNldHRpbmdzGAcgASgLMiQudmlkZW9jYWxsLnYxLk1lZXRpbmdTZXR0aW5nc0NvbW1hbmRIABIuCgNlbmQYCCABKAsyHy52aWRlb2NhbGwudjEuRW5kTWVldGluZ0NvbW1hbmRIABI0Cgpsb3dlcl9oYW5kGAkgASgLMh4udmlkZW9jYWxsLnYxLkxvd2VySGFuZENvbW1hbmRIAEIJCgdjb21tYW5kIjAKDEFkbWl0Q29tbWFuZBITCgtzZXNzaW9uX2lkcxgBIAMoDRILCgNhbGwYAiABKAgiLwoLRGVueUNvbW1hbmQSEwoLc2Vzc2lvbl9pZHMYASADKA0SCwoDYWxsGAIgASgIIj4KC0tpY2tDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SCwoDYmFuGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJICgtNdXRlQ29tbWFuZBISCgpzZXNzaW9uX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kIlEKDlNldFJvbGVDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiuAEKFk1lZXRpbmdTZXR0aW5nc0NvbW1hbmQSEwoGbG9ja2VkGAEgASgISACIAQESGQoMd2FpdGluZ19yb29tGAIgASgISAGIAQESGwoOZ3Vlc3RzX2FsbG93ZWQYAyABKAhIAogBARIVCghwYXNzd29yZBgEIAEoCUgDiAEBQgkKB19sb2NrZWRCDwoNX3dhaXRpbmdfcm9vbUIRCg9fZ3Vlc3RzX2FsbG93ZWRCCwoJX3Bhc3N3b3JkIhMKEUVuZE1lZXRpbmdDb21tYW5kIiYKEExvd2VySGFuZENvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDSJCChFIb3N0Q29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgNEgoKAm9rGAIgASgIEg0KBWVycm9yGAMgASgJIr0BCgxNZWV0aW5nU3RhdGUSDgoGbG9ja2VkGAEgASgIEhQKDHdhaXRpbmdfcm9vbRgCIAEoCBIUCgxoYXNfcGFzc3dvcmQYAyABKAgSFgoOZ3Vlc3RzX2FsbG93ZWQYBCABKAgSKwoFcm9sZXMYBSADKAsyHC52aWRlb2NhbGwudjEuUm9sZUFzc2lnbm1lbnQSLAoHd2FpdGluZxgGIAMoCzIbLnZpZGVvY2FsbC52MS5XYWl0aW5nSm9pbmVyIlEKDlJvbGVBc3NpZ25tZW50EhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiWgoNV2FpdGluZ0pvaW5lchISCgpzZXNzaW9uX2lkGAEgASgNEhAKCGlkZW50aXR5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRINCgVndWVzdBgEIAEoCCJQCgdXYWl0aW5nEhIKCnNlc3Npb25faWQYASABKA0SEgoKbWVldGluZ19pZBgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKA0iSwoLTXV0ZWRCeUhvc3QSJQoEa2luZBgBIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSFQoNYnlfc2Vzc2lvbl9pZBgCIAEoDSIZCghSZWFjdGlvbhINCgVlbW9qaRgBIAEoCSIbCglSYWlzZUhhbmQSDgoGcmFpc2VkGAEgASgIIjYKC1JhaXNlZEhhbmRzEicKBWhhbmRzGAEgAygLMhgudmlkZW9jYWxsLnYxLlJhaXNlZEhhbmQiNgoKUmFpc2VkSGFuZBISCgpzZXNzaW9uX2lkGAEgASgNEhQKDHJhaXNlZF9hdF9tcxgCIAEoBCJPCg9SZWFjdGlvblJlZnVzZWQSLQoGcmVhc29uGAEgASgOMh0udmlkZW9jYWxsLnYxLlJlYWN0aW9uUmVmdXNhbBINCgVlbW9qaRgCIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqTQoQU3Vic2NyaXB0aW9uTW9kZRIZChVTVUJTQ1JJUFRJT05fTU9ERV9BTEwQABIeChpTVUJTQ1JJUFRJT05fTU9ERV9FWFBMSUNJVBABKo0BCg9QYXJ0aWNpcGFudFJvbGUSIAocUEFSVElDSVBBTlRfUk9MRV9VTlNQRUNJRklFRBAAEiAKHFBBUlRJQ0lQQU5UX1JPTEVfUEFSVElDSVBBTlQQARIbChdQQVJUSUNJUEFOVF9ST0xFX0NPSE9TVBACEhkKFVBBUlRJQ0lQQU5UX1JPTEVfSE9TVBADKo8BCgtMZWF2ZVJlYXNvbhIcChhMRUFWRV9SRUFTT05fVU5TUEVDSUZJRUQQABIVChFMRUFWRV9SRUFTT05fTEVGVBABEhoKFkxFQVZFX1JFQVNPTl9USU1FRF9PVVQQAhIXChNMRUFWRV9SRUFTT05fS0lDS0VEEAMSFgoSTEVBVkVfUkVBU09OX0VSUk9SEAQqegoPUmVhY3Rpb25SZWZ1c2FsEiAKHFJFQUNUSU9OX1JFRlVTQUxfVU5TUEVDSUZJRUQQABIiCh5SRUFDVElPTl9SRUZVU0FMX1VOS05PV05fRU1PSkkQARIhCh1SRUFDVElPTl9SRUZVU0FMX1JBVEVfTElNSVRFRBACYgZwcm90bzM");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -183,6 +183,39 @@ export type Packet = Message<"videocall.v1.Packet"> & {
     case: "layerDemand";
   } | {
     /**
+     * 25..28: reactions and raised hands (issue 14); docs/protocol.md, "Reactions and raised hands".
+     * Client -> relay -> everyone, the sender too: an emoji of the allowed set, stamped with the sender.
+     *
+     * @generated from field: videocall.v1.Reaction reaction = 25;
+     */
+    value: Reaction;
+    case: "reaction";
+  } | {
+    /**
+     * Client -> relay: raise or lower my hand. Never forwarded as such.
+     *
+     * @generated from field: videocall.v1.RaiseHand raise_hand = 26;
+     */
+    value: RaiseHand;
+    case: "raiseHand";
+  } | {
+    /**
+     * Relay -> client: the raised hands, first raised first; sent on join and whenever it changes.
+     *
+     * @generated from field: videocall.v1.RaisedHands raised_hands = 27;
+     */
+    value: RaisedHands;
+    case: "raisedHands";
+  } | {
+    /**
+     * Relay -> the sender of a Reaction the relay did not forward, and why.
+     *
+     * @generated from field: videocall.v1.ReactionRefused reaction_refused = 28;
+     */
+    value: ReactionRefused;
+    case: "reactionRefused";
+  } | {
+    /**
      * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md (33 and 49 still free).
      * Client -> relay -> every other participant (broadcast extension, forwarded opaque).
      *
@@ -334,7 +367,7 @@ export type SetSubscriptions = Message<"videocall.v1.SetSubscriptions"> & {
   /**
    * EXPLICIT only: also every audio track (MEDIA_KIND_AUDIO) of every other participant, present
    * and future, beside the listed tracks, so a page in a meeting of 1000 need not list 999 audio
-   * tracks against the 256 limit. Top-3 audio still applies. Protocol v3 relays; older ones ignore it.
+   * tracks against the 256 limit. Top-3 audio still applies. A relay older than the field ignores it.
    *
    * @generated from field: bool all_audio = 4;
    */
@@ -1043,6 +1076,12 @@ export type HostCommand = Message<"videocall.v1.HostCommand"> & {
      */
     value: EndMeetingCommand;
     case: "end";
+  } | {
+    /**
+     * @generated from field: videocall.v1.LowerHandCommand lower_hand = 9;
+     */
+    value: LowerHandCommand;
+    case: "lowerHand";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1232,6 +1271,25 @@ export const EndMeetingCommandSchema: GenMessage<EndMeetingCommand> = /*@__PURE_
   messageDesc(file_videocall_v1_packet, 30);
 
 /**
+ * Lowers a participant's raised hand (hosts and co-hosts; anyone may lower their own with RaiseHand).
+ *
+ * @generated from message videocall.v1.LowerHandCommand
+ */
+export type LowerHandCommand = Message<"videocall.v1.LowerHandCommand"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+};
+
+/**
+ * Describes the message videocall.v1.LowerHandCommand.
+ * Use `create(LowerHandCommandSchema)` to create a new message.
+ */
+export const LowerHandCommandSchema: GenMessage<LowerHandCommand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 31);
+
+/**
  * @generated from message videocall.v1.HostCommandResult
  */
 export type HostCommandResult = Message<"videocall.v1.HostCommandResult"> & {
@@ -1258,7 +1316,7 @@ export type HostCommandResult = Message<"videocall.v1.HostCommandResult"> & {
  * Use `create(HostCommandResultSchema)` to create a new message.
  */
 export const HostCommandResultSchema: GenMessage<HostCommandResult> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 31);
+  messageDesc(file_videocall_v1_packet, 32);
 
 /**
  * Sent to every participant on join (after the Welcome) and whenever something in it changes.
@@ -1306,7 +1364,7 @@ export type MeetingState = Message<"videocall.v1.MeetingState"> & {
  * Use `create(MeetingStateSchema)` to create a new message.
  */
 export const MeetingStateSchema: GenMessage<MeetingState> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 32);
+  messageDesc(file_videocall_v1_packet, 33);
 
 /**
  * @generated from message videocall.v1.RoleAssignment
@@ -1328,7 +1386,7 @@ export type RoleAssignment = Message<"videocall.v1.RoleAssignment"> & {
  * Use `create(RoleAssignmentSchema)` to create a new message.
  */
 export const RoleAssignmentSchema: GenMessage<RoleAssignment> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 33);
+  messageDesc(file_videocall_v1_packet, 34);
 
 /**
  * @generated from message videocall.v1.WaitingJoiner
@@ -1360,7 +1418,7 @@ export type WaitingJoiner = Message<"videocall.v1.WaitingJoiner"> & {
  * Use `create(WaitingJoinerSchema)` to create a new message.
  */
 export const WaitingJoinerSchema: GenMessage<WaitingJoiner> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 34);
+  messageDesc(file_videocall_v1_packet, 35);
 
 /**
  * @generated from message videocall.v1.Waiting
@@ -1391,7 +1449,7 @@ export type Waiting = Message<"videocall.v1.Waiting"> & {
  * Use `create(WaitingSchema)` to create a new message.
  */
 export const WaitingSchema: GenMessage<Waiting> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 35);
+  messageDesc(file_videocall_v1_packet, 36);
 
 /**
  * @generated from message videocall.v1.MutedByHost
@@ -1415,7 +1473,110 @@ export type MutedByHost = Message<"videocall.v1.MutedByHost"> & {
  * Use `create(MutedByHostSchema)` to create a new message.
  */
 export const MutedByHostSchema: GenMessage<MutedByHost> = /*@__PURE__*/
-  messageDesc(file_videocall_v1_packet, 36);
+  messageDesc(file_videocall_v1_packet, 37);
+
+/**
+ * @generated from message videocall.v1.Reaction
+ */
+export type Reaction = Message<"videocall.v1.Reaction"> & {
+  /**
+   * One emoji of the allowed set (packages/protocol/src/reactions.ts); anything else is refused.
+   *
+   * @generated from field: string emoji = 1;
+   */
+  emoji: string;
+};
+
+/**
+ * Describes the message videocall.v1.Reaction.
+ * Use `create(ReactionSchema)` to create a new message.
+ */
+export const ReactionSchema: GenMessage<Reaction> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 38);
+
+/**
+ * @generated from message videocall.v1.RaiseHand
+ */
+export type RaiseHand = Message<"videocall.v1.RaiseHand"> & {
+  /**
+   * @generated from field: bool raised = 1;
+   */
+  raised: boolean;
+};
+
+/**
+ * Describes the message videocall.v1.RaiseHand.
+ * Use `create(RaiseHandSchema)` to create a new message.
+ */
+export const RaiseHandSchema: GenMessage<RaiseHand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 39);
+
+/**
+ * @generated from message videocall.v1.RaisedHands
+ */
+export type RaisedHands = Message<"videocall.v1.RaisedHands"> & {
+  /**
+   * First raised first. The same order on every node: by raised_at_ms, then session id.
+   *
+   * @generated from field: repeated videocall.v1.RaisedHand hands = 1;
+   */
+  hands: RaisedHand[];
+};
+
+/**
+ * Describes the message videocall.v1.RaisedHands.
+ * Use `create(RaisedHandsSchema)` to create a new message.
+ */
+export const RaisedHandsSchema: GenMessage<RaisedHands> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 40);
+
+/**
+ * @generated from message videocall.v1.RaisedHand
+ */
+export type RaisedHand = Message<"videocall.v1.RaisedHand"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * When the hand went up, in Unix milliseconds on the clock of the raiser's node.
+   *
+   * @generated from field: uint64 raised_at_ms = 2;
+   */
+  raisedAtMs: bigint;
+};
+
+/**
+ * Describes the message videocall.v1.RaisedHand.
+ * Use `create(RaisedHandSchema)` to create a new message.
+ */
+export const RaisedHandSchema: GenMessage<RaisedHand> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 41);
+
+/**
+ * @generated from message videocall.v1.ReactionRefused
+ */
+export type ReactionRefused = Message<"videocall.v1.ReactionRefused"> & {
+  /**
+   * @generated from field: videocall.v1.ReactionRefusal reason = 1;
+   */
+  reason: ReactionRefusal;
+
+  /**
+   * The refused emoji, cut to 16 characters.
+   *
+   * @generated from field: string emoji = 2;
+   */
+  emoji: string;
+};
+
+/**
+ * Describes the message videocall.v1.ReactionRefused.
+ * Use `create(ReactionRefusedSchema)` to create a new message.
+ */
+export const ReactionRefusedSchema: GenMessage<ReactionRefused> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 42);
 
 /**
  * @generated from enum videocall.v1.MediaKind
@@ -1580,4 +1741,34 @@ export enum LeaveReason {
  */
 export const LeaveReasonSchema: GenEnum<LeaveReason> = /*@__PURE__*/
   enumDesc(file_videocall_v1_packet, 4);
+
+/**
+ * @generated from enum videocall.v1.ReactionRefusal
+ */
+export enum ReactionRefusal {
+  /**
+   * @generated from enum value: REACTION_REFUSAL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not one of the allowed emoji.
+   *
+   * @generated from enum value: REACTION_REFUSAL_UNKNOWN_EMOJI = 1;
+   */
+  UNKNOWN_EMOJI = 1,
+
+  /**
+   * More reactions than the per-participant budget allows; try again in a moment.
+   *
+   * @generated from enum value: REACTION_REFUSAL_RATE_LIMITED = 2;
+   */
+  RATE_LIMITED = 2,
+}
+
+/**
+ * Describes the enum videocall.v1.ReactionRefusal.
+ */
+export const ReactionRefusalSchema: GenEnum<ReactionRefusal> = /*@__PURE__*/
+  enumDesc(file_videocall_v1_packet, 5);
 
