@@ -5,7 +5,7 @@
  * decoder worker → the peer's canvas. The WebRTC anchor sends the same canvas track through a
  * plain RTCPeerConnection to a `<video>` element.
  */
-import { joinMeeting, type MeetingSession } from "@videocall/client";
+import { joinMeeting, type MeetingSession, storageTransportMemory } from "@videocall/client";
 import { CameraPublisher, MeetingWatcher, type PeerStats, type RemotePeer } from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
 import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
@@ -352,7 +352,9 @@ class BenchPage implements BenchApi {
       serverUrl: target.serverUrl,
       username: target.username,
       meetingId: target.meetingId,
-      transport: target.mode,
+      transport: target.auto ? "auto" : target.mode,
+      // As the app does: the transport that joined last is remembered in localStorage.
+      ...(target.auto ? { transportMemory: storageTransportMemory(localStorage) } : {}),
       reconnect: false,
       ...(target.e2ee ? { e2ee: { mode: "exchange" as const } } : {}),
     });
