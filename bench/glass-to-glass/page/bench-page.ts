@@ -214,6 +214,7 @@ class BenchPage implements BenchApi {
   #publisher: CameraPublisher | undefined;
   #watcher: MeetingWatcher | undefined;
   #pc: RTCPeerConnection | undefined;
+  #connectMs: number | undefined;
 
   clockMs(): number {
     return wallClockMs();
@@ -242,6 +243,7 @@ class BenchPage implements BenchApi {
       ...(this.#publisher ? { ...this.#publisher.stats(), layers: undefined } : {}),
       ...this.#session?.stats(),
       bufferedBytes: this.#session?.bufferedBytes,
+      connectMs: this.#connectMs,
       ...(peer ? flatPeerStats(peer.stats()) : {}),
     };
   }
@@ -269,7 +271,10 @@ class BenchPage implements BenchApi {
       const stats = video.stats();
       return { image: video.canvas, width: stats.width, height: stats.height };
     });
+    const joinStartedMs = performance.now();
     this.#session = await this.#join(target);
+    // The transport's share of the join time (navigation start → first frame): joinMeeting alone.
+    this.#connectMs = performance.now() - joinStartedMs;
     const reader = this.#reader;
     this.#session.events.on("media", (_from, media) => {
       if (media.kind === MediaKind.VIDEO) reader.packetArrived(Number(media.captureTimeUs));
