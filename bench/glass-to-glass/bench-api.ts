@@ -7,13 +7,25 @@
  * unless named otherwise.
  */
 export type CallMode = "webtransport" | "websocket";
-/** `webtransport-e2ee`: our call over WebTransport with end-to-end encryption (SFrame, key exchange) on. */
-export type BenchMode = CallMode | "webtransport-e2ee" | "webrtc";
+/**
+ * `webtransport-e2ee`: our call over WebTransport with end-to-end encryption (SFrame, key exchange) on.
+ * `websocket-fallback`: the receiver joins with "auto" where QUIC is dropped (its WebTransport port is
+ * a UDP black hole), on its first visit (nothing remembered); `websocket-remembered`: the same on a
+ * later visit (localStorage remembers WebSocket for the server).
+ */
+export type BenchMode =
+  | CallMode
+  | "webtransport-e2ee"
+  | "websocket-fallback"
+  | "websocket-remembered"
+  | "webrtc";
 
 export interface CallTarget {
   mode: CallMode;
   /** Join with end-to-end encryption (key exchange mode). */
   e2ee?: boolean;
+  /** Join with transport "auto" (and the page's localStorage transport memory); `mode` is the one expected. */
+  auto?: boolean;
   serverUrl: string;
   meetingId: string;
   username: string;

@@ -19,7 +19,14 @@ import { startServer, type TestServer } from "../../test/fixtures/server.ts";
 import type { BenchMode, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc", "webtransport-e2ee"];
+const MODES: readonly BenchMode[] = [
+  "webtransport",
+  "websocket",
+  "webrtc",
+  "webtransport-e2ee",
+  "websocket-fallback",
+  "websocket-remembered",
+];
 /** The modes run when --modes is not given (webtransport-e2ee on request: `--modes webtransport,webtransport-e2ee`). */
 const DEFAULT_MODES: readonly BenchMode[] = ["webtransport", "websocket", "webrtc"];
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
@@ -235,6 +242,36 @@ async function waitFor<T>(what: string, timeoutMs: number, poll: () => Promise<T
   }
 }
 
+/** A UDP socket that swallows everything: the WebTransport port of a network that drops QUIC. */
+let quicBlackHole: Deno.DatagramConn | undefined;
+
+/**
+ * The receiver's WebTransport goes to the black hole (its /api/webtransport answer names that port),
+ * as where a network drops QUIC: the handshake gets no answer. `remembered`: the page's localStorage
+ * already says WebSocket joined this server (a later visit), in the client's format (transport-memory.ts).
+ */
+async function dropQuicFor(context: BrowserContext, serverUrl: string, remembered: boolean): Promise<void> {
+  if (!quicBlackHole) {
+    const hole = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    quicBlackHole = hole;
+    (async () => {
+      for await (const _ of hole) {
+        // dropped
+      }
+    })().catch(() => {});
+  }
+  const port = (quicBlackHole.addr as Deno.NetAddr).port;
+  await context.route("**/api/webtransport", async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), port } });
+  });
+  if (remembered) {
+    await context.addInitScript((origin) => {
+      localStorage.setItem(`videocall.transport.${origin}`, "websocket");
+    }, new URL(serverUrl).origin);
+  }
+}
+
 /** One mode, one run: fresh pages (own browser contexts), join, warm up, measure, leave. */
 async function measureMode(
   browser: Browser,
@@ -260,7 +297,8 @@ async function measureMode(
       await sender.page.evaluate((sdp) => window.bench.acceptWebRtcAnswer(sdp), answer);
     } else {
       const meetingId = `g2g-${mode}-${run}-${crypto.randomUUID().slice(0, 8)}`;
-      const callMode = mode === "webtransport-e2ee" ? "webtransport" : mode;
+      const fallback = mode === "websocket-fallback" || mode === "websocket-remembered";
+      const callMode = mode === "webtransport-e2ee" ? "webtransport" : fallback ? "websocket" : mode;
       const e2ee = mode === "webtransport-e2ee";
       const target = (username: string): CallTarget => ({
         mode: callMode,
@@ -269,6 +307,7 @@ async function measureMode(
         meetingId,
         username,
       });
+      if (fallback) await dropQuicFor(receiverContext, serverUrl, mode === "websocket-remembered");
       transport = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
       // A receiver joins a call already under way: wait until the sender draws its barcode. Not
       // until it encodes: the relay's LayerDemand stops a publisher's encoder while nobody watches.
@@ -278,10 +317,10 @@ async function measureMode(
       });
       receiver = await openBenchPage(receiverContext, serverUrl, "receiver");
       pages.push(receiver);
-      const received = await receiver.page.evaluate(
-        (t) => window.bench.startCallReceiver(t),
-        target("receiver"),
-      );
+      const received = await receiver.page.evaluate((t) => window.bench.startCallReceiver(t), {
+        ...target("receiver"),
+        auto: fallback,
+      });
       if (transport !== callMode || received !== callMode) {
         throw new Error(`${mode} run connected over ${transport} (sender) and ${received} (receiver)`);
       }
@@ -507,6 +546,7 @@ async function main(): Promise<void> {
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     await cleanUp();
+    quicBlackHole?.close();
   }
   const summaries = summarize(measurements, options.modes);
   const result: BenchResult = {

@@ -5,7 +5,7 @@
  * decoder worker → the peer's canvas. The WebRTC anchor sends the same canvas track through a
  * plain RTCPeerConnection to a `<video>` element.
  */
-import { joinMeeting, type MeetingSession } from "@videocall/client";
+import { joinMeeting, type MeetingSession, storageTransportMemory } from "@videocall/client";
 import { CameraPublisher, MeetingWatcher, type PeerStats, type RemotePeer } from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
 import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
@@ -214,6 +214,7 @@ class BenchPage implements BenchApi {
   #publisher: CameraPublisher | undefined;
   #watcher: MeetingWatcher | undefined;
   #pc: RTCPeerConnection | undefined;
+  #connectMs: number | undefined;
 
   clockMs(): number {
     return wallClockMs();
@@ -242,6 +243,7 @@ class BenchPage implements BenchApi {
       ...(this.#publisher ? { ...this.#publisher.stats(), layers: undefined } : {}),
       ...this.#session?.stats(),
       bufferedBytes: this.#session?.bufferedBytes,
+      connectMs: this.#connectMs,
       ...(peer ? flatPeerStats(peer.stats()) : {}),
     };
   }
@@ -269,7 +271,10 @@ class BenchPage implements BenchApi {
       const stats = video.stats();
       return { image: video.canvas, width: stats.width, height: stats.height };
     });
+    const joinStartedMs = performance.now();
     this.#session = await this.#join(target);
+    // The transport's share of the join time (navigation start → first frame): joinMeeting alone.
+    this.#connectMs = performance.now() - joinStartedMs;
     const reader = this.#reader;
     this.#session.events.on("media", (_from, media) => {
       if (media.kind === MediaKind.VIDEO) reader.packetArrived(Number(media.captureTimeUs));
@@ -352,7 +357,9 @@ class BenchPage implements BenchApi {
       serverUrl: target.serverUrl,
       username: target.username,
       meetingId: target.meetingId,
-      transport: target.mode,
+      transport: target.auto ? "auto" : target.mode,
+      // As the app does: the transport that joined last is remembered in localStorage.
+      ...(target.auto ? { transportMemory: storageTransportMemory(localStorage) } : {}),
       reconnect: false,
       ...(target.e2ee ? { e2ee: { mode: "exchange" as const } } : {}),
     });

@@ -36,3 +36,11 @@ export * from "./session/local-track.ts";
 export * from "./session/meeting-session.ts";
 export * from "./time.ts";
 export type { PacketTransport, TransportKind } from "./transport/packet-transport.ts";
+export {
+  inMemoryTransportMemory,
+  type KeyValueStorage,
+  processTransportMemory,
+  storageTransportMemory,
+  type TransportMemory,
+  transportMemoryOrigin,
+} from "./transport/transport-memory.ts";

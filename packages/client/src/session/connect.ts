@@ -14,6 +14,11 @@ import {
 } from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
+import {
+  processTransportMemory,
+  type TransportMemory,
+  transportMemoryOrigin,
+} from "../transport/transport-memory.ts";
 import { connectWebSocket } from "../transport/websocket-transport.ts";
 import { connectWebTransport } from "../transport/webtransport-transport.ts";
 
@@ -27,8 +32,19 @@ export interface ConnectOptions {
   /** "auto" races WebTransport against WebSocket; the others force one (tests, diagnostics). */
   transport?: TransportPreference;
   connectTimeoutMs?: number;
-  /** How long WebSocket waits before joining the race, so WebTransport wins when it works. */
+  /**
+   * With "auto", when WebTransport joined this server last time: how long WebSocket waits before
+   * joining the race (it starts at once when WebTransport fails). When WebSocket joined last, both
+   * start at once.
+   */
   webTransportHeadStartMs?: number;
+  /** The same when nothing is remembered for this server (default the same 1000 ms). */
+  firstVisitHeadStartMs?: number;
+  /**
+   * Which transport joined each server last ("auto" starts with it). Default: this process's own
+   * memory; the web app passes one kept in localStorage, so a reload starts with the right one.
+   */
+  transportMemory?: TransportMemory;
   signal?: AbortSignal;
   /**
    * Proof of who the user is, for the server's admitter: a room token (docs/tokens.md). Sent in the
@@ -81,6 +97,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * a refused UDP port fails at once.
  */
 const DEFAULT_HEAD_START_MS = 1000;
+/**
+ * The head start when nothing is remembered for the server: as long as with WebTransport remembered.
+ * A shorter one (250 ms was tried) lost WebTransport on a loaded machine, where a process's first
+ * QUIC handshake took 1.7 s; a network that drops QUIC pays it once, then WebSocket is remembered.
+ */
+const FIRST_VISIT_HEAD_START_MS = DEFAULT_HEAD_START_MS;
 /** When WebSocket is welcomed first but WebTransport is already open, how long WebTransport may still win. */
 const PREFERRED_GRACE_MS = 1000;
 
@@ -97,26 +119,104 @@ export function connectToMeeting(options: ConnectOptions): Promise<Connected> {
     options.onWaiting?.(waiting);
     return true;
   };
-  const viaWebSocket = (onOpen?: () => void, cancelOthers?: () => void) =>
+  const viaWebSocket = (onOpen?: () => void, cancelOthers?: () => void, signal?: AbortSignal) =>
     withWelcome(
-      options,
-      () => openWebSocket(options),
+      signal ? { ...options, signal } : options,
+      () => openWebSocket(signal ? { ...options, signal } : options),
       onOpen,
       (t, w) => onHeld(t, w, cancelOthers),
     );
-  const viaWebTransport = (onOpen?: () => void, cancelOthers?: () => void) =>
+  const viaWebTransport = (onOpen?: () => void, cancelOthers?: () => void, hooks?: WebTransportHooks) =>
     withWelcome(
       options,
-      () => openWebTransport(options),
+      () => openWebTransport(options, hooks),
       onOpen,
       (t, w) => onHeld(t, w, cancelOthers),
     );
   if (preference === "websocket") return viaWebSocket();
   if (preference === "webtransport") return viaWebTransport();
-  return race([
-    { start: viaWebTransport, delayMs: 0 },
-    { start: viaWebSocket, delayMs: options.webTransportHeadStartMs ?? DEFAULT_HEAD_START_MS },
-  ]);
+  return raceRemembered(options, viaWebSocket, viaWebTransport);
+}
+
+/**
+ * "auto": the transport that joined this server last starts first and the other follows after the
+ * head start (or at once when the first fails); with nothing remembered, WebTransport goes first.
+ * WebSocket remembered: both start at once, so a network that drops QUIC costs nothing, and a
+ * WebTransport attempt whose handshake completes after WebSocket won closes before it sends its Join
+ * (no ghost in the meeting) and is remembered for next time. WebTransport is preferred when its
+ * handshake is done by the time WebSocket is welcomed (race()'s grace).
+ */
+async function raceRemembered(
+  options: ConnectOptions,
+  viaWebSocket: (onOpen?: () => void, cancelOthers?: () => void, signal?: AbortSignal) => Promise<Connected>,
+  viaWebTransport: (
+    onOpen?: () => void,
+    cancelOthers?: () => void,
+    hooks?: WebTransportHooks,
+  ) => Promise<Connected>,
+): Promise<Connected> {
+  const memory = options.transportMemory ?? processTransportMemory;
+  const origin = transportMemoryOrigin(options.serverUrl);
+  const remembered = memory.recall(origin);
+  const headStartMs = options.webTransportHeadStartMs ?? DEFAULT_HEAD_START_MS;
+  // WebSocket attempts still connecting when another transport wins are cancelled (a late one
+  // would join, and be seen joining and leaving).
+  const raceOver = new AbortController();
+  let winner: TransportKind | undefined;
+  const webSocket = {
+    start: (onOpen: () => void, cancelOthers: () => void) =>
+      viaWebSocket(onOpen, cancelOthers, anySignal(options.signal, raceOver.signal)),
+  };
+  const webTransport = {
+    start: (onOpen: () => void, cancelOthers: () => void) =>
+      viaWebTransport(onOpen, cancelOthers, {
+        mayJoin: () => winner === undefined,
+        onReady: () => {
+          if (winner === "websocket") memory.remember(origin, "webtransport");
+        },
+      }),
+  };
+  const attempts =
+    remembered === "websocket"
+      ? [
+          { ...webSocket, delayMs: 0 },
+          { ...webTransport, delayMs: 0 },
+        ]
+      : [
+          { ...webTransport, delayMs: 0 },
+          {
+            ...webSocket,
+            delayMs:
+              remembered === "webtransport"
+                ? headStartMs
+                : (options.firstVisitHeadStartMs ?? FIRST_VISIT_HEAD_START_MS),
+          },
+        ];
+  const connected = await race(attempts, (won) => {
+    winner = won.transport.kind;
+    raceOver.abort();
+    memory.remember(origin, winner);
+  });
+  return connected;
+}
+
+/** Aborts when either does (AbortSignal.any where the runtime has it). */
+function anySignal(first: AbortSignal | undefined, second: AbortSignal): AbortSignal {
+  if (!first) return second;
+  if (typeof AbortSignal.any === "function") return AbortSignal.any([first, second]);
+  const both = new AbortController();
+  const abort = () => both.abort();
+  if (first.aborted || second.aborted) abort();
+  first.addEventListener("abort", abort, { once: true });
+  second.addEventListener("abort", abort, { once: true });
+  return both.signal;
+}
+
+interface WebTransportHooks {
+  /** Asked once the session is ready: false closes it before the Join is sent. */
+  mayJoin?: () => boolean;
+  /** The QUIC and WebTransport handshakes worked (whether or not the Join follows). */
+  onReady?: () => void;
 }
 
 export function lobbyUrl(serverUrl: string, username: string, meetingId: string): string {
@@ -141,7 +241,10 @@ interface WebTransportInfo {
   certificateHashes?: Array<{ algorithm: "sha-256"; valueBase64: string }>;
 }
 
-async function openWebTransport(options: ConnectOptions): Promise<PacketTransport> {
+async function openWebTransport(
+  options: ConnectOptions,
+  hooks?: WebTransportHooks,
+): Promise<PacketTransport> {
   const base = new URL(options.serverUrl);
   base.protocol = base.protocol === "wss:" ? "https:" : base.protocol === "ws:" ? "http:" : base.protocol;
   let info: WebTransportInfo;
@@ -183,6 +286,7 @@ async function openWebTransport(options: ConnectOptions): Promise<PacketTranspor
     join,
     options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     options.signal,
+    hooks,
   );
 }
 
@@ -359,6 +463,8 @@ function race(
     start: (onOpen: () => void, cancelOthers: () => void) => Promise<Connected>;
     delayMs: number;
   }>,
+  /** Called with the winner as it is chosen, before any other attempt hears of it. */
+  onSettle?: (connected: Connected) => void,
 ): Promise<Connected> {
   return new Promise((resolve, reject) => {
     let winner: Connected | undefined;
@@ -374,6 +480,7 @@ function race(
       winner = connected;
       for (const timer of timers) clearTimeout(timer);
       if (held && held !== connected) held.transport.close(1000, "another transport won");
+      onSettle?.(connected);
       resolve(connected);
     };
     const launch = (index: number) => {

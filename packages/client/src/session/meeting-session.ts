@@ -251,6 +251,10 @@ const MAX_RECONNECT_ATTEMPTS = 12;
  */
 const PING_INTERVAL_MS = 500;
 const SERVER_SILENCE_LIMIT_MS = 2000;
+/** After this much silence the session asks the node's HTTP port whether its process still lives. */
+const SILENCE_PROBE_AFTER_MS = 800;
+/** A live but busy node may take this long to answer the probe: it is not given up for that. */
+const SILENCE_PROBE_TIMEOUT_MS = 1000;
 /** How often the session refreshes its list of live relay nodes (for failover). */
 const SERVER_LIST_REFRESH_MS = 10_000;
 
@@ -758,15 +762,44 @@ export class MeetingSession implements LocalTrackOwner {
   }
 
   #checkLiveness(transport: PacketTransport): void {
-    if (performance.now() - this.#lastHeardMs > SERVER_SILENCE_LIMIT_MS) {
-      clearInterval(this.#heartbeat);
-      transport.onClose = () => {};
-      transport.close(CloseCode.serverSilent, "server stopped answering");
-      this.#onTransportClosed(CloseCode.serverSilent, "the server stopped answering");
+    const silentMs = performance.now() - this.#lastHeardMs;
+    if (silentMs > SERVER_SILENCE_LIMIT_MS) {
+      this.#giveUpSilentServer(transport, "the server stopped answering");
       return;
     }
+    if (silentMs > SILENCE_PROBE_AFTER_MS) this.#probeSilentServer(transport);
     this.ping();
   }
+
+  #giveUpSilentServer(transport: PacketTransport, reason: string): void {
+    clearInterval(this.#heartbeat);
+    transport.onClose = () => {};
+    transport.close(CloseCode.serverSilent, "server stopped answering");
+    this.#onTransportClosed(CloseCode.serverSilent, reason);
+  }
+
+  #probing: PacketTransport | undefined;
+
+  /**
+   * A QUIC client does not notice a killed server until its idle timeout (no RST), so silence is all
+   * it sees. Asking the node's HTTP port tells a dead process (the connection is refused at once)
+   * from a busy one (it answers, or the probe times out): only the dead one is given up early, so a
+   * loaded machine makes no false reconnect. Once per connection.
+   */
+  #probeSilentServer(transport: PacketTransport): void {
+    if (this.#probing === transport) return;
+    this.#probing = transport;
+    const serverUrl = this.#currentServerUrl;
+    probeRefuses(serverUrl, this.#lifetime.signal).then((refused) => {
+      if (!refused || this.#transport !== transport || this.#isClosed || this.#reconnecting) return;
+      if (performance.now() - this.#lastHeardMs <= SILENCE_PROBE_AFTER_MS) return; // it spoke meanwhile
+      this.#goneServerUrl = serverUrl;
+      this.#giveUpSilentServer(transport, "the server is gone (it refuses connections)");
+    });
+  }
+
+  /** The node a probe found dead: the reconnect tries the others first. */
+  #goneServerUrl: string | undefined;
 
   /**
    * One packet from the server. Whatever it holds, it never throws: a packet that does not decode,
@@ -970,9 +1003,12 @@ export class MeetingSession implements LocalTrackOwner {
     // The node we were on first (most drops are brief), unless it said it is going away; then the
     // other live nodes, least loaded first, round and round.
     const others = this.#knownServerUrls.filter((url) => url !== this.#currentServerUrl);
-    const candidates = isNodeUnavailableCloseCode(closeCode)
-      ? [...others, this.#currentServerUrl]
-      : [this.#currentServerUrl, ...others];
+    const gone = this.#goneServerUrl === this.#currentServerUrl;
+    this.#goneServerUrl = undefined;
+    const candidates =
+      gone || isNodeUnavailableCloseCode(closeCode)
+        ? [...others, this.#currentServerUrl]
+        : [this.#currentServerUrl, ...others];
     for (let attempt = 1; attempt <= MAX_RECONNECT_ATTEMPTS; attempt++) {
       const baseMs = RECONNECT_DELAYS_MS[Math.min(attempt - 1, RECONNECT_DELAYS_MS.length - 1)] as number;
       const delayMs = attempt > RECONNECT_DELAYS_MS.length ? baseMs + Math.random() * 1000 : baseMs;
@@ -1074,6 +1110,26 @@ function abortableSleep(delayMs: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, delayMs);
     signal.addEventListener("abort", done);
   });
+}
+
+/**
+ * True when the node's HTTP port refuses the connection (a network error), false when it answers
+ * anything or the probe times out. In a page the probe is `no-cors`: a cross-origin server without
+ * CORS headers still answers (opaquely) and is not taken for dead.
+ */
+async function probeRefuses(serverUrl: string, lifetime: AbortSignal): Promise<boolean> {
+  const timeout = AbortSignal.timeout(SILENCE_PROBE_TIMEOUT_MS);
+  const signal = typeof AbortSignal.any === "function" ? AbortSignal.any([timeout, lifetime]) : timeout;
+  try {
+    const response = await fetch(new URL("/healthz", httpOrigin(serverUrl)), {
+      signal,
+      ...("document" in globalThis ? { mode: "no-cors" as const, cache: "no-store" as const } : {}),
+    });
+    await response.body?.cancel();
+    return false;
+  } catch {
+    return !signal.aborted;
+  }
 }
 
 function httpOrigin(serverUrl: string): string {

@@ -21,6 +21,12 @@ export async function connectWebTransport(
   firstPacket: Uint8Array,
   timeoutMs: number,
   signal?: AbortSignal,
+  hooks: {
+    /** The QUIC and WebTransport handshakes worked (whether or not the first packet follows). */
+    onReady?: () => void;
+    /** Asked once ready: false closes the session before the first packet (the Join) is sent. */
+    mayJoin?: () => boolean;
+  } = {},
 ): Promise<PacketTransport> {
   if (typeof WebTransport === "undefined") {
     throw new ConnectionError("server-unreachable", "this browser has no WebTransport");
@@ -57,8 +63,13 @@ export async function connectWebTransport(
         );
       }),
     ]);
+    hooks.onReady?.();
     if (signal?.aborted) throw new ConnectionError("cancelled", "joining was cancelled");
     const stream = await session.createBidirectionalStream();
+    // Checked last: a stream is on the wire only from its first frame, so nothing has been sent yet.
+    if (hooks.mayJoin && !hooks.mayJoin()) {
+      throw new ConnectionError("cancelled", "another transport joined first");
+    }
     const transport = new WebTransportPacketTransport(session, stream);
     transport.send(firstPacket);
     return transport;

@@ -3,6 +3,9 @@ import {
   type FrameTransformConfig,
   joinMeeting,
   type MeetingSession,
+  processTransportMemory,
+  storageTransportMemory,
+  type TransportMemory,
 } from "@videocall/client";
 import {
   type AudioOutput,
@@ -64,6 +67,7 @@ export class Call {
       username: options.route.username,
       meetingId: options.route.meetingId,
       transport: options.route.transport,
+      transportMemory: pageTransportMemory(),
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -158,5 +162,18 @@ function meetingPassword(meetingId: string): string | undefined {
     return sessionStorage.getItem(passwordStorageKey(meetingId)) ?? undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The transport that joined each server last, kept across reloads so the next join starts with it
+ * (a network that drops QUIC then costs no WebTransport head start). A page that may not use
+ * localStorage (sandboxed, storage blocked) keeps it for its own life only.
+ */
+function pageTransportMemory(): TransportMemory {
+  try {
+    return storageTransportMemory(globalThis.localStorage);
+  } catch {
+    return processTransportMemory;
   }
 }

@@ -1,5 +1,6 @@
-import { OPUS_FRAME_DURATION_US, OPUS_SAMPLE_RATE_HZ } from "../tracks.ts";
+import { OPUS_FRAME_DURATION_US } from "../tracks.ts";
 import { AudioLevelMeter } from "./audio-level.ts";
+import { type OpusResilience, opusEncoderConfig, supportedOpusResilience } from "./opus-config.ts";
 
 export interface EncodedAudioFrame {
   payload: Uint8Array;
@@ -21,6 +22,8 @@ export class OpusEncoder {
   readonly #levelMeter = new AudioLevelMeter();
   /** Reused for measuring each input buffer's level. */
   #samples = new Float32Array(0);
+  /** In-band FEC and DTX as far as the browser's encoder takes them; none until its answer comes. */
+  #resilience: Partial<OpusResilience> = {};
 
   constructor(options: {
     bitrateKbps?: number;
@@ -30,6 +33,20 @@ export class OpusEncoder {
     this.#bitrateBps = (options.bitrateKbps ?? 32) * 1000;
     this.#onFrame = options.onFrame;
     this.#onError = options.onError;
+    if (typeof AudioEncoder === "function") {
+      supportedOpusResilience((config) => AudioEncoder.isConfigSupported(config)).then((resilience) => {
+        this.#resilience = resilience;
+        // Audio may have started without it: the next packets carry it (configure() keeps the encoder).
+        if (this.#encoder?.state === "configured" && Object.keys(resilience).length > 0) {
+          this.#encoder.configure(opusEncoderConfig(this.#configuredRateHz, this.#bitrateBps, resilience));
+        }
+      });
+    }
+  }
+
+  /** The in-band FEC and DTX settings the encoder runs with (what the browser accepted). */
+  get resilience(): Readonly<Partial<OpusResilience>> {
+    return this.#resilience;
   }
 
   /** Encodes and closes `data`. */
@@ -72,14 +89,7 @@ export class OpusEncoder {
         this.#reset();
       },
     });
-    encoder.configure({
-      codec: "opus",
-      // Opus runs at 48 kHz; WebCodecs resamples other microphone rates.
-      sampleRate: sampleRateHz || OPUS_SAMPLE_RATE_HZ,
-      numberOfChannels: 1,
-      bitrate: this.#bitrateBps,
-      opus: { frameDuration: OPUS_FRAME_DURATION_US, complexity: 5 },
-    } as AudioEncoderConfig);
+    encoder.configure(opusEncoderConfig(sampleRateHz, this.#bitrateBps, this.#resilience));
     this.#encoder = encoder;
     this.#configuredRateHz = sampleRateHz;
     return encoder;

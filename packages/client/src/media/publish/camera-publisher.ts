@@ -33,6 +33,11 @@ export interface CameraPublisherStats {
   /** Camera frames encoded: the busiest layer's count (each layer's own is in `layers`). */
   framesEncoded: number;
   framesSkipped: number;
+  /**
+   * Camera frames never encoded because a newer one came while the encoder was behind (it then
+   * takes the newest): a busy CPU shows here first.
+   */
+  framesStale: number;
   width: number;
   height: number;
   keyframesSent: number;
@@ -72,6 +77,7 @@ export class CameraPublisher {
   #stats: CameraPublisherStats = {
     framesEncoded: 0,
     framesSkipped: 0,
+    framesStale: 0,
     width: 0,
     height: 0,
     keyframesSent: 0,
@@ -209,6 +215,7 @@ export class CameraPublisher {
       case "stats":
         this.#stats.framesEncoded = message.framesEncoded;
         this.#stats.framesSkipped = message.framesSkipped;
+        this.#stats.framesStale = message.framesStale;
         this.#stats.transformErrors = message.transformErrors;
         this.#stats.width = message.width;
         this.#stats.height = message.height;

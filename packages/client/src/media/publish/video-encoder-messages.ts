@@ -65,6 +65,8 @@ export type FromVideoEncoder =
       type: "stats";
       framesEncoded: number;
       framesSkipped: number;
+      /** Camera frames closed unencoded because a newer one came while the encoder was behind. */
+      framesStale: number;
       /** Encoded chunks the frame transform refused (dropped; the next frame is a key frame). */
       transformErrors: number;
       /** The highest active layer's size. */

@@ -10,6 +10,7 @@
  */
 import type { LocalVideoLayer } from "../../session/local-track.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
+import { NewestFrameSlot } from "./newest-frame-slot.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
 import type {
   EncoderLayerStats,
@@ -62,6 +63,15 @@ let transform: OrderedFrameTransform | undefined;
 let track: Extract<ToVideoEncoder, { type: "start" }>["track"] | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 
+/** A camera frame and when the worker read it (its capture time on the wire). */
+interface ArrivedFrame {
+  frame: VideoFrame;
+  arrivedAtMs: number;
+  close(): void;
+}
+/** While an encoder has a frame queued, the newest camera frame waits here (stale ones are closed). */
+const newest = new NewestFrameSlot<ArrivedFrame>();
+
 scope.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
@@ -86,6 +96,7 @@ scope.onmessage = (event) => {
       break;
     case "paused":
       paused = message.paused;
+      if (paused) newest.clear();
       if (!paused) for (const layer of layers) layer.keyframeWanted = true;
       break;
     case "congested":
@@ -119,14 +130,38 @@ async function pump(frames: ReadableStreamDefaultReader<VideoFrame>): Promise<vo
     for (;;) {
       const { value: frame, done } = await frames.read();
       if (done) break;
-      encode(frame);
+      offer(frame);
     }
   } catch (error) {
     scope.postMessage({ type: "error", message: `camera frames stopped: ${String(error)}` });
   }
 }
 
-function encode(frame: VideoFrame): void {
+function offer(frame: VideoFrame): void {
+  if (paused || !settings) {
+    frame.close();
+    return;
+  }
+  const arrived = { frame, arrivedAtMs: performance.now(), close: () => frame.close() };
+  const ready = newest.offer(arrived, deepestEncodeQueue());
+  if (ready) encode(ready);
+}
+
+/** An encoder took a frame off its queue: the kept newest frame goes in if none is waiting now. */
+function onDequeue(): void {
+  const ready = newest.drained(deepestEncodeQueue());
+  if (ready) encode(ready);
+}
+
+function deepestEncodeQueue(): number {
+  let deepest = 0;
+  for (const layer of layers) {
+    if (layer.encoder && isWanted(layer)) deepest = Math.max(deepest, layer.encoder.encodeQueueSize);
+  }
+  return deepest;
+}
+
+function encode({ frame, arrivedAtMs }: ArrivedFrame): void {
   try {
     if (paused || !settings) return;
     planLayers(frame, settings);
@@ -137,7 +172,8 @@ function encode(frame: VideoFrame): void {
       return;
     }
     const nowMs = performance.now();
-    const captureTimeUs = (performance.timeOrigin + nowMs) * 1000;
+    // When the frame reached us, not when it is encoded: a wait in the slot is latency too.
+    const captureTimeUs = (performance.timeOrigin + arrivedAtMs) * 1000;
     for (const layer of layers) {
       if (!isWanted(layer)) continue;
       const encoder = ensureEncoder(layer, settings);
@@ -222,6 +258,7 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
       if (layer.encoder === created) closeEncoder(layer);
     },
   });
+  created.addEventListener("dequeue", onDequeue);
   const config = baseConfig(
     current.codecString,
     plan.widthPx,
@@ -317,6 +354,7 @@ function postStats(): void {
   scope.postMessage({
     type: "stats",
     ...stats,
+    framesStale: newest.staleFrames,
     width: top?.width ?? 0,
     height: top?.height ?? 0,
     layers: layerStats,
@@ -325,6 +363,7 @@ function postStats(): void {
 
 async function stop(): Promise<void> {
   clearInterval(statsTimer);
+  newest.clear();
   try {
     await reader?.cancel();
   } catch {
