@@ -28,13 +28,23 @@ function seed(raw: string): number {
 /** `--profile`: a preset's name, or a JSON file (`@profile.json`) or inline JSON (`{"delayMs": 50}`). */
 function profileArgument(raw: string): unknown {
   if (!raw.startsWith("{") && !raw.startsWith("@")) return raw;
-  const source = raw.startsWith("@") ? Deno.readTextFileSync(raw.slice(1)) : raw;
+  let source = raw;
+  if (raw.startsWith("@")) {
+    try {
+      source = Deno.readTextFileSync(raw.slice(1));
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read ${raw.slice(1)}: ${(error as Error).message}`);
+    }
+  }
   try {
     return JSON.parse(source);
   } catch {
     throw new InvalidArgumentError("the profile is not valid JSON.");
   }
 }
+
+/** A wrong command line found after parsing (commander reports its own parse errors itself). */
+class UsageError extends Error {}
 
 interface Flags {
   udp?: HostPort;
@@ -71,7 +81,7 @@ const program = new Command("impair")
 try {
   program.parse(Deno.args, { from: "user" });
   const flags = program.opts<Flags>();
-  if (!flags.udp && !flags.tcp) throw new InvalidArgumentError("give --udp, --tcp or both.");
+  if (!flags.udp && !flags.tcp) throw new UsageError("give --udp, --tcp or both.");
   const proxy = new ImpairmentProxy({
     ...(flags.udp ? { udpTarget: flags.udp, udpListen: flags.listenUdp } : {}),
     ...(flags.tcp ? { tcpTarget: flags.tcp, tcpListen: flags.listenTcp } : {}),
@@ -97,5 +107,5 @@ try {
   if (error instanceof CommanderError) Deno.exit(error.exitCode === 0 ? 0 : 2);
   const message = error instanceof Error ? error.message : String(error);
   console.error(`error: ${message}`);
-  Deno.exit(error instanceof ProfileError || error instanceof InvalidArgumentError ? 2 : 1);
+  Deno.exit(error instanceof ProfileError || error instanceof UsageError ? 2 : 1);
 }
