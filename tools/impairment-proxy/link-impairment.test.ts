@@ -75,8 +75,13 @@ Deno.test("a profile change takes effect on the next packet", () => {
   deepStrictEqual(link.admit(1000, 1008, "datagram"), { kind: "deliver", atMs: 1008, retransmitted: false });
 });
 
-Deno.test("jitter spreads delays uniformly over delay ± jitter, never below zero", () => {
-  const link = new LinkImpairment(seededRandom(9), { ...PERFECT_LINK, delayMs: 50, jitterMs: 20 });
+Deno.test("jitter spreads delays uniformly over delay ± jitter, never below zero (reordering on)", () => {
+  const link = new LinkImpairment(seededRandom(9), {
+    ...PERFECT_LINK,
+    delayMs: 50,
+    jitterMs: 20,
+    reorder: true,
+  });
   const delays: number[] = [];
   for (let i = 0; i < 10_000; i++) {
     const admission = link.admit(PACKET_BYTES, 0, "datagram");
@@ -86,7 +91,12 @@ Deno.test("jitter spreads delays uniformly over delay ± jitter, never below zer
   ok(Math.abs(mean - 50) < 1, `mean ${mean}`);
   ok(Math.min(...delays) >= 30 && Math.max(...delays) <= 70, "within 50 ± 20");
   ok(Math.min(...delays) < 31 && Math.max(...delays) > 69, "reaches both ends");
-  const clamped = new LinkImpairment(seededRandom(9), { ...PERFECT_LINK, delayMs: 5, jitterMs: 20 });
+  const clamped = new LinkImpairment(seededRandom(9), {
+    ...PERFECT_LINK,
+    delayMs: 5,
+    jitterMs: 20,
+    reorder: true,
+  });
   for (let i = 0; i < 1000; i++) {
     const admission = clamped.admit(PACKET_BYTES, 100, "datagram");
     ok(admission.kind === "deliver" && admission.atMs >= 100, "no arrival before sending");
@@ -117,4 +127,22 @@ Deno.test("counters count packets and bytes in, delivered and dropped by reason"
   strictEqual(counters.bytesDelivered, kept * 100);
   strictEqual(counters.dropped["random-loss"], 1000 - kept);
   strictEqual(counters.dropped["queue-full"], 0);
+});
+
+Deno.test("by default jitter keeps datagrams in order; with reorder on, some overtake", () => {
+  const countOvertakes = (reorder: boolean) => {
+    const link = new LinkImpairment(seededRandom(4), { ...PERFECT_LINK, delayMs: 30, jitterMs: 20, reorder });
+    let overtakes = 0;
+    let lastAtMs = 0;
+    for (let nowMs = 0; nowMs < 10_000; nowMs += 5) {
+      const admission = link.admit(PACKET_BYTES, nowMs, "datagram");
+      if (admission.kind !== "deliver") continue;
+      ok(admission.atMs >= nowMs + 10, "never sooner than delay − jitter");
+      if (admission.atMs < lastAtMs) overtakes++;
+      lastAtMs = Math.max(lastAtMs, admission.atMs);
+    }
+    return overtakes;
+  };
+  strictEqual(countOvertakes(false), 0);
+  ok(countOvertakes(true) > 100, "independent delays 5 ms apart with ±20 ms jitter reorder often");
 });

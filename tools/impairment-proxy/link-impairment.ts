@@ -48,6 +48,8 @@ export class LinkImpairment {
   /** Bytes waiting for the bottleneck as of #backlogAtMs; drains at the current rate. */
   #backlogBytes = 0;
   #backlogAtMs = 0;
+  /** The latest arrival handed out for a datagram, to keep them in order unless the profile reorders. */
+  #lastDatagramArrivalMs = 0;
   readonly #counters: DirectionCounters = {
     packetsIn: 0,
     bytesIn: 0,
@@ -68,10 +70,14 @@ export class LinkImpairment {
     return this.#profile;
   }
 
-  /** Applies from the next packet on; packets already admitted keep their arrival times. */
+  /**
+   * Applies from the next packet on; packets already admitted keep their arrival times. Like a new
+   * path, the next packet may arrive before those (a lifted cap or a shorter delay shows at once).
+   */
   setProfile(profile: LinkProfile, nowMs: number): void {
     this.#drain(nowMs); // the backlog so far drained at the old rate
     this.#profile = profile;
+    this.#lastDatagramArrivalMs = 0;
     if (profile.rateBitsPerSecond === undefined) this.#backlogBytes = 0;
   }
 
@@ -112,7 +118,12 @@ export class LinkImpairment {
       departureMs = nowMs + (this.#backlogBytes * 8000) / rate;
     }
     const jitterMs = profile.jitterMs === 0 ? 0 : (this.#random.next() * 2 - 1) * profile.jitterMs;
-    const atMs = departureMs + Math.max(0, profile.delayMs + jitterMs) + penaltyMs;
+    let atMs = departureMs + Math.max(0, profile.delayMs + jitterMs) + penaltyMs;
+    // (Streams keep their order per connection: the TCP proxy does that, since connections share this link.)
+    if (carriage === "datagram" && !profile.reorder) {
+      atMs = Math.max(atMs, this.#lastDatagramArrivalMs);
+      this.#lastDatagramArrivalMs = atMs;
+    }
     return { kind: "deliver", atMs, retransmitted: penaltyMs > 0 };
   }
 

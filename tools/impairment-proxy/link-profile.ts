@@ -7,6 +7,12 @@ export interface LinkProfile {
   delayMs: number;
   /** Each packet's delay varies uniformly within delayMs ± jitterMs (never below 0). */
   jitterMs: number;
+  /**
+   * Whether jitter may reorder datagrams (netem's behaviour: each packet its own delay). Default
+   * false: a packet never overtakes the one before it, as behind a queue, which is where most real
+   * jitter comes from; QUIC reads heavy reordering as loss and shrinks its window. Streams never reorder.
+   */
+  reorder?: boolean;
   /** Independent (Bernoulli) loss probability per packet, 0..1. */
   lossRate: number;
   /** Bursty loss (Gilbert–Elliott), applied on top of lossRate when set. */
@@ -97,6 +103,10 @@ export function parseLinkProfile(json: unknown, where: string): LinkParseResult 
   const lossRate = numberIn(json.lossRate, 0, 0, 1);
   if (lossRate === undefined) return fail("lossRate must be 0..1");
   const link: LinkProfile = { delayMs, jitterMs, lossRate, queueBytes: 0 };
+  if (json.reorder !== undefined) {
+    if (typeof json.reorder !== "boolean") return fail("reorder must be true or false");
+    link.reorder = json.reorder;
+  }
   if (json.burstLoss !== undefined) {
     const burst = json.burstLoss;
     if (!isRecord(burst)) return fail("burstLoss is not an object");
