@@ -5,7 +5,10 @@
  * changes between calls (each call its own meeting). See README.md.
  *
  *   npm run bench:impairment -- [--seconds 10] [--presets clean,4g,...] [--transports webtransport,websocket]
+ *     [--video-kbps 600] [--fps 30] [--seed 1] [--output file.json (default bench/results/impairment-<time>.json)]
  */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { TransportKind } from "@videocall/client";
 import { startImpairedServer } from "../../test/fixtures/impaired-server.ts";
@@ -97,7 +100,12 @@ try {
 
 const report: BenchResult = { seconds, videoKbps, fps, results };
 console.log(`\n${table(report)}`);
-if (args.output) await Deno.writeTextFile(args.output, JSON.stringify(report, null, 2));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const outputPath =
+  args.output ?? `${ROOT}bench/results/impairment-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+await Deno.mkdir(dirname(outputPath), { recursive: true });
+await Deno.writeTextFile(outputPath, JSON.stringify(report, null, 2));
+console.log(`results: ${outputPath}`);
 
 function row(r: PresetResult): string {
   return `${r.transport} ${r.preset}: ${r.deliveredFps.toFixed(1)} fps, freezes ${(100 * r.freezeRatio).toFixed(1)} %, video p50/p95 ${ms(r.videoLatencyP50Ms)}/${ms(r.videoLatencyP95Ms)} ms, audio ${r.audioPacketsReceived}/${r.audioPacketsSent}`;
