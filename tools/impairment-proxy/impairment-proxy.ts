@@ -1,6 +1,7 @@
 import { type DirectionCounters, LinkImpairment } from "./link-impairment.ts";
 import { type ImpairmentProfile, type ProfileInput, parseImpairmentProfile } from "./link-profile.ts";
 import { isPresetName, PRESET_NAMES, PRESETS } from "./presets.ts";
+import { type RunningSchedule, runSchedule, type ScheduleStep } from "./profile-schedule.ts";
 import { seededRandom } from "./seeded-random.ts";
 import { TcpImpairmentProxy, type TcpProxyCounters } from "./tcp-proxy.ts";
 import { type HostPort, UdpImpairmentProxy, type UdpProxyCounters } from "./udp-proxy.ts";
@@ -111,6 +112,18 @@ export class ImpairmentProxy {
     this.#up.setProfile(resolved.up, nowMs);
     this.#down.setProfile(resolved.down, nowMs);
     this.#profile = resolved;
+  }
+
+  /**
+   * Steps through profiles on a timer (see profile-schedule.ts); throws ProfileError before the first
+   * step if any profile is invalid. A later setProfile does not stop it: stop() does.
+   */
+  playSchedule(steps: readonly ScheduleStep[], options: { loop?: boolean } = {}): RunningSchedule {
+    const resolved = steps.map((step) => ({
+      profile: resolveProfile(step.profile),
+      durationMs: step.durationMs,
+    }));
+    return runSchedule((profile) => this.setProfile(profile), resolved, options);
   }
 
   counters(): ImpairmentProxyCounters {

@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "../../test/fixtures/wait.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -40,9 +41,10 @@ Deno.test("npm run impair: listens, prints its ports, steps through profiles ove
       port: listening.udpPort,
     });
     client.close();
-    const counters = await (await fetch(`${control}/counters`)).json();
-    strictEqual(counters.up.packetsIn, 1);
-    deepStrictEqual(counters.tcp, null);
+    // The datagram reaches the proxy's process a moment later.
+    const counters = async () => await (await fetch(`${control}/counters`)).json();
+    await waitFor("the proxy to count the datagram", async () => (await counters()).up.packetsIn === 1);
+    deepStrictEqual((await counters()).tcp, null);
     const bad = await fetch(`${control}/profile`, { method: "PUT", body: '{"delayMs":-5}' });
     strictEqual(bad.status, 400);
     ok((await bad.text()).includes("delayMs"));
@@ -66,6 +68,8 @@ Deno.test("npm run impair refuses a wrong command line with exit code 2 and one 
     [["--profile", "4g"], /give --udp, --tcp or both/],
     [["--tcp", "nowhere"], /HOST:PORT/],
     [["--tcp", "127.0.0.1:1", "--profile", "{bad json"], /not valid JSON/],
+    [["--tcp", "127.0.0.1:1", "--schedule", "cap-2m"], /not PRESET:SECONDS/],
+    [["--tcp", "127.0.0.1:1", "--schedule", "cap-2m:1,moon:1"], /unknown preset "moon"/],
   ] as const) {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--config", CONFIG, "--unstable-net", "--allow-net", "--allow-read", MAIN, ...args],

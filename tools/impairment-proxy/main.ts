@@ -2,7 +2,8 @@
  * The impairment proxy on the command line:
  *   npm run impair -- --udp 127.0.0.1:8443 --tcp 127.0.0.1:8080 --profile 4g
  * prints one JSON line with its ports ({"event":"listening",...}), then serves until Ctrl-C. Step
- * through conditions with `curl -X PUT --data '{"preset":"hotel"}' http://127.0.0.1:<control>/profile`.
+ * through conditions with `curl -X PUT --data '{"preset":"hotel"}' http://127.0.0.1:<control>/profile`,
+ * or on a timer with `--schedule cap-2m:10,cap-300k:10,cap-2m:10` (`--loop` to repeat).
  */
 
 import { Command, CommanderError, InvalidArgumentError } from "commander";
@@ -10,6 +11,7 @@ import { startControlServer } from "./control-server.ts";
 import { ImpairmentProxy, ProfileError } from "./impairment-proxy.ts";
 import type { ProfileInput } from "./link-profile.ts";
 import { PRESET_NAMES } from "./presets.ts";
+import { parseScheduleFlag, type ScheduleStep } from "./profile-schedule.ts";
 import type { HostPort } from "./udp-proxy.ts";
 
 function hostPort(raw: string): HostPort {
@@ -46,6 +48,12 @@ function profileArgument(raw: string): unknown {
 /** A wrong command line found after parsing (commander reports its own parse errors itself). */
 class UsageError extends Error {}
 
+function schedule(raw: string): ScheduleStep[] {
+  const steps = parseScheduleFlag(raw);
+  if (typeof steps === "string") throw new InvalidArgumentError(`${steps}, e.g. cap-2m:10,cap-300k:10.`);
+  return steps;
+}
+
 interface Flags {
   udp?: HostPort;
   tcp?: HostPort;
@@ -54,6 +62,8 @@ interface Flags {
   control: HostPort;
   profile: unknown;
   seed: number;
+  schedule?: ScheduleStep[];
+  loop?: boolean;
 }
 
 const program = new Command("impair")
@@ -76,6 +86,12 @@ const program = new Command("impair")
     "clean",
   )
   .option("--seed <n>", "seed for loss and jitter (same seed, same run)", seed, 1)
+  .option(
+    "--schedule <steps>",
+    "step through presets, PRESET:SECONDS comma-separated (e.g. cap-2m:10,cap-300k:10,cap-2m:10); the last stays",
+    schedule,
+  )
+  .option("--loop", "repeat the --schedule until stopped")
   .exitOverride();
 
 try {
@@ -88,6 +104,9 @@ try {
     profile: flags.profile as ProfileInput | string,
     seed: flags.seed,
   });
+  const running = flags.schedule
+    ? proxy.playSchedule(flags.schedule, { loop: flags.loop === true })
+    : undefined;
   const control = startControlServer(proxy, flags.control.hostname, flags.control.port);
   console.log(
     JSON.stringify({
@@ -98,6 +117,7 @@ try {
     }),
   );
   const stop = () => {
+    running?.stop();
     proxy.close();
     void control.close().then(() => Deno.exit(0));
   };
