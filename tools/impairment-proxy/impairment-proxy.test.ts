@@ -1,4 +1,5 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { waitFor } from "../../test/fixtures/wait.ts";
 import { controlHandler } from "./control-server.ts";
 import { ImpairmentProxy } from "./impairment-proxy.ts";
 
@@ -66,11 +67,17 @@ Deno.test("UDP through the proxy: each direction's delay adds to the round trip,
       `round trip ${delayedMs.toFixed(1)} ms under 60 + 40 ms (clean ${cleanMs.toFixed(1)})`,
     );
     proxy.setProfile("clean");
-    const againMs = await udpRoundTripMs(client, proxy.udpPort!);
-    ok(againMs < delayedMs - 50, `back to ${againMs.toFixed(1)} ms`);
+    // The best of three, so one busy moment on a loaded machine does not look like delay.
+    const againMs = Math.min(
+      await udpRoundTripMs(client, proxy.udpPort!),
+      await udpRoundTripMs(client, proxy.udpPort!),
+      await udpRoundTripMs(client, proxy.udpPort!),
+    );
+    ok(againMs < 90, `back to ${againMs.toFixed(1)} ms without the 100 ms of delay`);
+    // (A send is counted once its promise settles, which may be just after the echo arrives.)
+    await waitFor("the last send counted", () => proxy.counters().down.packetsDelivered === 5);
     const counters = proxy.counters();
-    strictEqual(counters.up.packetsIn, 3);
-    strictEqual(counters.down.packetsDelivered, 3);
+    strictEqual(counters.up.packetsIn, 5);
     strictEqual(counters.udp?.sessions, 1);
   } finally {
     client.close();
