@@ -58,6 +58,10 @@ const transports = args.transports.split(",") as TransportKind[];
 const ordered = ["clean", ...presets.filter((name) => name !== "clean")] as PresetName[];
 
 const impaired = await startImpairedServer({ seed: Number(args.seed) });
+// Ctrl-C or a kill must not leave the relay process behind.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => void impaired.stop().finally(() => Deno.exit(130)));
+}
 const results: PresetResult[] = [];
 try {
   for (const transport of transports) {
