@@ -21,9 +21,10 @@ if ! npm run --silent check; then
 fi
 
 suites=(
-  "packages/protocol packages/server packages/client packages/cli/src packages/web/src"
+  "packages/protocol packages/server packages/client packages/cli/src packages/web/src tools"
   "test/db"
   "test/integration"
+  "test/impairment"
   "test/deploy"
   "test/multinode"
   "test/cli"

@@ -1,10 +1,10 @@
 import { joinMeeting, type MeetingSession } from "@videocall/client";
 import { encodePacket } from "@videocall/protocol";
+import { ImpairmentProxy } from "../../tools/impairment-proxy/impairment-proxy.ts";
 import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawClient } from "../fixtures/raw-client.ts";
 import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
 import { LayerLog, SyntheticSimulcastPublisher, TEST_LAYERS } from "../fixtures/simulcast-publisher.ts";
-import { startThrottlingProxy } from "../fixtures/throttling-proxy.ts";
 import { delay, waitFor } from "../fixtures/wait.ts";
 
 const VIDEO = 2;
@@ -142,10 +142,14 @@ Deno.test("over WebTransport too, a small tile gets layer 0 and a grown one laye
 
 Deno.test("a subscriber capped to 300 kbps switches down instead of freezing", async () => {
   const server = await startServer();
-  const proxy = startThrottlingProxy(server.port, 300_000 / 8);
+  // Bob's downlink only: a 300 kbit/s bottleneck whose full queue holds the relay's writes back.
+  const proxy = new ImpairmentProxy({
+    tcpTarget: { hostname: "127.0.0.1", port: server.port },
+    profile: { down: { rateBitsPerSecond: 300_000 } },
+  });
   const alice = await join(server, "alice", "sfu-capped");
   const camera = new SyntheticSimulcastPublisher(alice, VIDEO);
-  const bob = await join({ url: proxy.url }, "bob", "sfu-capped");
+  const bob = await join({ url: proxy.tcpUrl }, "bob", "sfu-capped");
   const log = new LayerLog(bob, alice.sessionId, VIDEO);
   try {
     showTile(bob, alice, 1280, 720);
@@ -168,7 +172,9 @@ Deno.test("a subscriber capped to 300 kbps switches down instead of freezing", a
     const from = performance.now();
     await delay(3000);
     const window = log.layersSince(from);
-    console.log(`capped: frames in 3 s by layer ${JSON.stringify(window)}; ${proxy.bytesDown()} bytes down`);
+    console.log(
+      `capped: frames in 3 s by layer ${JSON.stringify(window)}; ${proxy.counters().down.bytesDelivered} bytes down`,
+    );
     assertEquals(Object.keys(window), ["0"], "the capped subscriber stays on the layer its link carries");
     assert((window[0] ?? 0) >= 45, `video keeps flowing (${window[0]} frames in 3 s, not frozen)`);
     assert(log.largestGapMs(from, performance.now()) < 1000, "no freeze");
