@@ -151,8 +151,8 @@ Deno.test(
       strictEqual(order.at(-1), ar["toolbar.leave"]);
 
       // Focus out of the fields (the Tab walk ended in the probe input), then leave by keyboard.
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await page.keyboard.press("Alt+KeyQ");
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.keyboard.press("Alt+KeyQ");
       await page.waitForFunction(() => window.videocall.state === "left");
     } finally {
       await browser.close();
