@@ -24,22 +24,28 @@ interface Violation {
 /** Runs axe-core on the page; returns the serious and critical violations, one line each. */
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE_PATH });
-  const violations = await page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const axe = (globalThis as any).axe;
+  const violations = await page.evaluate(async (): Promise<Violation[]> => {
+    /** The part of axe-core's result read here (axe.min.js declares `axe` on the window). */
+    interface AxeResults {
+      violations: Array<{
+        id: string;
+        impact: string | null;
+        help: string;
+        nodes: Array<{ target: unknown }>;
+      }>;
+    }
+    const axe = (
+      globalThis as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } }
+    ).axe;
     const results = await axe.run(document, { resultTypes: ["violations"] });
-    return results.violations.map(
-      // deno-lint-ignore no-explicit-any
-      (violation: any): Violation => ({
-        id: violation.id,
-        impact: violation.impact,
-        help: violation.help,
-        // deno-lint-ignore no-explicit-any
-        targets: violation.nodes.map((node: any) => String(node.target)),
-      }),
-    );
+    return results.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      targets: violation.nodes.map((node) => String(node.target)),
+    }));
   });
-  return (violations as Violation[])
+  return violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
     .map(
       (violation) =>
