@@ -136,25 +136,26 @@ Deno.test(
       strictEqual((await state()).muted, false, "an m typed in a field does not mute");
 
       // Tab order in the toolbar is its reading order: the pickers, then mute, camera, …, leave.
+      // Each control is named by its aria-label, else its <label>, else its text.
       const order = await page.evaluate(() => {
         const controls = [
-          ...document.querySelectorAll<HTMLElement>("nav.toolbar select, nav.toolbar button"),
-        ];
-        return controls.map((element) => element.getAttribute("aria-label") ?? element.textContent ?? "");
+          ...document.querySelectorAll<HTMLInputElement>("nav.toolbar :is(select, button, input)"),
+        ].filter((element) => !element.disabled && element.checkVisibility());
+        return controls.map((element) => `${element.tagName}:${element.name || element.textContent}`);
       });
       await page.locator("nav.toolbar select").first().focus();
       const tabbed: string[] = [];
       for (let index = 0; index < order.length; index++) {
         tabbed.push(
-          await page.evaluate(
-            () =>
-              document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent ?? "",
-          ),
+          await page.evaluate(() => {
+            const element = document.activeElement as HTMLInputElement | null;
+            return `${element?.tagName}:${element?.name || element?.textContent}`;
+          }),
         );
         await page.keyboard.press("Tab");
       }
       deepStrictEqual(tabbed, order);
-      strictEqual(order.at(-1), ar["toolbar.leave"]);
+      strictEqual(order.at(-1), `BUTTON:${ar["toolbar.leave"]}`);
 
       // Focus out of the fields (the Tab walk ended in the probe input), then leave by keyboard.
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
