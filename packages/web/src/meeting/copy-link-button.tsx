@@ -28,8 +28,8 @@ export function CopyLinkButton({ meetingId, e2ee }: { meetingId: string; e2ee: b
   };
   return (
     <>
-      <button type="button" class="copy-link" aria-label={t("link.copyLabel")} onClick={() => void copy()}>
-        <span aria-hidden="true">🔗</span> {t("link.copy")}
+      <button type="button" class="copy-link" title={t("link.copyLabel")} onClick={() => void copy()}>
+        {t("link.copy")}
       </button>
       <p class="toast" role="status" data-toast={toast.value?.key ?? ""}>
         {toast.value ? translate(toast.value) : ""}

@@ -30,7 +30,7 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
           </div>
         ))}
       </dl>
-      <button type="button" class="primary" onClick={onClose}>
+      <button type="button" onClick={onClose}>
         {t("shortcuts.close")}
       </button>
     </dialog>
