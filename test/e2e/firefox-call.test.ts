@@ -155,14 +155,25 @@ Deno.test(
         ),
       );
       const reconnectMs = Math.round(performance.now() - stoppedAt);
-      const newAliceId = await alice.evaluate(() => window.videocall.sessionId ?? 0, 0);
-      const newBobId = await bob.evaluate(() => window.videocall.sessionId ?? 0, 0);
-      ok(newAliceId !== aliceId || newBobId !== bobId, "the new server gave new session ids");
+      const sessionIds = async () => [
+        await alice.evaluate(() => window.videocall.sessionId ?? 0, 0),
+        await bob.evaluate(() => window.videocall.sessionId ?? 0, 0),
+      ];
+      const [newAliceId, newBobId] = await sessionIds();
+      ok(newAliceId !== aliceId && newBobId !== bobId, "the new server gave new session ids");
       const [framesAtAlice, framesAtBob] = await Promise.all([
-        waitForVideoFrom(alice, newBobId),
-        waitForVideoFrom(bob, newAliceId),
-      ]);
-      await waitForAudioFrom(alice, newBobId);
+        waitForVideoFrom(alice, newBobId!),
+        waitForVideoFrom(bob, newAliceId!),
+      ]).catch(async (error) => {
+        // Say which sessions each page is in now, and whom it sees, to tell a second reconnect apart.
+        throw new Error(
+          `ids before ${[aliceId, bobId]}, after ${[newAliceId, newBobId]}, now ${await sessionIds()}`,
+          {
+            cause: error,
+          },
+        );
+      });
+      await waitForAudioFrom(alice, newBobId!);
       const tiles = await alice.evaluate(() => document.querySelectorAll(".tile.remote").length, 0);
       ok(tiles === 1, `alice shows exactly one remote tile (${tiles})`);
       logFigures({ transport, reconnectMs, framesAfter: [framesAtAlice, framesAtBob] });
