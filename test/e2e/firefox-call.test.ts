@@ -10,6 +10,7 @@ import {
   type CallPage,
   clickButton,
   joinCall,
+  openChromiumCallPage,
   peersOf,
   waitForAudioFrom,
   waitForVideoFrom,
@@ -154,17 +155,64 @@ Deno.test(
         ),
       );
       const reconnectMs = Math.round(performance.now() - stoppedAt);
-      const newAliceId = await alice.evaluate(() => window.videocall.sessionId ?? 0, 0);
-      const newBobId = await bob.evaluate(() => window.videocall.sessionId ?? 0, 0);
-      ok(newAliceId !== aliceId || newBobId !== bobId, "the new server gave new session ids");
+      const sessionIds = async () => [
+        await alice.evaluate(() => window.videocall.sessionId ?? 0, 0),
+        await bob.evaluate(() => window.videocall.sessionId ?? 0, 0),
+      ];
+      const [newAliceId, newBobId] = await sessionIds();
+      ok(newAliceId !== aliceId && newBobId !== bobId, "the new server gave new session ids");
       const [framesAtAlice, framesAtBob] = await Promise.all([
-        waitForVideoFrom(alice, newBobId),
-        waitForVideoFrom(bob, newAliceId),
-      ]);
-      await waitForAudioFrom(alice, newBobId);
+        waitForVideoFrom(alice, newBobId!),
+        waitForVideoFrom(bob, newAliceId!),
+      ]).catch(async (error) => {
+        // Say which sessions each page is in now, and whom it sees, to tell a second reconnect apart.
+        throw new Error(
+          `ids before ${[aliceId, bobId]}, after ${[newAliceId, newBobId]}, now ${await sessionIds()}`,
+          {
+            cause: error,
+          },
+        );
+      });
+      await waitForAudioFrom(alice, newBobId!);
       const tiles = await alice.evaluate(() => document.querySelectorAll(".tile.remote").length, 0);
       ok(tiles === 1, `alice shows exactly one remote tile (${tiles})`);
       logFigures({ transport, reconnectMs, framesAfter: [framesAtAlice, framesAtBob] });
+    });
+  },
+);
+
+Deno.test(
+  "firefox without an AudioEncoder says it cannot send audio, joins, and still sees, hears and is seen",
+  TEST_OPTIONS,
+  async () => {
+    await withEngineCall(async (call) => {
+      const [fox, chromium] = await Promise.all([call.firefox(), call.chromium()]);
+      const alice = await openFirefoxCallPage(fox, call.server.url, "alice", "no-audio-encoder", {
+        beforeLoad: async (page) => {
+          await page.evaluateOnNewDocument(() => {
+            delete (globalThis as { AudioEncoder?: unknown }).AudioEncoder;
+          });
+        },
+      });
+      const warning = await waitInPage(
+        alice,
+        () => document.querySelector('[data-testid="browser-warning"]')?.textContent ?? "",
+        undefined,
+        10_000,
+      );
+      ok(/cannot send audio/.test(warning), `the page says what it cannot do: ${warning}`);
+      const bob = await openChromiumCallPage(chromium, call.server.url, "bob", "no-audio-encoder");
+      const aliceId = await joinCall(alice);
+      const bobId = await joinCall(bob);
+      await Promise.all([waitForVideoFrom(alice, bobId), waitForVideoFrom(bob, aliceId)]);
+      ok((await waitForAudioFrom(alice, bobId)) > AUDIBLE_RMS, "alice still hears bob");
+      const local = await alice.evaluate(() => window.videocall.local(), 0);
+      ok(local.microphoneFramesSent === undefined, "alice publishes no microphone");
+      ok((await peersOf(bob))[aliceId]?.audioFramesDecoded === 0, "bob receives no audio from alice");
+      ok(
+        await alice.evaluate(() => document.querySelector('[data-testid="browser-warning"]') !== null, 0),
+        "the message stays in the call",
+      );
     });
   },
 );

@@ -25,7 +25,14 @@ export {
 export { MicrophonePublisher, type MicrophonePublisherOptions } from "./publish/microphone-publisher.ts";
 export { ALL_LAYERS_MASK, SIMULCAST_LADDER, simulcastLayers } from "./publish/simulcast-layers.ts";
 export type { EncoderLayerStats } from "./publish/video-encoder-messages.ts";
-export { detectCapabilities, type MediaCapabilities } from "./support/capabilities.ts";
+export {
+  audioCaptureMethod,
+  detectCapabilities,
+  type MediaCapabilities,
+  type MissingCapability,
+  missingCapabilities,
+  videoCaptureMethod,
+} from "./support/capabilities.ts";
 export { VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
 export { AudioOutput } from "./watch/audio-output.ts";
 export type { PlayoutStats } from "./watch/audio-playout-messages.ts";

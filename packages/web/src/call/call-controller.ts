@@ -22,6 +22,7 @@ import {
   type DeviceKind,
   listDevices,
   type MediaDeviceChoice,
+  missingCapabilities,
   type PeerStats,
   type RemotePeer,
   type VideoCodecChoice,
@@ -105,9 +106,10 @@ export interface DiagnosticsSnapshot {
 export interface MediaWarning extends Message {
   /**
    * "device": the camera or microphone could not be opened; "pipeline": audio output or an encoder
-   * failed; "hotplug": the device in use was unplugged and another one took over.
+   * failed; "hotplug": the device in use was unplugged and another one took over; "browser": this
+   * browser lacks what sending or receiving some media needs (support/capabilities.ts).
    */
-  source: "device" | "pipeline" | "hotplug";
+  source: "device" | "pipeline" | "hotplug" | "browser";
 }
 
 /** One other participant as the participants panel lists it. */
@@ -285,6 +287,9 @@ export class CallController {
   async start(): Promise<void> {
     await Promise.all([this.#local.open("camera"), this.#local.open("microphone")]);
     this.#syncLocalMedia();
+    // What this browser cannot do at all, said before joining (feature detection, not user agent).
+    for (const missing of missingCapabilities())
+      this.#warn({ key: `warning.browser.${missing}`, source: "browser" });
     await this.#refreshDeviceLists();
     navigator.mediaDevices?.addEventListener("devicechange", () => void this.#onDeviceChange());
     if (this.#phase.value.kind === "preview") this.#enter({ kind: "preview", devicesReady: true });

@@ -9,10 +9,12 @@ import {
 } from "@videocall/client";
 import {
   type AudioOutput,
+  audioCaptureMethod,
   CameraPublisher,
   MeetingWatcher,
   MicrophonePublisher,
   type VideoCodecChoice,
+  videoCaptureMethod,
 } from "@videocall/client/media";
 import type { MeetingRoute } from "../routes.ts";
 
@@ -97,6 +99,9 @@ export class Call {
   /** Publishes `track` as the camera (a new device or codec); the previous publisher stops. */
   replaceCamera(track: MediaStreamTrack, codec: VideoCodecChoice, off: boolean): void {
     this.#camera?.close();
+    this.#camera = undefined;
+    // This browser cannot capture frames: the page says so (warning.browser.*); the call goes on.
+    if (!videoCaptureMethod()) return;
     this.#camera = new CameraPublisher(this.session, track, {
       codec,
       muted: off,
@@ -107,6 +112,8 @@ export class Call {
 
   replaceMicrophone(track: MediaStreamTrack, muted: boolean): void {
     this.#microphone?.close();
+    this.#microphone = undefined;
+    if (!audioCaptureMethod()) return;
     this.#microphone = new MicrophonePublisher(this.session, track, {
       muted,
       ...(this.#options.frameTransform ? { frameTransform: this.#options.frameTransform } : {}),

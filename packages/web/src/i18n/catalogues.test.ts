@@ -44,7 +44,7 @@ Deno.test("an Arabic message keeps the English message's placeholders", () => {
 
 Deno.test("Arabic messages use Arabic script, with Latin letters only inside names", () => {
   const allowedLatin =
-    /\{\w+\}|videocall|WebTransport|WebSocket|Web Crypto|Workers|VP8|VP9|H\.264|English|Salma|team-sync/g;
+    /\{\w+\}|videocall|WebTransport|WebSocket|WebCodecs|AudioWorklet|OffscreenCanvas|Web Crypto|Workers|VP8|VP9|H\.264|English|Salma|team-sync/g;
   const latin = Object.entries(ar)
     .filter(([, text]) => /[A-Za-z]/.test(text.replace(allowedLatin, "")))
     .map(([key]) => key);

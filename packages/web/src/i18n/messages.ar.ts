@@ -243,4 +243,14 @@ export const ar: Catalogue = {
   "audio.noiseSuppression": "كبت الضوضاء",
   "audio.autoGainControl": "التحكم التلقائي في مستوى الصوت",
   "audio.mutedSpeaking": "صوتك مكتوم: ألغِ الكتم ليسمعك الآخرون.",
+
+  // browser capabilities (what this browser cannot do; media/support/capabilities.ts)
+  "warning.browser.publish-video":
+    "لا يستطيع هذا المتصفح إرسال الفيديو (لا يوجد مُرمِّز فيديو WebCodecs ولا التقاط إطارات الكاميرا). يرى الآخرون اسمك بدلًا منه.",
+  "warning.browser.publish-audio":
+    "لا يستطيع هذا المتصفح إرسال الصوت (لا يوجد مُرمِّز صوت WebCodecs ولا AudioWorklet). لا يستطيع الآخرون سماعك.",
+  "warning.browser.receive-video":
+    "لا يستطيع هذا المتصفح عرض فيديو الآخرين (لا يوجد مفكِّك فيديو WebCodecs ولا OffscreenCanvas).",
+  "warning.browser.receive-audio":
+    "لا يستطيع هذا المتصفح تشغيل صوت الآخرين (لا يوجد مفكِّك صوت WebCodecs ولا AudioWorklet).",
 };

@@ -241,4 +241,14 @@ export const en = {
   "audio.noiseSuppression": "Noise suppression",
   "audio.autoGainControl": "Auto gain",
   "audio.mutedSpeaking": "You are muted: unmute to be heard.",
+
+  // browser capabilities (what this browser cannot do; media/support/capabilities.ts)
+  "warning.browser.publish-video":
+    "This browser cannot send video (no WebCodecs video encoder or camera frame capture). Others see your name instead.",
+  "warning.browser.publish-audio":
+    "This browser cannot send audio (no WebCodecs audio encoder or AudioWorklet). Others cannot hear you.",
+  "warning.browser.receive-video":
+    "This browser cannot show the others' video (no WebCodecs video decoder or OffscreenCanvas).",
+  "warning.browser.receive-audio":
+    "This browser cannot play the others' audio (no WebCodecs audio decoder or AudioWorklet).",
 } as const;

@@ -1,3 +1,4 @@
+/// <reference path="./insertable-streams.d.ts" />
 /** What this browser can do for publishing and watching; checked once before joining. */
 export interface MediaCapabilities {
   /** Camera and microphone capture as raw frames (Chromium's MediaStreamTrackProcessor). */
@@ -13,6 +14,8 @@ export interface MediaCapabilities {
   audioDecoder: boolean;
   offscreenCanvas: boolean;
   audioWorklet: boolean;
+  /** `new AudioData(...)`: wraps worklet samples for the encoder where there is no processor. */
+  audioData: boolean;
 }
 
 export function detectCapabilities(): MediaCapabilities {
@@ -28,6 +31,7 @@ export function detectCapabilities(): MediaCapabilities {
     audioDecoder: typeof AudioDecoder === "function",
     offscreenCanvas: typeof OffscreenCanvas === "function",
     audioWorklet: typeof AudioWorkletNode === "function",
+    audioData: typeof AudioData === "function",
   };
 }
 
@@ -50,7 +54,7 @@ export function videoCaptureMethod(capabilities = detectCapabilities()): VideoCa
 export function audioCaptureMethod(capabilities = detectCapabilities()): AudioCaptureMethod | undefined {
   if (!capabilities.audioEncoder) return undefined;
   if (capabilities.trackProcessor) return "track-processor";
-  if (capabilities.audioWorklet && typeof AudioData === "function") return "audio-worklet";
+  if (capabilities.audioWorklet && capabilities.audioData) return "audio-worklet";
   return undefined;
 }
 
