@@ -26,7 +26,13 @@ export { MicrophonePublisher, type MicrophonePublisherOptions } from "./publish/
 export { ALL_LAYERS_MASK, SIMULCAST_LADDER, simulcastLayers } from "./publish/simulcast-layers.ts";
 export type { EncoderLayerStats } from "./publish/video-encoder-messages.ts";
 export { detectCapabilities, type MediaCapabilities } from "./support/capabilities.ts";
-export { VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
+export {
+  probeVideoCodecs,
+  publishPreferences,
+  undecodableCodecs,
+  type VideoCodecSupport,
+} from "./support/codec-support.ts";
+export { VIDEO_CODECS, type VideoCodecChoice, videoCodecChoiceOf } from "./tracks.ts";
 export { AudioOutput } from "./watch/audio-output.ts";
 export type { PlayoutStats } from "./watch/audio-playout-messages.ts";
 export { AudioWatcher, type AudioWatcherOptions, type AudioWatcherStats } from "./watch/audio-watcher.ts";

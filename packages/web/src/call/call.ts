@@ -6,13 +6,17 @@ import {
   processTransportMemory,
   storageTransportMemory,
   type TransportMemory,
+  VideoCodecNegotiator,
 } from "@videocall/client";
 import {
   type AudioOutput,
   CameraPublisher,
   MeetingWatcher,
   MicrophonePublisher,
+  publishPreferences,
   type VideoCodecChoice,
+  type VideoCodecSupport,
+  videoCodecChoiceOf,
 } from "@videocall/client/media";
 import type { MeetingRoute } from "../routes.ts";
 
@@ -20,6 +24,8 @@ export interface CallOptions {
   route: MeetingRoute;
   serverUrl: string;
   codec: VideoCodecChoice;
+  /** What this browser encodes and decodes (probeVideoCodecs): decoders are announced, encoders bound the choice. */
+  videoCodecs: VideoCodecSupport;
   camera: MediaStreamTrack | undefined;
   microphone: MediaStreamTrack | undefined;
   cameraOff: boolean;
@@ -46,6 +52,8 @@ export class Call {
   #camera: CameraPublisher | undefined;
   #microphone: MicrophonePublisher | undefined;
   #options: CallOptions;
+  /** The camera's codec for this meeting: the user's pick unless someone cannot decode it. */
+  #codecs: VideoCodecNegotiator;
 
   private constructor(session: MeetingSession, output: AudioOutput | undefined, options: CallOptions) {
     this.session = session;
@@ -56,6 +64,19 @@ export class Call {
     this.watcher = new MeetingWatcher(session, output, {
       ...(options.frameTransform ? { frameTransform: options.frameTransform } : {}),
     });
+    this.#codecs = new VideoCodecNegotiator(
+      session,
+      publishPreferences(options.codec, options.videoCodecs.encoders),
+    );
+    this.#codecs.events.on("changed", (codec) => {
+      const choice = videoCodecChoiceOf(codec);
+      if (choice) this.#camera?.setCodec(choice);
+    });
+  }
+
+  /** The codec the camera sends now (negotiated), e.g. for the diagnostics. */
+  get videoCodec(): VideoCodecChoice | undefined {
+    return this.#camera?.codec;
   }
 
   /** `output` is opened by the caller inside the click handler, so the AudioContext may start. */
@@ -71,6 +92,7 @@ export class Call {
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      videoDecoders: options.videoCodecs.decoders,
       ...(token ? { token } : {}),
       ...(password ? { password } : {}),
       // Reconnects ask the join endpoint again: the first token may have expired by then.
@@ -97,8 +119,9 @@ export class Call {
   /** Publishes `track` as the camera (a new device or codec); the previous publisher stops. */
   replaceCamera(track: MediaStreamTrack, codec: VideoCodecChoice, off: boolean): void {
     this.#camera?.close();
+    this.#codecs.setPreferences(publishPreferences(codec, this.#options.videoCodecs.encoders));
     this.#camera = new CameraPublisher(this.session, track, {
-      codec,
+      codec: videoCodecChoiceOf(this.#codecs.codec) ?? codec,
       muted: off,
       ...(this.#options.frameTransform ? { frameTransform: this.#options.frameTransform } : {}),
     });
@@ -117,6 +140,7 @@ export class Call {
   async leave(): Promise<void> {
     this.#camera?.close();
     this.#microphone?.close();
+    this.#codecs.close();
     this.watcher.close();
     await this.session.leave();
     await this.output?.close();

@@ -243,4 +243,11 @@ export const ar: Catalogue = {
   "audio.noiseSuppression": "كبت الضوضاء",
   "audio.autoGainControl": "التحكم التلقائي في مستوى الصوت",
   "audio.mutedSpeaking": "صوتك مكتوم: ألغِ الكتم ليسمعك الآخرون.",
+
+  // codecs: negotiation per meeting, and what this browser cannot do
+  "codec.av1": "AV1",
+  "warning.browser.decode":
+    "لا يستطيع هذا المتصفح فك ترميز فيديو {codecs}: يرسل إليه الآخرون في المكالمة ترميزًا يستطيع فكّه بدلًا منه.",
+  "warning.browser.noWebCodecs":
+    "لا يدعم هذا المتصفح WebCodecs: لا يستطيع إرسال الفيديو ولا عرضه. استخدم إصدارًا حديثًا من Chrome أو Edge أو Firefox أو Safari.",
 };

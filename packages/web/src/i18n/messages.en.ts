@@ -241,4 +241,11 @@ export const en = {
   "audio.noiseSuppression": "Noise suppression",
   "audio.autoGainControl": "Auto gain",
   "audio.mutedSpeaking": "You are muted: unmute to be heard.",
+
+  // codecs: negotiation per meeting, and what this browser cannot do
+  "codec.av1": "AV1",
+  "warning.browser.decode":
+    "This browser cannot decode {codecs} video: the others in the call send it a codec it can decode instead.",
+  "warning.browser.noWebCodecs":
+    "This browser has no WebCodecs: it can neither send nor show video. Use a recent Chrome, Edge, Firefox or Safari.",
 } as const;

@@ -10,7 +10,13 @@ export function MediaWarnings({ warnings }: { warnings: ReadonlySignal<readonly 
         <p
           key={`${warning.key}:${JSON.stringify(warning.params)}`}
           class="warning"
-          data-testid={warning.source === "device" ? "media-warning" : undefined}
+          data-testid={
+            warning.source === "device"
+              ? "media-warning"
+              : warning.source === "browser"
+                ? "browser-warning"
+                : undefined
+          }
         >
           {translate(warning)}
         </p>

@@ -59,7 +59,7 @@ const CONGESTION_POLL_MS = 50;
  * whenever a receiver asks for one. Works for any video MediaStreamTrack (camera or screen).
  */
 export class CameraPublisher {
-  readonly codec: VideoCodecChoice;
+  #codec: VideoCodecChoice;
   /** The published track (id, mute state, send stats); closed with this publisher. */
   readonly localTrack: LocalTrack;
   #session: MeetingSession;
@@ -92,10 +92,10 @@ export class CameraPublisher {
   constructor(session: MeetingSession, track: MediaStreamTrack, options: CameraPublisherOptions = {}) {
     this.#session = session;
     this.#track = track;
-    this.codec = options.codec ?? "vp8";
+    this.#codec = options.codec ?? "vp8";
     this.#muted = options.muted ?? false;
     this.#congestionThresholdBytes = options.congestionThresholdBytes ?? 256 * 1024;
-    const codec = VIDEO_CODECS[this.codec];
+    const codec = VIDEO_CODECS[this.#codec];
     // First, so a browser that cannot capture publishes nothing. One buffered frame: when the
     // encoder falls behind, stale frames are dropped there, before they cost an encode.
     const framerate = options.framerate ?? 30;
@@ -146,6 +146,23 @@ export class CameraPublisher {
 
   get trackId(): number {
     return this.localTrack.trackId;
+  }
+
+  /** The codec being encoded now (codec negotiation may change it: `setCodec`). */
+  get codec(): VideoCodecChoice {
+    return this.#codec;
+  }
+
+  /**
+   * Encodes `codec` from the next frame on: every layer's encoder restarts (with a key frame), and
+   * receivers learn it from the TrackState and from each frame's Media.codec.
+   */
+  setCodec(codec: VideoCodecChoice): void {
+    if (this.#closed || codec === this.#codec) return;
+    this.#codec = codec;
+    const { codecString, wire } = VIDEO_CODECS[codec];
+    this.#post({ type: "codec", codecString, codec: wire });
+    this.localTrack.setCodec(wire);
   }
 
   get muted(): boolean {
@@ -201,6 +218,7 @@ export class CameraPublisher {
       case "chunk":
         if (this.#closed || this.#muted || this.localTrack.closed) return;
         this.localTrack.sendFrame({
+          codec: message.codec,
           keyframe: message.keyframe,
           captureTimeUs: message.captureTimeUs,
           durationUs: message.durationUs,

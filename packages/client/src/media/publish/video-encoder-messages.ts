@@ -39,6 +39,8 @@ export type ToVideoEncoder =
       /** Applied to every encoded chunk before it is posted back; identity when absent. */
       transform: FrameTransformSpec | undefined;
     }
+  /** Codec negotiation: encode in this codec from now on (every layer restarts with a key frame). */
+  | { type: "codec"; codecString: string; codec: Codec }
   /** A key frame of one layer, or (layer undefined) of every layer. */
   | { type: "keyframe"; layer: number | undefined }
   /** Which layers to encode (bit i: layer i); the others' encoders are closed. */
@@ -52,6 +54,8 @@ export type ToVideoEncoder =
 export type FromVideoEncoder =
   | {
       type: "chunk";
+      /** The codec of the encoder that made it (frames in flight across a switch keep theirs). */
+      codec: Codec;
       keyframe: boolean;
       captureTimeUs: number;
       durationUs: number;
