@@ -21,8 +21,21 @@ export function videoCodecChoiceOf(codec: Codec): VideoCodecChoice | undefined {
   );
 }
 
+/** What VideoDecoder said it decodes (codec-support.ts), once probed; undefined: not probed. */
+let decodable: ReadonlySet<Codec> | undefined;
+
+/**
+ * Received frames of codecs outside `codecs` are never handed to a decoder: WebKitGTK's web process
+ * dies ("double free or corruption") when a VP9 decoder is configured without GStreamer's vp9parse,
+ * and a publisher may send such frames until it learns what we decode.
+ */
+export function setDecodableVideoCodecs(codecs: readonly Codec[]): void {
+  decodable = new Set(codecs);
+}
+
 /** The WebCodecs codec string for a received video track, or undefined if we cannot decode it. */
 export function decoderCodecString(codec: Codec): string | undefined {
+  if (decodable && !decodable.has(codec)) return undefined;
   switch (codec) {
     case Codec.VP8:
       return VIDEO_CODECS.vp8.codecString;

@@ -1,6 +1,7 @@
 import { MediaKind } from "@videocall/protocol";
 import type { LocalTrack } from "../../session/local-track.ts";
 import type { MeetingSession } from "../../session/meeting-session.ts";
+import { canTransferStreams } from "../support/transferable-streams.ts";
 import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
@@ -116,10 +117,11 @@ export class CameraPublisher {
     this.#worker = new Worker(new URL("./video-encoder.worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<FromVideoEncoder>) => this.#onWorkerMessage(event.data);
     const transform = specFor(options.frameTransform ?? session.e2ee?.frameTransform);
+    const transferStream = canTransferStreams();
     this.#post(
       {
         type: "start",
-        frames: this.#source.frames,
+        frames: transferStream ? this.#source.frames : undefined,
         track: { trackId: this.localTrack.trackId, kind: this.localTrack.kind, codec: codec.wire },
         transform: transform.spec,
         settings: {
@@ -131,8 +133,9 @@ export class CameraPublisher {
           temporalLayers: options.temporalLayers ?? true,
         },
       },
-      [this.#source.frames as unknown as Transferable, ...transform.transfer],
+      [...(transferStream ? [this.#source.frames as unknown as Transferable] : []), ...transform.transfer],
     );
+    if (!transferStream) void this.#postFrames(this.#source.frames);
     if (this.#muted) this.#post({ type: "paused", paused: true });
     this.#offKeyframeRequested = this.localTrack.events.on("keyframeRequested", (layer) =>
       this.#post({ type: "keyframe", layer }),
@@ -146,6 +149,25 @@ export class CameraPublisher {
 
   get trackId(): number {
     return this.localTrack.trackId;
+  }
+
+  /** Without transferable streams: each frame is posted (and transferred) to the worker. */
+  async #postFrames(frames: ReadableStream<VideoFrame>): Promise<void> {
+    const reader = frames.getReader();
+    try {
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done) return;
+        if (this.#closed) {
+          frame.close();
+          await reader.cancel();
+          return;
+        }
+        this.#worker.postMessage({ type: "frame", frame } satisfies ToVideoEncoder, [frame]);
+      }
+    } catch (error) {
+      this.onError(`camera frames stopped: ${String(error)}`);
+    }
   }
 
   /** The codec being encoded now (codec negotiation may change it: `setCodec`). */

@@ -82,9 +82,18 @@ scope.onmessage = (event) => {
       settings = message.settings;
       track = message.track;
       transform = new OrderedFrameTransform(message.transform, "encode");
-      reader = message.frames.getReader();
       statsTimer = setInterval(postStats, STATS_INTERVAL_MS);
-      void start(reader, message.settings);
+      if (message.frames) {
+        reader = message.frames.getReader();
+        void start(reader, message.settings);
+      } else if (message.settings.temporalLayers) {
+        void supportsTemporalLayers(message.settings).then((ok) => {
+          temporalSupported = ok;
+        });
+      }
+      break;
+    case "frame":
+      encode(message.frame);
       break;
     case "codec":
       if (!settings || !track) break;

@@ -4,7 +4,7 @@
  * meeting (TrackState.video_decoders); what it encodes bounds the codecs its publisher may pick.
  */
 import { Codec } from "@videocall/protocol";
-import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
+import { setDecodableVideoCodecs, VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
 
 export interface VideoCodecSupport {
   /** Codecs VideoEncoder accepts with latencyMode "realtime" at 640×360, 30 fps. */
@@ -46,6 +46,7 @@ async function probe(): Promise<VideoCodecSupport> {
     };
     if (await supported(() => VideoEncoder.isConfigSupported(config))) encoders.push(choice);
   }
+  setDecodableVideoCodecs(decoders);
   return {
     encoders: (Object.keys(VIDEO_CODECS) as VideoCodecChoice[]).filter((c) => encoders.includes(c)),
     decoders,
