@@ -80,28 +80,28 @@ Deno.test("a publisher sends the best codec every participant decodes, and switc
 
     const bob = await join("bob", EVERYTHING);
     const bobFrames = record(bob);
-    await waitFor("bob to get AV1", () => lastCodec(bobFrames) === Codec.AV1);
+    await waitFor("bob to get AV1", () => lastCodec(bobFrames) === Codec.AV1, 20_000);
 
     // A receiver without AV1: everyone gets VP9 from its next key frame on.
     const carol = await join("carol", [Codec.VP9, Codec.VP8]);
     const carolFrames = record(carol);
-    await waitFor("the switch to VP9", () => lastCodec(bobFrames) === Codec.VP9, 10_000);
-    await waitFor("carol to get VP9", () => lastCodec(carolFrames) === Codec.VP9);
+    await waitFor("the switch to VP9", () => lastCodec(bobFrames) === Codec.VP9, 20_000);
+    await waitFor("carol to get VP9", () => lastCodec(carolFrames) === Codec.VP9, 20_000);
     const carolVp9Start = carolFrames.findIndex((m) => m.codec === Codec.VP9);
     assert(carolFrames[carolVp9Start]!.keyframe, "the first VP9 frame is a key frame");
 
     // A client older than the field announces nothing: VP8 and VP9 are assumed, so VP9 stays.
     const dave = await join("dave");
     const daveFrames = record(dave);
-    await waitFor("dave to get frames", () => daveFrames.length >= 10);
+    await waitFor("dave to get frames", () => daveFrames.length >= 10, 20_000);
     assertEquals(publisher.negotiator.codec, Codec.VP9);
     assertEquals(lastCodec(daveFrames), Codec.VP9);
 
     // A WebKit-like receiver decodes only VP8.
     const eve = await join("eve", [Codec.VP8]);
     const eveFrames = record(eve);
-    await waitFor("eve to get VP8", () => lastCodec(eveFrames) === Codec.VP8, 10_000);
-    await waitFor("bob to get VP8 too", () => lastCodec(bobFrames) === Codec.VP8);
+    await waitFor("eve to get VP8", () => lastCodec(eveFrames) === Codec.VP8, 20_000);
+    await waitFor("bob to get VP8 too", () => lastCodec(bobFrames) === Codec.VP8, 20_000);
     const bobVp8Start = bobFrames.findIndex((m) => m.codec === Codec.VP8);
     assert(bobFrames[bobVp8Start]!.keyframe, "the first VP8 frame is a key frame");
 
@@ -117,10 +117,10 @@ Deno.test("a publisher sends the best codec every participant decodes, and switc
 
     // Eve leaves: back to VP9 (dave's assumed set and carol's list still rule out AV1).
     await eve.leave();
-    await waitFor("the switch back to VP9", () => lastCodec(bobFrames) === Codec.VP9, 10_000);
+    await waitFor("the switch back to VP9", () => lastCodec(bobFrames) === Codec.VP9, 20_000);
     await carol.leave();
     await dave.leave();
-    await waitFor("the switch back to AV1", () => lastCodec(bobFrames) === Codec.AV1, 10_000);
+    await waitFor("the switch back to AV1", () => lastCodec(bobFrames) === Codec.AV1, 20_000);
 
     for (const [who, frames] of [
       ["bob", bobFrames],
@@ -131,8 +131,10 @@ Deno.test("a publisher sends the best codec every participant decodes, and switc
       assertSwitchesAtKeyframes(frames, who);
     }
     // The publisher's TrackState follows the codec too.
-    await waitFor("bob to see the AV1 track", () =>
-      [...bob.participants.values()].some((p) => p.tracks.some((t) => t.codec === Codec.AV1)),
+    await waitFor(
+      "bob to see the AV1 track",
+      () => [...bob.participants.values()].some((p) => p.tracks.some((t) => t.codec === Codec.AV1)),
+      20_000,
     );
     publisher.stop();
   } finally {
