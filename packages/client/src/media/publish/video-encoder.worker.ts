@@ -93,7 +93,7 @@ scope.onmessage = (event) => {
       }
       break;
     case "frame":
-      encode(message.frame);
+      offer(message.frame);
       break;
     case "codec":
       if (!settings || !track) break;
