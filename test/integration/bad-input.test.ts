@@ -96,6 +96,18 @@ const cases: Array<{
     metric: "malformed_body",
   },
   {
+    name: "a TrackState listing more video decoders than allowed",
+    send: (s) =>
+      s.send(
+        encodePacket({
+          body: { case: "trackState", value: { videoDecoders: Array.from({ length: 17 }, () => 2) } },
+        }),
+      ),
+    code: 1007,
+    reason: /17 video decoders; at most 16/,
+    metric: "malformed_body",
+  },
+  {
     name: "a Leave whose body is malformed",
     send: (s) => s.send(new Uint8Array([0x0d, 0, 0, 0, 0, 0x5a, 0x02, 0x0c, 0x01])), // wire type 4 inside
     code: 1007,

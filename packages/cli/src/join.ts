@@ -1,4 +1,5 @@
 import {
+  type Codec,
   type E2eeOptions,
   type FrameTransformSpec,
   joinMeeting,
@@ -26,6 +27,8 @@ export async function joinAs(options: {
   e2ee?: E2eeOptions;
   token?: string;
   password?: string;
+  /** The video codecs this command can take (codec negotiation: publishers send one of them). */
+  videoDecoders?: readonly Codec[];
 }): Promise<MeetingSession> {
   if (!options.skipPreflight) await checkServerReachable(options.serverUrl);
   try {

@@ -174,6 +174,8 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
     username: options.userId,
     meetingId: options.meetingId,
     transport: options.transport,
+    // WebM holds VP8 and VP9 only: publishers that negotiate send us one of them.
+    videoDecoders: [Codec.VP9, Codec.VP8],
     ...cliE2ee(options.e2eePassphrase, options.e2eeExchange),
   });
   if (session.e2ee)

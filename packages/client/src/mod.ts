@@ -34,6 +34,12 @@ export {
 } from "./session/connect.ts";
 export * from "./session/local-track.ts";
 export * from "./session/meeting-session.ts";
+export {
+  chooseVideoCodec,
+  VideoCodecNegotiator,
+  type VideoCodecNegotiatorEvents,
+  type VideoCodecNegotiatorOptions,
+} from "./session/video-codec-negotiation.ts";
 export * from "./time.ts";
 export type { PacketTransport, TransportKind } from "./transport/packet-transport.ts";
 export {

@@ -12,3 +12,4 @@ export * from "./reactions.ts";
 export * from "./routing-header.ts";
 export * from "./stream-framing.ts";
 export * from "./transport-kind.ts";
+export * from "./video-decoders.ts";

@@ -33,7 +33,13 @@ export {
   missingCapabilities,
   videoCaptureMethod,
 } from "./support/capabilities.ts";
-export { VIDEO_CODECS, type VideoCodecChoice } from "./tracks.ts";
+export {
+  probeVideoCodecs,
+  publishPreferences,
+  undecodableCodecs,
+  type VideoCodecSupport,
+} from "./support/codec-support.ts";
+export { VIDEO_CODECS, type VideoCodecChoice, videoCodecChoiceOf } from "./tracks.ts";
 export { AudioOutput } from "./watch/audio-output.ts";
 export type { PlayoutStats } from "./watch/audio-playout-messages.ts";
 export { AudioWatcher, type AudioWatcherOptions, type AudioWatcherStats } from "./watch/audio-watcher.ts";

@@ -12,6 +12,8 @@ export interface EncodedFrame {
   temporalLayer?: number;
   /** Audio: the frame's loudness, Media.audio_level's scale (0 silent .. 127 full scale); tracks published with `audioLevels`. */
   audioLevel?: number;
+  /** The codec that made this frame, when it differs from the track's (frames in flight across a switch). */
+  codec?: Codec;
   payload: Uint8Array;
 }
 
@@ -60,7 +62,8 @@ export class LocalTrack {
   readonly events = new TypedEmitter<LocalTrackEvents>();
   readonly trackId: number;
   readonly kind: MediaKind;
-  readonly codec: Codec;
+  /** Changed by `setCodec` (codec negotiation); receivers follow each frame's Media.codec. */
+  #codec: Codec;
   /** Audio frames carry a level (TrackInfo.audio_levels): the relay may leave out quiet speakers. */
   readonly audioLevels: boolean;
   #owner: LocalTrackOwner;
@@ -85,7 +88,7 @@ export class LocalTrack {
     this.#owner = owner;
     this.trackId = init.trackId;
     this.kind = init.kind;
-    this.codec = init.codec;
+    this.#codec = init.codec;
     this.audioLevels = init.audioLevels ?? false;
     this.#muted = init.muted ?? false;
     this.#layers = init.layers ?? [];
@@ -93,6 +96,17 @@ export class LocalTrack {
 
   get muted(): boolean {
     return this.#muted;
+  }
+
+  get codec(): Codec {
+    return this.#codec;
+  }
+
+  /** The publisher now encodes `codec` (a codec switch): announced in a TrackState, and frames carry it. */
+  setCodec(codec: Codec): void {
+    if (this.#closed || codec === this.#codec) return;
+    this.#codec = codec;
+    this.#owner.trackStateChanged();
   }
 
   get closed(): boolean {
@@ -105,7 +119,7 @@ export class LocalTrack {
       $typeName: "videocall.v1.TrackInfo",
       trackId: this.trackId,
       kind: this.kind,
-      codec: this.codec,
+      codec: this.#codec,
       muted: this.#muted,
       layers: this.#layers.map((layer) => ({ $typeName: "videocall.v1.VideoLayer", ...layer })),
       audioLevels: this.audioLevels,

@@ -56,6 +56,7 @@ function join(reconnect = false): { session: MeetingSession; transport: Loopback
         identity: "",
         role: 0,
         guest: false,
+        videoDecoders: [],
       },
     ],
     heartbeatIntervalMs: 5000,
@@ -109,7 +110,7 @@ Deno.test(
     const valid = media(1);
     const garbage = [
       new Uint8Array([0x02, 0x01, 0x00]), // field 0: "illegal tag"
-      new Uint8Array([0x1a, 0x02, 0x14, 0x00]), // a TrackState holding an end-group tag: "cant skip wire type 4"
+      new Uint8Array([0x1a, 0x02, 0x1c, 0x00]), // a TrackState holding an end-group tag in an unknown field: "cant skip wire type 4"
       valid.subarray(0, valid.length - 2), // truncated: "premature EOF"
       new Uint8Array([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f]), // a Media claiming 4 GiB
       new Uint8Array(64).fill(0xff),

@@ -14,6 +14,7 @@ import {
   MAX_TRACK_ID,
   MAX_TRACK_SUBSCRIPTIONS,
   MAX_TRACKS_PER_PARTICIPANT,
+  MAX_VIDEO_DECODERS,
   type Media,
   MediaKind,
   type MeetingState,
@@ -55,6 +56,12 @@ export interface JoinOptions extends ConnectOptions {
    * (or a failure) keeps the token the session has.
    */
   refreshToken?: () => Promise<string | undefined>;
+  /**
+   * The video codecs this client decodes, best first, announced in every TrackState (also when it
+   * publishes nothing): publishers in the meeting send only codecs every participant decodes
+   * (VideoCodecNegotiator). Absent: nothing is announced and others assume DEFAULT_VIDEO_DECODERS.
+   */
+  videoDecoders?: readonly Codec[];
 }
 
 /** Who is in charge of a meeting: its creator is host; hosts make co-hosts (docs/meeting-control.md). */
@@ -70,6 +77,8 @@ export interface RemoteParticipant {
   /** Changes when a host promotes or demotes the participant. */
   role: ParticipantRoleName;
   tracks: TrackInfo[];
+  /** The video codecs it announced it decodes (empty: it did not say; assume DEFAULT_VIDEO_DECODERS). */
+  videoDecoders: Codec[];
 }
 
 /** This connection as the server admitted it (Welcome.you and Welcome.grants). */
@@ -298,6 +307,7 @@ export class MeetingSession implements LocalTrackOwner {
   #isClosed = false;
   #reconnecting = false;
   #subscriptions: Subscriptions = { mode: "all" };
+  #videoDecoders: Codec[];
   #leaving = false;
   /** Aborted by leave() or the end of the session: cancels the reconnect sleep, the reconnect itself and /api/servers. */
   #lifetime = new AbortController();
@@ -324,6 +334,7 @@ export class MeetingSession implements LocalTrackOwner {
     });
     this.#currentServerUrl = options.serverUrl;
     this.#knownServerUrls = [options.serverUrl];
+    this.#videoDecoders = boundedDecoders(options.videoDecoders ?? []);
     this.e2ee = options.e2ee ? new MeetingE2ee(this, options.e2ee) : undefined;
     // A new key is a new start for whoever just got it (a joiner): send a key frame under it at once
     // (RFC 9605 §6.2) rather than wait for their decoder to ask.
@@ -333,6 +344,7 @@ export class MeetingSession implements LocalTrackOwner {
       }
     });
     this.#attach(connected);
+    if (this.#videoDecoders.length > 0) this.#sendTrackState();
     if (options.reconnect !== false) {
       this.#refreshServerList();
       this.#serverListTimer = setInterval(() => this.#refreshServerList(), SERVER_LIST_REFRESH_MS);
@@ -492,6 +504,17 @@ export class MeetingSession implements LocalTrackOwner {
     return track;
   }
 
+  /** The video codecs this session announces it decodes (empty: none announced). */
+  get videoDecoders(): readonly Codec[] {
+    return this.#videoDecoders;
+  }
+
+  /** Announces a new list of decodable video codecs (a TrackState to everyone). */
+  setVideoDecoders(decoders: readonly Codec[]): void {
+    this.#videoDecoders = boundedDecoders(decoders);
+    this.#sendTrackState();
+  }
+
   /** Same as `localTracks.get(trackId)?.close()`. */
   unpublishTrack(trackId: number): void {
     this.#localTracks.get(trackId)?.close();
@@ -519,7 +542,7 @@ export class MeetingSession implements LocalTrackOwner {
           value: {
             trackId: track.trackId,
             kind: track.kind,
-            codec: track.codec,
+            codec: frame.codec ?? track.codec,
             keyframe: frame.keyframe,
             sequence,
             captureTimeUs: BigInt(Math.round(frame.captureTimeUs)),
@@ -696,7 +719,9 @@ export class MeetingSession implements LocalTrackOwner {
   #sendTrackState(): void {
     if (this.#isClosed) return;
     const tracks = [...this.#localTracks.values()].map((track) => track.info);
-    this.#send(encodePacket({ body: { case: "trackState", value: { tracks } } }));
+    this.#send(
+      encodePacket({ body: { case: "trackState", value: { tracks, videoDecoders: this.#videoDecoders } } }),
+    );
   }
 
   #send(bytes: Uint8Array, kind?: number): void {
@@ -840,6 +865,7 @@ export class MeetingSession implements LocalTrackOwner {
         const participant = this.#participants.get(from);
         if (participant) {
           participant.tracks = boundedTracks(body.value.tracks);
+          participant.videoDecoders = boundedDecoders(body.value.videoDecoders);
           this.events.emit("tracksChanged", participant);
         }
         break;
@@ -1037,7 +1063,7 @@ export class MeetingSession implements LocalTrackOwner {
         this.#setRaisedHands([]);
         this.#attach(connected);
         if (handWasRaised) this.raiseHand(true);
-        if (this.#localTracks.size > 0) this.#sendTrackState();
+        if (this.#localTracks.size > 0 || this.#videoDecoders.length > 0) this.#sendTrackState();
         // A new connection starts in ALL mode: restore what we asked for.
         if (this.#subscriptions.mode === "explicit") this.#sendSubscriptions();
         this.events.emit("reconnected", connected.transport.kind);
@@ -1147,7 +1173,13 @@ function toRemote(participant: Participant): RemoteParticipant {
     guest: participant.guest,
     role: roleName(participant.role),
     tracks: boundedTracks(participant.tracks),
+    videoDecoders: boundedDecoders(participant.videoDecoders),
   };
+}
+
+/** A decoder list as we keep and send it: at most MAX_VIDEO_DECODERS, each once, order kept. */
+function boundedDecoders(decoders: readonly Codec[]): Codec[] {
+  return [...new Set(decoders)].slice(0, MAX_VIDEO_DECODERS);
 }
 
 function roleName(role: ParticipantRole): ParticipantRoleName {

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   BodyField,
   bodyClassOf,
+  type Codec,
   decodePacketSafely,
   encodePacket,
   Grant,
@@ -18,6 +19,7 @@ import {
   scanRoutingHeader,
   type TrackInfo,
   trackStateProblem,
+  videoDecodersProblem,
 } from "@videocall/protocol";
 import type { ParticipantRoleName } from "../admission/admitter.ts";
 import {
@@ -75,6 +77,8 @@ export interface LocalParticipant {
   /** Video its queue refused for lack of room: a congestion signal for the estimate. */
   congestionDrops: number;
   tracks: TrackInfo[];
+  /** TrackState.video_decoders as last announced (empty: the defaults), for the roster. */
+  videoDecoders: Codec[];
 }
 
 export interface RemoteParticipant {
@@ -85,6 +89,7 @@ export interface RemoteParticipant {
   role: ParticipantRole;
   readonly nodeId: string;
   tracks: TrackInfo[];
+  videoDecoders: Codec[];
 }
 
 /** What a room needs for meeting control: where settings, bans and the log are kept, and a logger. */
@@ -285,6 +290,7 @@ export class MeetingRoom {
       bandwidth: new SendBandwidthEstimate(),
       congestionDrops: 0,
       tracks: [],
+      videoDecoders: [],
     };
     self = participant;
     const joined = encodePacket({
@@ -683,12 +689,13 @@ export class MeetingRoom {
     if (header.body === BodyField.trackState) {
       const decoded = decodePacketSafely(packet);
       if (!decoded.ok || decoded.packet.body.case !== "trackState") return true;
-      const tracks = decoded.packet.body.value.tracks;
-      if (trackStateProblem(tracks)) return true;
+      const { tracks, videoDecoders } = decoded.packet.body.value;
+      if (trackStateProblem(tracks) || videoDecodersProblem(videoDecoders)) return true;
       const from = this.#remote.get(readStamp(packet, header.fromSessionOffset));
       if (from) {
         const previous = from.tracks;
         from.tracks = tracks;
+        from.videoDecoders = videoDecoders;
         if (hasSimulcast(previous) || hasSimulcast(tracks)) this.#simulcast.reselectAll();
         if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
       }
@@ -771,7 +778,12 @@ export class MeetingRoom {
 
   #addRemote(p: Participant, nodeId: string): void {
     if (this.#local.has(p.sessionId)) return;
-    if (p.sessionId === 0 || !isValidDisplayName(p.username) || trackStateProblem(p.tracks)) {
+    if (
+      p.sessionId === 0 ||
+      !isValidDisplayName(p.username) ||
+      trackStateProblem(p.tracks) ||
+      videoDecodersProblem(p.videoDecoders)
+    ) {
       this.#stats.countBadInput("bus_malformed");
       return;
     }
@@ -789,6 +801,7 @@ export class MeetingRoom {
       role: validRole(p.role),
       nodeId,
       tracks: p.tracks,
+      videoDecoders: p.videoDecoders,
     });
     if (layered) this.#simulcast.reselectAll();
     if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
@@ -877,6 +890,7 @@ function toParticipant(p: LocalParticipant | RemoteParticipant): Participant {
     sessionId: p.sessionId,
     username: p.username,
     tracks: p.tracks,
+    videoDecoders: p.videoDecoders,
     identity: p.identity,
     guest: p.guest,
     role: typeof p.role === "string" ? roleFromName(p.role) : p.role,

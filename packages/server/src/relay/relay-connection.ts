@@ -17,7 +17,9 @@ import {
   scanRoutingHeader,
   stampFromSession,
   type TrackInfo,
+  type TrackState,
   trackStateProblem,
+  videoDecodersProblem,
 } from "@videocall/protocol";
 import type { Admission, ParticipantRoleName } from "../admission/admitter.ts";
 import { ConnectionRateLimiter } from "../limits/connection-rate-limiter.ts";
@@ -484,13 +486,15 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
       }
       case BodyField.trackState: {
         // Rare and small, so decoded whole here: the room keeps the tracks for the roster.
-        const tracks = decodeTrackState(packet);
-        if (typeof tracks === "string") {
-          this.#reject("malformed_body", CloseCode.invalidPayload, tracks);
+        const state = decodeTrackState(packet);
+        if (typeof state === "string") {
+          this.#reject("malformed_body", CloseCode.invalidPayload, state);
           return;
         }
+        const tracks = state.tracks;
         const previous = participant.tracks;
         participant.tracks = tracks;
+        participant.videoDecoders = state.videoDecoders;
         room.tracksChanged(participant, previous);
         if (this.#mutedByHostKinds !== 0) this.#followHostMute(tracks);
         room.routeFromLocal(participant, stampFromSession(packet, header, this.sessionId), header);
@@ -726,13 +730,13 @@ function pingToPong(ping: Uint8Array): Uint8Array {
   return pong;
 }
 
-/** The tracks of a TrackState packet, or why they cannot be accepted. */
-function decodeTrackState(packet: Uint8Array): TrackInfo[] | string {
+/** The TrackState a packet carries (tracks and video decoders), or why it cannot be accepted. */
+function decodeTrackState(packet: Uint8Array): TrackState | string {
   const decoded = decodePacketSafely(packet);
   if (!decoded.ok) return `malformed TrackState (${decoded.error.detail})`;
   const body = decoded.packet.body;
   if (body.case !== "trackState") return "malformed TrackState";
-  return trackStateProblem(body.value.tracks) ?? body.value.tracks;
+  return trackStateProblem(body.value.tracks) ?? videoDecodersProblem(body.value.videoDecoders) ?? body.value;
 }
 
 /** The SetSubscriptions a packet carries, or why it does not decode. */

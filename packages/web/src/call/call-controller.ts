@@ -24,10 +24,13 @@ import {
   type MediaDeviceChoice,
   missingCapabilities,
   type PeerStats,
+  probeVideoCodecs,
   type RemotePeer,
+  undecodableCodecs,
   type VideoCodecChoice,
+  type VideoCodecSupport,
 } from "@videocall/client/media";
-import { CloseCode, isFatalCloseCode, MediaKind, ParticipantRole } from "@videocall/protocol";
+import { CloseCode, Codec, isFatalCloseCode, MediaKind, ParticipantRole } from "@videocall/protocol";
 import { type Message, t } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
@@ -42,6 +45,13 @@ import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
 import { SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
 
 const STATS_REFRESH_MS = 500;
+/** Codec names as the page shows them (the same in every language). */
+const CODEC_NAMES: Partial<Record<Codec, string>> = {
+  [Codec.VP8]: "VP8",
+  [Codec.VP9]: "VP9",
+  [Codec.H264]: "H.264",
+  [Codec.AV1]: "AV1",
+};
 /** Remote tiles per grid page (3×3): only the page shown is subscribed to. */
 export const TILES_PER_PAGE = 9;
 
@@ -107,7 +117,8 @@ export interface MediaWarning extends Message {
   /**
    * "device": the camera or microphone could not be opened; "pipeline": audio output or an encoder
    * failed; "hotplug": the device in use was unplugged and another one took over; "browser": this
-   * browser lacks what sending or receiving some media needs (support/capabilities.ts).
+   * browser lacks what sending or receiving some media needs (support/capabilities.ts), or cannot
+   * decode a codec (the others then send it one it can).
    */
   source: "device" | "pipeline" | "hotplug" | "browser";
 }
@@ -165,6 +176,7 @@ export class CallController {
   #microphoneMuted = signal(false);
   #cameraOff = signal(false);
   #codec = signal<VideoCodecChoice>("vp8");
+  #videoCodecs = signal<VideoCodecSupport | undefined>(undefined);
   #devices = signal<Record<DeviceKind, MediaDeviceChoice[]>>({ camera: [], microphone: [] });
   #selectedDevices = signal<Record<DeviceKind, string | undefined>>({
     camera: undefined,
@@ -197,6 +209,8 @@ export class CallController {
   readonly microphoneMuted: ReadonlySignal<boolean> = this.#microphoneMuted;
   readonly cameraOff: ReadonlySignal<boolean> = this.#cameraOff;
   readonly codec: ReadonlySignal<VideoCodecChoice> = this.#codec;
+  /** What this browser encodes in real time and decodes (undefined until probed). */
+  readonly videoCodecs: ReadonlySignal<VideoCodecSupport | undefined> = this.#videoCodecs;
   /** The devices to choose from, and the ones in use. */
   readonly devices: ReadonlySignal<Record<DeviceKind, MediaDeviceChoice[]>> = this.#devices;
   readonly selectedDevices: ReadonlySignal<Record<DeviceKind, string | undefined>> = this.#selectedDevices;
@@ -285,7 +299,7 @@ export class CallController {
 
   /** Opens camera and microphone for the preview; Join is offered once both have answered. */
   async start(): Promise<void> {
-    await Promise.all([this.#local.open("camera"), this.#local.open("microphone")]);
+    await Promise.all([this.#local.open("camera"), this.#local.open("microphone"), this.#probeCodecs()]);
     this.#syncLocalMedia();
     // What this browser cannot do at all, said before joining (feature detection, not user agent).
     for (const missing of missingCapabilities())
@@ -390,6 +404,7 @@ export class CallController {
         route: this.route,
         serverUrl: location.origin,
         codec: this.#codec.value,
+        videoCodecs: this.#videoCodecs.value ?? (await probeVideoCodecs()),
         camera: this.#local.camera,
         microphone: this.#local.microphone,
         cameraOff: this.#cameraOff.value,
@@ -753,6 +768,24 @@ export class CallController {
 
   async #refreshDeviceLists(): Promise<void> {
     this.#devices.value = await listDevices();
+  }
+
+  /** Which codecs this browser can do: the picker offers only those it encodes; the page says what it cannot decode. */
+  async #probeCodecs(): Promise<void> {
+    const support = await probeVideoCodecs();
+    this.#videoCodecs.value = support;
+    const encoders = support.encoders;
+    if (encoders.length > 0 && !encoders.includes(this.#codec.value))
+      this.#codec.value = encoders.includes("vp8") ? "vp8" : (encoders[0] as VideoCodecChoice);
+    if (support.decoders.length === 0) {
+      this.#warn({ key: "warning.browser.noWebCodecs", source: "browser" });
+      return;
+    }
+    const missing = undecodableCodecs(support.decoders);
+    if (missing.length > 0) {
+      const codecs = missing.map((codec) => CODEC_NAMES[codec] ?? String(codec)).join(", ");
+      this.#warn({ key: "warning.browser.decode", params: { codecs }, source: "browser" });
+    }
   }
 
   #warn(warning: MediaWarning): void {

@@ -6,6 +6,7 @@ import {
   processTransportMemory,
   storageTransportMemory,
   type TransportMemory,
+  VideoCodecNegotiator,
 } from "@videocall/client";
 import {
   type AudioOutput,
@@ -13,8 +14,11 @@ import {
   CameraPublisher,
   MeetingWatcher,
   MicrophonePublisher,
+  publishPreferences,
   type VideoCodecChoice,
   videoCaptureMethod,
+  type VideoCodecSupport,
+  videoCodecChoiceOf,
 } from "@videocall/client/media";
 import type { MeetingRoute } from "../routes.ts";
 
@@ -22,6 +26,8 @@ export interface CallOptions {
   route: MeetingRoute;
   serverUrl: string;
   codec: VideoCodecChoice;
+  /** What this browser encodes and decodes (probeVideoCodecs): decoders are announced, encoders bound the choice. */
+  videoCodecs: VideoCodecSupport;
   camera: MediaStreamTrack | undefined;
   microphone: MediaStreamTrack | undefined;
   cameraOff: boolean;
@@ -48,6 +54,8 @@ export class Call {
   #camera: CameraPublisher | undefined;
   #microphone: MicrophonePublisher | undefined;
   #options: CallOptions;
+  /** The camera's codec for this meeting: the user's pick unless someone cannot decode it. */
+  #codecs: VideoCodecNegotiator;
 
   private constructor(session: MeetingSession, output: AudioOutput | undefined, options: CallOptions) {
     this.session = session;
@@ -58,6 +66,19 @@ export class Call {
     this.watcher = new MeetingWatcher(session, output, {
       ...(options.frameTransform ? { frameTransform: options.frameTransform } : {}),
     });
+    this.#codecs = new VideoCodecNegotiator(
+      session,
+      publishPreferences(options.codec, options.videoCodecs.encoders),
+    );
+    this.#codecs.events.on("changed", (codec) => {
+      const choice = videoCodecChoiceOf(codec);
+      if (choice) this.#camera?.setCodec(choice);
+    });
+  }
+
+  /** The codec the camera sends now (negotiated), e.g. for the diagnostics. */
+  get videoCodec(): VideoCodecChoice | undefined {
+    return this.#camera?.codec;
   }
 
   /** `output` is opened by the caller inside the click handler, so the AudioContext may start. */
@@ -73,6 +94,7 @@ export class Call {
       ...(options.e2ee ? { e2ee: options.e2ee } : {}),
       ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      videoDecoders: options.videoCodecs.decoders,
       ...(token ? { token } : {}),
       ...(password ? { password } : {}),
       // Reconnects ask the join endpoint again: the first token may have expired by then.
@@ -99,11 +121,12 @@ export class Call {
   /** Publishes `track` as the camera (a new device or codec); the previous publisher stops. */
   replaceCamera(track: MediaStreamTrack, codec: VideoCodecChoice, off: boolean): void {
     this.#camera?.close();
+    this.#codecs.setPreferences(publishPreferences(codec, this.#options.videoCodecs.encoders));
     this.#camera = undefined;
     // This browser cannot capture frames: the page says so (warning.browser.*); the call goes on.
     if (!videoCaptureMethod()) return;
     this.#camera = new CameraPublisher(this.session, track, {
-      codec,
+      codec: videoCodecChoiceOf(this.#codecs.codec) ?? codec,
       muted: off,
       ...(this.#options.frameTransform ? { frameTransform: this.#options.frameTransform } : {}),
     });
@@ -124,6 +147,7 @@ export class Call {
   async leave(): Promise<void> {
     this.#camera?.close();
     this.#microphone?.close();
+    this.#codecs.close();
     this.watcher.close();
     await this.session.leave();
     await this.output?.close();

@@ -13,6 +13,7 @@ const SAME_IN_EVERY_LANGUAGE = new Set<string>([
   "codec.vp8",
   "codec.vp9",
   "codec.h264",
+  "codec.av1",
   "language.en",
   "language.ar",
   "home.meetingIdPlaceholder",
@@ -44,7 +45,7 @@ Deno.test("an Arabic message keeps the English message's placeholders", () => {
 
 Deno.test("Arabic messages use Arabic script, with Latin letters only inside names", () => {
   const allowedLatin =
-    /\{\w+\}|videocall|WebTransport|WebSocket|WebCodecs|AudioWorklet|OffscreenCanvas|Web Crypto|Workers|VP8|VP9|H\.264|English|Salma|team-sync/g;
+    /\{\w+\}|videocall|WebTransport|WebSocket|WebCodecs|AudioWorklet|OffscreenCanvas|Web Crypto|Workers|Chrome|Edge|Firefox|Safari|VP8|VP9|H\.264|AV1|English|Salma|team-sync/g;
   const latin = Object.entries(ar)
     .filter(([, text]) => /[A-Za-z]/.test(text.replace(allowedLatin, "")))
     .map(([key]) => key);

@@ -253,4 +253,10 @@ export const ar: Catalogue = {
     "لا يستطيع هذا المتصفح عرض فيديو الآخرين (لا يوجد مفكِّك فيديو WebCodecs ولا OffscreenCanvas).",
   "warning.browser.receive-audio":
     "لا يستطيع هذا المتصفح تشغيل صوت الآخرين (لا يوجد مفكِّك صوت WebCodecs ولا AudioWorklet).",
+  // codecs: negotiation per meeting, and what this browser cannot do
+  "codec.av1": "AV1",
+  "warning.browser.decode":
+    "لا يستطيع هذا المتصفح فك ترميز فيديو {codecs}: يرسل إليه الآخرون في المكالمة ترميزًا يستطيع فكّه بدلًا منه.",
+  "warning.browser.noWebCodecs":
+    "لا يدعم هذا المتصفح WebCodecs: لا يستطيع إرسال الفيديو ولا عرضه. استخدم إصدارًا حديثًا من Chrome أو Edge أو Firefox أو Safari.",
 };

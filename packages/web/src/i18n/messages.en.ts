@@ -251,4 +251,10 @@ export const en = {
     "This browser cannot show the others' video (no WebCodecs video decoder or OffscreenCanvas).",
   "warning.browser.receive-audio":
     "This browser cannot play the others' audio (no WebCodecs audio decoder or AudioWorklet).",
+  // codecs: negotiation per meeting, and what this browser cannot do
+  "codec.av1": "AV1",
+  "warning.browser.decode":
+    "This browser cannot decode {codecs} video: the others in the call send it a codec it can decode instead.",
+  "warning.browser.noWebCodecs":
+    "This browser has no WebCodecs: it can neither send nor show video. Use a recent Chrome, Edge, Firefox or Safari.",
 } as const;

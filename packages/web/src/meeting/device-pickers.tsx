@@ -19,7 +19,7 @@ export function DevicePickers({ controller }: { controller: CallController }) {
           value={controller.codec.value}
           onChange={(event) => void controller.setCodec(event.currentTarget.value as VideoCodecChoice)}
         >
-          {CODECS.map((codec) => (
+          {CODECS.filter((codec) => encodes(controller, codec)).map((codec) => (
             <option key={codec} value={codec}>
               {t(`codec.${codec}`)}
             </option>
@@ -29,6 +29,13 @@ export function DevicePickers({ controller }: { controller: CallController }) {
       <AudioProcessingToggles controller={controller} />
     </div>
   );
+}
+
+/** AV1 (and any codec) only where this browser encodes it in real time; before the probe, all but AV1. */
+function encodes(controller: CallController, codec: VideoCodecChoice): boolean {
+  const support = controller.videoCodecs.value;
+  if (!support) return codec !== "av1";
+  return support.encoders.length === 0 || support.encoders.includes(codec);
 }
 
 function DeviceSelect({ controller, device }: { controller: CallController; device: DeviceKind }) {

@@ -1,6 +1,7 @@
 import { MediaKind } from "@videocall/protocol";
 import type { LocalTrack } from "../../session/local-track.ts";
 import type { MeetingSession } from "../../session/meeting-session.ts";
+import { canTransferStreams } from "../support/transferable-streams.ts";
 import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
@@ -59,7 +60,7 @@ const CONGESTION_POLL_MS = 50;
  * whenever a receiver asks for one. Works for any video MediaStreamTrack (camera or screen).
  */
 export class CameraPublisher {
-  readonly codec: VideoCodecChoice;
+  #codec: VideoCodecChoice;
   /** The published track (id, mute state, send stats); closed with this publisher. */
   readonly localTrack: LocalTrack;
   #session: MeetingSession;
@@ -92,10 +93,10 @@ export class CameraPublisher {
   constructor(session: MeetingSession, track: MediaStreamTrack, options: CameraPublisherOptions = {}) {
     this.#session = session;
     this.#track = track;
-    this.codec = options.codec ?? "vp8";
+    this.#codec = options.codec ?? "vp8";
     this.#muted = options.muted ?? false;
     this.#congestionThresholdBytes = options.congestionThresholdBytes ?? 256 * 1024;
-    const codec = VIDEO_CODECS[this.codec];
+    const codec = VIDEO_CODECS[this.#codec];
     // First, so a browser that cannot capture publishes nothing. One buffered frame: when the
     // encoder falls behind, stale frames are dropped there, before they cost an encode.
     const framerate = options.framerate ?? 30;
@@ -116,10 +117,11 @@ export class CameraPublisher {
     this.#worker = new Worker(new URL("./video-encoder.worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<FromVideoEncoder>) => this.#onWorkerMessage(event.data);
     const transform = specFor(options.frameTransform ?? session.e2ee?.frameTransform);
+    const transferStream = canTransferStreams();
     this.#post(
       {
         type: "start",
-        frames: this.#source.frames,
+        frames: transferStream ? this.#source.frames : undefined,
         track: { trackId: this.localTrack.trackId, kind: this.localTrack.kind, codec: codec.wire },
         transform: transform.spec,
         settings: {
@@ -131,8 +133,9 @@ export class CameraPublisher {
           temporalLayers: options.temporalLayers ?? true,
         },
       },
-      [this.#source.frames as unknown as Transferable, ...transform.transfer],
+      [...(transferStream ? [this.#source.frames as unknown as Transferable] : []), ...transform.transfer],
     );
+    if (!transferStream) void this.#postFrames(this.#source.frames);
     if (this.#muted) this.#post({ type: "paused", paused: true });
     this.#offKeyframeRequested = this.localTrack.events.on("keyframeRequested", (layer) =>
       this.#post({ type: "keyframe", layer }),
@@ -146,6 +149,42 @@ export class CameraPublisher {
 
   get trackId(): number {
     return this.localTrack.trackId;
+  }
+
+  /** Without transferable streams: each frame is posted (and transferred) to the worker. */
+  async #postFrames(frames: ReadableStream<VideoFrame>): Promise<void> {
+    const reader = frames.getReader();
+    try {
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done) return;
+        if (this.#closed) {
+          frame.close();
+          await reader.cancel();
+          return;
+        }
+        this.#worker.postMessage({ type: "frame", frame } satisfies ToVideoEncoder, [frame]);
+      }
+    } catch (error) {
+      this.onError(`camera frames stopped: ${String(error)}`);
+    }
+  }
+
+  /** The codec being encoded now (codec negotiation may change it: `setCodec`). */
+  get codec(): VideoCodecChoice {
+    return this.#codec;
+  }
+
+  /**
+   * Encodes `codec` from the next frame on: every layer's encoder restarts (with a key frame), and
+   * receivers learn it from the TrackState and from each frame's Media.codec.
+   */
+  setCodec(codec: VideoCodecChoice): void {
+    if (this.#closed || codec === this.#codec) return;
+    this.#codec = codec;
+    const { codecString, wire } = VIDEO_CODECS[codec];
+    this.#post({ type: "codec", codecString, codec: wire });
+    this.localTrack.setCodec(wire);
   }
 
   get muted(): boolean {
@@ -201,6 +240,7 @@ export class CameraPublisher {
       case "chunk":
         if (this.#closed || this.#muted || this.localTrack.closed) return;
         this.localTrack.sendFrame({
+          codec: message.codec,
           keyframe: message.keyframe,
           captureTimeUs: message.captureTimeUs,
           durationUs: message.durationUs,

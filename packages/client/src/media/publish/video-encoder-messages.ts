@@ -32,13 +32,18 @@ export interface EncoderLayerStats {
 export type ToVideoEncoder =
   | {
       type: "start";
-      frames: ReadableStream<VideoFrame>;
+      /** The camera's frames; undefined where streams cannot be transferred: then "frame" messages bring them. */
+      frames: ReadableStream<VideoFrame> | undefined;
       settings: VideoEncoderSettings;
       /** The routing fields the frame transform sees (its metadata). */
       track: { trackId: number; kind: MediaKind; codec: Codec };
       /** Applied to every encoded chunk before it is posted back; identity when absent. */
       transform: FrameTransformSpec | undefined;
     }
+  /** One camera frame, posted by the page where a stream cannot be transferred (WebKitGTK). */
+  | { type: "frame"; frame: VideoFrame }
+  /** Codec negotiation: encode in this codec from now on (every layer restarts with a key frame). */
+  | { type: "codec"; codecString: string; codec: Codec }
   /** A key frame of one layer, or (layer undefined) of every layer. */
   | { type: "keyframe"; layer: number | undefined }
   /** Which layers to encode (bit i: layer i); the others' encoders are closed. */
@@ -52,6 +57,8 @@ export type ToVideoEncoder =
 export type FromVideoEncoder =
   | {
       type: "chunk";
+      /** The codec of the encoder that made it (frames in flight across a switch keep theirs). */
+      codec: Codec;
       keyframe: boolean;
       captureTimeUs: number;
       durationUs: number;

@@ -8,6 +8,7 @@
  * receives (LayerDemand) has its encoder closed; a wanted one is created again, which starts it
  * with a key frame.
  */
+import type { Codec } from "@videocall/protocol";
 import type { LocalVideoLayer } from "../../session/local-track.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
 import { NewestFrameSlot } from "./newest-frame-slot.ts";
@@ -34,6 +35,8 @@ const TEMPORAL_MODE = "L1T3";
 interface LayerEncoder {
   plan: LocalVideoLayer;
   encoder: VideoEncoder | undefined;
+  /** The wire codec `encoder` was configured with. */
+  codec: Codec | undefined;
   keyframeWanted: boolean;
   lastKeyframeAtMs: number;
   /** Wall-clock capture time per frame timestamp, to stamp the chunk the encoder outputs later. */
@@ -79,9 +82,34 @@ scope.onmessage = (event) => {
       settings = message.settings;
       track = message.track;
       transform = new OrderedFrameTransform(message.transform, "encode");
-      reader = message.frames.getReader();
       statsTimer = setInterval(postStats, STATS_INTERVAL_MS);
-      void start(reader, message.settings);
+      if (message.frames) {
+        reader = message.frames.getReader();
+        void start(reader, message.settings);
+      } else if (message.settings.temporalLayers) {
+        void supportsTemporalLayers(message.settings).then((ok) => {
+          temporalSupported = ok;
+        });
+      }
+      break;
+    case "frame":
+      offer(message.frame);
+      break;
+    case "codec":
+      if (!settings || !track) break;
+      settings = { ...settings, codecString: message.codecString };
+      track = { ...track, codec: message.codec };
+      // Fresh encoders (made on the next frame) start with a key frame in the new codec.
+      for (const layer of layers) closeEncoder(layer);
+      if (settings.temporalLayers) {
+        const current = settings;
+        temporalSupported = false;
+        void supportsTemporalLayers(current).then((ok) => {
+          if (settings !== current) return;
+          temporalSupported = ok;
+          for (const layer of layers) closeEncoder(layer);
+        });
+      }
       break;
     case "keyframe":
       for (const layer of layers) {
@@ -211,6 +239,7 @@ function planLayers(frame: VideoFrame, current: VideoEncoderSettings): void {
   layers = plans.map((plan) => ({
     plan,
     encoder: undefined,
+    codec: undefined,
     keyframeWanted: true,
     lastKeyframeAtMs: Number.NEGATIVE_INFINITY,
     captureTimes: new Map(),
@@ -269,6 +298,7 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
   layer.scalabilityMode = temporalSupported ? TEMPORAL_MODE : "";
   created.configure(temporalSupported ? { ...config, scalabilityMode: TEMPORAL_MODE } : config);
   layer.encoder = created;
+  layer.codec = track?.codec;
   // A fresh encoder's first frame is a key frame anyway; say so, so the schedule restarts from it.
   layer.keyframeWanted = true;
   return created;
@@ -290,10 +320,12 @@ function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: Encod
   const svc = (metadata as { svc?: { temporalLayerId?: number } } | undefined)?.svc;
   const temporalLayer = svc?.temporalLayerId ?? 0;
   const spatialLayer = layer.plan.layer;
-  if (!transform || !track) return;
+  if (!transform || !track || layer.codec === undefined) return;
+  const codec = layer.codec;
   const frameMetadata = {
     senderSessionId: 0,
     ...track,
+    codec,
     keyframe,
     captureTimeUs: BigInt(Math.round(captureTimeUs)),
   };
@@ -303,7 +335,16 @@ function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: Encod
     (bytes) => {
       const payload = exactBuffer(bytes);
       scope.postMessage(
-        { type: "chunk", keyframe, captureTimeUs, durationUs, layer: spatialLayer, temporalLayer, payload },
+        {
+          type: "chunk",
+          codec,
+          keyframe,
+          captureTimeUs,
+          durationUs,
+          layer: spatialLayer,
+          temporalLayer,
+          payload,
+        },
         [payload],
       );
     },
