@@ -34,6 +34,7 @@ import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
 import { type EncodedFrame, LocalTrack, type LocalTrackOwner, type LocalVideoLayer } from "./local-track.ts";
+import { type ChatEntry, type ChatSendOptions, SessionChat } from "./session-chat.ts";
 
 export type { EncodedFrame, HostCommandInit, Media, ReactionEmoji, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
@@ -198,6 +199,8 @@ export type SessionEvents = {
   reactionRefused: (reason: ReactionRefusalReason, emoji: string) => void;
   /** The raised hands changed (first raised first); ours is among them while it is up. */
   raisedHands: (hands: readonly RaisedHandInfo[]) => void;
+  /** A chat message seen for the first time: live, from the history a joiner gets, or our own receipt. */
+  chat: (message: ChatEntry) => void;
 };
 
 export interface SessionStats {
@@ -292,6 +295,13 @@ export class MeetingSession implements LocalTrackOwner {
     number,
     { resolve: (result: HostCommandResult) => void; timer: ReturnType<typeof setTimeout> }
   >();
+  readonly #chat = new SessionChat({
+    sessionId: () => this.#sessionId,
+    identity: () => this.#identity,
+    connected: () => !this.#isClosed && !this.#reconnecting,
+    send: (bytes) => this.#send(bytes),
+    emit: (entry) => this.events.emit("chat", entry),
+  });
   #lastHeardMs = 0;
   #nextPingNonce = 1;
   #rttMs: number | undefined;
@@ -441,29 +451,32 @@ export class MeetingSession implements LocalTrackOwner {
   /** Whether our own hand is up (the relay says so). */
   get handRaised(): boolean {
     return this.#raisedHands.some((hand) => hand.sessionId === this.#sessionId);
-  }
+   * Sends a chat message to everyone, or privately to one participant, and resolves with it as the
+   * server stored it; rejects with a ChatError (too long, too fast, no such recipient, not connected).
+   */
+  sendChat(text: string, options: ChatSendOptions = {}): Promise<ChatEntry> 
+    return this.#chat.send(text, options);
 
-  get isClosed(): boolean {
+  /** The meeting's chat messages this participant may see, oldest first (history and live). */
+  get chatMessages(): readonly ChatEntry[] 
+    return this.#chat.messages;
+
+  get isClosed(): boolean 
     return this.#isClosed;
-  }
 
-  get transportKind(): TransportKind {
+  get transportKind(): TransportKind 
     return this.#transport.kind;
-  }
 
   /** Bytes queued locally and not yet sent: publishers skip frames when this grows. */
-  get bufferedBytes(): number {
+  get bufferedBytes(): number 
     return this.#transport.bufferedBytes;
-  }
 
-  stats(): SessionStats {
+  stats(): SessionStats 
     return { transport: this.#transport.kind, rttMs: this.#rttMs, ...this.#stats };
-  }
 
   /** The tracks this session publishes, by track id. */
-  get localTracks(): ReadonlyMap<number, LocalTrack> {
+  get localTracks(): ReadonlyMap<number, LocalTrack> 
     return this.#localTracks;
-  }
 
   /**
    * Announces a track and returns it; receivers learn its kind, codec and mute state. The track id
@@ -906,6 +919,12 @@ export class MeetingSession implements LocalTrackOwner {
         pending.resolve({ ok: body.value.ok, error: body.value.error });
         break;
       }
+      case "chatMessage":
+        this.#chat.onMessage(body.value);
+        break;
+      case "chatHistory":
+        this.#chat.onHistory(body.value.messages);
+        break;
       case "activeSpeakers":
         this.events.emit("activeSpeakers", {
           speakers: body.value.speakers
@@ -1041,6 +1060,7 @@ export class MeetingSession implements LocalTrackOwner {
         // A new connection starts in ALL mode: restore what we asked for.
         if (this.#subscriptions.mode === "explicit") this.#sendSubscriptions();
         this.events.emit("reconnected", connected.transport.kind);
+        this.#chat.resendPending();
         // Receivers see a new session: give them a key frame to start from.
         for (const track of this.#localTracks.values()) {
           if (track.kind === MediaKind.AUDIO) continue;
@@ -1090,6 +1110,7 @@ export class MeetingSession implements LocalTrackOwner {
       pending.resolve({ ok: false, error: "the session closed" });
     }
     this.#pendingCommands.clear();
+    this.#chat.close();
     const info = { code, reason, byUser: this.#leaving };
     this.e2ee?.close();
     this.events.emit("closed", info);
