@@ -199,8 +199,11 @@ export type SessionEvents = {
   reactionRefused: (reason: ReactionRefusalReason, emoji: string) => void;
   /** The raised hands changed (first raised first); ours is among them while it is up. */
   raisedHands: (hands: readonly RaisedHandInfo[]) => void;
-  /** A chat message seen for the first time: live, from the history a joiner gets, or our own receipt. */
-  chat: (message: ChatEntry) => void;
+  /**
+   * A chat message seen for the first time: live (someone's, or our own receipt) or, with `live`
+   * false, from the history a joiner gets.
+   */
+  chat: (message: ChatEntry, live: boolean) => void;
 };
 
 export interface SessionStats {
@@ -300,7 +303,12 @@ export class MeetingSession implements LocalTrackOwner {
     identity: () => this.#identity,
     connected: () => !this.#isClosed && !this.#reconnecting,
     send: (bytes) => this.#send(bytes),
-    emit: (entry) => this.events.emit("chat", entry),
+    emit: (entry, live) => this.events.emit("chat", entry, live),
+    crypto: () =>
+      this.e2ee && {
+        seal: (text) => this.e2ee!.sealChat(text),
+        open: (from, sealed) => this.e2ee!.openChat(from, sealed),
+      },
   });
   #lastHeardMs = 0;
   #nextPingNonce = 1;
@@ -451,32 +459,42 @@ export class MeetingSession implements LocalTrackOwner {
   /** Whether our own hand is up (the relay says so). */
   get handRaised(): boolean {
     return this.#raisedHands.some((hand) => hand.sessionId === this.#sessionId);
+  }
+
+  /**
    * Sends a chat message to everyone, or privately to one participant, and resolves with it as the
    * server stored it; rejects with a ChatError (too long, too fast, no such recipient, not connected).
    */
-  sendChat(text: string, options: ChatSendOptions = {}): Promise<ChatEntry> 
+  sendChat(text: string, options: ChatSendOptions = {}): Promise<ChatEntry> {
     return this.#chat.send(text, options);
+  }
 
   /** The meeting's chat messages this participant may see, oldest first (history and live). */
-  get chatMessages(): readonly ChatEntry[] 
+  get chatMessages(): readonly ChatEntry[] {
     return this.#chat.messages;
+  }
 
-  get isClosed(): boolean 
+  get isClosed(): boolean {
     return this.#isClosed;
+  }
 
-  get transportKind(): TransportKind 
+  get transportKind(): TransportKind {
     return this.#transport.kind;
+  }
 
   /** Bytes queued locally and not yet sent: publishers skip frames when this grows. */
-  get bufferedBytes(): number 
+  get bufferedBytes(): number {
     return this.#transport.bufferedBytes;
+  }
 
-  stats(): SessionStats 
+  stats(): SessionStats {
     return { transport: this.#transport.kind, rttMs: this.#rttMs, ...this.#stats };
+  }
 
   /** The tracks this session publishes, by track id. */
-  get localTracks(): ReadonlyMap<number, LocalTrack> 
+  get localTracks(): ReadonlyMap<number, LocalTrack> {
     return this.#localTracks;
+  }
 
   /**
    * Announces a track and returns it; receivers learn its kind, codec and mute state. The track id

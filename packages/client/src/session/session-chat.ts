@@ -59,8 +59,8 @@ export interface ChatSessionView {
   identity(): string;
   connected(): boolean;
   send(bytes: Uint8Array): void;
-  /** A new message (live, from history, or our own receipt), once per sequence. */
-  emit(entry: ChatEntry): void;
+  /** A new message, once per sequence: `live` unless it came in a ChatHistory. */
+  emit(entry: ChatEntry, live: boolean): void;
 }
 
 /** How long a message waits for the relay's receipt (it is resent after a reconnect meanwhile). */
@@ -126,7 +126,7 @@ export class SessionChat {
       pending.reject(new ChatError(reasonOf(message.refusal), message.refusalDetail || "refused"));
       return;
     }
-    const entry = this.#add(message);
+    const entry = this.#add(message, true);
     if (!entry) return;
     const pending = entry.mine ? this.#pending.get(entry.clientMessageId) : undefined;
     if (pending) {
@@ -137,7 +137,7 @@ export class SessionChat {
 
   onHistory(messages: readonly ChatMessage[]): void {
     for (const message of messages.slice(-MAX_CHAT_HISTORY_MESSAGES)) {
-      if (message.refusal === ChatRefusal.UNSPECIFIED) this.#add(message);
+      if (message.refusal === ChatRefusal.UNSPECIFIED) this.#add(message, false);
     }
   }
 
@@ -160,7 +160,7 @@ export class SessionChat {
   }
 
   /** Keeps a message once; returns it when it is new. */
-  #add(message: ChatMessage): ChatEntry | undefined {
+  #add(message: ChatMessage, live: boolean): ChatEntry | undefined {
     if (message.sequence === 0n || this.#bySequence.has(message.sequence)) return undefined;
     const entry: ChatEntry = {
       sequence: message.sequence,
@@ -187,7 +187,7 @@ export class SessionChat {
       for (const dropped of sorted.slice(0, sorted.length - MAX_KEPT_MESSAGES))
         this.#bySequence.delete(dropped.sequence);
     }
-    this.#session.emit(entry);
+    this.#session.emit(entry, live);
     return entry;
   }
 

@@ -537,6 +537,8 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
           return;
         }
         room.setHand(this.sessionId, decoded.packet.body.value.raised);
+        return;
+      }
       case BodyField.chatSend: {
         // A bad ChatSend is refused (meeting-chat.ts), never fatal: chat is people typing, not a protocol peer.
         const send = decodeChatSend(packet);

@@ -253,4 +253,25 @@ export const ar: Catalogue = {
     "لا يستطيع هذا المتصفح عرض فيديو الآخرين (لا يوجد مفكِّك فيديو WebCodecs ولا OffscreenCanvas).",
   "warning.browser.receive-audio":
     "لا يستطيع هذا المتصفح تشغيل صوت الآخرين (لا يوجد مفكِّك صوت WebCodecs ولا AudioWorklet).",
+
+  // chat
+  "chat.toggle": "الدردشة",
+  "chat.toggleWithUnread": "الدردشة، {count} غير مقروءة",
+  "chat.title": "الدردشة",
+  "chat.empty": "لا توجد رسائل بعد.",
+  "chat.to": "إلى",
+  "chat.everyone": "الجميع",
+  "chat.placeholder": "رسالة",
+  "chat.send": "إرسال",
+  "chat.privateTo": "بشكل خاص إلى {name}",
+  "chat.privateFrom": "بشكل خاص",
+  "chat.you": "أنت",
+  "chat.error.invalid": "الرسالة فارغة.",
+  "chat.error.too-long": "الرسالة طويلة جدًا.",
+  "chat.error.rate-limited": "أنت ترسل الرسائل بسرعة كبيرة. انتظر لحظة.",
+  "chat.error.not-allowed": "لا يُسمح لك بالدردشة في هذا الاجتماع.",
+  "chat.error.no-such-recipient": "غادر هذا المشارك الاجتماع.",
+  "chat.error.failed": "تعذّر على الخادم حفظ الرسالة.",
+  "chat.error.not-connected": "غير متصل: لم تُرسل الرسالة.",
+  "chat.error.timeout": "لم يؤكد الخادم استلام الرسالة.",
 };

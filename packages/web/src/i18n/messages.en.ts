@@ -251,4 +251,25 @@ export const en = {
     "This browser cannot show the others' video (no WebCodecs video decoder or OffscreenCanvas).",
   "warning.browser.receive-audio":
     "This browser cannot play the others' audio (no WebCodecs audio decoder or AudioWorklet).",
+
+  // chat
+  "chat.toggle": "Chat",
+  "chat.toggleWithUnread": "Chat, {count} unread",
+  "chat.title": "Chat",
+  "chat.empty": "No messages yet.",
+  "chat.to": "To",
+  "chat.everyone": "Everyone",
+  "chat.placeholder": "Message",
+  "chat.send": "Send",
+  "chat.privateTo": "privately to {name}",
+  "chat.privateFrom": "privately",
+  "chat.you": "You",
+  "chat.error.invalid": "The message is empty.",
+  "chat.error.too-long": "The message is too long.",
+  "chat.error.rate-limited": "You are sending messages too fast. Wait a moment.",
+  "chat.error.not-allowed": "You may not chat in this meeting.",
+  "chat.error.no-such-recipient": "That participant has left.",
+  "chat.error.failed": "The server could not store the message.",
+  "chat.error.not-connected": "Not connected: the message was not sent.",
+  "chat.error.timeout": "The server did not confirm the message.",
 } as const;

@@ -8,11 +8,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-<<<<<<< HEAD
-import type { HostCommand, Participant, ParticipantJoined, ParticipantLeft, RaisedHand, WaitingJoiner } from "./packet_pb.ts";
-=======
-import type { ChatMessage, HostCommand, Participant, ParticipantJoined, ParticipantLeft, WaitingJoiner } from "./packet_pb.ts";
->>>>>>> ed19c15 (chat: protocol bodies 22..24 (ChatSend, ChatMessage, ChatHistory), stored per meeting (migration 3), relay checks/rate limit/delivery/history and the bus carrying it between nodes; client sendChat and chat event)
+import type { ChatMessage, HostCommand, Participant, ParticipantJoined, ParticipantLeft, RaisedHand, WaitingJoiner } from "./packet_pb.ts";
 import { file_videocall_v1_packet } from "./packet_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -20,11 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/bus.proto.
  */
 export const file_videocall_v1_bus: GenFile = /*@__PURE__*/
-<<<<<<< HEAD
-  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEiygMKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAEjgKDmxheWVyX2ludGVyZXN0GAggASgLMh4udmlkZW9jYWxsLnYxLkJ1c0xheWVySW50ZXJlc3RIABI0CgxyYWlzZWRfaGFuZHMYCSABKAsyHC52aWRlb2NhbGwudjEuQnVzUmFpc2VkSGFuZHNIAEIHCgVldmVudCISChBCdXNSb3N0ZXJSZXF1ZXN0IjwKCUJ1c1Jvc3RlchIvCgxwYXJ0aWNpcGFudHMYASADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQipgEKEEJ1c05vZGVIZWFydGJlYXQSDwoHbm9kZV9pZBgBIAEoCRISCgpwdWJsaWNfdXJsGAIgASgJEhQKDHBhcnRpY2lwYW50cxgDIAEoDRIQCghtZWV0aW5ncxgEIAEoDRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYBSABKA0SDwoHbGVhdmluZxgGIAEoCBIVCg1zdGFydGVkX2F0X21zGAcgASgEIm0KDkJ1c0hvc3RDb21tYW5kEioKB2NvbW1hbmQYASABKAsyGS52aWRlb2NhbGwudjEuSG9zdENvbW1hbmQSGQoRaXNzdWVyX3Nlc3Npb25faWQYAiABKA0SFAoMaGFzX3Bhc3N3b3JkGAMgASgIIj4KDkJ1c1dhaXRpbmdMaXN0EiwKB2pvaW5lcnMYASADKAsyGy52aWRlb2NhbGwudjEuV2FpdGluZ0pvaW5lciJAChBCdXNMYXllckludGVyZXN0EiwKBnRyYWNrcxgBIAMoCzIcLnZpZGVvY2FsbC52MS5CdXNUcmFja0xheWVycyJLCg5CdXNUcmFja0xheWVycxISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhMKC2xheWVyc19tYXNrGAMgASgNIjkKDkJ1c1JhaXNlZEhhbmRzEicKBWhhbmRzGAEgAygLMhgudmlkZW9jYWxsLnYxLlJhaXNlZEhhbmRiBnByb3RvMw", [file_videocall_v1_packet]);
-=======
-  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEivwMKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAEjgKDmxheWVyX2ludGVyZXN0GAggASgLMh4udmlkZW9jYWxsLnYxLkJ1c0xheWVySW50ZXJlc3RIABIpCgRjaGF0GAkgASgLMhkudmlkZW9jYWxsLnYxLkNoYXRNZXNzYWdlSABCBwoFZXZlbnQiEgoQQnVzUm9zdGVyUmVxdWVzdCI8CglCdXNSb3N0ZXISLwoMcGFydGljaXBhbnRzGAEgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IqYBChBCdXNOb2RlSGVhcnRiZWF0Eg8KB25vZGVfaWQYASABKAkSEgoKcHVibGljX3VybBgCIAEoCRIUCgxwYXJ0aWNpcGFudHMYAyABKA0SEAoIbWVldGluZ3MYBCABKA0SHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEg8KB2xlYXZpbmcYBiABKAgSFQoNc3RhcnRlZF9hdF9tcxgHIAEoBCJtCg5CdXNIb3N0Q29tbWFuZBIqCgdjb21tYW5kGAEgASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kEhkKEWlzc3Vlcl9zZXNzaW9uX2lkGAIgASgNEhQKDGhhc19wYXNzd29yZBgDIAEoCCI+Cg5CdXNXYWl0aW5nTGlzdBIsCgdqb2luZXJzGAEgAygLMhsudmlkZW9jYWxsLnYxLldhaXRpbmdKb2luZXIiQAoQQnVzTGF5ZXJJbnRlcmVzdBIsCgZ0cmFja3MYASADKAsyHC52aWRlb2NhbGwudjEuQnVzVHJhY2tMYXllcnMiSwoOQnVzVHJhY2tMYXllcnMSEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRITCgtsYXllcnNfbWFzaxgDIAEoDWIGcHJvdG8z", [file_videocall_v1_packet]);
->>>>>>> ed19c15 (chat: protocol bodies 22..24 (ChatSend, ChatMessage, ChatHistory), stored per meeting (migration 3), relay checks/rate limit/delivery/history and the bus carrying it between nodes; client sendChat and chat event)
+  fileDesc("ChZ2aWRlb2NhbGwvdjEvYnVzLnByb3RvEgx2aWRlb2NhbGwudjEi9QMKC0J1c1ByZXNlbmNlEg8KB25vZGVfaWQYASABKAkSMQoGam9pbmVkGAIgASgLMh8udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASLQoEbGVmdBgDIAEoCzIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudExlZnRIABI4Cg5yb3N0ZXJfcmVxdWVzdBgEIAEoCzIeLnZpZGVvY2FsbC52MS5CdXNSb3N0ZXJSZXF1ZXN0SAASKQoGcm9zdGVyGAUgASgLMhcudmlkZW9jYWxsLnYxLkJ1c1Jvc3RlckgAEjQKDGhvc3RfY29tbWFuZBgGIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNIb3N0Q29tbWFuZEgAEjQKDHdhaXRpbmdfbGlzdBgHIAEoCzIcLnZpZGVvY2FsbC52MS5CdXNXYWl0aW5nTGlzdEgAEjgKDmxheWVyX2ludGVyZXN0GAggASgLMh4udmlkZW9jYWxsLnYxLkJ1c0xheWVySW50ZXJlc3RIABI0CgxyYWlzZWRfaGFuZHMYCSABKAsyHC52aWRlb2NhbGwudjEuQnVzUmFpc2VkSGFuZHNIABIpCgRjaGF0GAogASgLMhkudmlkZW9jYWxsLnYxLkNoYXRNZXNzYWdlSABCBwoFZXZlbnQiEgoQQnVzUm9zdGVyUmVxdWVzdCI8CglCdXNSb3N0ZXISLwoMcGFydGljaXBhbnRzGAEgAygLMhkudmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50IqYBChBCdXNOb2RlSGVhcnRiZWF0Eg8KB25vZGVfaWQYASABKAkSEgoKcHVibGljX3VybBgCIAEoCRIUCgxwYXJ0aWNpcGFudHMYAyABKA0SEAoIbWVldGluZ3MYBCABKA0SHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEg8KB2xlYXZpbmcYBiABKAgSFQoNc3RhcnRlZF9hdF9tcxgHIAEoBCJtCg5CdXNIb3N0Q29tbWFuZBIqCgdjb21tYW5kGAEgASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kEhkKEWlzc3Vlcl9zZXNzaW9uX2lkGAIgASgNEhQKDGhhc19wYXNzd29yZBgDIAEoCCI+Cg5CdXNXYWl0aW5nTGlzdBIsCgdqb2luZXJzGAEgAygLMhsudmlkZW9jYWxsLnYxLldhaXRpbmdKb2luZXIiQAoQQnVzTGF5ZXJJbnRlcmVzdBIsCgZ0cmFja3MYASADKAsyHC52aWRlb2NhbGwudjEuQnVzVHJhY2tMYXllcnMiSwoOQnVzVHJhY2tMYXllcnMSEgoKc2Vzc2lvbl9pZBgBIAEoDRIQCgh0cmFja19pZBgCIAEoDRITCgtsYXllcnNfbWFzaxgDIAEoDSI5Cg5CdXNSYWlzZWRIYW5kcxInCgVoYW5kcxgBIAMoCzIYLnZpZGVvY2FsbC52MS5SYWlzZWRIYW5kYgZwcm90bzM", [file_videocall_v1_packet]);
 
 /**
  * On `vc.m.<meetingId>.presence`: one change of a node's part of a meeting's roster.
@@ -93,21 +85,20 @@ export type BusPresence = Message<"videocall.v1.BusPresence"> & {
     case: "layerInterest";
   } | {
     /**
-<<<<<<< HEAD
      * The sender's participants' raised hands, replacing what receivers knew of that node.
      *
      * @generated from field: videocall.v1.BusRaisedHands raised_hands = 9;
      */
     value: BusRaisedHands;
     case: "raisedHands";
-=======
+  } | {
+    /**
      * Chat (issue 14): a message the sender's node stored; receivers deliver it to their recipients.
      *
-     * @generated from field: videocall.v1.ChatMessage chat = 9;
+     * @generated from field: videocall.v1.ChatMessage chat = 10;
      */
     value: ChatMessage;
     case: "chat";
->>>>>>> ed19c15 (chat: protocol bodies 22..24 (ChatSend, ChatMessage, ChatHistory), stored per meeting (migration 3), relay checks/rate limit/delivery/history and the bus carrying it between nodes; client sendChat and chat event)
   } | { case: undefined; value?: undefined };
 };
 
