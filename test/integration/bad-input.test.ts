@@ -311,6 +311,11 @@ Deno.test("bad ChatSends get a typed refusal each and the sender stays connected
       assertEquals(answer.body.value.sequence, 0n, `${what}: nothing stored`);
     }
     assertEquals(mallory.socket.readyState, WebSocket.OPEN, "refusals never close");
+    assertEquals(
+      metricValue(await server.metrics(), "videocall_chat_messages_total", { outcome: "refused" }),
+      sends.length,
+      "each refusal counted in /metrics",
+    );
     assertEquals(forged, "", "nothing reached the others");
     mallory.socket.close();
     await mallory.closed;

@@ -265,6 +265,7 @@ export const ar: Catalogue = {
   "chat.send": "إرسال",
   "chat.privateTo": "بشكل خاص إلى {name}",
   "chat.privateFrom": "بشكل خاص",
+  "chat.notEncrypted": "الدردشة غير مشفّرة من طرف إلى طرف: يستطيع الخادم قراءة هذه الرسائل.",
   "chat.you": "أنت",
   "chat.error.invalid": "الرسالة فارغة.",
   "chat.error.too-long": "الرسالة طويلة جدًا.",

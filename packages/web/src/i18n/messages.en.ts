@@ -263,6 +263,7 @@ export const en = {
   "chat.send": "Send",
   "chat.privateTo": "privately to {name}",
   "chat.privateFrom": "privately",
+  "chat.notEncrypted": "Chat is not end-to-end encrypted: the server can read these messages.",
   "chat.you": "You",
   "chat.error.invalid": "The message is empty.",
   "chat.error.too-long": "The message is too long.",

@@ -37,6 +37,8 @@ export function ChatPanel({ controller }: { controller: CallController }) {
   return (
     <aside class="card chat-panel" id="chat-panel" aria-label={t("chat.title")}>
       <h3>{t("chat.title")}</h3>
+      {/* Media is end-to-end encrypted in this call; chat is not yet (the server stores it readable). */}
+      {controller.security.value && <p class="chat-notice">{t("chat.notEncrypted")}</p>}
       {messages.length === 0 && <p class="chat-empty">{t("chat.empty")}</p>}
       <ol class="chat-messages" ref={list} aria-live="polite">
         {messages.map((message) => (
