@@ -188,3 +188,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "chat in an E2EE meeting: sealed with the media keys, the database holds only ciphertext, a wrong passphrase reads nothing",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const db = await openTestMeetingDatabase();
+    const server = await startControlServer(db.directory);
+    const sessions: MeetingSession[] = [];
+    const join = async (username: string, passphrase: string) => {
+      const session = await joinMeeting({
+        serverUrl: server.url,
+        username,
+        meetingId: "chat-e2ee",
+        transport: "websocket",
+        connectTimeoutMs: 30_000,
+        e2ee: { mode: "passphrase", passphrase, iterations: 1000 },
+      });
+      sessions.push(session);
+      return session;
+    };
+    try {
+      const alice = await join("alice", "correct horse");
+      const bob = await join("bob", "correct horse");
+      const mallory = await join("mallory", "guess");
+      // Keys travel after the joins: wait until alice holds bob's and bob holds alice's.
+      await until(
+        () =>
+          alice.e2ee?.peer(bob.sessionId)?.hasKey === true &&
+          bob.e2ee?.peer(alice.sessionId)?.hasKey === true,
+        30_000,
+        "the media keys",
+      );
+      const sent = await alice.sendChat("meet at the usual place");
+      assert(sent.sealed && sent.readable, "alice's own receipt is sealed and readable");
+      assertEquals(sent.text, "meet at the usual place");
+      await until(() => texts(bob).includes("meet at the usual place"), 30_000, "bob reads it");
+      assert(bob.chatMessages[0]?.sealed);
+      await until(() => mallory.chatMessages.length === 1, 30_000, "mallory gets the message");
+      assertEquals(mallory.chatMessages[0]?.readable, false, "a wrong passphrase opens nothing");
+      assertEquals(mallory.chatMessages[0]?.text, "");
+      const rows = await (await db.database.readyWithin(30_000)).query<{ text: string; sealed: string }>(
+        `SELECT text, sealed_text AS sealed FROM chat_messages WHERE meeting_id = 'chat-e2ee'`,
+      );
+      assertEquals(rows.length, 1);
+      assertEquals(rows[0]?.text, "", "the server stored no clear text");
+      assert((rows[0]?.sealed.length ?? 0) > 20, "the server stored the ciphertext");
+      assert(!atob(rows[0]?.sealed ?? "").includes("usual place"));
+    } finally {
+      for (const session of sessions) if (!session.isClosed) await session.leave().catch(() => {});
+      await server.shutdown();
+      await db.close();
+    }
+  },
+});

@@ -19,6 +19,10 @@ export interface ChatEntry {
   readonly sentAtMs: number;
   /** Sent by this participant (this session or an earlier one of the same identity). */
   readonly mine: boolean;
+  /** End-to-end encrypted (E2EE meetings): the server stored only ciphertext. */
+  readonly sealed: boolean;
+  /** False for a sealed message this session holds no key for (sent before it joined, say): `text` is "". */
+  readonly readable: boolean;
 }
 
 export interface ChatParty {
@@ -61,7 +65,18 @@ export interface ChatSessionView {
   send(bytes: Uint8Array): void;
   /** A new message, once per sequence: `live` unless it came in a ChatHistory. */
   emit(entry: ChatEntry, live: boolean): void;
+  /** In an E2EE session: seals and opens chat text with the media keys (e2ee/chat-seal.ts). */
+  crypto(): ChatCrypto | undefined;
 }
+
+export interface ChatCrypto {
+  seal(text: string): Promise<Uint8Array<ArrayBuffer>>;
+  open(fromSessionId: number, sealed: Uint8Array): Promise<string | undefined>;
+}
+
+/** A sealed message whose sender's key has not arrived yet is tried again this often, this many times. */
+const OPEN_RETRY_MS = 500;
+const OPEN_ATTEMPTS = 6;
 
 /** How long a message waits for the relay's receipt (it is resent after a reconnect meanwhile). */
 export const CHAT_RECEIPT_TIMEOUT_MS = 15_000;
@@ -85,6 +100,10 @@ export class SessionChat {
   readonly #bySequence = new Map<bigint, ChatEntry>();
   #sorted: ChatEntry[] = [];
   readonly #pending = new Map<string, PendingSend>();
+  /** What we sealed, by client id: our own receipts show it without a key lookup. */
+  readonly #ownPlaintext = new Map<string, string>();
+  /** Sealed messages being opened, so a copy arriving meanwhile is not opened twice. */
+  readonly #opening = new Set<bigint>();
 
   constructor(session: ChatSessionView) {
     this.#session = session;
@@ -95,19 +114,19 @@ export class SessionChat {
     return this.#sorted;
   }
 
-  send(text: string, options: ChatSendOptions = {}): Promise<ChatEntry> {
+  async send(text: string, options: ChatSendOptions = {}): Promise<ChatEntry> {
     const clientMessageId = crypto.randomUUID();
-    const send = {
-      clientMessageId,
-      text,
-      sealedText: new Uint8Array(0),
-      ...(options.toSessionId === undefined ? {} : { toSessionId: options.toSessionId }),
-    };
-    const problem = chatSendProblem(send);
-    if (problem) return Promise.reject(new ChatError(reasonOf(problem.refusal), problem.detail));
-    if (!this.#session.connected()) return Promise.reject(new ChatError("not-connected", "not connected"));
+    const to = options.toSessionId === undefined ? {} : { toSessionId: options.toSessionId };
+    const problem = chatSendProblem({ clientMessageId, text, sealedText: new Uint8Array(0), ...to });
+    if (problem) throw new ChatError(reasonOf(problem.refusal), problem.detail);
+    if (!this.#session.connected()) throw new ChatError("not-connected", "not connected");
+    const sealer = this.#session.crypto();
+    const send = sealer
+      ? { clientMessageId, text: "", sealedText: await sealer.seal(text), ...to }
+      : { clientMessageId, text, sealedText: new Uint8Array(0), ...to };
+    if (sealer) this.#ownPlaintext.set(clientMessageId, text);
     const packet = encodePacket({ body: { case: "chatSend", value: send } });
-    return new Promise((resolve, reject) => {
+    return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(clientMessageId);
         reject(new ChatError("timeout", "the server did not confirm the message"));
@@ -126,19 +145,49 @@ export class SessionChat {
       pending.reject(new ChatError(reasonOf(message.refusal), message.refusalDetail || "refused"));
       return;
     }
-    const entry = this.#add(message, true);
-    if (!entry) return;
-    const pending = entry.mine ? this.#pending.get(entry.clientMessageId) : undefined;
-    if (pending) {
-      this.#settle(entry.clientMessageId);
-      pending.resolve(entry);
-    }
+    void this.#accept(message, true).then((entry) => {
+      const pending = entry?.mine ? this.#pending.get(entry.clientMessageId) : undefined;
+      if (entry && pending) {
+        this.#settle(entry.clientMessageId);
+        pending.resolve(entry);
+      }
+    });
   }
 
   onHistory(messages: readonly ChatMessage[]): void {
     for (const message of messages.slice(-MAX_CHAT_HISTORY_MESSAGES)) {
-      if (message.refusal === ChatRefusal.UNSPECIFIED) this.#add(message, false);
+      if (message.refusal === ChatRefusal.UNSPECIFIED) void this.#accept(message, false);
     }
+  }
+
+  /** Opens a sealed message (when it is one), then keeps it once. */
+  async #accept(message: ChatMessage, live: boolean): Promise<ChatEntry | undefined> {
+    if (message.sealedText.length === 0) return this.#add(message, live, message.text, false, true);
+    if (
+      message.sequence === 0n ||
+      this.#bySequence.has(message.sequence) ||
+      this.#opening.has(message.sequence)
+    )
+      return undefined;
+    this.#opening.add(message.sequence);
+    try {
+      const text = this.#ownPlaintext.get(message.clientMessageId) ?? (await this.#open(message, live));
+      return this.#add(message, live, text ?? "", true, text !== undefined);
+    } finally {
+      this.#opening.delete(message.sequence);
+    }
+  }
+
+  /** The sender's key may still be on its way (a message right after a join): a few tries. */
+  async #open(message: ChatMessage, live: boolean): Promise<string | undefined> {
+    const opener = this.#session.crypto();
+    if (!opener) return undefined;
+    for (let attempt = 1; attempt <= OPEN_ATTEMPTS; attempt++) {
+      const text = await opener.open(message.fromSessionId, message.sealedText);
+      if (text !== undefined || !live) return text;
+      await new Promise((resolve) => setTimeout(resolve, OPEN_RETRY_MS));
+    }
+    return undefined;
   }
 
   /** Back in the meeting: sends what waited for a receipt again (the server stores each client id once). */
@@ -160,7 +209,13 @@ export class SessionChat {
   }
 
   /** Keeps a message once; returns it when it is new. */
-  #add(message: ChatMessage, live: boolean): ChatEntry | undefined {
+  #add(
+    message: ChatMessage,
+    live: boolean,
+    text: string,
+    sealed: boolean,
+    readable: boolean,
+  ): ChatEntry | undefined {
     if (message.sequence === 0n || this.#bySequence.has(message.sequence)) return undefined;
     const entry: ChatEntry = {
       sequence: message.sequence,
@@ -170,7 +225,9 @@ export class SessionChat {
         message.toSessionId === 0
           ? undefined
           : { sessionId: message.toSessionId, identity: message.toIdentity, name: message.toName },
-      text: message.text,
+      text,
+      sealed,
+      readable,
       sentAtMs: Number(message.sentAtMs),
       mine:
         message.fromSessionId === this.#session.sessionId() ||

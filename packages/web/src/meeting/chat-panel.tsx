@@ -37,8 +37,7 @@ export function ChatPanel({ controller }: { controller: CallController }) {
   return (
     <aside class="card chat-panel" id="chat-panel" aria-label={t("chat.title")}>
       <h3>{t("chat.title")}</h3>
-      {/* Media is end-to-end encrypted in this call; chat is not yet (the server stores it readable). */}
-      {controller.security.value && <p class="chat-notice">{t("chat.notEncrypted")}</p>}
+      {controller.security.value && <p class="chat-notice">{t("chat.encrypted")}</p>}
       {messages.length === 0 && <p class="chat-empty">{t("chat.empty")}</p>}
       <ol class="chat-messages" ref={list} aria-live="polite">
         {messages.map((message) => (
@@ -61,7 +60,7 @@ export function ChatPanel({ controller }: { controller: CallController }) {
               {new Date(message.sentAtMs).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
             </time>
             <p class="chat-text">
-              <ChatText text={message.text} />
+              {message.readable ? <ChatText text={message.text} /> : t("chat.unreadable")}
             </p>
           </li>
         ))}
