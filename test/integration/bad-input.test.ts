@@ -1,5 +1,5 @@
 import { Codec, joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
-import { encodePacket, MAX_PACKET_BYTES } from "@videocall/protocol";
+import { ChatRefusal, encodePacket, MAX_CHAT_TEXT_CHARS, MAX_PACKET_BYTES } from "@videocall/protocol";
 import { assert, assertEquals } from "../fixtures/assert.ts";
 import { openRawSocket } from "../fixtures/raw-socket.ts";
 import { metricValue, startServer, type TestServer } from "../fixtures/server.ts";
@@ -181,6 +181,28 @@ const cases: Array<{
     reason: /relay-only bodies: Welcome/,
     metric: "server_only_type",
   },
+  {
+    name: "a ChatMessage from a client (relay-only: only the relay says who said what)",
+    send: (s) =>
+      s.send(
+        encodePacket({
+          body: {
+            case: "chatMessage",
+            value: { sequence: 1n, fromSessionId: 1, fromName: "alice", text: "forged" },
+          },
+        }),
+      ),
+    code: 1008,
+    reason: /relay-only bodies/,
+    metric: "server_only_type",
+  },
+  {
+    name: "a ChatHistory from a client (relay-only)",
+    send: (s) => s.send(encodePacket({ body: { case: "chatHistory", value: { messages: [] } } })),
+    code: 1008,
+    reason: /relay-only bodies/,
+    metric: "server_only_type",
+  },
 ];
 
 for (const badInput of cases) {
@@ -230,5 +252,84 @@ Deno.test("usernames and meeting ids that fail validation are refused with a rea
       metricValue(await server.metrics(), "videocall_bad_input_total", { reason: "invalid_name" }),
       4,
     );
+  });
+});
+
+Deno.test("bad ChatSends get a typed refusal each and the sender stays connected", async () => {
+  await withHealthyCall(async (server, alice) => {
+    const mallory = await openRawSocket(server.url, "mallory", "bad");
+    await waitFor("mallory's welcome", () => mallory.received.some((p) => p.body.case === "welcome"));
+    let forged = "";
+    alice.events.on("chat", (message) => {
+      forged = message.text;
+    });
+    const sends: Array<[string, Uint8Array<ArrayBuffer>, ChatRefusal]> = [
+      [
+        "no client id",
+        encodePacket({ body: { case: "chatSend", value: { text: "hi" } } }),
+        ChatRefusal.INVALID,
+      ],
+      [
+        "empty text",
+        encodePacket({ body: { case: "chatSend", value: { clientMessageId: "a", text: "" } } }),
+        ChatRefusal.INVALID,
+      ],
+      [
+        "too long",
+        encodePacket({
+          body: {
+            case: "chatSend",
+            value: { clientMessageId: "b", text: "x".repeat(MAX_CHAT_TEXT_CHARS + 1) },
+          },
+        }),
+        ChatRefusal.TOO_LONG,
+      ],
+      [
+        "recipient 0",
+        encodePacket({
+          body: { case: "chatSend", value: { clientMessageId: "c", text: "hi", toSessionId: 0 } },
+        }),
+        ChatRefusal.INVALID,
+      ],
+      [
+        "nobody such",
+        encodePacket({
+          body: { case: "chatSend", value: { clientMessageId: "d", text: "hi", toSessionId: 7 } },
+        }),
+        ChatRefusal.NO_SUCH_RECIPIENT,
+      ],
+      [
+        "text and sealed text",
+        encodePacket({
+          body: {
+            case: "chatSend",
+            value: { clientMessageId: "e", text: "hi", sealedText: new Uint8Array(4) },
+          },
+        }),
+        ChatRefusal.INVALID,
+      ],
+      // Body 22 holding field 2 with invalid UTF-8: does not decode.
+      ["undecodable", new Uint8Array([0xb2, 0x01, 0x03, 0x12, 0x01, 0xff]), ChatRefusal.INVALID],
+    ];
+    for (const [what, packet, refusal] of sends) {
+      const before = mallory.received.length;
+      mallory.socket.send(packet);
+      await waitFor(`the refusal of ${what}`, () =>
+        mallory.received.slice(before).some((p) => p.body.case === "chatMessage"),
+      );
+      const answer = mallory.received.slice(before).find((p) => p.body.case === "chatMessage");
+      assert(answer?.body.case === "chatMessage");
+      assertEquals(answer.body.value.refusal, refusal, what);
+      assertEquals(answer.body.value.sequence, 0n, `${what}: nothing stored`);
+    }
+    assertEquals(mallory.socket.readyState, WebSocket.OPEN, "refusals never close");
+    assertEquals(
+      metricValue(await server.metrics(), "videocall_chat_messages_total", { outcome: "refused" }),
+      sends.length,
+      "each refusal counted in /metrics",
+    );
+    assertEquals(forged, "", "nothing reached the others");
+    mallory.socket.close();
+    await mallory.closed;
   });
 });

@@ -34,6 +34,7 @@ export {
 } from "./session/connect.ts";
 export * from "./session/local-track.ts";
 export * from "./session/meeting-session.ts";
+export * from "./session/session-chat.ts";
 export {
   chooseVideoCodec,
   VideoCodecNegotiator,

@@ -96,3 +96,16 @@ function layersProblem(track: CheckedTrackInfo): string | undefined {
 
 /** Tracks one SetSubscriptions may list: a 16-tile page of camera, screen and audio tracks, with room. */
 export const MAX_TRACK_SUBSCRIPTIONS = 256;
+
+/** Longest chat message, in UTF-16 code units (what JavaScript's `length` counts). */
+export const MAX_CHAT_TEXT_CHARS = 2000;
+/** Longest E2EE chat message: the sealed text of MAX_CHAT_TEXT_CHARS (UTF-8, up to 3 bytes each) plus its header and tag. */
+export const MAX_CHAT_SEALED_BYTES = MAX_CHAT_TEXT_CHARS * 3 + 64;
+/** Longest ChatSend.client_message_id. */
+export const MAX_CHAT_CLIENT_ID_CHARS = 64;
+/** Most messages a joiner gets in its ChatHistory (the most recent it may see). */
+export const MAX_CHAT_HISTORY_MESSAGES = 200;
+/** Each participant's chat token bucket: a burst of this many messages... */
+export const CHAT_BURST_MESSAGES = 10;
+/** ...refilled at this rate. Over it, a ChatSend is refused (RATE_LIMITED), never closed. */
+export const CHAT_MESSAGES_PER_SECOND = 1;

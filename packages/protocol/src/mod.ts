@@ -1,3 +1,4 @@
+export * from "./chat.ts";
 export * from "./close-codes.ts";
 export * from "./codec.ts";
 export * from "./gen/videocall/v1/bus_pb.ts";

@@ -33,6 +33,9 @@ export const BodyField = {
   raiseHand: 26,
   raisedHands: 27,
   reactionRefused: 28,
+  chatSend: 22,
+  chatMessage: 23,
+  chatHistory: 24,
 } as const;
 export type BodyField = (typeof BodyField)[keyof typeof BodyField];
 

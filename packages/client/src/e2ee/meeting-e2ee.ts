@@ -17,6 +17,7 @@
 
 import { TypedEmitter } from "../emitter.ts";
 import type { FrameTransformConfig } from "../media/transform/frame-transform.ts";
+import { openChatText, sealChatText } from "./chat-seal.ts";
 import type { FrameDecryptorStats, FrameDropReason } from "./frame-decryptor.ts";
 import { decodeIdentityPublicKey, generateIdentity, type IdentityKeyPair } from "./identity.ts";
 import { TRACK_SLOTS } from "./key-id.ts";
@@ -165,6 +166,24 @@ export class MeetingE2ee {
   /** The epoch we encrypt with now. */
   get epoch(): number {
     return this.#keys?.current.epoch ?? 0;
+  }
+
+  /** Seals a chat message with our current media key (chat-seal.ts); waits for the key after a (re)join. */
+  async sealChat(text: string): Promise<Uint8Array<ArrayBuffer>> {
+    await this.#chain;
+    const key = this.#keys?.current;
+    if (!key) throw new Error("no media key yet");
+    return await sealChatText(key, this.#signalling.meetingId, text);
+  }
+
+  /** Opens a peer's sealed chat message with the key we hold for it; undefined when we cannot. */
+  async openChat(fromSessionId: number, sealed: Uint8Array): Promise<string | undefined> {
+    await this.#chain;
+    const key =
+      fromSessionId === this.#signalling.sessionId
+        ? this.#keys?.current
+        : this.#receivedKeys.get(fromSessionId);
+    return key ? await openChatText(key, this.#signalling.meetingId, sealed) : undefined;
   }
 
   peers(): PeerE2eeState[] {

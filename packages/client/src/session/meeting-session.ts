@@ -35,6 +35,7 @@ import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
 import { type EncodedFrame, LocalTrack, type LocalTrackOwner, type LocalVideoLayer } from "./local-track.ts";
+import { type ChatEntry, type ChatSendOptions, SessionChat } from "./session-chat.ts";
 
 export type { EncodedFrame, HostCommandInit, Media, ReactionEmoji, TrackInfo };
 export { Codec, LeaveReason, MediaKind };
@@ -207,6 +208,11 @@ export type SessionEvents = {
   reactionRefused: (reason: ReactionRefusalReason, emoji: string) => void;
   /** The raised hands changed (first raised first); ours is among them while it is up. */
   raisedHands: (hands: readonly RaisedHandInfo[]) => void;
+  /**
+   * A chat message seen for the first time: live (someone's, or our own receipt) or, with `live`
+   * false, from the history a joiner gets.
+   */
+  chat: (message: ChatEntry, live: boolean) => void;
 };
 
 export interface SessionStats {
@@ -301,6 +307,18 @@ export class MeetingSession implements LocalTrackOwner {
     number,
     { resolve: (result: HostCommandResult) => void; timer: ReturnType<typeof setTimeout> }
   >();
+  readonly #chat = new SessionChat({
+    sessionId: () => this.#sessionId,
+    identity: () => this.#identity,
+    connected: () => !this.#isClosed && !this.#reconnecting,
+    send: (bytes) => this.#send(bytes),
+    emit: (entry, live) => this.events.emit("chat", entry, live),
+    crypto: () =>
+      this.e2ee && {
+        seal: (text) => this.e2ee!.sealChat(text),
+        open: (from, sealed) => this.e2ee!.openChat(from, sealed),
+      },
+  });
   #lastHeardMs = 0;
   #nextPingNonce = 1;
   #rttMs: number | undefined;
@@ -453,6 +471,19 @@ export class MeetingSession implements LocalTrackOwner {
   /** Whether our own hand is up (the relay says so). */
   get handRaised(): boolean {
     return this.#raisedHands.some((hand) => hand.sessionId === this.#sessionId);
+  }
+
+  /**
+   * Sends a chat message to everyone, or privately to one participant, and resolves with it as the
+   * server stored it; rejects with a ChatError (too long, too fast, no such recipient, not connected).
+   */
+  sendChat(text: string, options: ChatSendOptions = {}): Promise<ChatEntry> {
+    return this.#chat.send(text, options);
+  }
+
+  /** The meeting's chat messages this participant may see, oldest first (history and live). */
+  get chatMessages(): readonly ChatEntry[] {
+    return this.#chat.messages;
   }
 
   get isClosed(): boolean {
@@ -932,6 +963,12 @@ export class MeetingSession implements LocalTrackOwner {
         pending.resolve({ ok: body.value.ok, error: body.value.error });
         break;
       }
+      case "chatMessage":
+        this.#chat.onMessage(body.value);
+        break;
+      case "chatHistory":
+        this.#chat.onHistory(body.value.messages);
+        break;
       case "activeSpeakers":
         this.events.emit("activeSpeakers", {
           speakers: body.value.speakers
@@ -1067,6 +1104,7 @@ export class MeetingSession implements LocalTrackOwner {
         // A new connection starts in ALL mode: restore what we asked for.
         if (this.#subscriptions.mode === "explicit") this.#sendSubscriptions();
         this.events.emit("reconnected", connected.transport.kind);
+        this.#chat.resendPending();
         // Receivers see a new session: give them a key frame to start from.
         for (const track of this.#localTracks.values()) {
           if (track.kind === MediaKind.AUDIO) continue;
@@ -1116,6 +1154,7 @@ export class MeetingSession implements LocalTrackOwner {
       pending.resolve({ ok: false, error: "the session closed" });
     }
     this.#pendingCommands.clear();
+    this.#chat.close();
     const info = { code, reason, byUser: this.#leaving };
     this.e2ee?.close();
     this.events.emit("closed", info);

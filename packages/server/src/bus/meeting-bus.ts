@@ -1,4 +1,4 @@
-import type { HostCommand, Participant, RaisedHand, WaitingJoiner } from "@videocall/protocol";
+import type { ChatMessage, HostCommand, Participant, RaisedHand, WaitingJoiner } from "@videocall/protocol";
 import { trackKey } from "../relay/track-key.ts";
 
 /**
@@ -119,5 +119,7 @@ export type PresenceEvent =
    * adds it to the publisher's LayerDemand.
    */
   | { type: "layer-interest"; tracks: TrackLayerInterest[] }
+  /** A chat message the sending node stored: receivers deliver it to their recipients (chat.ts). */
+  | { type: "chat"; message: ChatMessage }
   /** Raised by the bus itself, not published: `fromNodeId` died or left, drop its participants. */
   | { type: "node-lost" };

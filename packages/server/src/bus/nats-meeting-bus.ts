@@ -623,6 +623,8 @@ function toBusPresence(nodeId: string, event: PresenceEvent): BusPresence | unde
         nodeId,
         event: { case: "layerInterest", value: { tracks: event.tracks } },
       });
+    case "chat":
+      return create(BusPresenceSchema, { nodeId, event: { case: "chat", value: event.message } });
     case "node-lost":
       return undefined; // local only
   }
@@ -664,6 +666,9 @@ export function fromBusPresence(message: BusPresence): PresenceEvent | undefined
           layersMask: track.layersMask,
         })),
       };
+    case "chat":
+      // Checked by the receiving room (meeting-chat.ts) like any other node's message.
+      return { type: "chat", message: event.value };
     default:
       return undefined;
   }

@@ -7,7 +7,9 @@ import {
   type MeetingLogEvent,
   type MeetingRole,
   type MeetingSettings,
+  type NewChatMessage,
   repositoriesFor,
+  type StoredChatMessage,
 } from "../db/repositories/mod.ts";
 
 /** Settings a host changes; the password travels in clear only as far as this object, which hashes it. */
@@ -131,5 +133,15 @@ export class MeetingDirectory {
 
   async log(meetingId: string, event: MeetingLogEvent, identity: string, displayName: string): Promise<void> {
     await (await this.#repositories()).meetingLog.append({ meetingId, event, identity, displayName });
+  }
+
+  /** Stores a chat message, or finds the one its sender already stored under that client id. */
+  async storeChat(message: NewChatMessage): Promise<{ message: StoredChatMessage; duplicate: boolean }> {
+    return (await this.#repositories()).chatMessages.store(message);
+  }
+
+  /** The most recent chat messages `identity` may see, oldest first. */
+  async chatVisibleTo(meetingId: string, identity: string, limit: number): Promise<StoredChatMessage[]> {
+    return (await this.#repositories()).chatMessages.visibleTo(meetingId, identity, limit);
   }
 }

@@ -144,6 +144,17 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_chat_messages_total",
+    help: "Chat messages by outcome: stored (and delivered) on this node, or refused (grant, shape, length, recipient, rate, store)",
+    labelNames: ["outcome"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ outcome: "stored" }, stats.chatMessagesStored);
+      this.inc({ outcome: "refused" }, stats.chatMessagesRefused);
+    },
+  });
+  new Counter({
     name: "videocall_reactions_total",
     help: "Reactions by outcome: forwarded, or refused (unknown_emoji, rate_limited)",
     labelNames: ["outcome"],

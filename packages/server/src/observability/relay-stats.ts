@@ -61,6 +61,9 @@ export class RelayStats {
   extensionPacketsForwarded = 0;
   /** Host commands (meeting control) by outcome: carried out, refused (no authority), invalid or failed. */
   readonly hostCommands: Record<HostCommandOutcome, number> = { done: 0, refused: 0, invalid: 0, failed: 0 };
+  /** Chat messages this node stored (and delivered), and ChatSends it refused (shape, grant, rate, store). */
+  chatMessagesStored = 0;
+  chatMessagesRefused = 0;
   /** Media a host muted (MuteCommand), dropped at the publisher's connection. */
   packetsDroppedMutedByHost = 0;
   /** Reactions forwarded, and refused (not an allowed emoji, or over the participant's budget). */

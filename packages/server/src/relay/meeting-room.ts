@@ -37,6 +37,7 @@ import type { RelayStats } from "../observability/relay-stats.ts";
 import { type ActiveSpeakersSnapshot, ActiveSpeakerTracker } from "./active-speakers.ts";
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { type LastNCandidate, type LastNRequest, LastNSelection, NO_LAST_N } from "./last-n.ts";
+import { MeetingChat, MemoryChatStore } from "./meeting-chat.ts";
 import { type ControlledConnection, MeetingControl, roleFromName } from "./meeting-control.ts";
 import { RaisedHandsBook } from "./raised-hands.ts";
 import { SendBandwidthEstimate } from "./send-bandwidth-estimate.ts";
@@ -139,6 +140,8 @@ export class MeetingRoom {
   #interestFollowsRemoteAudio = false;
   /** Settings, roles, the waiting room and host commands (meeting-control.ts). */
   readonly control: MeetingControl;
+  /** Chat: checks, storage, delivery and history (meeting-chat.ts). */
+  readonly chat: MeetingChat;
   /** Levels, top-3 audio and the dominant speaker (active-speakers.ts). */
   readonly #speakers = new ActiveSpeakerTracker();
   /** Runs while anyone speaks; cleared when all are quiet and on close. */
@@ -187,6 +190,24 @@ export class MeetingRoom {
         publish: (event) => this.#bus.publishPresence(event),
         isHandRaised: (sessionId) => this.#hands.isRaised(sessionId),
         lowerHand: (sessionId) => this.setHand(sessionId, false),
+      },
+    });
+    const meetings = controlOptions?.meetings;
+    this.chat = new MeetingChat({
+      meetingId,
+      stats,
+      log: controlOptions?.log,
+      store: meetings
+        ? {
+            store: (message) => meetings.storeChat(message),
+            visibleTo: (id, identity, limit) => meetings.chatVisibleTo(id, identity, limit),
+          }
+        : new MemoryChatStore(),
+      room: {
+        local: (sessionId) => this.#local.get(sessionId),
+        locals: () => this.#local.values(),
+        remote: (sessionId) => this.#remote.get(sessionId),
+        publish: (event) => this.#bus.publishPresence(event),
       },
     });
     this.#simulcast = new SimulcastRouter<LocalParticipant>({
@@ -305,6 +326,7 @@ export class MeetingRoom {
     this.#updateBusInterest();
     this.#simulcast.reselect(participant);
     this.control.joined(participant);
+    void this.chat.joined(participant);
     return participant;
   }
 
@@ -317,6 +339,7 @@ export class MeetingRoom {
     participant.queue.close();
     this.#local.delete(sessionId);
     this.#lastNSubscribers.delete(participant);
+    this.chat.left(sessionId);
     this.#simulcast.forgetSubscriber(sessionId);
     if (hasSimulcast(participant.tracks)) this.#simulcast.reselectAll();
     this.#announceLeft(sessionId, reason);
@@ -772,6 +795,9 @@ export class MeetingRoom {
         if (this.#hands.replaceRemote(nodeId, event.hands, (id) => this.#local.has(id)))
           this.#handsChanged(false);
         else this.#stats.countBadInput("bus_malformed");
+        break;
+      case "chat":
+        if (!this.chat.onBus(event.message)) this.#stats.countBadInput("bus_malformed");
         break;
     }
   }

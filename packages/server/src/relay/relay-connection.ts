@@ -1,6 +1,8 @@
 import {
   BodyField,
   bodyClassOf,
+  ChatRefusal,
+  type ChatSend,
   decodePacketSafely,
   encodePacket,
   Grant,
@@ -541,6 +543,17 @@ export class RelayConnection implements ConnectionHandler, ClientConnection {
         room.setHand(this.sessionId, decoded.packet.body.value.raised);
         return;
       }
+      case BodyField.chatSend: {
+        // A bad ChatSend is refused (meeting-chat.ts), never fatal: chat is people typing, not a protocol peer.
+        const send = decodeChatSend(packet);
+        if (typeof send === "string") {
+          this.#context.stats.countBadInput("malformed_body");
+          room.chat.refuse(participant, "", ChatRefusal.INVALID, send);
+          return;
+        }
+        void room.chat.send(participant, send);
+        return;
+      }
       case BodyField.setSubscriptions: {
         const message = decodeSetSubscriptions(packet);
         const subscriptions = typeof message === "string" ? message : parseSetSubscriptions(message);
@@ -757,6 +770,15 @@ function decodeHostCommand(packet: Uint8Array): HostCommand | string {
   return body.value;
 }
 
+/** The ChatSend a packet carries, or why it does not decode (its content is checked by MeetingChat). */
+function decodeChatSend(packet: Uint8Array): ChatSend | string {
+  const decoded = decodePacketSafely(packet);
+  if (!decoded.ok) return `malformed ChatSend (${decoded.error.detail})`;
+  const body = decoded.packet.body;
+  if (body.case !== "chatSend") return "malformed ChatSend";
+  return body.value;
+}
+
 function describeScanError(error: string | undefined): string {
   switch (error) {
     case "unknown-field":
@@ -803,6 +825,8 @@ function isServerOnlyBody(body: number): boolean {
     case BodyField.layerDemand:
     case BodyField.raisedHands:
     case BodyField.reactionRefused:
+    case BodyField.chatMessage:
+    case BodyField.chatHistory:
       return true;
     default:
       return false;

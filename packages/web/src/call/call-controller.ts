@@ -35,6 +35,7 @@ import { type Message, t } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
 import { type CallFailure, type CallPhase, canJoin, canMove, isInCall } from "./call-phase.ts";
+import { ChatState } from "./chat-state.ts";
 import { planHotplug } from "./device-hotplug.ts";
 import { loadOrCreateIdentity } from "./e2ee-identity-store.ts";
 import { embeddingConfig } from "./embedding-config.ts";
@@ -262,6 +263,8 @@ export class CallController {
   readonly activeSpeakers: ReadonlySignal<ActiveSpeakersInfo> = this.#activeSpeakers;
   /** The speaker view (dominant speaker large, the others in a strip) instead of the grid. */
   readonly speakerView: ReadonlySignal<boolean> = this.#speakerView;
+  /** The chat panel's state: messages, unread badge, open or closed (chat-state.ts). */
+  readonly chat = new ChatState();
 
   /** Reactions floating over tiles and the raised hands, in order. */
   readonly reactions = new MeetingReactions();
@@ -629,6 +632,7 @@ export class CallController {
     });
     this.#unsubscribe = [
       this.reactions.attach(session),
+      this.chat.attach(session),
       session.events.on("tracksChanged", () => this.#updateSubscriptions()),
       watcher.events.on("peerAdded", () => this.#syncTiles()),
       watcher.events.on("peerRemoved", () => this.#syncTiles()),

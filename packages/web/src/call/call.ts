@@ -16,8 +16,8 @@ import {
   MicrophonePublisher,
   publishPreferences,
   type VideoCodecChoice,
-  videoCaptureMethod,
   type VideoCodecSupport,
+  videoCaptureMethod,
   videoCodecChoiceOf,
 } from "@videocall/client/media";
 import type { MeetingRoute } from "../routes.ts";

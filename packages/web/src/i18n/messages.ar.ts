@@ -259,4 +259,27 @@ export const ar: Catalogue = {
     "لا يستطيع هذا المتصفح فك ترميز فيديو {codecs}: يرسل إليه الآخرون في المكالمة ترميزًا يستطيع فكّه بدلًا منه.",
   "warning.browser.noWebCodecs":
     "لا يدعم هذا المتصفح WebCodecs: لا يستطيع إرسال الفيديو ولا عرضه. استخدم إصدارًا حديثًا من Chrome أو Edge أو Firefox أو Safari.",
+
+  // chat
+  "chat.toggle": "الدردشة",
+  "chat.toggleWithUnread": "الدردشة، {count} غير مقروءة",
+  "chat.title": "الدردشة",
+  "chat.empty": "لا توجد رسائل بعد.",
+  "chat.to": "إلى",
+  "chat.everyone": "الجميع",
+  "chat.placeholder": "رسالة",
+  "chat.send": "إرسال",
+  "chat.privateTo": "بشكل خاص إلى {name}",
+  "chat.privateFrom": "بشكل خاص",
+  "chat.encrypted": "الرسائل مشفّرة من طرف إلى طرف بمفاتيح المكالمة: لا يستطيع الخادم قراءتها.",
+  "chat.unreadable": "(مشفّرة قبل انضمامك: لا يوجد مفتاح لقراءتها)",
+  "chat.you": "أنت",
+  "chat.error.invalid": "الرسالة فارغة.",
+  "chat.error.too-long": "الرسالة طويلة جدًا.",
+  "chat.error.rate-limited": "أنت ترسل الرسائل بسرعة كبيرة. انتظر لحظة.",
+  "chat.error.not-allowed": "لا يُسمح لك بالدردشة في هذا الاجتماع.",
+  "chat.error.no-such-recipient": "غادر هذا المشارك الاجتماع.",
+  "chat.error.failed": "تعذّر على الخادم حفظ الرسالة.",
+  "chat.error.not-connected": "غير متصل: لم تُرسل الرسالة.",
+  "chat.error.timeout": "لم يؤكد الخادم استلام الرسالة.",
 };

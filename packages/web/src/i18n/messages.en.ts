@@ -257,4 +257,27 @@ export const en = {
     "This browser cannot decode {codecs} video: the others in the call send it a codec it can decode instead.",
   "warning.browser.noWebCodecs":
     "This browser has no WebCodecs: it can neither send nor show video. Use a recent Chrome, Edge, Firefox or Safari.",
+
+  // chat
+  "chat.toggle": "Chat",
+  "chat.toggleWithUnread": "Chat, {count} unread",
+  "chat.title": "Chat",
+  "chat.empty": "No messages yet.",
+  "chat.to": "To",
+  "chat.everyone": "Everyone",
+  "chat.placeholder": "Message",
+  "chat.send": "Send",
+  "chat.privateTo": "privately to {name}",
+  "chat.privateFrom": "privately",
+  "chat.encrypted": "Messages are end-to-end encrypted with the call's keys: the server cannot read them.",
+  "chat.unreadable": "(encrypted before you joined: no key to read it)",
+  "chat.you": "You",
+  "chat.error.invalid": "The message is empty.",
+  "chat.error.too-long": "The message is too long.",
+  "chat.error.rate-limited": "You are sending messages too fast. Wait a moment.",
+  "chat.error.not-allowed": "You may not chat in this meeting.",
+  "chat.error.no-such-recipient": "That participant has left.",
+  "chat.error.failed": "The server could not store the message.",
+  "chat.error.not-connected": "Not connected: the message was not sent.",
+  "chat.error.timeout": "The server did not confirm the message.",
 } as const;

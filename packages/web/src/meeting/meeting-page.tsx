@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import type { CallController } from "../call/call-controller.ts";
 import { isInCall } from "../call/call-phase.ts";
 import { t } from "../i18n/i18n.ts";
+import { ChatPanel } from "./chat-panel.tsx";
 import { DiagnosticsPanel } from "./diagnostics-panel.tsx";
 import { HostMuteNotice } from "./host-mute-notice.tsx";
 import { LeftCard } from "./left-card.tsx";
@@ -54,6 +55,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
             <SecurityPanel controller={controller} />
             {isInCall(phase) && (
               <div class="side-panels">
+                {controller.chat.open.value && <ChatPanel controller={controller} />}
                 <ParticipantsPanel controller={controller} />
                 <MeetingSettings controller={controller} />
               </div>

@@ -52,6 +52,7 @@ export function Toolbar({ controller }: { controller: CallController }) {
             {speakerView ? t("toolbar.gridView") : t("toolbar.speakerView")}
           </button>
         )}
+        {inCall && <ChatToggle controller={controller} />}
         {!inCall && (
           <label class="e2ee-toggle">
             <input
@@ -86,5 +87,28 @@ export function Toolbar({ controller }: { controller: CallController }) {
         )}
       </div>
     </nav>
+  );
+}
+
+/** Opens and closes the chat panel; the badge counts messages that came while it was closed. */
+function ChatToggle({ controller }: { controller: CallController }) {
+  const open = controller.chat.open.value;
+  const unread = controller.chat.unread.value;
+  return (
+    <button
+      class={`toggle chat-toggle${open ? " active" : ""}`}
+      type="button"
+      aria-pressed={open}
+      aria-controls="chat-panel"
+      aria-label={unread > 0 ? t("chat.toggleWithUnread", { count: unread }) : undefined}
+      onClick={() => controller.chat.setOpen(!open)}
+    >
+      {t("chat.toggle")}
+      {unread > 0 && (
+        <span class="badge unread-badge" data-unread={unread}>
+          {unread}
+        </span>
+      )}
+    </button>
   );
 }

@@ -1,11 +1,13 @@
 import type { SqlExecutor } from "../database.ts";
 import { Bans } from "./bans.ts";
+import { ChatMessages } from "./chat-messages.ts";
 import { CoHosts } from "./cohosts.ts";
 import { MeetingLog } from "./meeting-log.ts";
 import { Meetings } from "./meetings.ts";
 import { Users } from "./users.ts";
 
 export * from "./bans.ts";
+export * from "./chat-messages.ts";
 export * from "./cohosts.ts";
 export * from "./meeting-log.ts";
 export * from "./meetings.ts";
@@ -17,6 +19,7 @@ export interface Repositories {
   readonly cohosts: CoHosts;
   readonly bans: Bans;
   readonly meetingLog: MeetingLog;
+  readonly chatMessages: ChatMessages;
 }
 
 /**
@@ -30,5 +33,6 @@ export function repositoriesFor(db: SqlExecutor): Repositories {
     cohosts: new CoHosts(db),
     bans: new Bans(db),
     meetingLog: new MeetingLog(db),
+    chatMessages: new ChatMessages(db),
   };
 }

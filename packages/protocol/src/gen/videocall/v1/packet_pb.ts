@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file videocall/v1/packet.proto.
  */
 export const file_videocall_v1_packet: GenFile = /*@__PURE__*/
-  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEijAoKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjcKD2FjdGl2ZV9zcGVha2VycxgUIAEoCzIcLnZpZGVvY2FsbC52MS5BY3RpdmVTcGVha2Vyc0gAEjEKDGxheWVyX2RlbWFuZBgVIAEoCzIZLnZpZGVvY2FsbC52MS5MYXllckRlbWFuZEgAEioKCHJlYWN0aW9uGBkgASgLMhYudmlkZW9jYWxsLnYxLlJlYWN0aW9uSAASLQoKcmFpc2VfaGFuZBgaIAEoCzIXLnZpZGVvY2FsbC52MS5SYWlzZUhhbmRIABIxCgxyYWlzZWRfaGFuZHMYGyABKAsyGS52aWRlb2NhbGwudjEuUmFpc2VkSGFuZHNIABI5ChByZWFjdGlvbl9yZWZ1c2VkGBwgASgLMh0udmlkZW9jYWxsLnYxLlJlYWN0aW9uUmVmdXNlZEgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCKDAgoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEhMKC2F1ZGlvX2xldmVsGAogASgNEg8KB3BheWxvYWQYDyABKAwilAEKEFNldFN1YnNjcmlwdGlvbnMSLAoEbW9kZRgBIAEoDjIeLnZpZGVvY2FsbC52MS5TdWJzY3JpcHRpb25Nb2RlEi8KBnRyYWNrcxgCIAMoCzIfLnZpZGVvY2FsbC52MS5UcmFja1N1YnNjcmlwdGlvbhIOCgZsYXN0X24YAyABKA0SEQoJYWxsX2F1ZGlvGAQgASgIIpQBChFUcmFja1N1YnNjcmlwdGlvbhISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhYKCW1heF9sYXllchgDIAEoDUgAiAEBEhAKCHdpZHRoX3B4GAQgASgNEhEKCWhlaWdodF9weBgFIAEoDRIOCgZwaW5uZWQYBiABKAhCDAoKX21heF9sYXllciJiCgpUcmFja1N0YXRlEicKBnRyYWNrcxgBIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SKwoOdmlkZW9fZGVjb2RlcnMYAiADKA4yEy52aWRlb2NhbGwudjEuQ29kZWMitwEKCVRyYWNrSW5mbxIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIiCgVjb2RlYxgDIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxINCgVtdXRlZBgEIAEoCBIoCgZsYXllcnMYBSADKAsyGC52aWRlb2NhbGwudjEuVmlkZW9MYXllchIUCgxhdWRpb19sZXZlbHMYBiABKAgiVQoKVmlkZW9MYXllchINCgVsYXllchgBIAEoDRIQCgh3aWR0aF9weBgCIAEoDRIRCgloZWlnaHRfcHgYAyABKA0SEwoLYml0cmF0ZV9icHMYBCABKA0iWwoOQWN0aXZlU3BlYWtlcnMSLAoIc3BlYWtlcnMYASADKAsyGi52aWRlb2NhbGwudjEuU3BlYWtlckxldmVsEhsKE2RvbWluYW50X3Nlc3Npb25faWQYAiABKA0iMQoMU3BlYWtlckxldmVsEhIKCnNlc3Npb25faWQYASABKA0SDQoFbGV2ZWwYAiABKA0iPQoLTGF5ZXJEZW1hbmQSLgoGdHJhY2tzGAEgAygLMh4udmlkZW9jYWxsLnYxLlRyYWNrTGF5ZXJEZW1hbmQiOQoQVHJhY2tMYXllckRlbWFuZBIQCgh0cmFja19pZBgBIAEoDRITCgtsYXllcnNfbWFzaxgCIAEoDSJcCg9LZXlmcmFtZVJlcXVlc3QSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SEgoFbGF5ZXIYAyABKA1IAIgBAUIICgZfbGF5ZXIiKwoEUGluZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQiKwoEUG9uZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQi1wEKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbxIQCghpZGVudGl0eRgEIAEoCRIrCgRyb2xlGAUgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZRINCgVndWVzdBgGIAEoCBIrCg52aWRlb19kZWNvZGVycxgHIAMoDjITLnZpZGVvY2FsbC52MS5Db2RlYyKCAgoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJEiYKA3lvdRgHIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudBIOCgZncmFudHMYCCABKA0SFQoNZTJlZV9yZXF1aXJlZBgJIAEoCCJDChFQYXJ0aWNpcGFudEpvaW5lZBIuCgtwYXJ0aWNpcGFudBgBIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCJQCg9QYXJ0aWNpcGFudExlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIpCgZyZWFzb24YAiABKA4yGS52aWRlb2NhbGwudjEuTGVhdmVSZWFzb24iBwoFTGVhdmUiLQoHR29vZGJ5ZRIOCgZyZWFzb24YASABKAkSEgoKY2xvc2VfY29kZRgCIAEoDSJ2CgRKb2luEhwKFG1pbl9wcm90b2NvbF92ZXJzaW9uGAEgASgNEhwKFG1heF9wcm90b2NvbF92ZXJzaW9uGAIgASgNEhIKCmNyZWRlbnRpYWwYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSDAoEZTJlZRgFIAEoCCI/CgxFMmVlQW5ub3VuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBISCgpzZWFsZWRfa2V5GAIgASgMIlYKB0UyZWVLZXkSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEwoLa2V5X21lc3NhZ2UYAiABKAwSGwoTaWRlbnRpdHlfcHVibGljX2tleRgDIAEoDCKsAwoLSG9zdENvbW1hbmQSEgoKY29tbWFuZF9pZBgBIAEoDRIrCgVhZG1pdBgCIAEoCzIaLnZpZGVvY2FsbC52MS5BZG1pdENvbW1hbmRIABIpCgRkZW55GAMgASgLMhkudmlkZW9jYWxsLnYxLkRlbnlDb21tYW5kSAASKQoEa2ljaxgEIAEoCzIZLnZpZGVvY2FsbC52MS5LaWNrQ29tbWFuZEgAEikKBG11dGUYBSABKAsyGS52aWRlb2NhbGwudjEuTXV0ZUNvbW1hbmRIABIwCghzZXRfcm9sZRgGIAEoCzIcLnZpZGVvY2FsbC52MS5TZXRSb2xlQ29tbWFuZEgAEjgKCHNldHRpbmdzGAcgASgLMiQudmlkZW9jYWxsLnYxLk1lZXRpbmdTZXR0aW5nc0NvbW1hbmRIABIuCgNlbmQYCCABKAsyHy52aWRlb2NhbGwudjEuRW5kTWVldGluZ0NvbW1hbmRIABI0Cgpsb3dlcl9oYW5kGAkgASgLMh4udmlkZW9jYWxsLnYxLkxvd2VySGFuZENvbW1hbmRIAEIJCgdjb21tYW5kIjAKDEFkbWl0Q29tbWFuZBITCgtzZXNzaW9uX2lkcxgBIAMoDRILCgNhbGwYAiABKAgiLwoLRGVueUNvbW1hbmQSEwoLc2Vzc2lvbl9pZHMYASADKA0SCwoDYWxsGAIgASgIIj4KC0tpY2tDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SCwoDYmFuGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJICgtNdXRlQ29tbWFuZBISCgpzZXNzaW9uX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kIlEKDlNldFJvbGVDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiuAEKFk1lZXRpbmdTZXR0aW5nc0NvbW1hbmQSEwoGbG9ja2VkGAEgASgISACIAQESGQoMd2FpdGluZ19yb29tGAIgASgISAGIAQESGwoOZ3Vlc3RzX2FsbG93ZWQYAyABKAhIAogBARIVCghwYXNzd29yZBgEIAEoCUgDiAEBQgkKB19sb2NrZWRCDwoNX3dhaXRpbmdfcm9vbUIRCg9fZ3Vlc3RzX2FsbG93ZWRCCwoJX3Bhc3N3b3JkIhMKEUVuZE1lZXRpbmdDb21tYW5kIiYKEExvd2VySGFuZENvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDSJCChFIb3N0Q29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgNEgoKAm9rGAIgASgIEg0KBWVycm9yGAMgASgJIr0BCgxNZWV0aW5nU3RhdGUSDgoGbG9ja2VkGAEgASgIEhQKDHdhaXRpbmdfcm9vbRgCIAEoCBIUCgxoYXNfcGFzc3dvcmQYAyABKAgSFgoOZ3Vlc3RzX2FsbG93ZWQYBCABKAgSKwoFcm9sZXMYBSADKAsyHC52aWRlb2NhbGwudjEuUm9sZUFzc2lnbm1lbnQSLAoHd2FpdGluZxgGIAMoCzIbLnZpZGVvY2FsbC52MS5XYWl0aW5nSm9pbmVyIlEKDlJvbGVBc3NpZ25tZW50EhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiWgoNV2FpdGluZ0pvaW5lchISCgpzZXNzaW9uX2lkGAEgASgNEhAKCGlkZW50aXR5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRINCgVndWVzdBgEIAEoCCJQCgdXYWl0aW5nEhIKCnNlc3Npb25faWQYASABKA0SEgoKbWVldGluZ19pZBgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKA0iSwoLTXV0ZWRCeUhvc3QSJQoEa2luZBgBIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSFQoNYnlfc2Vzc2lvbl9pZBgCIAEoDSIZCghSZWFjdGlvbhINCgVlbW9qaRgBIAEoCSIbCglSYWlzZUhhbmQSDgoGcmFpc2VkGAEgASgIIjYKC1JhaXNlZEhhbmRzEicKBWhhbmRzGAEgAygLMhgudmlkZW9jYWxsLnYxLlJhaXNlZEhhbmQiNgoKUmFpc2VkSGFuZBISCgpzZXNzaW9uX2lkGAEgASgNEhQKDHJhaXNlZF9hdF9tcxgCIAEoBCJPCg9SZWFjdGlvblJlZnVzZWQSLQoGcmVhc29uGAEgASgOMh0udmlkZW9jYWxsLnYxLlJlYWN0aW9uUmVmdXNhbBINCgVlbW9qaRgCIAEoCSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqTQoQU3Vic2NyaXB0aW9uTW9kZRIZChVTVUJTQ1JJUFRJT05fTU9ERV9BTEwQABIeChpTVUJTQ1JJUFRJT05fTU9ERV9FWFBMSUNJVBABKo0BCg9QYXJ0aWNpcGFudFJvbGUSIAocUEFSVElDSVBBTlRfUk9MRV9VTlNQRUNJRklFRBAAEiAKHFBBUlRJQ0lQQU5UX1JPTEVfUEFSVElDSVBBTlQQARIbChdQQVJUSUNJUEFOVF9ST0xFX0NPSE9TVBACEhkKFVBBUlRJQ0lQQU5UX1JPTEVfSE9TVBADKo8BCgtMZWF2ZVJlYXNvbhIcChhMRUFWRV9SRUFTT05fVU5TUEVDSUZJRUQQABIVChFMRUFWRV9SRUFTT05fTEVGVBABEhoKFkxFQVZFX1JFQVNPTl9USU1FRF9PVVQQAhIXChNMRUFWRV9SRUFTT05fS0lDS0VEEAMSFgoSTEVBVkVfUkVBU09OX0VSUk9SEAQqegoPUmVhY3Rpb25SZWZ1c2FsEiAKHFJFQUNUSU9OX1JFRlVTQUxfVU5TUEVDSUZJRUQQABIiCh5SRUFDVElPTl9SRUZVU0FMX1VOS05PV05fRU1PSkkQARIhCh1SRUFDVElPTl9SRUZVU0FMX1JBVEVfTElNSVRFRBACYgZwcm90bzM");
+  fileDesc("Chl2aWRlb2NhbGwvdjEvcGFja2V0LnByb3RvEgx2aWRlb2NhbGwudjEinwsKBlBhY2tldBIcCg9mcm9tX3Nlc3Npb25faWQYASABKAdIAYgBARIkCgVtZWRpYRgCIAEoCzITLnZpZGVvY2FsbC52MS5NZWRpYUgAEi8KC3RyYWNrX3N0YXRlGAMgASgLMhgudmlkZW9jYWxsLnYxLlRyYWNrU3RhdGVIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GAQgASgLMh0udmlkZW9jYWxsLnYxLktleWZyYW1lUmVxdWVzdEgAEiIKBHBpbmcYBSABKAsyEi52aWRlb2NhbGwudjEuUGluZ0gAEiIKBHBvbmcYBiABKAsyEi52aWRlb2NhbGwudjEuUG9uZ0gAEigKB3dlbGNvbWUYByABKAsyFS52aWRlb2NhbGwudjEuV2VsY29tZUgAEj0KEnBhcnRpY2lwYW50X2pvaW5lZBgIIAEoCzIfLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudEpvaW5lZEgAEjkKEHBhcnRpY2lwYW50X2xlZnQYCSABKAsyHS52aWRlb2NhbGwudjEuUGFydGljaXBhbnRMZWZ0SAASKAoHZ29vZGJ5ZRgKIAEoCzIVLnZpZGVvY2FsbC52MS5Hb29kYnllSAASJAoFbGVhdmUYCyABKAsyEy52aWRlb2NhbGwudjEuTGVhdmVIABIiCgRqb2luGAwgASgLMhIudmlkZW9jYWxsLnYxLkpvaW5IABI7ChFzZXRfc3Vic2NyaXB0aW9ucxgNIAEoCzIeLnZpZGVvY2FsbC52MS5TZXRTdWJzY3JpcHRpb25zSAASMQoMaG9zdF9jb21tYW5kGA4gASgLMhkudmlkZW9jYWxsLnYxLkhvc3RDb21tYW5kSAASMwoNbWVldGluZ19zdGF0ZRgPIAEoCzIaLnZpZGVvY2FsbC52MS5NZWV0aW5nU3RhdGVIABIoCgd3YWl0aW5nGBAgASgLMhUudmlkZW9jYWxsLnYxLldhaXRpbmdIABIyCg1tdXRlZF9ieV9ob3N0GBEgASgLMhkudmlkZW9jYWxsLnYxLk11dGVkQnlIb3N0SAASPgoTaG9zdF9jb21tYW5kX3Jlc3VsdBgSIAEoCzIfLnZpZGVvY2FsbC52MS5Ib3N0Q29tbWFuZFJlc3VsdEgAEjcKD2FjdGl2ZV9zcGVha2VycxgUIAEoCzIcLnZpZGVvY2FsbC52MS5BY3RpdmVTcGVha2Vyc0gAEjEKDGxheWVyX2RlbWFuZBgVIAEoCzIZLnZpZGVvY2FsbC52MS5MYXllckRlbWFuZEgAEioKCHJlYWN0aW9uGBkgASgLMhYudmlkZW9jYWxsLnYxLlJlYWN0aW9uSAASLQoKcmFpc2VfaGFuZBgaIAEoCzIXLnZpZGVvY2FsbC52MS5SYWlzZUhhbmRIABIxCgxyYWlzZWRfaGFuZHMYGyABKAsyGS52aWRlb2NhbGwudjEuUmFpc2VkSGFuZHNIABI5ChByZWFjdGlvbl9yZWZ1c2VkGBwgASgLMh0udmlkZW9jYWxsLnYxLlJlYWN0aW9uUmVmdXNlZEgAEisKCWNoYXRfc2VuZBgWIAEoCzIWLnZpZGVvY2FsbC52MS5DaGF0U2VuZEgAEjEKDGNoYXRfbWVzc2FnZRgXIAEoCzIZLnZpZGVvY2FsbC52MS5DaGF0TWVzc2FnZUgAEjEKDGNoYXRfaGlzdG9yeRgYIAEoCzIZLnZpZGVvY2FsbC52MS5DaGF0SGlzdG9yeUgAEjMKDWUyZWVfYW5ub3VuY2UYICABKAsyGi52aWRlb2NhbGwudjEuRTJlZUFubm91bmNlSAASKQoIZTJlZV9rZXkYMCABKAsyFS52aWRlb2NhbGwudjEuRTJlZUtleUgAQgYKBGJvZHlCEgoQX2Zyb21fc2Vzc2lvbl9pZCKDAgoFTWVkaWESEAoIdHJhY2tfaWQYASABKA0SJQoEa2luZBgCIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSEAoIa2V5ZnJhbWUYAyABKAgSEAoIc2VxdWVuY2UYBCABKA0SFwoPY2FwdHVyZV90aW1lX3VzGAUgASgEEiIKBWNvZGVjGAYgASgOMhMudmlkZW9jYWxsLnYxLkNvZGVjEhMKC2R1cmF0aW9uX3VzGAcgASgNEg0KBWxheWVyGAggASgNEhYKDnRlbXBvcmFsX2xheWVyGAkgASgNEhMKC2F1ZGlvX2xldmVsGAogASgNEg8KB3BheWxvYWQYDyABKAwilAEKEFNldFN1YnNjcmlwdGlvbnMSLAoEbW9kZRgBIAEoDjIeLnZpZGVvY2FsbC52MS5TdWJzY3JpcHRpb25Nb2RlEi8KBnRyYWNrcxgCIAMoCzIfLnZpZGVvY2FsbC52MS5UcmFja1N1YnNjcmlwdGlvbhIOCgZsYXN0X24YAyABKA0SEQoJYWxsX2F1ZGlvGAQgASgIIpQBChFUcmFja1N1YnNjcmlwdGlvbhISCgpzZXNzaW9uX2lkGAEgASgNEhAKCHRyYWNrX2lkGAIgASgNEhYKCW1heF9sYXllchgDIAEoDUgAiAEBEhAKCHdpZHRoX3B4GAQgASgNEhEKCWhlaWdodF9weBgFIAEoDRIOCgZwaW5uZWQYBiABKAhCDAoKX21heF9sYXllciJiCgpUcmFja1N0YXRlEicKBnRyYWNrcxgBIAMoCzIXLnZpZGVvY2FsbC52MS5UcmFja0luZm8SKwoOdmlkZW9fZGVjb2RlcnMYAiADKA4yEy52aWRlb2NhbGwudjEuQ29kZWMitwEKCVRyYWNrSW5mbxIQCgh0cmFja19pZBgBIAEoDRIlCgRraW5kGAIgASgOMhcudmlkZW9jYWxsLnYxLk1lZGlhS2luZBIiCgVjb2RlYxgDIAEoDjITLnZpZGVvY2FsbC52MS5Db2RlYxINCgVtdXRlZBgEIAEoCBIoCgZsYXllcnMYBSADKAsyGC52aWRlb2NhbGwudjEuVmlkZW9MYXllchIUCgxhdWRpb19sZXZlbHMYBiABKAgiVQoKVmlkZW9MYXllchINCgVsYXllchgBIAEoDRIQCgh3aWR0aF9weBgCIAEoDRIRCgloZWlnaHRfcHgYAyABKA0SEwoLYml0cmF0ZV9icHMYBCABKA0iWwoOQWN0aXZlU3BlYWtlcnMSLAoIc3BlYWtlcnMYASADKAsyGi52aWRlb2NhbGwudjEuU3BlYWtlckxldmVsEhsKE2RvbWluYW50X3Nlc3Npb25faWQYAiABKA0iMQoMU3BlYWtlckxldmVsEhIKCnNlc3Npb25faWQYASABKA0SDQoFbGV2ZWwYAiABKA0iPQoLTGF5ZXJEZW1hbmQSLgoGdHJhY2tzGAEgAygLMh4udmlkZW9jYWxsLnYxLlRyYWNrTGF5ZXJEZW1hbmQiOQoQVHJhY2tMYXllckRlbWFuZBIQCgh0cmFja19pZBgBIAEoDRITCgtsYXllcnNfbWFzaxgCIAEoDSJcCg9LZXlmcmFtZVJlcXVlc3QSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEAoIdHJhY2tfaWQYAiABKA0SEgoFbGF5ZXIYAyABKA1IAIgBAUIICgZfbGF5ZXIiKwoEUGluZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQiKwoEUG9uZxINCgVub25jZRgBIAEoDRIUCgxzZW50X3RpbWVfdXMYAiABKAQi1wEKC1BhcnRpY2lwYW50EhIKCnNlc3Npb25faWQYASABKA0SEAoIdXNlcm5hbWUYAiABKAkSJwoGdHJhY2tzGAMgAygLMhcudmlkZW9jYWxsLnYxLlRyYWNrSW5mbxIQCghpZGVudGl0eRgEIAEoCRIrCgRyb2xlGAUgASgOMh0udmlkZW9jYWxsLnYxLlBhcnRpY2lwYW50Um9sZRINCgVndWVzdBgGIAEoCBIrCg52aWRlb19kZWNvZGVycxgHIAMoDjITLnZpZGVvY2FsbC52MS5Db2RlYyKCAgoHV2VsY29tZRIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnNlc3Npb25faWQYAiABKA0SEgoKbWVldGluZ19pZBgDIAEoCRIvCgxwYXJ0aWNpcGFudHMYBCADKAsyGS52aWRlb2NhbGwudjEuUGFydGljaXBhbnQSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAUgASgNEhYKDnNlcnZlcl92ZXJzaW9uGAYgASgJEiYKA3lvdRgHIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudBIOCgZncmFudHMYCCABKA0SFQoNZTJlZV9yZXF1aXJlZBgJIAEoCCJDChFQYXJ0aWNpcGFudEpvaW5lZBIuCgtwYXJ0aWNpcGFudBgBIAEoCzIZLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudCJQCg9QYXJ0aWNpcGFudExlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDRIpCgZyZWFzb24YAiABKA4yGS52aWRlb2NhbGwudjEuTGVhdmVSZWFzb24iBwoFTGVhdmUiLQoHR29vZGJ5ZRIOCgZyZWFzb24YASABKAkSEgoKY2xvc2VfY29kZRgCIAEoDSJ2CgRKb2luEhwKFG1pbl9wcm90b2NvbF92ZXJzaW9uGAEgASgNEhwKFG1heF9wcm90b2NvbF92ZXJzaW9uGAIgASgNEhIKCmNyZWRlbnRpYWwYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSDAoEZTJlZRgFIAEoCCI/CgxFMmVlQW5ub3VuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBISCgpzZWFsZWRfa2V5GAIgASgMIlYKB0UyZWVLZXkSGQoRdGFyZ2V0X3Nlc3Npb25faWQYASABKA0SEwoLa2V5X21lc3NhZ2UYAiABKAwSGwoTaWRlbnRpdHlfcHVibGljX2tleRgDIAEoDCKsAwoLSG9zdENvbW1hbmQSEgoKY29tbWFuZF9pZBgBIAEoDRIrCgVhZG1pdBgCIAEoCzIaLnZpZGVvY2FsbC52MS5BZG1pdENvbW1hbmRIABIpCgRkZW55GAMgASgLMhkudmlkZW9jYWxsLnYxLkRlbnlDb21tYW5kSAASKQoEa2ljaxgEIAEoCzIZLnZpZGVvY2FsbC52MS5LaWNrQ29tbWFuZEgAEikKBG11dGUYBSABKAsyGS52aWRlb2NhbGwudjEuTXV0ZUNvbW1hbmRIABIwCghzZXRfcm9sZRgGIAEoCzIcLnZpZGVvY2FsbC52MS5TZXRSb2xlQ29tbWFuZEgAEjgKCHNldHRpbmdzGAcgASgLMiQudmlkZW9jYWxsLnYxLk1lZXRpbmdTZXR0aW5nc0NvbW1hbmRIABIuCgNlbmQYCCABKAsyHy52aWRlb2NhbGwudjEuRW5kTWVldGluZ0NvbW1hbmRIABI0Cgpsb3dlcl9oYW5kGAkgASgLMh4udmlkZW9jYWxsLnYxLkxvd2VySGFuZENvbW1hbmRIAEIJCgdjb21tYW5kIjAKDEFkbWl0Q29tbWFuZBITCgtzZXNzaW9uX2lkcxgBIAMoDRILCgNhbGwYAiABKAgiLwoLRGVueUNvbW1hbmQSEwoLc2Vzc2lvbl9pZHMYASADKA0SCwoDYWxsGAIgASgIIj4KC0tpY2tDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SCwoDYmFuGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJICgtNdXRlQ29tbWFuZBISCgpzZXNzaW9uX2lkGAEgASgNEiUKBGtpbmQYAiABKA4yFy52aWRlb2NhbGwudjEuTWVkaWFLaW5kIlEKDlNldFJvbGVDb21tYW5kEhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiuAEKFk1lZXRpbmdTZXR0aW5nc0NvbW1hbmQSEwoGbG9ja2VkGAEgASgISACIAQESGQoMd2FpdGluZ19yb29tGAIgASgISAGIAQESGwoOZ3Vlc3RzX2FsbG93ZWQYAyABKAhIAogBARIVCghwYXNzd29yZBgEIAEoCUgDiAEBQgkKB19sb2NrZWRCDwoNX3dhaXRpbmdfcm9vbUIRCg9fZ3Vlc3RzX2FsbG93ZWRCCwoJX3Bhc3N3b3JkIhMKEUVuZE1lZXRpbmdDb21tYW5kIiYKEExvd2VySGFuZENvbW1hbmQSEgoKc2Vzc2lvbl9pZBgBIAEoDSJCChFIb3N0Q29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgNEgoKAm9rGAIgASgIEg0KBWVycm9yGAMgASgJIr0BCgxNZWV0aW5nU3RhdGUSDgoGbG9ja2VkGAEgASgIEhQKDHdhaXRpbmdfcm9vbRgCIAEoCBIUCgxoYXNfcGFzc3dvcmQYAyABKAgSFgoOZ3Vlc3RzX2FsbG93ZWQYBCABKAgSKwoFcm9sZXMYBSADKAsyHC52aWRlb2NhbGwudjEuUm9sZUFzc2lnbm1lbnQSLAoHd2FpdGluZxgGIAMoCzIbLnZpZGVvY2FsbC52MS5XYWl0aW5nSm9pbmVyIlEKDlJvbGVBc3NpZ25tZW50EhIKCnNlc3Npb25faWQYASABKA0SKwoEcm9sZRgCIAEoDjIdLnZpZGVvY2FsbC52MS5QYXJ0aWNpcGFudFJvbGUiWgoNV2FpdGluZ0pvaW5lchISCgpzZXNzaW9uX2lkGAEgASgNEhAKCGlkZW50aXR5GAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRINCgVndWVzdBgEIAEoCCJQCgdXYWl0aW5nEhIKCnNlc3Npb25faWQYASABKA0SEgoKbWVldGluZ19pZBgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKA0iSwoLTXV0ZWRCeUhvc3QSJQoEa2luZBgBIAEoDjIXLnZpZGVvY2FsbC52MS5NZWRpYUtpbmQSFQoNYnlfc2Vzc2lvbl9pZBgCIAEoDSIZCghSZWFjdGlvbhINCgVlbW9qaRgBIAEoCSIbCglSYWlzZUhhbmQSDgoGcmFpc2VkGAEgASgIIjYKC1JhaXNlZEhhbmRzEicKBWhhbmRzGAEgAygLMhgudmlkZW9jYWxsLnYxLlJhaXNlZEhhbmQiNgoKUmFpc2VkSGFuZBISCgpzZXNzaW9uX2lkGAEgASgNEhQKDHJhaXNlZF9hdF9tcxgCIAEoBCJPCg9SZWFjdGlvblJlZnVzZWQSLQoGcmVhc29uGAEgASgOMh0udmlkZW9jYWxsLnYxLlJlYWN0aW9uUmVmdXNhbBINCgVlbW9qaRgCIAEoCSJ2CghDaGF0U2VuZBIZChFjbGllbnRfbWVzc2FnZV9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhoKDXRvX3Nlc3Npb25faWQYAyABKA1IAIgBARITCgtzZWFsZWRfdGV4dBgEIAEoDEIQCg5fdG9fc2Vzc2lvbl9pZCK1AgoLQ2hhdE1lc3NhZ2USEAoIc2VxdWVuY2UYASABKAQSGQoRY2xpZW50X21lc3NhZ2VfaWQYAiABKAkSFwoPZnJvbV9zZXNzaW9uX2lkGAMgASgNEhUKDWZyb21faWRlbnRpdHkYBCABKAkSEQoJZnJvbV9uYW1lGAUgASgJEhUKDXRvX3Nlc3Npb25faWQYBiABKA0SEwoLdG9faWRlbnRpdHkYByABKAkSDwoHdG9fbmFtZRgIIAEoCRIMCgR0ZXh0GAkgASgJEhIKCnNlbnRfYXRfbXMYCiABKAQSEwoLc2VhbGVkX3RleHQYCyABKAwSKgoHcmVmdXNhbBgMIAEoDjIZLnZpZGVvY2FsbC52MS5DaGF0UmVmdXNhbBIWCg5yZWZ1c2FsX2RldGFpbBgNIAEoCSI6CgtDaGF0SGlzdG9yeRIrCghtZXNzYWdlcxgBIAMoCzIZLnZpZGVvY2FsbC52MS5DaGF0TWVzc2FnZSpqCglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfQVVESU8QARIUChBNRURJQV9LSU5EX1ZJREVPEAISFQoRTUVESUFfS0lORF9TQ1JFRU4QAyprCgVDb2RlYxIVChFDT0RFQ19VTlNQRUNJRklFRBAAEg4KCkNPREVDX09QVVMQARINCglDT0RFQ19WUDgQAhINCglDT0RFQ19WUDkQAxIOCgpDT0RFQ19IMjY0EAQSDQoJQ09ERUNfQVYxEAUqTQoQU3Vic2NyaXB0aW9uTW9kZRIZChVTVUJTQ1JJUFRJT05fTU9ERV9BTEwQABIeChpTVUJTQ1JJUFRJT05fTU9ERV9FWFBMSUNJVBABKo0BCg9QYXJ0aWNpcGFudFJvbGUSIAocUEFSVElDSVBBTlRfUk9MRV9VTlNQRUNJRklFRBAAEiAKHFBBUlRJQ0lQQU5UX1JPTEVfUEFSVElDSVBBTlQQARIbChdQQVJUSUNJUEFOVF9ST0xFX0NPSE9TVBACEhkKFVBBUlRJQ0lQQU5UX1JPTEVfSE9TVBADKo8BCgtMZWF2ZVJlYXNvbhIcChhMRUFWRV9SRUFTT05fVU5TUEVDSUZJRUQQABIVChFMRUFWRV9SRUFTT05fTEVGVBABEhoKFkxFQVZFX1JFQVNPTl9USU1FRF9PVVQQAhIXChNMRUFWRV9SRUFTT05fS0lDS0VEEAMSFgoSTEVBVkVfUkVBU09OX0VSUk9SEAQqegoPUmVhY3Rpb25SZWZ1c2FsEiAKHFJFQUNUSU9OX1JFRlVTQUxfVU5TUEVDSUZJRUQQABIiCh5SRUFDVElPTl9SRUZVU0FMX1VOS05PV05fRU1PSkkQARIhCh1SRUFDVElPTl9SRUZVU0FMX1JBVEVfTElNSVRFRBACKtoBCgtDaGF0UmVmdXNhbBIcChhDSEFUX1JFRlVTQUxfVU5TUEVDSUZJRUQQABIYChRDSEFUX1JFRlVTQUxfSU5WQUxJRBABEhkKFUNIQVRfUkVGVVNBTF9UT09fTE9ORxACEh0KGUNIQVRfUkVGVVNBTF9SQVRFX0xJTUlURUQQAxIcChhDSEFUX1JFRlVTQUxfTk9UX0FMTE9XRUQQBBIiCh5DSEFUX1JFRlVTQUxfTk9fU1VDSF9SRUNJUElFTlQQBRIXChNDSEFUX1JFRlVTQUxfRkFJTEVEEAZiBnByb3RvMw");
 
 /**
  * The envelope. Field 1 is the routing stamp: the relay writes the sender's session id there on
@@ -214,6 +214,32 @@ export type Packet = Message<"videocall.v1.Packet"> & {
      */
     value: ReactionRefused;
     case: "reactionRefused";
+  } | {
+    /**
+     * 22..24: chat (issue 14); docs/protocol.md, "Chat".
+     * Client -> relay: a message to everyone or to one participant. Never forwarded as sent.
+     *
+     * @generated from field: videocall.v1.ChatSend chat_send = 22;
+     */
+    value: ChatSend;
+    case: "chatSend";
+  } | {
+    /**
+     * Relay -> client: a message stored and delivered (to the sender too, as its receipt), or the
+     * sender's refusal (ChatMessage.refusal set).
+     *
+     * @generated from field: videocall.v1.ChatMessage chat_message = 23;
+     */
+    value: ChatMessage;
+    case: "chatMessage";
+  } | {
+    /**
+     * Relay -> a joiner, after the Welcome: the recent messages it may see.
+     *
+     * @generated from field: videocall.v1.ChatHistory chat_history = 24;
+     */
+    value: ChatHistory;
+    case: "chatHistory";
   } | {
     /**
      * 32..33 and 48..49: end-to-end encryption key exchange; docs/e2ee.md (33 and 49 still free).
@@ -1596,6 +1622,164 @@ export const ReactionRefusedSchema: GenMessage<ReactionRefused> = /*@__PURE__*/
   messageDesc(file_videocall_v1_packet, 42);
 
 /**
+ * A message a participant sends. The relay checks it (grant, length, rate, recipient), stores it
+ * with the meeting and delivers it as a ChatMessage; it never forwards this packet.
+ *
+ * @generated from message videocall.v1.ChatSend
+ */
+export type ChatSend = Message<"videocall.v1.ChatSend"> & {
+  /**
+   * Chosen by the sender (1..64 characters, e.g. a UUID), unique per sender identity in the meeting:
+   * sending the same id again (a resend after a reconnect) stores nothing new, and the stored message
+   * comes back to the sender alone.
+   *
+   * @generated from field: string client_message_id = 1;
+   */
+  clientMessageId: string;
+
+  /**
+   * The text, 1..MAX_CHAT_TEXT_CHARS UTF-16 units. Empty when sealed_text carries it (E2EE).
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * A private message for this participant only (and the sender); absent: everyone.
+   *
+   * @generated from field: optional uint32 to_session_id = 3;
+   */
+  toSessionId?: number | undefined;
+
+  /**
+   * E2EE meetings: the text encrypted with the sender's current media key (docs/e2ee.md, "Chat").
+   * The relay stores and forwards it unread.
+   *
+   * @generated from field: bytes sealed_text = 4;
+   */
+  sealedText: Uint8Array;
+};
+
+/**
+ * Describes the message videocall.v1.ChatSend.
+ * Use `create(ChatSendSchema)` to create a new message.
+ */
+export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 43);
+
+/**
+ * A stored message, as the relay delivers it: to everyone (public) or to the recipient and the
+ * sender (private). Every field but `text`/`sealed_text` is the server's, never the sender's word.
+ *
+ * @generated from message videocall.v1.ChatMessage
+ */
+export type ChatMessage = Message<"videocall.v1.ChatMessage"> & {
+  /**
+   * Increases with every message of the meeting (on every node: the database orders them); the
+   * client sorts and de-duplicates by it. 0 only in a refusal.
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * The sender's ChatSend.client_message_id: the sender matches its receipt or refusal by it.
+   *
+   * @generated from field: string client_message_id = 2;
+   */
+  clientMessageId: string;
+
+  /**
+   * @generated from field: uint32 from_session_id = 3;
+   */
+  fromSessionId: number;
+
+  /**
+   * @generated from field: string from_identity = 4;
+   */
+  fromIdentity: string;
+
+  /**
+   * @generated from field: string from_name = 5;
+   */
+  fromName: string;
+
+  /**
+   * Private messages: the recipient; 0 and "" for a message to everyone.
+   *
+   * @generated from field: uint32 to_session_id = 6;
+   */
+  toSessionId: number;
+
+  /**
+   * @generated from field: string to_identity = 7;
+   */
+  toIdentity: string;
+
+  /**
+   * @generated from field: string to_name = 8;
+   */
+  toName: string;
+
+  /**
+   * @generated from field: string text = 9;
+   */
+  text: string;
+
+  /**
+   * When the relay stored it, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: uint64 sent_at_ms = 10;
+   */
+  sentAtMs: bigint;
+
+  /**
+   * @generated from field: bytes sealed_text = 11;
+   */
+  sealedText: Uint8Array;
+
+  /**
+   * Set only in the answer to a refused ChatSend, sent to its sender alone; then only
+   * client_message_id and refusal_detail mean anything.
+   *
+   * @generated from field: videocall.v1.ChatRefusal refusal = 12;
+   */
+  refusal: ChatRefusal;
+
+  /**
+   * @generated from field: string refusal_detail = 13;
+   */
+  refusalDetail: string;
+};
+
+/**
+ * Describes the message videocall.v1.ChatMessage.
+ * Use `create(ChatMessageSchema)` to create a new message.
+ */
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 44);
+
+/**
+ * The most recent messages (at most MAX_CHAT_HISTORY_MESSAGES, oldest first) the joiner may see:
+ * every public one and the private ones to or from its identity.
+ *
+ * @generated from message videocall.v1.ChatHistory
+ */
+export type ChatHistory = Message<"videocall.v1.ChatHistory"> & {
+  /**
+   * @generated from field: repeated videocall.v1.ChatMessage messages = 1;
+   */
+  messages: ChatMessage[];
+};
+
+/**
+ * Describes the message videocall.v1.ChatHistory.
+ * Use `create(ChatHistorySchema)` to create a new message.
+ */
+export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
+  messageDesc(file_videocall_v1_packet, 45);
+
+/**
  * @generated from enum videocall.v1.MediaKind
  */
 export enum MediaKind {
@@ -1788,4 +1972,60 @@ export enum ReactionRefusal {
  */
 export const ReactionRefusalSchema: GenEnum<ReactionRefusal> = /*@__PURE__*/
   enumDesc(file_videocall_v1_packet, 5);
+
+/**
+ * @generated from enum videocall.v1.ChatRefusal
+ */
+export enum ChatRefusal {
+  /**
+   * @generated from enum value: CHAT_REFUSAL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Malformed: no id, an id too long, no text, both text and sealed text.
+   *
+   * @generated from enum value: CHAT_REFUSAL_INVALID = 1;
+   */
+  INVALID = 1,
+
+  /**
+   * @generated from enum value: CHAT_REFUSAL_TOO_LONG = 2;
+   */
+  TOO_LONG = 2,
+
+  /**
+   * Over the sender's token bucket: try again a little later.
+   *
+   * @generated from enum value: CHAT_REFUSAL_RATE_LIMITED = 3;
+   */
+  RATE_LIMITED = 3,
+
+  /**
+   * The sender has no chat grant.
+   *
+   * @generated from enum value: CHAT_REFUSAL_NOT_ALLOWED = 4;
+   */
+  NOT_ALLOWED = 4,
+
+  /**
+   * to_session_id names nobody in the meeting.
+   *
+   * @generated from enum value: CHAT_REFUSAL_NO_SUCH_RECIPIENT = 5;
+   */
+  NO_SUCH_RECIPIENT = 5,
+
+  /**
+   * The server could not store it.
+   *
+   * @generated from enum value: CHAT_REFUSAL_FAILED = 6;
+   */
+  FAILED = 6,
+}
+
+/**
+ * Describes the enum videocall.v1.ChatRefusal.
+ */
+export const ChatRefusalSchema: GenEnum<ChatRefusal> = /*@__PURE__*/
+  enumDesc(file_videocall_v1_packet, 6);
 
