@@ -44,6 +44,7 @@ testOnEachBackend("migrations", async (t, harness) => {
       const [first, second] = await Promise.all([migrate(db), migrate(other)]);
       assert.deepEqual([...first.applied, ...second.applied].sort(), ALL_VERSIONS);
       assert.deepEqual(await tableNames(db), [
+        "chat_messages",
         "meeting_bans",
         "meeting_cohosts",
         "meeting_log",
