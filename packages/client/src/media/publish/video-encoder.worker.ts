@@ -403,6 +403,7 @@ function postStats(): void {
     type: "stats",
     ...stats,
     framesStale: newest.staleFrames,
+    framesRedrawn: encodable.framesRedrawn,
     width: top?.width ?? 0,
     height: top?.height ?? 0,
     layers: layerStats,
