@@ -1,28 +1,27 @@
 /**
  * End-to-end: copy the meeting link (Clipboard API, a toast, the link leads a second person into
- * the meeting), and device hot-plug (the camera in use disappears: the pickers refresh and the page
- * falls back to the other camera). Real server, headless Chromium with two fake cameras.
+ * the meeting), and device hot-plug (the camera in use disappears: the pickers refresh, the page
+ * falls back to the other camera and the other person keeps seeing video). Real server, headless
+ * Chromium with two fake cameras.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { ar } from "../../packages/web/src/i18n/messages.ar.ts";
-import { BASE_ARGS, CHROMIUM_PATH, join, openMeetingPage } from "../fixtures/browser.ts";
+import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
+import {
+  tileKeepsDrawing,
+  VIDEO_AFTER_SWITCH_FRAMES,
+  VIDEO_AFTER_SWITCH_TIMEOUT_MS,
+  videoFramesByTrack,
+  waitForVideo,
+  waitForVideoSince,
+} from "../fixtures/media-expectations.ts";
 import { startServer } from "../fixtures/server.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
 
 /** Two fake cameras, so there is one to fall back to. */
 async function launchWithTwoCameras() {
-  return await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      ...BASE_ARGS,
-      "--use-fake-device-for-media-stream=fps=30,device-count=2",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
+  return await launchBrowser({ cameraCount: 2 });
 }
 
 Deno.test(
@@ -71,7 +70,10 @@ Deno.test(
     const browser = await launchWithTwoCameras();
     try {
       const { page } = await openMeetingPage(browser, server.url, "salma", "hotplug");
-      await join(page);
+      const viewer = await openMeetingPage(browser, server.url, "omar", "hotplug");
+      const publisherId = await join(page);
+      await join(viewer.page);
+      await waitForVideo(viewer.page, publisherId);
       const cameraPicker = page.getByRole("combobox", { name: "Camera", exact: true });
       const cameras = await cameraPicker
         .locator("option")
@@ -80,6 +82,7 @@ Deno.test(
       const inUse = await cameraPicker.inputValue();
       ok(cameras.includes(inUse), inUse);
 
+      const since = await videoFramesByTrack(viewer.page, publisherId);
       // Unplug it: the browser stops listing it and fires devicechange (the fake devices cannot be unplugged).
       await page.evaluate((gone) => {
         const devices = navigator.mediaDevices;
@@ -100,6 +103,20 @@ Deno.test(
       const other = cameras.find((camera) => camera !== inUse);
       strictEqual(await cameraPicker.inputValue(), other);
       await page.locator(".warning", { hasText: "was disconnected. Now using" }).waitFor();
+      // The other person sees the fallback camera: frames decoded and drawn, no encoder error.
+      await waitForVideoSince(
+        viewer.page,
+        publisherId,
+        since,
+        VIDEO_AFTER_SWITCH_FRAMES,
+        VIDEO_AFTER_SWITCH_TIMEOUT_MS,
+      );
+      await tileKeepsDrawing(viewer.page, publisherId);
+      const warnings = await page.evaluate(() => window.videocall.mediaWarnings);
+      ok(
+        warnings.every((warning) => !/encod/i.test(warning)),
+        `no encoder error: ${warnings.join("; ")}`,
+      );
       // The camera still listed is left alone by a second devicechange.
       await page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event("devicechange")));
       await page.waitForTimeout(1000);

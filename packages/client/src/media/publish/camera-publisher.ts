@@ -39,6 +39,11 @@ export interface CameraPublisherStats {
    * takes the newest): a busy CPU shows here first.
    */
   framesStale: number;
+  /**
+   * Camera frames in a pixel format the encoder cannot read (a depth camera's), drawn on a canvas
+   * to be encoded: each costs a copy, so a camera that shows here costs more CPU.
+   */
+  framesRedrawn: number;
   width: number;
   height: number;
   keyframesSent: number;
@@ -79,6 +84,7 @@ export class CameraPublisher {
     framesEncoded: 0,
     framesSkipped: 0,
     framesStale: 0,
+    framesRedrawn: 0,
     width: 0,
     height: 0,
     keyframesSent: 0,
@@ -256,6 +262,7 @@ export class CameraPublisher {
         this.#stats.framesEncoded = message.framesEncoded;
         this.#stats.framesSkipped = message.framesSkipped;
         this.#stats.framesStale = message.framesStale;
+        this.#stats.framesRedrawn = message.framesRedrawn;
         this.#stats.transformErrors = message.transformErrors;
         this.#stats.width = message.width;
         this.#stats.height = message.height;

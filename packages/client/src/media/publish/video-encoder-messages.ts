@@ -74,6 +74,8 @@ export type FromVideoEncoder =
       framesSkipped: number;
       /** Camera frames closed unencoded because a newer one came while the encoder was behind. */
       framesStale: number;
+      /** Camera frames without a pixel format the encoder reads, redrawn to be encoded (encodable-frame.ts). */
+      framesRedrawn: number;
       /** Encoded chunks the frame transform refused (dropped; the next frame is a key frame). */
       transformErrors: number;
       /** The highest active layer's size. */

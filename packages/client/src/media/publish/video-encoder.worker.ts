@@ -11,6 +11,7 @@
 import type { Codec } from "@videocall/protocol";
 import type { LocalVideoLayer } from "../../session/local-track.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
+import { EncodableFrames } from "./encodable-frame.ts";
 import { NewestFrameSlot } from "./newest-frame-slot.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
 import type {
@@ -74,6 +75,8 @@ interface ArrivedFrame {
 }
 /** While an encoder has a frame queued, the newest camera frame waits here (stale ones are closed). */
 const newest = new NewestFrameSlot<ArrivedFrame>();
+/** Redraws frames of a pixel format the encoders cannot read (a depth camera's): see encodable-frame.ts. */
+const encodable = new EncodableFrames();
 
 scope.onmessage = (event) => {
   const message = event.data;
@@ -189,9 +192,13 @@ function deepestEncodeQueue(): number {
   return deepest;
 }
 
-function encode({ frame, arrivedAtMs }: ArrivedFrame): void {
+function encode(arrived: ArrivedFrame): void {
+  const { arrivedAtMs } = arrived;
+  let frame = arrived.frame;
   try {
     if (paused || !settings) return;
+    // After the slot, so a frame that goes stale there is never redrawn.
+    frame = encodable.take(frame);
     planLayers(frame, settings);
     if (congested) {
       // The receivers' decoders still have every frame we sent, so the next encoded frame can stay
@@ -396,6 +403,7 @@ function postStats(): void {
     type: "stats",
     ...stats,
     framesStale: newest.staleFrames,
+    framesRedrawn: encodable.framesRedrawn,
     width: top?.width ?? 0,
     height: top?.height ?? 0,
     layers: layerStats,
