@@ -10,9 +10,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../fixtures/assert.ts";
-import { launchWebKit, type WebKitBrowser } from "../fixtures/webkit.ts";
+import { launchWebKit, type WebKitBrowser, webkitAvailable } from "../fixtures/webkit.ts";
 
-const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
+const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false, ignore: !webkitAvailable() } as const;
 const PAGE = fileURLToPath(new URL("./pages/webkit-audio-data-copyto.html", import.meta.url));
 
 /** Serves the reduced page on a free loopback port (a secure context: WebCodecs needs one). */
