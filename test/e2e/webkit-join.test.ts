@@ -2,9 +2,8 @@
  * WebKit (Safari's engine) in a call with Chromium, as far as WebKitGTK 2.50 holds one today:
  * MiniBrowser (test/fixtures/webkit.ts) without capture devices joins over WebSocket (it has no
  * WebTransport), and decodes and draws the Chromium page's video, which codec negotiation turned
- * from the VP9 that page picked into VP8 (the one codec WebKitGTK decodes). Publishing from WebKit
- * is not tested here: its web process dies ("double free or corruption") once it captures and encodes
- * in a call (docs: what is open). Needs `npm run build:web`.
+ * from the VP9 that page picked into VP8 (the one codec WebKitGTK decodes). WebKit publishing is in
+ * webkit-call.test.ts. Needs `npm run build:web`.
  */
 import { ok } from "node:assert/strict";
 import {

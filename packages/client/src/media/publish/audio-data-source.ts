@@ -11,10 +11,22 @@ const CAPTURE_WORKLET_URL = new URL("./audio-capture.worklet.bundle.js", import.
 /** Batches waiting for the encoder beyond this are dropped (the page is stalled, not the microphone). */
 const MAX_QUEUED_BATCHES = 50;
 
+/**
+ * A buffer of microphone audio. `monoSamples`: the PCM the page wrapped in `data` itself (the
+ * worklet path), so the level meter reads it from here and never calls `AudioData.copyTo` on an
+ * AudioData the page constructed: WebKitGTK 2.50's web process dies in that call ("free(): invalid
+ * pointer"; test/e2e/webkit-audio-data.test.ts), and copying back out what we just put in is waste
+ * anyway.
+ */
+export interface CapturedAudio {
+  data: AudioData;
+  monoSamples?: Float32Array;
+}
+
 /** Raw microphone samples of a track, as AudioData. */
 export interface AudioDataSource {
   readonly method: AudioCaptureMethod;
-  readonly frames: ReadableStream<AudioData>;
+  readonly frames: ReadableStream<CapturedAudio>;
   close(): void;
 }
 
@@ -26,7 +38,10 @@ export function openAudioDataSource(track: MediaStreamTrack): AudioDataSource {
   const method = audioCaptureMethod();
   if (method === "track-processor") {
     const processor = new MediaStreamTrackProcessor<AudioData>({ track });
-    return { method, frames: processor.readable, close: () => {} };
+    const frames = processor.readable.pipeThrough(
+      new TransformStream<AudioData, CapturedAudio>({ transform: (data, out) => out.enqueue({ data }) }),
+    );
+    return { method, frames, close: () => {} };
   }
   if (method === "audio-worklet") return new WorkletAudioDataSource(track);
   throw new Error("this browser cannot capture audio samples (no MediaStreamTrackProcessor or AudioWorklet)");
@@ -35,13 +50,13 @@ export function openAudioDataSource(track: MediaStreamTrack): AudioDataSource {
 /** MediaStreamAudioSourceNode → capture worklet → AudioData, in an AudioContext of its own. */
 class WorkletAudioDataSource implements AudioDataSource {
   readonly method = "audio-worklet" as const;
-  readonly frames: ReadableStream<AudioData>;
-  #controller: ReadableStreamDefaultController<AudioData> | undefined;
+  readonly frames: ReadableStream<CapturedAudio>;
+  #controller: ReadableStreamDefaultController<CapturedAudio> | undefined;
   #context: AudioContext | undefined;
   #closed = false;
 
   constructor(track: MediaStreamTrack) {
-    this.frames = new ReadableStream<AudioData>(
+    this.frames = new ReadableStream<CapturedAudio>(
       {
         start: (controller) => {
           this.#controller = controller;
@@ -90,16 +105,16 @@ class WorkletAudioDataSource implements AudioDataSource {
   #onSamples(message: CapturedSamples, sampleRateHz: number): void {
     const controller = this.#controller;
     if (this.#closed || !controller || (controller.desiredSize ?? 0) <= 0) return;
-    controller.enqueue(
-      new AudioData({
-        format: "f32-planar",
-        sampleRate: sampleRateHz,
-        numberOfFrames: message.samples.length,
-        numberOfChannels: 1,
-        timestamp: Math.round((message.frameIndex / sampleRateHz) * 1_000_000),
-        data: message.samples,
-      }),
-    );
+    // The constructor copies `samples`, which stay ours (the worklet transferred them) to measure.
+    const data = new AudioData({
+      format: "f32-planar",
+      sampleRate: sampleRateHz,
+      numberOfFrames: message.samples.length,
+      numberOfChannels: 1,
+      timestamp: Math.round((message.frameIndex / sampleRateHz) * 1_000_000),
+      data: message.samples,
+    });
+    controller.enqueue({ data, monoSamples: message.samples });
   }
 
   close(): void {

@@ -49,12 +49,17 @@ export class OpusEncoder {
     return this.#resilience;
   }
 
-  /** Encodes and closes `data`. */
-  encode(data: AudioData): void {
+  /**
+   * Encodes and closes `data`. `monoSamples`: its PCM when the caller made `data` from samples it
+   * still holds; the level is measured from them rather than copied out of `data` (which WebKitGTK
+   * 2.50 cannot do for a constructed AudioData: audio-data-source.ts).
+   */
+  encode(data: AudioData, monoSamples?: Float32Array): void {
     let mono: AudioData | undefined;
     try {
       mono = data.numberOfChannels === 1 ? data : downmixToMono(data);
-      this.#measure(mono);
+      if (monoSamples && mono === data) this.#levelMeter.add(monoSamples, data.numberOfFrames);
+      else this.#measure(mono);
       this.#ensureEncoder(mono.sampleRate).encode(mono);
     } catch (error) {
       this.#onError(`audio encoding failed: ${String(error)}`);

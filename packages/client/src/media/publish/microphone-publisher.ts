@@ -4,7 +4,7 @@ import type { MeetingSession } from "../../session/meeting-session.ts";
 import { nowMicros } from "../../time.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
-import { type AudioDataSource, openAudioDataSource } from "./audio-data-source.ts";
+import { type AudioDataSource, type CapturedAudio, openAudioDataSource } from "./audio-data-source.ts";
 import { OpusEncoder } from "./audio-encoder.ts";
 
 export interface MicrophonePublisherOptions {
@@ -26,7 +26,7 @@ export class MicrophonePublisher {
   #transform: OrderedFrameTransform;
   #transformErrors = 0;
   #source: AudioDataSource;
-  #reader: ReadableStreamDefaultReader<AudioData>;
+  #reader: ReadableStreamDefaultReader<CapturedAudio>;
   #encoder: OpusEncoder;
   #muted: boolean;
   #closed = false;
@@ -133,11 +133,11 @@ export class MicrophonePublisher {
       for (;;) {
         const { value, done } = await this.#reader.read();
         if (done || this.#closed) {
-          value?.close();
+          value?.data.close();
           break;
         }
-        if (this.#muted) value.close();
-        else this.#encoder.encode(value);
+        if (this.#muted) value.data.close();
+        else this.#encoder.encode(value.data, value.monoSamples);
       }
     } catch (error) {
       if (!this.#closed) this.onError(`microphone stopped: ${String(error)}`);
