@@ -148,6 +148,7 @@ const NO_MEETING_STATE: MeetingControlState = {
   hasPassword: false,
   guestsAllowed: true,
   waiting: [],
+  recording: false,
 };
 
 export interface LocalSendStats {
