@@ -1,6 +1,7 @@
 /**
  * GET /api/meetings/<id>/recordings (a JSON list) and GET /api/meetings/<id>/recordings/<file> (the
- * WebM), for the meeting's hosts and co-hosts only. The caller shows its room token for that meeting,
+ * WebM), for the meeting's hosts and co-hosts only; GET /api/meetings/<id>/recording says to anyone
+ * whether a recording runs, for the pre-join screen. The caller shows its room token for that meeting,
  * as `Authorization: Bearer <token>` or `?token=` (a download link cannot set headers); its identity
  * must be host or co-host in the meeting directory, or the token must carry that role.
  */
@@ -10,6 +11,7 @@ import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Recordings } from "./recordings.ts";
 
 const LIST_PATH = /^\/api\/meetings\/([A-Za-z0-9_-]{1,64})\/recordings$/;
+const STATUS_PATH = /^\/api\/meetings\/([A-Za-z0-9_-]{1,64})\/recording$/;
 const FILE_PATH = /^\/api\/meetings\/([A-Za-z0-9_-]{1,64})\/recordings\/([^/]+)$/;
 
 export interface RecordingRoutesOptions {
@@ -27,6 +29,12 @@ export class RecordingRoutes {
 
   /** The response for one of its paths, or undefined for any other path. */
   handle(request: Request, url: URL): Promise<Response> | undefined {
+    // Public: whoever may join is told before joining that the meeting is recorded (and sees it once in).
+    const status = STATUS_PATH.exec(url.pathname);
+    if (status) {
+      const recording = this.#options.recordings.isRecording(status[1]!);
+      return Promise.resolve(Response.json({ recording }, { headers: NO_STORE }));
+    }
     const list = LIST_PATH.exec(url.pathname);
     const file = list ? undefined : FILE_PATH.exec(url.pathname);
     if (!list && !file) return undefined;
