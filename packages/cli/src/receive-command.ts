@@ -13,18 +13,10 @@ import {
   OrderedFrameTransform,
   type TransportPreference,
 } from "@videocall/client";
-import {
-  EncodedAudioPacketSource,
-  EncodedPacket,
-  EncodedVideoPacketSource,
-  FilePathTarget,
-  Output,
-  WebMOutputFormat,
-} from "mediabunny";
+import { type VpxCodec, vpxKeyframeInfo, WebmTrackWriter } from "@videocall/client/recording";
+import { FilePathTarget } from "mediabunny";
 import { CliError } from "./errors.ts";
-import { OPUS_FRAME_DURATION_US } from "./ffmpeg.ts";
 import { cliE2ee, joinAs, sessionFrameTransform } from "./join.ts";
-import { type VpxCodec, vpxKeyframeInfo } from "./vpx-bitstream.ts";
 
 export interface ReceiveOptions {
   /** Room token (docs/tokens.md); without one the server admits a guest, if it does. */
@@ -59,113 +51,6 @@ export interface ReceiveResult {
   transformErrors: number;
 }
 
-/** Writes one publisher's packets to WebM; mediabunny's writes are queued so packets stay in order. */
-class WebmRecorder {
-  readonly #output: Output;
-  readonly #video: EncodedVideoPacketSource | undefined;
-  readonly #audio: EncodedAudioPacketSource | undefined;
-  #queue: Promise<void> = Promise.resolve();
-  #failure: unknown;
-  #originUs: number;
-  #lastVideoSeconds = -1;
-  #lastAudioSeconds = -1;
-  #firstVideo = true;
-  #firstAudio = true;
-  videoFrames = 0;
-  audioPackets = 0;
-  lastSeconds = 0;
-
-  constructor(
-    path: string,
-    originUs: number,
-    readonly videoCodec: VpxCodec | undefined,
-    readonly width: number,
-    readonly height: number,
-    withAudio: boolean,
-  ) {
-    this.#originUs = originUs;
-    this.#output = new Output({ format: new WebMOutputFormat(), target: new FilePathTarget(path) });
-    if (videoCodec) {
-      this.#video = new EncodedVideoPacketSource(videoCodec);
-      this.#output.addVideoTrack(this.#video);
-    }
-    if (withAudio) {
-      this.#audio = new EncodedAudioPacketSource("opus");
-      this.#output.addAudioTrack(this.#audio);
-    }
-    this.#enqueue(() => this.#output.start());
-  }
-
-  get hasAudio(): boolean {
-    return this.#audio !== undefined;
-  }
-
-  addVideo(media: Media): void {
-    const source = this.#video;
-    if (!source) return;
-    // Packets must go in with rising timestamps; a late one is nudged just after its predecessor.
-    const atSeconds = Math.max(this.#relativeSeconds(media), this.#lastVideoSeconds + 0.001);
-    this.#lastVideoSeconds = atSeconds;
-    this.lastSeconds = Math.max(this.lastSeconds, atSeconds);
-    const packet = new EncodedPacket(
-      media.payload.slice(),
-      media.keyframe ? "key" : "delta",
-      atSeconds,
-      (media.durationUs || 33_333) / 1e6,
-    );
-    const meta = this.#firstVideo
-      ? {
-          decoderConfig: {
-            codec: this.videoCodec === "vp8" ? "vp8" : "vp09.00.10.08",
-            codedWidth: this.width,
-            codedHeight: this.height,
-          },
-        }
-      : undefined;
-    this.#firstVideo = false;
-    this.videoFrames++;
-    this.#enqueue(() => source.add(packet, meta));
-  }
-
-  addAudio(media: Media): void {
-    const source = this.#audio;
-    if (!source) return;
-    const relative = this.#relativeSeconds(media);
-    if (relative < 0) return;
-    const atSeconds = Math.max(relative, this.#lastAudioSeconds + OPUS_FRAME_DURATION_US / 1e6 / 2);
-    this.#lastAudioSeconds = atSeconds;
-    this.lastSeconds = Math.max(this.lastSeconds, atSeconds);
-    const packet = new EncodedPacket(media.payload.slice(), "key", atSeconds, OPUS_FRAME_DURATION_US / 1e6);
-    const meta = this.#firstAudio
-      ? { decoderConfig: { codec: "opus", numberOfChannels: 1, sampleRate: 48_000 } }
-      : undefined;
-    this.#firstAudio = false;
-    this.audioPackets++;
-    this.#enqueue(() => source.add(packet, meta));
-  }
-
-  async finish(): Promise<void> {
-    this.#enqueue(() => this.#output.finalize());
-    await this.#queue;
-    if (this.#failure) throw this.#failure;
-  }
-
-  #relativeSeconds(media: Media): number {
-    return (Number(media.captureTimeUs) - this.#originUs) / 1e6;
-  }
-
-  #enqueue(write: () => Promise<void>): void {
-    this.#queue = this.#queue.then(async () => {
-      if (this.#failure) return;
-      try {
-        await write();
-      } catch (error) {
-        this.#failure = error;
-      }
-    });
-  }
-}
-
 export async function runReceive(options: ReceiveOptions, stopSignal: AbortSignal): Promise<ReceiveResult> {
   const session = await joinAs({
     serverUrl: options.serverUrl,
@@ -189,7 +74,7 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
 
   let publisherId: number | undefined;
   let publisherName = "";
-  let recorder: WebmRecorder | undefined;
+  let recorder: WebmTrackWriter | undefined;
   let keyframeAsked = false;
   const started = Promise.withResolvers<void>();
   const unrecordable = Promise.withResolvers<CliError>();
@@ -246,16 +131,18 @@ export async function runReceive(options: ReceiveOptions, stopSignal: AbortSigna
           keyframeAsked = true;
           return;
         }
-        recorder = new WebmRecorder(
-          options.outPath,
-          Number(media.captureTimeUs),
-          codec,
-          size.width,
-          size.height,
-          publisherHasAudio(from),
-        );
+        recorder = new WebmTrackWriter({
+          target: new FilePathTarget(options.outPath),
+          originUs: Number(media.captureTimeUs),
+          video: { codec, width: size.width, height: size.height },
+          withAudio: publisherHasAudio(from),
+        });
       } else if (media.codec === Codec.OPUS && !publisherHasVideo(from)) {
-        recorder = new WebmRecorder(options.outPath, Number(media.captureTimeUs), undefined, 0, 0, true);
+        recorder = new WebmTrackWriter({
+          target: new FilePathTarget(options.outPath),
+          originUs: Number(media.captureTimeUs),
+          withAudio: true,
+        });
       } else {
         return;
       }

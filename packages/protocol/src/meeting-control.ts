@@ -64,5 +64,7 @@ export function hostCommandProblem(command: HostCommand): string | undefined {
       return undefined;
     case "lowerHand":
       return body.value.sessionId === 0 ? "no session id" : undefined;
+    case "record":
+      return undefined;
   }
 }

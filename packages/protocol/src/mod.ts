@@ -10,6 +10,7 @@ export * from "./lobby.ts";
 export * from "./meeting-control.ts";
 export * from "./packet-batch.ts";
 export * from "./reactions.ts";
+export * from "./recording.ts";
 export * from "./routing-header.ts";
 export * from "./stream-framing.ts";
 export * from "./transport-kind.ts";

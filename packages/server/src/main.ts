@@ -84,6 +84,7 @@ const server = await startServer({
   webTransportPublicPort: flags.webTransportPublicPort,
   limits: flags.limits,
   database,
+  recordingsDir: flags.recordingsDir,
   ...(flags.apiKey && flags.apiSecret
     ? { apiCredentials: { apiKey: flags.apiKey, apiSecret: flags.apiSecret } }
     : {}),

@@ -20,6 +20,8 @@ import { MeetingDirectory } from "./meetings/meeting-directory.ts";
 import { log } from "./observability/log.ts";
 import { createMetricsRegistry } from "./observability/metrics.ts";
 import { RelayStats } from "./observability/relay-stats.ts";
+import { RecordingRoutes } from "./recording/recording-routes.ts";
+import { Recordings } from "./recording/recordings.ts";
 import { Relay } from "./relay/relay.ts";
 import type { SubscriberQueueLimits } from "./relay/subscriber-queue.ts";
 import type { Certificate } from "./tls/development-certificate.ts";
@@ -70,6 +72,8 @@ export interface ServerConfig {
    * POST /api/tokens is off.
    */
   apiCredentials?: ApiCredentials;
+  /** Where hosts' server-side recordings go (docs/recording.md); without it, recording is off. */
+  recordingsDir?: string;
   /** Refuse joins without a room token (4021) instead of admitting them as guests. */
   requireToken?: boolean;
   /** Who is signed in (the OIDC sign-in); default nobody, open guest mode. */
@@ -92,6 +96,8 @@ export interface RunningServer {
   readonly signIn: SignIn;
   readonly database: OpeningDatabase;
   readonly meetings: MeetingDirectory;
+  /** Server-side recordings; undefined without `recordingsDir`. */
+  readonly recordings: Recordings | undefined;
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
@@ -186,7 +192,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       credentials,
       requireToken: config.requireToken ?? false,
     });
+  let url = ""; // known once the server listens; the sign-in and the recorder read it on first use
+  const recordings = config.recordingsDir
+    ? new Recordings({
+        directory: config.recordingsDir,
+        credentials,
+        // The recorder joins over loopback: the bound address, not the public URL.
+        serverUrl: () => url,
+        log,
+      })
+    : undefined;
   const relay = new Relay({
+    ...(recordings ? { recordings } : {}),
     admitter,
     meetings,
     limits,
@@ -199,7 +216,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(config.queueLimits ? { queueLimits: config.queueLimits } : {}),
   });
   let webTransport: WebTransportServer | undefined;
-  let url = ""; // known once the server listens; the sign-in reads it on first use
   const recordSignIn =
     config.recordSignIn ??
     (async (signIn: UserSignIn) =>
@@ -228,6 +244,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     webTransport: () => webTransport,
     signIn,
     webTransportPublicPort: config.webTransportPublicPort,
+    recordings: recordings ? new RecordingRoutes({ recordings, credentials, meetings }) : undefined,
   });
   // Plain HTTP goes through the TCP front (handshake deadlines Deno.serve lacks, cheaper WebSockets);
   // a TLS socket cannot be handed to Deno's WebSocket that way, so with a certificate Deno.serve listens itself.
@@ -289,7 +306,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     signIn,
     database,
     meetings,
+    recordings,
     async shutdown(options = {}) {
+      await recordings?.stopAll();
       relay.close(options.code, options.reason);
       const deadline = performance.now() + SHUTDOWN_CLOSE_WAIT_MS;
       while (relay.openTransportCount > 0 && performance.now() < deadline) {

@@ -112,6 +112,8 @@ export interface MeetingControlState {
   readonly guestsAllowed: boolean;
   /** Empty unless this session is a host or co-host. */
   readonly waiting: readonly WaitingJoiner[];
+  /** A server-side recording runs (docs/recording.md). */
+  readonly recording: boolean;
 }
 
 /** What the relay answered to a host command. */
@@ -1028,6 +1030,7 @@ export class MeetingSession implements LocalTrackOwner {
         displayName: joiner.displayName,
         guest: joiner.guest,
       })),
+      recording: state.recording,
     };
     this.events.emit("meetingStateChanged", this.#meetingState);
   }
@@ -1240,6 +1243,7 @@ const EMPTY_MEETING_STATE: MeetingControlState = {
   hasPassword: false,
   guestsAllowed: true,
   waiting: [],
+  recording: false,
 };
 
 /**

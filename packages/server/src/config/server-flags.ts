@@ -7,6 +7,10 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_PROVIDER_TIMEOUT_MS, isLoopbackUrl, type OidcSettings } from "../auth/oidc/oidc-settings.ts";
 import { DEFAULT_DATA_DIR } from "../db/open-database.ts";
+
+/** Next to the embedded database's default directory (./data/pglite). */
+export const DEFAULT_RECORDINGS_DIR = "./data/recordings";
+
 import { DEFAULT_RELAY_LIMITS, MAX_PACKET_BYTES_CEILING, type RelayLimits } from "../limits/relay-limits.ts";
 
 export interface ServerFlags {
@@ -29,6 +33,8 @@ export interface ServerFlags {
   sessionSecret: string | undefined;
   /** The embedded PGlite database's directory (unless databaseUrl is set). */
   dataDir: string;
+  /** Where server-side recordings are written, `<meeting>/<recording>-<session>.webm` (docs/recording.md). */
+  recordingsDir: string;
   /** `postgres://…` for a real PostgreSQL, `memory://` for a throwaway in-memory PGlite. */
   databaseUrl: string | undefined;
   /** Room tokens (docs/tokens.md): the key integrators sign with; without both the server makes a random secret. */
@@ -221,6 +227,15 @@ function buildCommand(): Command {
         .env("VIDEOCALL_DATA_DIR")
         .default(DEFAULT_DATA_DIR)
         .argParser((raw) => (raw === "" ? DEFAULT_DATA_DIR : raw)),
+    )
+    .addOption(
+      new Option(
+        "--recordings-dir <dir>",
+        "where server-side recordings are written (WebM, one file per participant)",
+      )
+        .env("VIDEOCALL_RECORDINGS_DIR")
+        .default(DEFAULT_RECORDINGS_DIR)
+        .argParser((raw) => (raw === "" ? DEFAULT_RECORDINGS_DIR : raw)),
     )
     .addOption(
       new Option(
@@ -428,6 +443,7 @@ export function parseServerFlags(args: string[]): ParsedFlags {
       publicUrl: o.publicUrl,
       nodeId: o.nodeId,
       dataDir: o.dataDir,
+      recordingsDir: o.recordingsDir,
       databaseUrl: o.databaseUrl,
       apiKey,
       apiSecret,

@@ -6,6 +6,7 @@ import type { DatabaseState } from "../db/open-database.ts";
 import type { ServerNode } from "../discovery/node-discovery.ts";
 import { normalizeIp } from "../limits/connections-per-ip.ts";
 import type { Logger } from "../observability/log.ts";
+import type { RecordingRoutes } from "../recording/recording-routes.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { WebTransportServer } from "../webtransport/webtransport-server.ts";
 import type { StaticFiles } from "./static-files.ts";
@@ -29,6 +30,8 @@ export interface HttpRoutes {
   database: () => DatabaseState;
   /** POST /api/tokens and POST /api/meetings/<id>/join (docs/tokens.md). */
   tokens?: TokenRoutes;
+  /** GET /api/meetings/<id>/recordings[/<file>] (docs/recording.md). */
+  recordings?: RecordingRoutes | undefined;
 }
 
 /** A WebSocket handshake that arrived through the TCP front: the lobby upgrades, anything else gets 404. */
@@ -72,6 +75,8 @@ export function createRequestHandler(
     }
     const tokenResponse = routes.tokens?.handle(request, url);
     if (tokenResponse) return tokenResponse;
+    const recordingResponse = routes.recordings?.handle(request, url);
+    if (recordingResponse) return recordingResponse;
     const signInResponse = routes.signIn.handle(request, url);
     if (signInResponse) return signInResponse;
     if (request.method !== "GET" && request.method !== "HEAD") {

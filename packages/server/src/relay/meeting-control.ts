@@ -22,6 +22,7 @@ import type { MeetingSettings } from "../db/repositories/meetings.ts";
 import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
+import type { RecordingControl } from "../recording/recordings.ts";
 import type { LocalParticipant, RemoteParticipant } from "./meeting-room.ts";
 
 /** What meeting control does to one of this node's connections. */
@@ -57,6 +58,8 @@ export interface MeetingControlOptions {
   /** Where settings, co-hosts, bans and the log are kept; without it, settings live in memory only and bans are refused. */
   readonly meetings?: MeetingDirectory | undefined;
   readonly log?: Logger | undefined;
+  /** Server-side recording (docs/recording.md); without it, `record` is answered "this server does not record". */
+  readonly recordings?: RecordingControl | undefined;
 }
 
 /** The settings the relay enforces for a meeting, as far as this node knows them. */
@@ -65,6 +68,10 @@ export interface ControlSettings {
   waitingRoom: boolean;
   guestsAllowed: boolean;
   hasPassword: boolean;
+  /** The meeting requires end-to-end encryption: the server cannot record it. */
+  e2eeRequired: boolean;
+  /** A server-side recording runs (on some node): MeetingState.recording. */
+  recording: boolean;
 }
 
 /** Most waiting joiners a node may announce for one meeting; a longer list from the bus is dropped. */
@@ -76,6 +83,8 @@ export const BANNED_MESSAGE = "a host removed you from the meeting and you may n
 export const DENIED_MESSAGE = "a host did not let you in";
 export const MEETING_ENDED_MESSAGE = "a host ended the meeting for everyone";
 export const MEETING_LOCKED_MESSAGE = "the meeting is locked: nobody new may join";
+export const RECORDING_E2EE_MESSAGE =
+  "this meeting is end-to-end encrypted: the server cannot read its media, so it cannot record it";
 
 interface WaitingEntry {
   readonly connection: ControlledConnection;
@@ -101,6 +110,8 @@ export class MeetingControl {
     waitingRoom: false,
     guestsAllowed: true,
     hasPassword: false,
+    e2eeRequired: false,
+    recording: false,
   };
   readonly #waiting = new Map<number, WaitingEntry>();
   readonly #remoteWaiting = new Map<string, WaitingJoiner[]>();
@@ -127,6 +138,7 @@ export class MeetingControl {
     this.#settings.waitingRoom = settings.waitingRoom;
     this.#settings.guestsAllowed = settings.guestsAllowed;
     this.#settings.hasPassword = settings.passwordHash !== null;
+    this.#settings.e2eeRequired = settings.e2eeRequired;
   }
 
   /** Hosts and co-hosts pass a locked meeting and the waiting room; others do not. */
@@ -333,6 +345,23 @@ export class MeetingControl {
         if (!this.#options.room.isHandRaised(body.value.sessionId))
           return { ok: false, outcome: "invalid", error: "that hand is not raised" };
         break;
+      case "record": {
+        const recordings = this.#options.recordings;
+        if (!recordings) return { ok: false, outcome: "failed", error: "this server does not record" };
+        if (body.value.start) {
+          if (this.#settings.e2eeRequired)
+            return { ok: false, outcome: "refused", error: RECORDING_E2EE_MESSAGE };
+          if (this.#settings.recording)
+            return { ok: false, outcome: "invalid", error: "the meeting is already being recorded" };
+          await recordings.start(meetingId);
+        } else {
+          if (!this.#settings.recording)
+            return { ok: false, outcome: "invalid", error: "the meeting is not being recorded" };
+          // The recorder runs on the node whose host started it; another node's host stops it there.
+          await recordings.stop(meetingId);
+        }
+        break;
+      }
     }
     accepted();
     // Published before it is applied here: ending the meeting closes this room and its bus subscription.
@@ -423,6 +452,11 @@ export class MeetingControl {
       case "lowerHand":
         room.lowerHand(body.value.sessionId);
         break;
+      case "record":
+        this.#settings.recording = body.value.start;
+        if (!body.value.start) void this.#options.recordings?.stop(this.#options.meetingId);
+        this.#broadcastState();
+        break;
       case undefined:
         break;
     }
@@ -506,6 +540,7 @@ export class MeetingControl {
       guestsAllowed: this.#settings.guestsAllowed,
       roles,
       waiting: withWaiting ? this.#waitingJoiners(undefined) : [],
+      recording: this.#settings.recording,
     });
     return encodePacket({ body: { case: "meetingState", value: state } });
   }

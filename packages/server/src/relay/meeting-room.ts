@@ -34,6 +34,7 @@ import type { QueuedBytesBudget } from "../limits/queued-bytes-budget.ts";
 import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
+import type { RecordingControl } from "../recording/recordings.ts";
 import { type ActiveSpeakersSnapshot, ActiveSpeakerTracker } from "./active-speakers.ts";
 import { type ClientConnection, CloseCode } from "./client-connection.ts";
 import { type LastNCandidate, type LastNRequest, LastNSelection, NO_LAST_N } from "./last-n.ts";
@@ -96,6 +97,7 @@ export interface RemoteParticipant {
 /** What a room needs for meeting control: where settings, bans and the log are kept, and a logger. */
 export interface MeetingRoomControlOptions {
   readonly meetings?: MeetingDirectory | undefined;
+  readonly recordings?: RecordingControl | undefined;
   readonly log: Logger;
 }
 
@@ -181,6 +183,7 @@ export class MeetingRoom {
       meetingId,
       stats,
       meetings: controlOptions?.meetings,
+      recordings: controlOptions?.recordings,
       log: controlOptions?.log,
       room: {
         local: (sessionId) => this.#local.get(sessionId),

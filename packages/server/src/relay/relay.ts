@@ -24,6 +24,7 @@ import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "../limits/relay-limits.t
 import type { MeetingDirectory } from "../meetings/meeting-directory.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
+import type { RecordingControl } from "../recording/recordings.ts";
 import type { ClientConnection, TransportKind } from "./client-connection.ts";
 import { MEETING_LOCKED_MESSAGE, roleFromName } from "./meeting-control.ts";
 import { MeetingRoom, type MeetingRoomStats } from "./meeting-room.ts";
@@ -52,6 +53,8 @@ export interface RelayOptions {
    * work in memory only (no bans) and every meeting starts with the default settings.
    */
   meetings?: MeetingDirectory;
+  /** Server-side recording (docs/recording.md); without it, hosts cannot record. */
+  recordings?: RecordingControl;
 }
 
 /** What GET /api/debug/rooms shows: every meeting of this node, and the counts a leak would grow. */
@@ -473,7 +476,7 @@ export class Relay {
         this.#options.stats,
         this.#queueLimits,
         this.queuedBytes,
-        { meetings: this.#options.meetings, log: this.#options.log },
+        { meetings: this.#options.meetings, recordings: this.#options.recordings, log: this.#options.log },
       );
       this.#rooms.set(meetingId, room);
       this.#options.stats.meetings = this.#rooms.size;

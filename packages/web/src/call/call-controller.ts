@@ -30,7 +30,14 @@ import {
   type VideoCodecChoice,
   type VideoCodecSupport,
 } from "@videocall/client/media";
-import { CloseCode, Codec, isFatalCloseCode, MediaKind, ParticipantRole } from "@videocall/protocol";
+import {
+  CloseCode,
+  Codec,
+  isFatalCloseCode,
+  isRecorderIdentity,
+  MediaKind,
+  ParticipantRole,
+} from "@videocall/protocol";
 import { type Message, t } from "../i18n/i18n.ts";
 import type { MeetingRoute } from "../routes.ts";
 import { Call } from "./call.ts";
@@ -148,6 +155,7 @@ const NO_MEETING_STATE: MeetingControlState = {
   hasPassword: false,
   guestsAllowed: true,
   waiting: [],
+  recording: false,
 };
 
 export interface LocalSendStats {
@@ -514,6 +522,11 @@ export class CallController {
     return this.hostCommand({ case: "lowerHand", value: { sessionId } });
   }
 
+  /** Starts or stops the server-side recording (hosts and co-hosts; refused in an E2EE meeting). */
+  setRecording(start: boolean): Promise<HostCommandResult> {
+    return this.hostCommand({ case: "record", value: { start } });
+  }
+
   endMeeting(): Promise<HostCommandResult> {
     return this.hostCommand({ case: "end", value: {} });
   }
@@ -684,7 +697,11 @@ export class CallController {
     const session = this.#call?.session;
     batch(() => {
       this.#role.value = session?.role ?? "participant";
-      this.#participants.value = [...(session?.participants.values() ?? [])].map((p) => ({
+      // The server's recorder is a participant, but not a person: it is shown as the recording indicator.
+      const people = [...(session?.participants.values() ?? [])].filter(
+        (p) => !isRecorderIdentity(p.identity),
+      );
+      this.#participants.value = people.map((p) => ({
         sessionId: p.sessionId,
         username: p.username,
         identity: p.identity,

@@ -159,7 +159,7 @@ export class Call {
  * guest whose identity the server keeps in a cookie, so a reload is the same person. The URL's name is the
  * display name. A server without the endpoint (an older one) gets no token: it admits guests by name.
  */
-async function roomToken(
+export async function roomToken(
   serverUrl: string,
   meetingId: string,
   displayName: string,

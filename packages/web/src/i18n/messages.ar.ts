@@ -282,4 +282,13 @@ export const ar: Catalogue = {
   "chat.error.failed": "تعذّر على الخادم حفظ الرسالة.",
   "chat.error.not-connected": "غير متصل: لم تُرسل الرسالة.",
   "chat.error.timeout": "لم يؤكد الخادم استلام الرسالة.",
+
+  // recording
+  "recording.title": "التسجيل",
+  "recording.start": "بدء التسجيل",
+  "recording.stop": "إيقاف التسجيل",
+  "recording.none": "لا توجد تسجيلات بعد.",
+  "recording.download": "{name} ({megabytes} ميغابايت)",
+  "recording.inCall": "يجري تسجيل هذا الاجتماع.",
+  "recording.beforeJoin": "يجري تسجيل هذا الاجتماع: إذا انضممت فسيُسجَّل حضورك أيضًا.",
 };

@@ -280,4 +280,13 @@ export const en = {
   "chat.error.failed": "The server could not store the message.",
   "chat.error.not-connected": "Not connected: the message was not sent.",
   "chat.error.timeout": "The server did not confirm the message.",
+
+  // recording
+  "recording.title": "Recording",
+  "recording.start": "Start recording",
+  "recording.stop": "Stop recording",
+  "recording.none": "No recordings yet.",
+  "recording.download": "{name} ({megabytes} MB)",
+  "recording.inCall": "This meeting is being recorded.",
+  "recording.beforeJoin": "This meeting is being recorded: if you join, you will be recorded too.",
 } as const;

@@ -10,6 +10,8 @@ import { MediaWarnings } from "./media-warnings.tsx";
 import { MeetingSettings } from "./meeting-settings.tsx";
 import { MutedSpeakingHint } from "./muted-speaking-hint.tsx";
 import { ParticipantsPanel } from "./participants-panel.tsx";
+import { RecordingIndicator } from "./recording-indicator.tsx";
+import { RecordingPanel } from "./recording-panel.tsx";
 import { RefusalPage } from "./refusal-page.tsx";
 import { SecurityPanel } from "./security-panel.tsx";
 import { ShortcutsDialog } from "./shortcuts-dialog.tsx";
@@ -41,6 +43,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
     <div class="meeting" data-phase={phase.kind}>
       <TopBar controller={controller} onShowShortcuts={showShortcuts} />
       <StatusBanner phase={phase} />
+      <RecordingIndicator controller={controller} />
       <MediaWarnings warnings={controller.warnings} />
       <HostMuteNotice controller={controller} />
       <MutedSpeakingHint controller={controller} />
@@ -58,6 +61,7 @@ export function MeetingPage({ controller }: { controller: CallController }) {
                 {controller.chat.open.value && <ChatPanel controller={controller} />}
                 <ParticipantsPanel controller={controller} />
                 <MeetingSettings controller={controller} />
+                <RecordingPanel controller={controller} />
               </div>
             )}
             <DiagnosticsPanel snapshot={controller.diagnostics} />
