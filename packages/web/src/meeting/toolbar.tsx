@@ -100,7 +100,8 @@ function ChatToggle({ controller }: { controller: CallController }) {
       class={`toggle chat-toggle${open ? " active" : ""}`}
       type="button"
       aria-pressed={open}
-      aria-controls="chat-panel"
+      // Only while the panel exists: axe refuses an aria-controls naming no element.
+      aria-controls={open ? "chat-panel" : undefined}
       aria-label={unread > 0 ? t("chat.toggleWithUnread", { count: unread }) : undefined}
       onClick={() => controller.chat.setOpen(!open)}
     >
