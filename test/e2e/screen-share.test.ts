@@ -8,7 +8,9 @@
  * stopped and `ended`) must remove both on the other side and put the grid back.
  */
 import { ok, strictEqual } from "node:assert/strict";
+import { Grant, PARTICIPANT_GRANTS } from "@videocall/protocol";
 import type { Page } from "playwright-core";
+import { type ApiCredentials, mintRoomToken } from "../../packages/server/src/auth/room-token.ts";
 import { en } from "../../packages/web/src/i18n/messages.en.ts";
 import { join, launchBrowser, openMeetingPage, peers } from "../fixtures/browser.ts";
 import { MEDIA_TIMEOUT_MS } from "../fixtures/media-expectations.ts";
@@ -167,6 +169,54 @@ Deno.test({
       );
       for (const page of [sharer, viewer])
         strictEqual(page.errors.filter((e) => e.startsWith("pageerror")).length, 0, page.errors.join("\n"));
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+});
+
+const CREDENTIALS: ApiCredentials = {
+  apiKey: "screen-test-key",
+  apiSecret: "screen-test-secret-of-at-least-32-bytes",
+};
+
+Deno.test({
+  name: "without the screen grant the Share screen button is disabled and says why",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer({
+      extraArgs: ["--api-key", CREDENTIALS.apiKey, "--api-secret", CREDENTIALS.apiSecret],
+    });
+    const browser = await launchBrowser();
+    try {
+      const meetingId = "screen-no-grant";
+      const token = await mintRoomToken(CREDENTIALS, {
+        identity: "no-screen-1",
+        displayName: "nora",
+        meetingId,
+        grants: PARTICIPANT_GRANTS & ~Grant.publishScreen,
+        ttlSeconds: 600,
+      });
+      const page = await openMeetingPage(browser, server.url, "nora", meetingId, {
+        // The join endpoint would grant everything a participant has; this token leaves out the screen.
+        beforeLoad: async (context) => {
+          await context.route("**/api/meetings/*/join", (route) =>
+            route.fulfill({ contentType: "application/json", body: JSON.stringify({ token }) }),
+          );
+        },
+      });
+      await join(page.page);
+      strictEqual(
+        await page.page.evaluate(() => window.videocall.control().participants.length),
+        0,
+        "alone in the meeting",
+      );
+      const button = page.page.getByRole("button", { name: en["screen.share"] });
+      await button.waitFor({ state: "visible", timeout: 10_000 });
+      ok(await button.isDisabled(), "no Share screen without the grant");
+      strictEqual(await button.getAttribute("title"), en["screen.notAllowed"]);
     } finally {
       await browser.close();
       await server.stop();
