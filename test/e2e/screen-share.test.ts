@@ -134,6 +134,11 @@ Deno.test({
         `the screen is drawn large (${screenBox.width} px wide) and the camera small (${cameraBox.width} px)`,
       );
       ok(cameraBox.y > screenBox.y, "the camera strip sits under the screen");
+      strictEqual(
+        await screenTile.locator("canvas").evaluate((canvas) => getComputedStyle(canvas).objectFit),
+        "contain",
+        "the screen is shown whole, not cropped like a camera",
+      );
 
       // The browser's own "Stop sharing": it stops the capture track, which fires `ended`.
       await sharer.page.evaluate(() => {
