@@ -134,10 +134,13 @@ Deno.test({
         `the screen is drawn large (${screenBox.width} px wide) and the camera small (${cameraBox.width} px)`,
       );
       ok(cameraBox.y > screenBox.y, "the camera strip sits under the screen");
+      const screenFit = await screenTile.evaluate((tile) =>
+        [...tile.querySelectorAll("canvas")].map((canvas) => getComputedStyle(canvas).objectFit).join(","),
+      );
       strictEqual(
-        await screenTile.locator("canvas").evaluate((canvas) => getComputedStyle(canvas).objectFit),
+        screenFit,
         "contain",
-        "the screen is shown whole, not cropped like a camera",
+        `the screen is shown whole, not cropped like a camera (${screenFit})`,
       );
 
       // The browser's own "Stop sharing": it stops the capture track, which fires `ended`.
