@@ -296,7 +296,6 @@ export const ar: Catalogue = {
   "screen.share": "مشاركة الشاشة",
   "screen.stop": "إيقاف المشاركة",
   "screen.notAllowed": "لا يُسمح لك بمشاركة شاشتك في هذا الاجتماع.",
-  "screen.sharing": "أنت تشارك شاشتك.",
   "warning.screen.unsupported": "لا يستطيع هذا المتصفح مشاركة الشاشة.",
   "warning.screen.failed": "تعذّرت مشاركة الشاشة.",
 };

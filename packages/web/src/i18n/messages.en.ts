@@ -294,7 +294,6 @@ export const en = {
   "screen.share": "Share screen",
   "screen.stop": "Stop sharing",
   "screen.notAllowed": "You may not share your screen in this meeting.",
-  "screen.sharing": "You are sharing your screen.",
   "warning.screen.unsupported": "This browser cannot share a screen.",
   "warning.screen.failed": "The screen could not be shared.",
 } as const;
