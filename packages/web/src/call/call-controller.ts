@@ -29,10 +29,12 @@ import {
   undecodableCodecs,
   type VideoCodecChoice,
   type VideoCodecSupport,
+  videoCaptureMethod,
 } from "@videocall/client/media";
 import {
   CloseCode,
   Codec,
+  Grant,
   isFatalCloseCode,
   isRecorderIdentity,
   MediaKind,
@@ -50,6 +52,7 @@ import { LocalMedia } from "./local-media.ts";
 import { MeetingReactions } from "./meeting-reactions.ts";
 import { MutedSpeechDetector } from "./muted-speech.ts";
 import { markVerified, type PeerTrust, trustOf } from "./peer-verification.ts";
+import { openScreenCapture } from "./screen-capture.ts";
 import { SubscriptionSender, visibleSubscriptions } from "./visible-subscriptions.ts";
 
 const STATS_REFRESH_MS = 500;
@@ -163,6 +166,9 @@ export interface LocalSendStats {
   cameraFramesEncoded: number | undefined;
   cameraLayers: CameraPublisherStats["layers"];
   cameraLayersMask: number | undefined;
+  /** Our screen share's video frames encoded and its audio frames sent; undefined when not sharing (or no audio). */
+  screenFramesEncoded: number | undefined;
+  screenAudioFramesSent: number | undefined;
 }
 
 /** The grid's paging and the subscriptions it made (test hooks, diagnostics). */
@@ -212,6 +218,9 @@ export class CallController {
   /** Each remote tile's drawn size in device pixels, by tile key, as its ResizeObserver reports. */
   #tileSizes = new Map<string, { widthPx: number; heightPx: number }>();
   #subscriptionSender: SubscriptionSender | undefined;
+  #screenSharing = signal(false);
+  /** Ends the share when the browser's own "Stop sharing" ends the capture track. */
+  #offScreenEnded: (() => void) | undefined;
 
   // Read-only views of the state above, for the components and the test hooks.
   readonly phase: ReadonlySignal<CallPhase> = this.#phase;
@@ -236,16 +245,18 @@ export class CallController {
     Math.min(this.#gridPage.value, this.pageCount.value - 1),
   );
   /**
-   * The remote tiles on the page shown; in the speaker view the dominant speaker's camera is among
-   * them (first) even when it sits on another page.
+   * The remote tiles on the page shown; a shared screen, or in the speaker view the dominant
+   * speaker's camera, is among them (first) even when it sits on another page.
    */
   readonly visibleTiles: ReadonlySignal<readonly RemoteTile[]> = computed(() => {
     const all = this.#tiles.value;
     const start = this.gridPage.value * TILES_PER_PAGE;
     const page = all.slice(start, start + TILES_PER_PAGE);
-    if (!this.#speakerView.value) return page;
+    // A shared screen is the presenter layout's large tile: shown whichever page it is on.
+    const screen = all.find((tile) => tile.screen);
+    if (!screen && !this.#speakerView.value) return page;
     const dominant = this.#activeSpeakers.value.dominantSessionId;
-    const featured = all.find((tile) => tile.sessionId === dominant && !tile.screen);
+    const featured = screen ?? all.find((tile) => tile.sessionId === dominant && !tile.screen);
     if (!featured || page.includes(featured)) return page;
     return [featured, ...page.slice(0, TILES_PER_PAGE - 1)];
   });
@@ -271,6 +282,12 @@ export class CallController {
   readonly activeSpeakers: ReadonlySignal<ActiveSpeakersInfo> = this.#activeSpeakers;
   /** The speaker view (dominant speaker large, the others in a strip) instead of the grid. */
   readonly speakerView: ReadonlySignal<boolean> = this.#speakerView;
+  /** We are sharing our screen. */
+  readonly screenSharing: ReadonlySignal<boolean> = this.#screenSharing;
+  /** The server granted us screen sharing, and this browser can capture video frames. */
+  readonly canShareScreen: ReadonlySignal<boolean> = computed(
+    () => ((this.#self.value?.grants ?? 0) & Grant.publishScreen) !== 0 && videoCaptureMethod() !== undefined,
+  );
   /** The chat panel's state: messages, unread badge, open or closed (chat-state.ts). */
   readonly chat = new ChatState();
 
@@ -560,6 +577,35 @@ export class CallController {
     }
   }
 
+  /** Opens the browser's screen picker and publishes what the user picks (video and, if offered, its audio). */
+  async startScreenShare(): Promise<void> {
+    const call = this.#call;
+    if (!call || this.#screenSharing.value || !this.canShareScreen.value) return;
+    const capture = await openScreenCapture();
+    if (typeof capture === "string") {
+      if (capture !== "cancelled") this.#warn({ key: `warning.screen.${capture}`, source: "pipeline" });
+      return;
+    }
+    if (this.#call !== call || this.#screenSharing.value) {
+      capture.video.stop();
+      capture.audio?.stop();
+      return;
+    }
+    call.startScreenShare(capture);
+    const onEnded = () => this.stopScreenShare();
+    capture.video.addEventListener("ended", onEnded);
+    this.#offScreenEnded = () => capture.video.removeEventListener("ended", onEnded);
+    this.#screenSharing.value = true;
+  }
+
+  /** Ends the share: both tracks are unpublished, so the others' presenter layout goes back to the grid. */
+  stopScreenShare(): void {
+    this.#offScreenEnded?.();
+    this.#offScreenEnded = undefined;
+    this.#call?.stopScreenShare();
+    this.#screenSharing.value = false;
+  }
+
   setSpeakerView(on: boolean): void {
     this.#speakerView.value = on;
     this.#updateSubscriptions();
@@ -583,6 +629,8 @@ export class CallController {
       cameraFramesEncoded: camera?.framesEncoded,
       cameraLayers: camera?.layers ?? [],
       cameraLayersMask: camera?.layersMask,
+      screenFramesEncoded: this.#call?.screen?.stats().framesEncoded,
+      screenAudioFramesSent: this.#call?.screenAudio?.framesSent,
     };
   }
 
@@ -678,6 +726,7 @@ export class CallController {
         // The session muted the track already; the toggles follow, and the page says who did it.
         if (kind === MediaKind.AUDIO) this.setMicrophoneMuted(true);
         if (kind === MediaKind.VIDEO) this.setCameraOff(true);
+        if (kind === MediaKind.SCREEN) this.stopScreenShare();
         this.#hostMuteNotice.value = {
           kind: kind === MediaKind.AUDIO ? "microphone" : kind === MediaKind.VIDEO ? "camera" : "screen",
           byUsername: session.participants.get(bySessionId)?.username ?? "",
@@ -732,6 +781,7 @@ export class CallController {
 
   /** Releases the call (not the local devices: after a non-fatal failure the user may join again). */
   async #endCall(): Promise<void> {
+    this.stopScreenShare();
     const call = this.#call;
     this.#call = undefined;
     clearInterval(this.#refreshTimer);

@@ -21,6 +21,12 @@ import {
   videoCodecChoiceOf,
 } from "@videocall/client/media";
 import type { MeetingRoute } from "../routes.ts";
+import type { ScreenCapture } from "./screen-capture.ts";
+
+/** A screen share: one layer, sized for text (resolution kept over frame rate). */
+const SCREEN_BITRATE_KBPS = 2500;
+const SCREEN_FRAMERATE = 15;
+const SCREEN_KEYFRAME_INTERVAL_MS = 3000;
 
 export interface CallOptions {
   route: MeetingRoute;
@@ -53,6 +59,8 @@ export class Call {
   readonly output: AudioOutput | undefined;
   #camera: CameraPublisher | undefined;
   #microphone: MicrophonePublisher | undefined;
+  #screen: CameraPublisher | undefined;
+  #screenAudio: MicrophonePublisher | undefined;
   #options: CallOptions;
   /** The camera's codec for this meeting: the user's pick unless someone cannot decode it. */
   #codecs: VideoCodecNegotiator;
@@ -133,6 +141,51 @@ export class Call {
     this.#camera.onError = this.#options.onMediaError;
   }
 
+  get screen(): CameraPublisher | undefined {
+    return this.#screen;
+  }
+
+  get screenAudio(): MicrophonePublisher | undefined {
+    return this.#screenAudio;
+  }
+
+  /**
+   * Publishes a screen share next to the camera: its video as a SCREEN track (one layer), its audio
+   * (tab or system) as an audio track of its own. A share in progress is replaced.
+   */
+  startScreenShare(capture: ScreenCapture): void {
+    this.stopScreenShare();
+    if (!videoCaptureMethod()) return;
+    const frameTransform = this.#options.frameTransform
+      ? { frameTransform: this.#options.frameTransform }
+      : {};
+    this.#screen = new CameraPublisher(this.session, capture.video, {
+      source: "screen",
+      simulcast: false,
+      codec: videoCodecChoiceOf(this.#codecs.codec) ?? this.#options.codec,
+      bitrateKbps: SCREEN_BITRATE_KBPS,
+      framerate: SCREEN_FRAMERATE,
+      keyframeIntervalMs: SCREEN_KEYFRAME_INTERVAL_MS,
+      ...frameTransform,
+    });
+    this.#screen.onError = this.#options.onMediaError;
+    if (capture.audio && audioCaptureMethod()) {
+      this.#screenAudio = new MicrophonePublisher(this.session, capture.audio, {
+        bitrateKbps: 64,
+        ...frameTransform,
+      });
+      this.#screenAudio.onError = this.#options.onMediaError;
+    }
+  }
+
+  /** Unpublishes the screen share (both tracks); closing a publisher stops its capture track. */
+  stopScreenShare(): void {
+    this.#screen?.close();
+    this.#screenAudio?.close();
+    this.#screen = undefined;
+    this.#screenAudio = undefined;
+  }
+
   replaceMicrophone(track: MediaStreamTrack, muted: boolean): void {
     this.#microphone?.close();
     this.#microphone = undefined;
@@ -145,6 +198,7 @@ export class Call {
   }
 
   async leave(): Promise<void> {
+    this.stopScreenShare();
     this.#camera?.close();
     this.#microphone?.close();
     this.#codecs.close();

@@ -291,4 +291,11 @@ export const ar: Catalogue = {
   "recording.download": "{name} ({megabytes} ميغابايت)",
   "recording.inCall": "يجري تسجيل هذا الاجتماع.",
   "recording.beforeJoin": "يجري تسجيل هذا الاجتماع: إذا انضممت فسيُسجَّل حضورك أيضًا.",
+
+  // screen share
+  "screen.share": "مشاركة الشاشة",
+  "screen.stop": "إيقاف المشاركة",
+  "screen.notAllowed": "لا يُسمح لك بمشاركة شاشتك في هذا الاجتماع.",
+  "warning.screen.unsupported": "لا يستطيع هذا المتصفح مشاركة الشاشة.",
+  "warning.screen.failed": "تعذّرت مشاركة الشاشة.",
 };

@@ -289,4 +289,11 @@ export const en = {
   "recording.download": "{name} ({megabytes} MB)",
   "recording.inCall": "This meeting is being recorded.",
   "recording.beforeJoin": "This meeting is being recorded: if you join, you will be recorded too.",
+
+  // screen share
+  "screen.share": "Share screen",
+  "screen.stop": "Stop sharing",
+  "screen.notAllowed": "You may not share your screen in this meeting.",
+  "warning.screen.unsupported": "This browser cannot share a screen.",
+  "warning.screen.failed": "The screen could not be shared.",
 } as const;

@@ -24,7 +24,10 @@ export function TileGrid({ controller }: { controller: CallController }) {
   const speakers = controller.activeSpeakers.value;
   const speaking = new Set(speakers.speakers.map((speaker) => speaker.sessionId));
   const speakerView = controller.speakerView.value;
-  const featured = speakerView ? featuredTile(tiles, speakers.dominantSessionId) : undefined;
+  // Presenter layout: a shared screen is the large tile, the cameras sit in a strip under it.
+  const presenting = tiles.find((tile) => tile.screen);
+  const featured = presenting ?? (speakerView ? featuredTile(tiles, speakers.dominantSessionId) : undefined);
+  const stripLayout = speakerView || presenting !== undefined;
   const selfSessionId = self?.sessionId;
   const floating = controller.reactions.floating.value;
   const reactionsOf = (sessionId: number | undefined) =>
@@ -32,7 +35,7 @@ export function TileGrid({ controller }: { controller: CallController }) {
   return (
     <section class="grid-pages">
       <section
-        class={`grid${speakerView ? " speaker-view" : ""}`}
+        class={`grid${stripLayout ? " speaker-view" : ""}${presenting ? " presenter" : ""}`}
         aria-label={t("meeting.participants")}
         style={{
           "--columns": String(columns),
@@ -46,7 +49,7 @@ export function TileGrid({ controller }: { controller: CallController }) {
           videoShowing={camera !== undefined && !controller.cameraOff.value}
           microphoneOn={!controller.microphoneMuted.value}
           speaking={selfSessionId !== undefined && speaking.has(selfSessionId)}
-          dominant={speakerView && featured === undefined}
+          dominant={stripLayout && featured === undefined}
           reactions={reactionsOf(selfSessionId)}
           handPosition={controller.reactions.handPosition(selfSessionId)}
         >

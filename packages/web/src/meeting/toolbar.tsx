@@ -41,6 +41,7 @@ export function Toolbar({ controller }: { controller: CallController }) {
         >
           {cameraOff ? t("toolbar.cameraOn") : t("toolbar.cameraOff")}
         </button>
+        {inCall && <ScreenShareToggle controller={controller} />}
         {inCall && <ReactionControls controller={controller} />}
         {inCall && (
           <button
@@ -99,7 +100,8 @@ function ChatToggle({ controller }: { controller: CallController }) {
       class={`toggle chat-toggle${open ? " active" : ""}`}
       type="button"
       aria-pressed={open}
-      aria-controls="chat-panel"
+      // Only while the panel exists: axe refuses an aria-controls naming no element.
+      aria-controls={open ? "chat-panel" : undefined}
       aria-label={unread > 0 ? t("chat.toggleWithUnread", { count: unread }) : undefined}
       onClick={() => controller.chat.setOpen(!open)}
     >
@@ -109,6 +111,24 @@ function ChatToggle({ controller }: { controller: CallController }) {
           {unread}
         </span>
       )}
+    </button>
+  );
+}
+
+/** Starts and stops our screen share; disabled (saying why) without the screen grant. */
+function ScreenShareToggle({ controller }: { controller: CallController }) {
+  const sharing = controller.screenSharing.value;
+  const allowed = controller.canShareScreen.value;
+  return (
+    <button
+      class={`toggle screen-share${sharing ? " active" : ""}`}
+      type="button"
+      aria-pressed={sharing}
+      disabled={!allowed && !sharing}
+      title={allowed ? undefined : t("screen.notAllowed")}
+      onClick={() => (sharing ? controller.stopScreenShare() : void controller.startScreenShare())}
+    >
+      {sharing ? t("screen.stop") : t("screen.share")}
     </button>
   );
 }

@@ -4,6 +4,11 @@ import { failureMessage } from "../call/failure-message.ts";
 import { translate } from "../i18n/i18n.ts";
 import type { PeerHook, VideocallHooks } from "./videocall-hooks.ts";
 
+/** A remote track's tile as rendered (what the user sees), or null. */
+function trackTile(sessionId: number, trackId: number): Element | null {
+  return document.querySelector(`.tile.remote[data-session-id="${sessionId}"][data-track-id="${trackId}"]`);
+}
+
 /** Defines `window.videocall` as getters over the controller's signals: the hooks hold no state. */
 export function installHooks(controller: CallController): void {
   const phase = () => controller.phase.value;
@@ -54,10 +59,16 @@ export function installHooks(controller: CallController): void {
             framesByLayer: track.framesByLayer,
             subscribedWidthPx: controller.subscribedSize(stats.sessionId, track.trackId)?.widthPx,
             subscribedHeightPx: controller.subscribedSize(stats.sessionId, track.trackId)?.heightPx,
-            hasTile:
-              document.querySelector(
-                `.tile.remote[data-session-id="${stats.sessionId}"][data-track-id="${track.trackId}"]`,
-              ) !== null,
+            hasTile: trackTile(stats.sessionId, track.trackId) !== null,
+            screen: controller.tiles.value.some(
+              (tile) => tile.sessionId === stats.sessionId && tile.trackId === track.trackId && tile.screen,
+            ),
+            large: trackTile(stats.sessionId, track.trackId)?.classList.contains("dominant") ?? false,
+          })),
+          audioTracks: stats.audioTracks.map((track) => ({
+            trackId: track.trackId,
+            framesDecoded: track.framesDecoded,
+            rms: track.rms,
           })),
         };
       }

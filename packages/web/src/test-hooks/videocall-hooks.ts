@@ -16,7 +16,9 @@
  *   `videoTracks`: per received video track, `trackId`, `framesDecoded`, `transformErrors`,
  *   `decoderErrors`, `hasTile` (its own tile, `data-track-id`, is on screen), and for simulcast
  *   `layer` (decoded now), `width`/`height`, `framesByLayer` and the tile size subscribed
- *   (`subscribedWidthPx`/`subscribedHeightPx`, undefined when not subscribed).
+ *   (`subscribedWidthPx`/`subscribedHeightPx`, undefined when not subscribed), `screen` (a screen
+ *   share) and `large` (its tile is the presenter layout's or speaker view's large one); and
+ *   `audioTracks`: per received audio track, `trackId`, `framesDecoded` and `rms`.
  * - `control()`: meeting control: our role, the settings, the waiting list (hosts only), the
  *   participants with their roles, and whether a host muted us.
  * - `grid()`: the grid page shown, the page count, the remote tiles on it, and the last
@@ -24,7 +26,7 @@
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
  *   device is not published), `cameraLayers` (per simulcast layer: size, bitrate, whether its
  *   encoder runs, frames and key frames encoded, "L1T3" or "") and `cameraLayersMask` (the
- *   relay's last LayerDemand).
+ *   relay's last LayerDemand), `screenFramesEncoded` and `screenAudioFramesSent` while sharing.
  * - `speakers()`: the relay's active speakers (`sessionId`, smoothed `level` 0..127, loudest first),
  *   the `dominantSessionId` (0: nobody yet) and whether the page shows the `speakerView`.
  * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
@@ -60,6 +62,14 @@ export interface PeerHook {
   jitterBufferDepthMs: number;
   hasTile: boolean;
   videoTracks: VideoTrackHook[];
+  /** Per received audio track (microphone, screen audio): frames decoded and the RMS (0..1) played. */
+  audioTracks: AudioTrackHook[];
+}
+
+export interface AudioTrackHook {
+  trackId: number;
+  framesDecoded: number;
+  rms: number;
 }
 
 export interface VideoTrackHook {
@@ -68,6 +78,10 @@ export interface VideoTrackHook {
   transformErrors: number;
   decoderErrors: number;
   hasTile: boolean;
+  /** A screen share (MediaKind.SCREEN) rather than a camera. */
+  screen: boolean;
+  /** Its tile is the large one (presenter layout, speaker view). */
+  large: boolean;
   /** E2EE: the last frame had no key yet (the tile says "waiting for keys"). */
   waitingForKeys: boolean;
   /** Simulcast: the layer being decoded (-1 before any frame), the decoded size, frames per layer. */
@@ -114,6 +128,9 @@ export interface LocalHook {
   cameraLayers: CameraLayerHook[];
   /** The relay's last LayerDemand for our camera (bit i: layer i wanted). */
   cameraLayersMask: number | undefined;
+  /** Our screen share: video frames encoded, audio frames sent (undefined: not sharing, or no audio). */
+  screenFramesEncoded: number | undefined;
+  screenAudioFramesSent: number | undefined;
 }
 
 export interface SpeakersHook {

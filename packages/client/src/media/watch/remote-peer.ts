@@ -60,6 +60,11 @@ export class RemotePeer {
   readonly guest: boolean;
   #context: RemoteTrackContext;
   #tracks = new Map<number, RemoteTrack>();
+  /**
+   * Tracks the peer's announcement withdrew: their last frames may still arrive after it (another
+   * stream, datagrams) and must not bring the track back. Announcing the id again lifts this.
+   */
+  #withdrawn = new Set<number>();
   #framesIgnored = 0;
   #closed = false;
 
@@ -112,8 +117,9 @@ export class RemotePeer {
 
   /**
    * The peer's announcement: new tracks are made, changed ones updated, tracks of another kind
-   * remade, and announced tracks it no longer lists closed. A track known only from its frames
-   * stays until the peer leaves (its announcement may still be on the way).
+   * remade, and announced tracks it no longer lists closed (frames that come after for them are
+   * ignored). A track known only from its frames stays until the peer leaves (its announcement may
+   * still be on the way).
    */
   updateTracks(tracks: readonly TrackInfo[]): void {
     if (this.#closed) return;
@@ -122,6 +128,7 @@ export class RemotePeer {
       const kind = remoteTrackKind(info.kind);
       if (!kind) continue;
       listed.add(info.trackId);
+      this.#withdrawn.delete(info.trackId);
       const existing = this.#tracks.get(info.trackId);
       if (existing && existing.kind === kind) {
         existing.announce(info);
@@ -135,6 +142,8 @@ export class RemotePeer {
       if (track.info !== undefined && !listed.has(trackId)) {
         track.close();
         this.#tracks.delete(trackId);
+        if (this.#withdrawn.size >= MAX_TRACKS_PER_PARTICIPANT) this.#withdrawn.clear(); // bounded
+        this.#withdrawn.add(trackId);
       }
     }
   }
@@ -143,7 +152,7 @@ export class RemotePeer {
     if (this.#closed) return;
     const kind = remoteTrackKind(media.kind);
     let track = this.#tracks.get(media.trackId);
-    if (!kind || (track && track.kind !== kind)) {
+    if (!kind || (track && track.kind !== kind) || (!track && this.#withdrawn.has(media.trackId))) {
       this.#framesIgnored++;
       return;
     }
