@@ -35,7 +35,17 @@ suites=(
 for suite in "${suites[@]}"; do
   echo "== deno test $suite"
   # shellcheck disable=SC2086
-  "$deno" test --config deno.json -A --unstable-net $suite 2>&1 | tee -a "$log"
+  suite_log=$(mktemp)
+  "$deno" test --config deno.json -A --unstable-net $suite 2>&1 | tee "$suite_log"
+  status=${PIPESTATUS[0]}
+  cat "$suite_log" >> "$log"
+  # A suite that exits non-zero without a test summary (it did not type-check or load) ran no
+  # test: that is a failure too, and no retry can forgive it.
+  if [ "$status" -ne 0 ] && ! grep -Eq '\| [0-9]+ failed' "$suite_log"; then
+    echo "== $suite did not run (exit $status): counted as 1 failure"
+    failed_checks=$((failed_checks + 1))
+  fi
+  rm -f "$suite_log"
 done
 
 sum() { grep -Eo "\\| [0-9]+ $1" "$2" | awk '{ total += $2 } END { print total + 0 }'; }
@@ -65,6 +75,6 @@ if [ "$failed" -gt 0 ] && [ -n "$failed_files" ] && [ "$named" -ge "$failed" ]; 
   rm -f "$retry_log"
 fi
 failed=$((failed + failed_checks))
-[ "$failed_checks" -ne 0 ] && echo "format/lint/type-check failed (counted as 1 failure)"
+[ "$failed_checks" -ne 0 ] && echo "format/lint/type-check, or a suite that did not run: ${failed_checks} failure(s) counted"
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

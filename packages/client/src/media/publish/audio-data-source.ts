@@ -37,7 +37,7 @@ export interface AudioDataSource {
 export function openAudioDataSource(track: MediaStreamTrack): AudioDataSource {
   const method = audioCaptureMethod();
   if (method === "track-processor") {
-    const processor = new MediaStreamTrackProcessor<AudioData>({ track });
+    const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamAudioTrack });
     const frames = processor.readable.pipeThrough(
       new TransformStream<AudioData, CapturedAudio>({ transform: (data, out) => out.enqueue({ data }) }),
     );

@@ -1,6 +1,4 @@
-// MediaStreamTrackProcessor (Chromium, page only) is not in TypeScript's DOM library yet.
-// https://w3c.github.io/mediacapture-transform/
-declare class MediaStreamTrackProcessor<T extends VideoFrame | AudioData = VideoFrame | AudioData> {
-  constructor(init: { track: MediaStreamTrack; maxBufferSize?: number });
-  readonly readable: ReadableStream<T>;
-}
+// MediaStreamTrackProcessor (Chromium, page only) is not in TypeScript's DOM library yet; the
+// DefinitelyTyped package declares it (https://w3c.github.io/mediacapture-transform/). mediabunny
+// references the same package, so a second declaration of our own would clash with it.
+/// <reference types="dom-mediacapture-transform" />
