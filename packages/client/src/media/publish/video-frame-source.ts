@@ -17,7 +17,10 @@ export interface VideoFrameSource {
 export function openVideoFrameSource(track: MediaStreamTrack, framerate: number): VideoFrameSource {
   const method = videoCaptureMethod();
   if (method === "track-processor") {
-    const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamVideoTrack, maxBufferSize: 1 });
+    const processor = new MediaStreamTrackProcessor({
+      track: track as MediaStreamVideoTrack,
+      maxBufferSize: 1,
+    });
     return { method, frames: processor.readable, close: () => {} };
   }
   if (method === "video-element") return new VideoElementFrameSource(track, framerate);
