@@ -33,6 +33,8 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/deno.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages/protocol ./packages/protocol
+# The server records meetings through the client library (packages/server/src/recording).
+COPY --from=build /app/packages/client ./packages/client
 COPY --from=build /app/packages/server ./packages/server
 COPY --from=build /app/packages/web/dist ./packages/web/dist
 COPY --from=build /app/.deno-cache ./.deno-cache
@@ -44,6 +46,7 @@ ENV DENO_DIR=/app/.deno-cache \
     PORT=8080 \
     WEB_ROOT=/app/packages/web/dist \
     VIDEOCALL_DATA_DIR=/var/lib/videocall/pglite \
+    VIDEOCALL_RECORDINGS_DIR=/var/lib/videocall/recordings \
     LOG_LEVEL=info
 USER 10001:10001
 # PGlite's files (in pglite/, with its lock file beside it) when no DATABASE_URL is set; mount a volume
