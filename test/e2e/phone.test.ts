@@ -8,6 +8,7 @@ import type { Page } from "playwright-core";
 import { ar } from "../../packages/web/src/i18n/messages.ar.ts";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
 import { waitForVideo } from "../fixtures/media-expectations.ts";
+import { overflowOf } from "../fixtures/phone-layout.ts";
 import { startServer } from "../fixtures/server.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
@@ -15,19 +16,8 @@ const PHONE = { width: 390, height: 844 };
 
 /** Elements matching `selector` that stick out of the viewport sideways, and the page's scroll width. */
 async function overflow(page: Page, selector: string): Promise<{ scrollWidth: number; outside: string[] }> {
-  return await page.evaluate((query) => {
-    const width = document.documentElement.clientWidth;
-    const outside = [...document.querySelectorAll<HTMLElement>(query)]
-      .filter((element) => {
-        const box = element.getBoundingClientRect();
-        return box.width > 0 && (box.left < -0.5 || box.right > width + 0.5);
-      })
-      .map(
-        (element) =>
-          `${element.tagName.toLowerCase()}.${element.className} ${JSON.stringify(element.getBoundingClientRect())}`,
-      );
-    return { scrollWidth: document.documentElement.scrollWidth, outside };
-  }, selector);
+  const { scrollWidth, outside } = await page.evaluate(overflowOf, selector);
+  return { scrollWidth, outside };
 }
 
 Deno.test("the home page fits a phone", TEST_OPTIONS, async () => {

@@ -9,6 +9,7 @@
  * Needs `npm run build:web`.
  */
 import { ok } from "node:assert/strict";
+import { measuredFps, waitUntilStill } from "../fixtures/call-measures.ts";
 import {
   type CallPage,
   clickButton,
@@ -24,27 +25,6 @@ import { AUDIBLE_RMS, MIN_VIDEO_FRAMES } from "../fixtures/media-expectations.ts
 import { launchWebKit, openWebKitCallPage, type WebKitBrowser, webkitAvailable } from "../fixtures/webkit.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false, ignore: !webkitAvailable() } as const;
-
-/** The frame rate `page` decodes `fromSessionId` at, over `windowMs` (counted, not the page's meter). */
-async function measuredFps(page: CallPage, fromSessionId: number, windowMs = 3000): Promise<number> {
-  const before = (await peersOf(page))[fromSessionId]?.videoFramesDecoded ?? 0;
-  const startedAt = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
-  const after = (await peersOf(page))[fromSessionId]?.videoFramesDecoded ?? 0;
-  return Math.round(((after - before) * 10_000) / (performance.now() - startedAt)) / 10;
-}
-
-/** Waits until `counter` stops growing: over 2 s it rises by at most `slack`. */
-async function waitUntilStill(read: () => Promise<number>, slack: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const before = await read();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const after = await read();
-    if (after - before <= slack) return;
-    if (performance.now() > deadline) throw new Error(`still growing: ${before} → ${after} in 2 s`);
-  }
-}
 
 Deno.test(
   "webkit and chromium in one call see and hear each other (VP8 negotiated); webkit mutes, turns its camera off and leaves",
