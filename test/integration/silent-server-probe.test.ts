@@ -11,20 +11,21 @@ import { delay, waitFor } from "../fixtures/wait.ts";
 
 const OPTIONS = { sanitizeOps: false, sanitizeResources: false };
 
+/** Alice over WebTransport, with the reason of every reconnect her session starts. */
+async function joinRecordingReconnects(serverUrl: string, meetingId: string) {
+  const session = await joinMeeting({ serverUrl, username: "alice", meetingId, transport: "webtransport" });
+  const reasons: string[] = [];
+  session.events.on("reconnecting", (_attempt, _delayMs, reason) => reasons.push(reason));
+  return { session, reasons };
+}
+
 Deno.test({
   name: "a server frozen for 1 s (it accepts, nobody answers) is waited for: no reconnect",
   ...OPTIONS,
   fn: async () => {
     const server = await startServer();
     try {
-      const session = await joinMeeting({
-        serverUrl: server.url,
-        username: "alice",
-        meetingId: "frozen",
-        transport: "webtransport",
-      });
-      const reconnects: string[] = [];
-      session.events.on("reconnecting", (_attempt, _delayMs, reason) => reconnects.push(reason));
+      const { session, reasons: reconnects } = await joinRecordingReconnects(server.url, "frozen");
       await delay(600); // a pong or two first
       Deno.kill(server.pid, "SIGSTOP");
       await delay(1000);
@@ -50,14 +51,7 @@ Deno.test({
   fn: async () => {
     const server = await startServer();
     try {
-      const session = await joinMeeting({
-        serverUrl: server.url,
-        username: "alice",
-        meetingId: "killed",
-        transport: "webtransport",
-      });
-      const reasons: string[] = [];
-      session.events.on("reconnecting", (_attempt, _delayMs, reason) => reasons.push(reason));
+      const { session, reasons } = await joinRecordingReconnects(server.url, "killed");
       await delay(600);
       const killedAtMs = performance.now();
       await server.kill("SIGKILL");
