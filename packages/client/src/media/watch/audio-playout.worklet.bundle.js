@@ -175,6 +175,8 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
   #silence;
   #sumSquares = 0;
   #sampleCount = 0;
+  #playingCaptureTimeUs = 0;
+  #playingAtContextTimeS = 0;
   constructor(options) {
     super();
     const settings = options.processorOptions;
@@ -185,8 +187,11 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     this.#current = this.#silence;
     this.#offset = this.#frameSamples;
     this.port.onmessage = (event) => {
-      const { sequence, arrivalMs, samples } = event.data;
-      this.#buffer.push(sequence, arrivalMs, samples);
+      const { sequence, arrivalMs, samples, captureTimeUs } = event.data;
+      this.#buffer.push(sequence, arrivalMs, {
+        samples,
+        captureTimeUs
+      });
     };
   }
   process(_inputs, outputs) {
@@ -195,7 +200,7 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     if (!output || !first) return true;
     let written = 0;
     while (written < first.length) {
-      if (this.#offset >= this.#current.length) this.#nextFrame();
+      if (this.#offset >= this.#current.length) this.#nextFrame(currentTime + written / sampleRate);
       const count = Math.min(first.length - written, this.#current.length - this.#offset);
       for (let i = 0; i < count; i++) {
         const sample = this.#current[this.#offset + i] ?? 0;
@@ -210,13 +215,17 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     if (this.#sampleCount >= STATS_INTERVAL_S * sampleRate) this.#report();
     return true;
   }
-  #nextFrame() {
+  /** `startsAtS`: the context time of the frame's first sample. */
+  #nextFrame(startsAtS) {
     const slot = this.#buffer.pop();
     this.#offset = 0;
+    if (slot.kind !== "frame") this.#playingCaptureTimeUs = this.#playingAtContextTimeS = 0;
     switch (slot.kind) {
       case "frame":
-        this.#current = slot.frame;
-        this.#lastFrame = slot.frame;
+        this.#current = slot.frame.samples;
+        this.#lastFrame = slot.frame.samples;
+        this.#playingCaptureTimeUs = slot.frame.captureTimeUs;
+        this.#playingAtContextTimeS = startsAtS;
         break;
       case "conceal":
         concealFrame(this.#lastFrame, slot.lossCount, this.#concealed);
@@ -231,6 +240,8 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
   #report() {
     const message = {
       type: "stats",
+      playingCaptureTimeUs: this.#playingCaptureTimeUs,
+      playingAtContextTimeS: this.#playingAtContextTimeS,
       rms: Math.sqrt(this.#sumSquares / this.#sampleCount),
       ...this.#buffer.stats()
     };

@@ -2,6 +2,7 @@ import { MAX_TRACKS_PER_PARTICIPANT, type Media, type TrackInfo } from "@videoca
 import type { MeetingSession, RemoteParticipant } from "../../session/meeting-session.ts";
 import type { FrameTransformConfig } from "../transform/frame-transform.ts";
 import type { AudioOutput } from "./audio-output.ts";
+import { AvSyncClock } from "./av-sync-clock.ts";
 import {
   RemoteAudioTrack,
   type RemoteAudioTrackStats,
@@ -86,6 +87,7 @@ export class RemotePeer {
       output,
       frameTransform: options.frameTransform,
       onError: options.onError ?? (() => {}),
+      avSync: new AvSyncClock(),
     };
     this.updateTracks(participant.tracks);
   }
