@@ -14,6 +14,7 @@ export const EMPTY_PLAYOUT_STATS: Readonly<PlayoutStats> = {
   rms: 0,
   depthMs: 0,
   targetDepthMs: 0,
+  concealmentRatio: 0,
   jitterMs: 0,
   framesPlayed: 0,
   framesConcealed: 0,

@@ -20,6 +20,9 @@ function concealFrame(lastFrame, lossCount, out) {
 
 // packages/client/src/media/watch/jitter-buffer.ts
 var DISCONTINUITY_MS = 1e3;
+var CONCEALMENT_GAIN = 1 / 32;
+var CONCEALMENT_ONE_FRAME = 0.02;
+var CONCEALMENT_TWO_FRAMES = 0.1;
 var JitterBuffer = class {
   frameDurationMs;
   minTargetMs;
@@ -35,6 +38,7 @@ var JitterBuffer = class {
   #lastTransitMs;
   #jitterMs = 0;
   #lossRun = 0;
+  #concealmentRatio = 0;
   #stats = {
     framesPlayed: 0,
     framesConcealed: 0,
@@ -54,8 +58,14 @@ var JitterBuffer = class {
     return this.#jitterMs;
   }
   get targetDepthMs() {
-    const target = this.jitterMultiplier * this.#jitterMs;
+    const target = this.jitterMultiplier * this.#jitterMs + this.lossMarginMs;
     return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target));
+  }
+  /** Extra target depth while concealment is frequent. */
+  get lossMarginMs() {
+    if (this.#concealmentRatio >= CONCEALMENT_TWO_FRAMES) return 2 * this.frameDurationMs;
+    if (this.#concealmentRatio >= CONCEALMENT_ONE_FRAME) return this.frameDurationMs;
+    return 0;
   }
   /** Audio waiting to be played, in ms: from the next frame to play to the newest one received. */
   get depthMs() {
@@ -70,6 +80,7 @@ var JitterBuffer = class {
     return {
       depthMs: this.depthMs,
       targetDepthMs: this.targetDepthMs,
+      concealmentRatio: this.#concealmentRatio,
       jitterMs: this.#jitterMs,
       ...this.#stats
     };
@@ -110,6 +121,7 @@ var JitterBuffer = class {
       this.#frames.delete(sequence);
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
+      this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
       this.#stats.framesPlayed++;
       return {
         kind: "frame",
@@ -125,7 +137,10 @@ var JitterBuffer = class {
         kind: "silence"
       };
     }
-    if (this.#frames.size > 0) this.#nextSequence = sequence + 1;
+    if (this.#frames.size > 0) {
+      this.#nextSequence = sequence + 1;
+      this.#concealmentRatio += (1 - this.#concealmentRatio) * CONCEALMENT_GAIN;
+    }
     this.#stats.framesConcealed++;
     return {
       kind: "conceal",
