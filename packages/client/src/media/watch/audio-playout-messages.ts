@@ -27,8 +27,9 @@ export interface PlayoutStats extends JitterBufferStats {
 }
 
 /**
- * `playingCaptureTimeUs` is the capture time of the last frame started, `playingAtContextTimeS`
- * the AudioContext time its first sample is rendered; 0 / 0 when playing silence.
+ * `playingCaptureTimeUs` is the capture time of the last frame played, `playingAtContextTimeS`
+ * the AudioContext time its first sample was rendered; 0 / 0 before the first frame. It stays
+ * through silence (DTX pauses): the page sees a stale anchor and decides when audio has stopped.
  */
 export type FromPlayout = {
   type: "stats";

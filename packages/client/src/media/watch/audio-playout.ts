@@ -42,17 +42,18 @@ export class AudioPlayout {
       outputChannelCount: [1],
       processorOptions,
     });
+    let lastAnchorS = 0;
     this.#node.port.onmessage = (event: MessageEvent<FromPlayout>) => {
       const { type: _type, playingCaptureTimeUs, playingAtContextTimeS, ...stats } = event.data;
       this.#stats = stats;
-      if (!avSync) return;
-      if (playingCaptureTimeUs === 0) avSync.audioStopped();
-      else
-        avSync.audioPlayed(
-          playingCaptureTimeUs,
-          heardAtEpochMs(output.context, playingAtContextTimeS),
-          performance.now(),
-        );
+      // A new anchor only: the same one again means silence since (a DTX pause, or audio stopped).
+      if (!avSync || playingCaptureTimeUs === 0 || playingAtContextTimeS === lastAnchorS) return;
+      lastAnchorS = playingAtContextTimeS;
+      avSync.audioPlayed(
+        playingCaptureTimeUs,
+        heardAtEpochMs(output.context, playingAtContextTimeS),
+        performance.now(),
+      );
     };
     this.#node.connect(output.context.destination);
   }

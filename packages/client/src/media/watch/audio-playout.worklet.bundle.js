@@ -234,7 +234,6 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
   #nextFrame(startsAtS) {
     const slot = this.#buffer.pop();
     this.#offset = 0;
-    if (slot.kind !== "frame") this.#playingCaptureTimeUs = this.#playingAtContextTimeS = 0;
     switch (slot.kind) {
       case "frame":
         this.#current = slot.frame.samples;

@@ -84,7 +84,6 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   #nextFrame(startsAtS: number): void {
     const slot = this.#buffer.pop();
     this.#offset = 0;
-    if (slot.kind !== "frame") this.#playingCaptureTimeUs = this.#playingAtContextTimeS = 0;
     switch (slot.kind) {
       case "frame":
         this.#current = slot.frame.samples;

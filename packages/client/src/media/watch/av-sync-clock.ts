@@ -4,13 +4,17 @@
  * difference is the audio path's whole delay (network, jitter buffer, worklet, output latency).
  * Video frames of the same participant are then presented at `captureMs + audioOffsetMs`: held a
  * little (at most MAX_AV_SYNC_HOLD_MS) when they decode before their sound plays, shown at once
- * when late. Without fresh audio (muted, absent) there is no offset and video shows as it decodes.
+ * when late. Without fresh audio (muted, absent: no frame played for AV_SYNC_STALE_MS) there is
+ * no offset and video shows as it decodes.
  */
 
 /** Video is never held longer than this for lip sync (latency beats sync beyond it). */
 export const MAX_AV_SYNC_HOLD_MS = 200;
-/** An offset older than this means audio stopped playing (muted, stalled): video stops waiting. */
-export const AV_SYNC_STALE_MS = 1000;
+/**
+ * An offset not refreshed for this long means audio stopped (muted, gone): video stops waiting.
+ * Longer than a DTX pause between words (Opus sends a frame every 400 ms in silence).
+ */
+export const AV_SYNC_STALE_MS = 1500;
 /** Offsets move by jitter-buffer steps (20 ms); smaller wobble is measurement noise, smoothed out. */
 const SMOOTHING_GAIN = 1 / 4;
 /** A change this large is a new audio delay (buffer rebuilt), taken at once rather than smoothed. */
