@@ -24,6 +24,15 @@ export interface PeerStats {
   videoWidth: number;
   videoHeight: number;
   keyframeRequests: number;
+  /**
+   * Live glass-to-glass estimate of the busiest video track (ms): its last frame's render time
+   * against its capture time. The stamps are the sender's and our epoch clocks: exact on one host
+   * or NTP-synced ones; each side's SessionStats.serverClockOffsetMs says how far it is from the
+   * relay. NaN before the first frame.
+   */
+  glassToGlassMs: number;
+  /** How long that track's last frame waited for its sound (lip sync), ms. */
+  avSyncHoldMs: number;
   /** Sums over the peer's audio tracks. */
   audioFramesReceived: number;
   audioFramesDecoded: number;
@@ -188,6 +197,8 @@ export class RemotePeer {
       videoWidth: biggest?.width ?? 0,
       videoHeight: biggest?.height ?? 0,
       keyframeRequests: sum(video, (t) => t.keyframeRequests),
+      glassToGlassMs: biggest?.captureToRenderMs ?? Number.NaN,
+      avSyncHoldMs: biggest?.avSyncHoldMs ?? 0,
       audioFramesReceived: sum(audio, (t) => t.framesReceived),
       audioFramesDecoded: sum(audio, (t) => t.framesDecoded),
       audioRms: loudest?.rms ?? 0,
