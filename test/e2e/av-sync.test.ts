@@ -91,6 +91,18 @@ Deno.test(
       const detail = JSON.stringify({ flashes, beeps, errors, peer: results.peer });
       ok(summary.count >= MIN_PAIRS, `only ${summary.count} flash/beep pairs: ${detail}`);
       ok(summary.maxAbsMs < MAX_SKEW_MS, `skew ${JSON.stringify(summary)}: ${detail}`);
+      // The live glass-to-glass estimate (PeerStats) against the latency the flashes measure: sent on
+      // the sender's epoch clock, seen on the receiver's (one host: the same clock).
+      const sent = (await sender.evaluate(() => window.avProbe.results())).flashesSentMs;
+      const latencies = summarizeSkews(pairSkewsMs(flashes, sent, 500));
+      const estimateMs = results.peer?.glassToGlassMs ?? Number.NaN;
+      console.log(
+        `glass-to-glass: flashes ${latencies.medianMs.toFixed(0)} ms, live estimate ${estimateMs.toFixed(0)} ms`,
+      );
+      ok(
+        Math.abs(estimateMs - latencies.medianMs) < 100,
+        `estimate ${estimateMs} vs measured ${latencies.medianMs}`,
+      );
       ok(errors.length === 0, errors.join("\n"));
     } finally {
       await browser.close().catch(() => {});
