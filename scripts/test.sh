@@ -21,7 +21,7 @@ if ! npm run --silent check; then
 fi
 
 suites=(
-  "packages/protocol packages/server packages/client packages/cli/src packages/web/src tools"
+  "packages/protocol packages/server packages/client packages/cli/src packages/web/src tools test/fixtures/av-probe"
   "test/db"
   "test/integration"
   "test/impairment"

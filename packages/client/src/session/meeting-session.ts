@@ -33,6 +33,7 @@ import { TypedEmitter } from "../emitter.ts";
 import { ConnectionError } from "../errors.ts";
 import { nowMicros } from "../time.ts";
 import type { PacketTransport, TransportKind } from "../transport/packet-transport.ts";
+import { ClockOffsetEstimator } from "./clock-offset.ts";
 import { type Connected, type ConnectOptions, connectToMeeting } from "./connect.ts";
 import { type EncodedFrame, LocalTrack, type LocalTrackOwner, type LocalVideoLayer } from "./local-track.ts";
 import { type ChatEntry, type ChatSendOptions, SessionChat } from "./session-chat.ts";
@@ -220,6 +221,8 @@ export type SessionEvents = {
 export interface SessionStats {
   transport: TransportKind;
   rttMs: number | undefined;
+  /** The relay's clock − ours (ms), from stamped Pongs (min round trip of the recent ones). */
+  serverClockOffsetMs: number | undefined;
   reconnects: number;
   packetsSent: number;
   packetsReceived: number;
@@ -324,6 +327,7 @@ export class MeetingSession implements LocalTrackOwner {
   #lastHeardMs = 0;
   #nextPingNonce = 1;
   #rttMs: number | undefined;
+  #clockOffset = new ClockOffsetEstimator();
   #isClosed = false;
   #reconnecting = false;
   #subscriptions: Subscriptions = { mode: "all" };
@@ -502,7 +506,12 @@ export class MeetingSession implements LocalTrackOwner {
   }
 
   stats(): SessionStats {
-    return { transport: this.#transport.kind, rttMs: this.#rttMs, ...this.#stats };
+    return {
+      transport: this.#transport.kind,
+      rttMs: this.#rttMs,
+      serverClockOffsetMs: this.#clockOffset.estimate?.offsetMs,
+      ...this.#stats,
+    };
   }
 
   /** The tracks this session publishes, by track id. */
@@ -915,9 +924,15 @@ export class MeetingSession implements LocalTrackOwner {
         );
         break;
       case "pong": {
-        const rttMs = (nowMicros() - Number(body.value.sentTimeUs)) / 1000;
+        const receivedUs = nowMicros();
+        const rttMs = (receivedUs - Number(body.value.sentTimeUs)) / 1000;
         // Only our own pings come back; anything else (a relay bug, a replay) is not a round trip.
         if (rttMs >= 0 && rttMs < 60_000) this.#rttMs = rttMs;
+        this.#clockOffset.addSample(
+          Number(body.value.sentTimeUs),
+          Number(body.value.serverTimeUs),
+          receivedUs,
+        );
         break;
       }
       case "participantJoined": {

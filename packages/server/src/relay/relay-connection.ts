@@ -736,11 +736,33 @@ const EMPTY_QUEUE_STATS: SubscriberQueueStats = {
 
 /** Ping (field 5) and Pong (field 6) have the same fields, so a pong is a copy with one tag changed. */
 function pingToPong(ping: Uint8Array): Uint8Array {
-  const pong = ping.slice();
   // The tag of field 5 (length-delimited) is 0x2a; the stamp placeholder (5 bytes) may precede it.
-  const at = pong[0] === 0x2a ? 0 : 5;
+  const at = ping[0] === 0x2a ? 0 : 5;
+  // Pong.server_time_us (field 3) appended to the body, so clients can estimate their clock offset.
+  // Only for the plain layout clients send (a one-byte length, the body last); otherwise no stamp.
+  const length = ping[at + 1];
+  const stamp = varintField(3, Math.round((performance.timeOrigin + performance.now()) * 1000));
+  const stampable = length !== undefined && at + 2 + length === ping.length && length + stamp.length < 0x80;
+  const pong = new Uint8Array(ping.length + (stampable ? stamp.length : 0));
+  pong.set(ping);
   pong[at] = (6 << 3) | 2;
+  if (stampable) {
+    pong[at + 1] = length + stamp.length;
+    pong.set(stamp, ping.length);
+  }
   return pong;
+}
+
+/** A varint field's bytes: tag then value (a non-negative integer below 2^53). */
+function varintField(field: number, value: number): Uint8Array {
+  const bytes = [field << 3];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return Uint8Array.from(bytes);
 }
 
 /** The TrackState a packet carries (tracks and video decoders), or why it cannot be accepted. */

@@ -298,4 +298,8 @@ export const ar: Catalogue = {
   "screen.notAllowed": "لا يُسمح لك بمشاركة شاشتك في هذا الاجتماع.",
   "warning.screen.unsupported": "لا يستطيع هذا المتصفح مشاركة الشاشة.",
   "warning.screen.failed": "تعذّرت مشاركة الشاشة.",
+
+  // av sync
+  "avsync.glassToGlassMs": "من الكاميرا إلى الشاشة (ملّي ثانية)",
+  "avsync.holdMs": "انتظار مزامنة الشفاه (ملّي ثانية)",
 };

@@ -296,4 +296,8 @@ export const en = {
   "screen.notAllowed": "You may not share your screen in this meeting.",
   "warning.screen.unsupported": "This browser cannot share a screen.",
   "warning.screen.failed": "The screen could not be shared.",
+
+  // av sync
+  "avsync.glassToGlassMs": "Glass-to-glass (ms)",
+  "avsync.holdMs": "Lip-sync wait (ms)",
 } as const;

@@ -36,6 +36,8 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
     t("diagnostics.bufferMs"),
     t("diagnostics.lost"),
     t("diagnostics.rms"),
+    t("avsync.glassToGlassMs"),
+    t("avsync.holdMs"),
   ];
   return (
     <>
@@ -89,6 +91,10 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
               <td>{`${formatNumber(Math.round(peer.jitterBufferDepthMs))}/${formatNumber(Math.round(peer.jitterBufferTargetMs))}`}</td>
               <td>{formatNumber(peer.audioFramesConcealed)}</td>
               <td>{formatNumber(peer.audioRms, { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</td>
+              <td>
+                {Number.isFinite(peer.glassToGlassMs) ? formatNumber(Math.round(peer.glassToGlassMs)) : "–"}
+              </td>
+              <td>{formatNumber(Math.round(peer.avSyncHoldMs))}</td>
             </tr>
           ))}
         </tbody>

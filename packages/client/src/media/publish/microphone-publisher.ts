@@ -53,7 +53,9 @@ export class MicrophonePublisher {
       onFrame: (frame) => {
         if (this.#closed || this.#muted || this.localTrack.closed) return;
         // The encoder's timestamps follow the capture clock; the wire wants wall-clock µs.
-        const captureTimeUs = nowMicros();
+        // The packet begins a frame before the encoder hands it out: stamp its first sample, as
+        // video stamps the frame, so lip sync lines up the starts of sound and picture.
+        const captureTimeUs = nowMicros() - frame.durationUs;
         const metadata = {
           senderSessionId: 0,
           trackId: this.localTrack.trackId,

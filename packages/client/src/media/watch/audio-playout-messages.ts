@@ -15,6 +15,8 @@ export type ToPlayout = {
   sequence: number;
   /** When the packet arrived, on the page's performance clock: the jitter estimate needs only differences. */
   arrivalMs: number;
+  /** The packet's capture time (sender clock, µs), reported back when it plays (lip sync). */
+  captureTimeUs: number;
   samples: Float32Array;
 };
 
@@ -24,4 +26,13 @@ export interface PlayoutStats extends JitterBufferStats {
   rms: number;
 }
 
-export type FromPlayout = { type: "stats" } & PlayoutStats;
+/**
+ * `playingCaptureTimeUs` is the capture time of the last frame played, `playingAtContextTimeS`
+ * the AudioContext time its first sample was rendered; 0 / 0 before the first frame. It stays
+ * through silence (DTX pauses): the page sees a stale anchor and decides when audio has stopped.
+ */
+export type FromPlayout = {
+  type: "stats";
+  playingCaptureTimeUs: number;
+  playingAtContextTimeS: number;
+} & PlayoutStats;

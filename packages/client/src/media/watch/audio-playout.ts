@@ -7,12 +7,14 @@ import {
   type PlayoutStats,
   type ToPlayout,
 } from "./audio-playout-messages.ts";
+import type { AvSyncClock } from "./av-sync-clock.ts";
 
 /** Playout stats before the first frame. */
 export const EMPTY_PLAYOUT_STATS: Readonly<PlayoutStats> = {
   rms: 0,
   depthMs: 0,
   targetDepthMs: 0,
+  concealmentRatio: 0,
   jitterMs: 0,
   framesPlayed: 0,
   framesConcealed: 0,
@@ -25,7 +27,8 @@ export class AudioPlayout {
   #node: AudioWorkletNode;
   #stats: PlayoutStats = { ...EMPTY_PLAYOUT_STATS };
 
-  constructor(output: AudioOutput, options: Partial<PlayoutOptions> = {}) {
+  /** `avSync`, when given, learns from every report when which capture time is heard. */
+  constructor(output: AudioOutput, options: Partial<PlayoutOptions> = {}, avSync?: AvSyncClock) {
     const processorOptions: PlayoutOptions = {
       frameDurationMs: OPUS_FRAME_DURATION_US / 1000,
       minTargetMs: 20,
@@ -39,9 +42,18 @@ export class AudioPlayout {
       outputChannelCount: [1],
       processorOptions,
     });
+    let lastAnchorS = 0;
     this.#node.port.onmessage = (event: MessageEvent<FromPlayout>) => {
-      const { type: _type, ...stats } = event.data;
+      const { type: _type, playingCaptureTimeUs, playingAtContextTimeS, ...stats } = event.data;
       this.#stats = stats;
+      // A new anchor only: the same one again means silence since (a DTX pause, or audio stopped).
+      if (!avSync || playingCaptureTimeUs === 0 || playingAtContextTimeS === lastAnchorS) return;
+      lastAnchorS = playingAtContextTimeS;
+      avSync.audioPlayed(
+        playingCaptureTimeUs,
+        heardAtEpochMs(output.context, playingAtContextTimeS),
+        performance.now(),
+      );
     };
     this.#node.connect(output.context.destination);
   }
@@ -50,8 +62,8 @@ export class AudioPlayout {
     return { ...this.#stats };
   }
 
-  push(sequence: number, arrivalMs: number, samples: Float32Array): void {
-    const message: ToPlayout = { type: "frame", sequence, arrivalMs, samples };
+  push(sequence: number, arrivalMs: number, captureTimeUs: number, samples: Float32Array): void {
+    const message: ToPlayout = { type: "frame", sequence, arrivalMs, captureTimeUs, samples };
     this.#node.port.postMessage(message, [samples.buffer]);
   }
 
@@ -60,4 +72,18 @@ export class AudioPlayout {
     this.#node.port.close();
     this.#node.disconnect();
   }
+}
+
+/**
+ * When a sample rendered at `contextTimeS` reaches the speaker, on the page's epoch clock (ms):
+ * getOutputTimestamp pairs the context time being heard now with its performance time, which
+ * includes the output latency; without it, the context's reported latencies stand in.
+ */
+function heardAtEpochMs(context: AudioContext, contextTimeS: number): number {
+  const stamp = context.getOutputTimestamp?.();
+  if (stamp?.contextTime !== undefined && stamp.performanceTime !== undefined && stamp.performanceTime > 0) {
+    return performance.timeOrigin + stamp.performanceTime + (contextTimeS - stamp.contextTime) * 1000;
+  }
+  const latencyS = (context.outputLatency ?? 0) + context.baseLatency;
+  return performance.timeOrigin + performance.now() + (contextTimeS - context.currentTime + latencyS) * 1000;
 }

@@ -20,6 +20,9 @@ function concealFrame(lastFrame, lossCount, out) {
 
 // packages/client/src/media/watch/jitter-buffer.ts
 var DISCONTINUITY_MS = 1e3;
+var CONCEALMENT_GAIN = 1 / 32;
+var CONCEALMENT_ONE_FRAME = 0.02;
+var CONCEALMENT_TWO_FRAMES = 0.1;
 var JitterBuffer = class {
   frameDurationMs;
   minTargetMs;
@@ -35,6 +38,7 @@ var JitterBuffer = class {
   #lastTransitMs;
   #jitterMs = 0;
   #lossRun = 0;
+  #concealmentRatio = 0;
   #stats = {
     framesPlayed: 0,
     framesConcealed: 0,
@@ -54,8 +58,14 @@ var JitterBuffer = class {
     return this.#jitterMs;
   }
   get targetDepthMs() {
-    const target = this.jitterMultiplier * this.#jitterMs;
+    const target = this.jitterMultiplier * this.#jitterMs + this.lossMarginMs;
     return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target));
+  }
+  /** Extra target depth while concealment is frequent. */
+  get lossMarginMs() {
+    if (this.#concealmentRatio >= CONCEALMENT_TWO_FRAMES) return 2 * this.frameDurationMs;
+    if (this.#concealmentRatio >= CONCEALMENT_ONE_FRAME) return this.frameDurationMs;
+    return 0;
   }
   /** Audio waiting to be played, in ms: from the next frame to play to the newest one received. */
   get depthMs() {
@@ -70,6 +80,7 @@ var JitterBuffer = class {
     return {
       depthMs: this.depthMs,
       targetDepthMs: this.targetDepthMs,
+      concealmentRatio: this.#concealmentRatio,
       jitterMs: this.#jitterMs,
       ...this.#stats
     };
@@ -110,6 +121,7 @@ var JitterBuffer = class {
       this.#frames.delete(sequence);
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
+      this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
       this.#stats.framesPlayed++;
       return {
         kind: "frame",
@@ -125,7 +137,10 @@ var JitterBuffer = class {
         kind: "silence"
       };
     }
-    if (this.#frames.size > 0) this.#nextSequence = sequence + 1;
+    if (this.#frames.size > 0) {
+      this.#nextSequence = sequence + 1;
+      this.#concealmentRatio += (1 - this.#concealmentRatio) * CONCEALMENT_GAIN;
+    }
     this.#stats.framesConcealed++;
     return {
       kind: "conceal",
@@ -175,6 +190,8 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
   #silence;
   #sumSquares = 0;
   #sampleCount = 0;
+  #playingCaptureTimeUs = 0;
+  #playingAtContextTimeS = 0;
   constructor(options) {
     super();
     const settings = options.processorOptions;
@@ -185,8 +202,11 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     this.#current = this.#silence;
     this.#offset = this.#frameSamples;
     this.port.onmessage = (event) => {
-      const { sequence, arrivalMs, samples } = event.data;
-      this.#buffer.push(sequence, arrivalMs, samples);
+      const { sequence, arrivalMs, samples, captureTimeUs } = event.data;
+      this.#buffer.push(sequence, arrivalMs, {
+        samples,
+        captureTimeUs
+      });
     };
   }
   process(_inputs, outputs) {
@@ -195,7 +215,7 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     if (!output || !first) return true;
     let written = 0;
     while (written < first.length) {
-      if (this.#offset >= this.#current.length) this.#nextFrame();
+      if (this.#offset >= this.#current.length) this.#nextFrame(currentTime + written / sampleRate);
       const count = Math.min(first.length - written, this.#current.length - this.#offset);
       for (let i = 0; i < count; i++) {
         const sample = this.#current[this.#offset + i] ?? 0;
@@ -210,13 +230,16 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     if (this.#sampleCount >= STATS_INTERVAL_S * sampleRate) this.#report();
     return true;
   }
-  #nextFrame() {
+  /** `startsAtS`: the context time of the frame's first sample. */
+  #nextFrame(startsAtS) {
     const slot = this.#buffer.pop();
     this.#offset = 0;
     switch (slot.kind) {
       case "frame":
-        this.#current = slot.frame;
-        this.#lastFrame = slot.frame;
+        this.#current = slot.frame.samples;
+        this.#lastFrame = slot.frame.samples;
+        this.#playingCaptureTimeUs = slot.frame.captureTimeUs;
+        this.#playingAtContextTimeS = startsAtS;
         break;
       case "conceal":
         concealFrame(this.#lastFrame, slot.lossCount, this.#concealed);
@@ -231,6 +254,8 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
   #report() {
     const message = {
       type: "stats",
+      playingCaptureTimeUs: this.#playingCaptureTimeUs,
+      playingAtContextTimeS: this.#playingAtContextTimeS,
       rms: Math.sqrt(this.#sumSquares / this.#sampleCount),
       ...this.#buffer.stats()
     };

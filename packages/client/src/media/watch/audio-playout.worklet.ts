@@ -14,6 +14,7 @@ import { JitterBuffer } from "./jitter-buffer.ts";
 
 // AudioWorkletGlobalScope is not in TypeScript's DOM library.
 declare const sampleRate: number;
+declare const currentTime: number;
 declare class AudioWorkletProcessor {
   readonly port: MessagePort;
 }
@@ -24,8 +25,13 @@ declare function registerProcessor(
 
 const STATS_INTERVAL_S = 0.25;
 
+interface PlayoutFrame {
+  samples: Float32Array;
+  captureTimeUs: number;
+}
+
 class PlayoutProcessor extends AudioWorkletProcessor {
-  #buffer: JitterBuffer<Float32Array>;
+  #buffer: JitterBuffer<PlayoutFrame>;
   #frameSamples: number;
   #current: Float32Array;
   #offset: number;
@@ -34,19 +40,21 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   #silence: Float32Array;
   #sumSquares = 0;
   #sampleCount = 0;
+  #playingCaptureTimeUs = 0;
+  #playingAtContextTimeS = 0;
 
   constructor(options: { processorOptions: PlayoutOptions }) {
     super();
     const settings = options.processorOptions;
-    this.#buffer = new JitterBuffer<Float32Array>(settings);
+    this.#buffer = new JitterBuffer<PlayoutFrame>(settings);
     this.#frameSamples = Math.round((settings.frameDurationMs * sampleRate) / 1000);
     this.#concealed = new Float32Array(this.#frameSamples);
     this.#silence = new Float32Array(this.#frameSamples);
     this.#current = this.#silence;
     this.#offset = this.#frameSamples;
     this.port.onmessage = (event: MessageEvent<ToPlayout>) => {
-      const { sequence, arrivalMs, samples } = event.data;
-      this.#buffer.push(sequence, arrivalMs, samples);
+      const { sequence, arrivalMs, samples, captureTimeUs } = event.data;
+      this.#buffer.push(sequence, arrivalMs, { samples, captureTimeUs });
     };
   }
 
@@ -56,7 +64,7 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     if (!output || !first) return true;
     let written = 0;
     while (written < first.length) {
-      if (this.#offset >= this.#current.length) this.#nextFrame();
+      if (this.#offset >= this.#current.length) this.#nextFrame(currentTime + written / sampleRate);
       const count = Math.min(first.length - written, this.#current.length - this.#offset);
       for (let i = 0; i < count; i++) {
         const sample = this.#current[this.#offset + i] ?? 0;
@@ -72,13 +80,16 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     return true;
   }
 
-  #nextFrame(): void {
+  /** `startsAtS`: the context time of the frame's first sample. */
+  #nextFrame(startsAtS: number): void {
     const slot = this.#buffer.pop();
     this.#offset = 0;
     switch (slot.kind) {
       case "frame":
-        this.#current = slot.frame;
-        this.#lastFrame = slot.frame;
+        this.#current = slot.frame.samples;
+        this.#lastFrame = slot.frame.samples;
+        this.#playingCaptureTimeUs = slot.frame.captureTimeUs;
+        this.#playingAtContextTimeS = startsAtS;
         break;
       case "conceal":
         concealFrame(this.#lastFrame, slot.lossCount, this.#concealed);
@@ -94,6 +105,8 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   #report(): void {
     const message: FromPlayout = {
       type: "stats",
+      playingCaptureTimeUs: this.#playingCaptureTimeUs,
+      playingAtContextTimeS: this.#playingAtContextTimeS,
       rms: Math.sqrt(this.#sumSquares / this.#sampleCount),
       ...this.#buffer.stats(),
     };

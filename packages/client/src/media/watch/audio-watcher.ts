@@ -5,6 +5,7 @@ import { OpusDecoder } from "./audio-decoder.ts";
 import type { AudioOutput } from "./audio-output.ts";
 import { AudioPlayout } from "./audio-playout.ts";
 import type { PlayoutStats } from "./audio-playout-messages.ts";
+import type { AvSyncClock } from "./av-sync-clock.ts";
 import { TrackSelector } from "./track-selector.ts";
 
 export interface AudioWatcherStats extends PlayoutStats {
@@ -19,6 +20,8 @@ export interface AudioWatcherOptions {
   frameTransform?: FrameTransformConfig;
   /** The publisher's session id, given to the transform as the sender. */
   senderSessionId?: number;
+  /** Told when which capture time is heard, so the peer's video can wait for its sound. */
+  avSync?: AvSyncClock;
 }
 
 /** Arrival times kept for packets still in the decoder; more than this means outputs were lost. */
@@ -34,7 +37,8 @@ export class AudioWatcher {
   /** One audio track per peer: a second one takes over only after the first has gone quiet. */
   #tracks = new TrackSelector();
   #playout: AudioPlayout;
-  #arrivalsMs = new Map<number, number>();
+  /** Per sequence number still in the decoder: network arrival (ms) and capture time (µs). */
+  #arrivals = new Map<number, { arrivalMs: number; captureTimeUs: number }>();
   #framesReceived = 0;
   #transform: OrderedFrameTransform;
   #transformErrors = 0;
@@ -48,11 +52,12 @@ export class AudioWatcher {
   ) {
     this.#senderSessionId = options.senderSessionId ?? 0;
     this.#transform = new OrderedFrameTransform(specFor(options.frameTransform).spec, "decode");
-    this.#playout = new AudioPlayout(output);
+    this.#playout = new AudioPlayout(output, {}, options.avSync);
     this.#decoder = new OpusDecoder((sequence, samples) => {
-      const arrivalMs = this.#arrivalsMs.get(sequence) ?? performance.now();
-      this.#arrivalsMs.delete(sequence);
-      if (!this.#closed) this.#playout.push(sequence, arrivalMs, samples);
+      const arrival = this.#arrivals.get(sequence);
+      this.#arrivals.delete(sequence);
+      const arrivalMs = arrival?.arrivalMs ?? performance.now();
+      if (!this.#closed) this.#playout.push(sequence, arrivalMs, arrival?.captureTimeUs ?? 0, samples);
     }, onError);
   }
 
@@ -62,10 +67,13 @@ export class AudioWatcher {
     if (media.codec !== Codec.OPUS) return; // the only audio codec we decode
     if (this.#tracks.offer(media.trackId, false, performance.now()) === "ignore") return;
     // Jitter is measured on network arrival, before the (variable) decode delay.
-    this.#arrivalsMs.set(media.sequence, performance.now());
-    if (this.#arrivalsMs.size > MAX_PENDING_ARRIVALS) {
-      const oldest = this.#arrivalsMs.keys().next().value;
-      if (oldest !== undefined) this.#arrivalsMs.delete(oldest);
+    this.#arrivals.set(media.sequence, {
+      arrivalMs: performance.now(),
+      captureTimeUs: Number(media.captureTimeUs),
+    });
+    if (this.#arrivals.size > MAX_PENDING_ARRIVALS) {
+      const oldest = this.#arrivals.keys().next().value;
+      if (oldest !== undefined) this.#arrivals.delete(oldest);
     }
     const sequence = media.sequence;
     const metadata = {
@@ -81,7 +89,7 @@ export class AudioWatcher {
       if (outcome.ok) this.#decoder.decode(sequence, outcome.payload);
       else {
         this.#transformErrors++;
-        this.#arrivalsMs.delete(sequence);
+        this.#arrivals.delete(sequence);
       }
     });
   }
@@ -101,6 +109,6 @@ export class AudioWatcher {
     this.#transform.close();
     this.#decoder.close();
     this.#playout.close();
-    this.#arrivalsMs.clear();
+    this.#arrivals.clear();
   }
 }

@@ -201,3 +201,21 @@ Deno.test("a flood of distinct sequence numbers never holds more than the capaci
   for (let i = 0; i < 100; i++) buffer.pop();
   assert(Number.isFinite(buffer.jitterMs));
 });
+
+Deno.test("frequent loss deepens the target by a frame or two, and the margin goes when the loss does", () => {
+  // Steady arrival, so only loss can move the target: every 10th frame is lost (10 %).
+  const lossy = new JitterBuffer<number>();
+  const { slots } = simulate(300, (seq) => (seq % 10 === 5 ? 1_000_000 : 30), lossy);
+  assert(concealed(slots, 0, 300) >= 25, `concealed ${concealed(slots, 0, 300)}`);
+  assert(lossy.stats().concealmentRatio > 0.05, `ratio ${lossy.stats().concealmentRatio}`);
+  assert(lossy.lossMarginMs >= FRAME_MS, `margin ${lossy.lossMarginMs}`);
+  assert(lossy.targetDepthMs >= 40, `target ${lossy.targetDepthMs}`);
+
+  const clean = simulate(300, () => 30).buffer;
+  assertEquals(clean.lossMarginMs, 0);
+  assertEquals(clean.targetDepthMs, 20);
+
+  // Loss for the first 200 frames, then none: the margin decays away.
+  const recovered = simulate(600, (seq) => (seq < 200 && seq % 10 === 5 ? 1_000_000 : 30)).buffer;
+  assertEquals(recovered.lossMarginMs, 0);
+});

@@ -7,6 +7,9 @@
  * - The target depth follows it: clamp(jitterMultiplier · jitter, minTargetMs..maxTargetMs).
  *   The buffer grows towards the target by waiting on an underrun (concealing without consuming a
  *   sequence number) and shrinks by discarding one frame when it holds two frames more than needed.
+ * - Frequent loss (a frame concealed while later ones are here) deepens the target a little (one frame from 2 % of slots concealed, two
+ *   from 10 %): packets that come late rather than lost then still play, and a burst costs fewer
+ *   audible gaps. The ratio is an EWMA over about 32 slots, so the extra depth goes when loss does.
  * - A missing frame with later frames already here is a loss: it is concealed and skipped, and if it
  *   arrives afterwards it is dropped as late.
  * - A sequence number far from the current ones (`maxSequenceJumpFrames`, either way) is a new
@@ -38,6 +41,8 @@ export type PlayoutSlot<T> =
 export interface JitterBufferStats {
   depthMs: number;
   targetDepthMs: number;
+  /** Share of recent playout slots concealed for a loss (EWMA, 0..1): it deepens the target. */
+  concealmentRatio: number;
   jitterMs: number;
   framesPlayed: number;
   framesConcealed: number;
@@ -47,6 +52,11 @@ export interface JitterBufferStats {
 
 /** A jump in transit time this large is a pause (mute, reconnect), not network jitter. */
 const DISCONTINUITY_MS = 1000;
+/** EWMA gain of the concealment ratio, per playout slot. */
+const CONCEALMENT_GAIN = 1 / 32;
+/** Concealment ratios from which the target grows by one and by two frames. */
+const CONCEALMENT_ONE_FRAME = 0.02;
+const CONCEALMENT_TWO_FRAMES = 0.1;
 
 export class JitterBuffer<T> {
   readonly frameDurationMs: number;
@@ -64,6 +74,7 @@ export class JitterBuffer<T> {
   #lastTransitMs: number | undefined;
   #jitterMs = 0;
   #lossRun = 0;
+  #concealmentRatio = 0;
   #stats = { framesPlayed: 0, framesConcealed: 0, framesLate: 0, framesDiscarded: 0 };
 
   constructor(options: JitterBufferOptions = {}) {
@@ -82,8 +93,15 @@ export class JitterBuffer<T> {
   }
 
   get targetDepthMs(): number {
-    const target = this.jitterMultiplier * this.#jitterMs;
+    const target = this.jitterMultiplier * this.#jitterMs + this.lossMarginMs;
     return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target));
+  }
+
+  /** Extra target depth while concealment is frequent. */
+  get lossMarginMs(): number {
+    if (this.#concealmentRatio >= CONCEALMENT_TWO_FRAMES) return 2 * this.frameDurationMs;
+    if (this.#concealmentRatio >= CONCEALMENT_ONE_FRAME) return this.frameDurationMs;
+    return 0;
   }
 
   /** Audio waiting to be played, in ms: from the next frame to play to the newest one received. */
@@ -101,6 +119,7 @@ export class JitterBuffer<T> {
     return {
       depthMs: this.depthMs,
       targetDepthMs: this.targetDepthMs,
+      concealmentRatio: this.#concealmentRatio,
       jitterMs: this.#jitterMs,
       ...this.#stats,
     };
@@ -146,6 +165,7 @@ export class JitterBuffer<T> {
       this.#frames.delete(sequence);
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
+      this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
       this.#stats.framesPlayed++;
       return { kind: "frame", sequence, frame };
     }
@@ -158,7 +178,11 @@ export class JitterBuffer<T> {
     }
     // A later frame is here, so this one is lost (or late): skip it. Otherwise it is an underrun:
     // wait for it, which adds one frame of depth.
-    if (this.#frames.size > 0) this.#nextSequence = sequence + 1;
+    if (this.#frames.size > 0) {
+      this.#nextSequence = sequence + 1;
+      // Only a loss counts: underruns are the jitter estimate's business, and the stream's end is no loss.
+      this.#concealmentRatio += (1 - this.#concealmentRatio) * CONCEALMENT_GAIN;
+    }
     this.#stats.framesConcealed++;
     return { kind: "conceal", lossCount: this.#lossRun };
   }

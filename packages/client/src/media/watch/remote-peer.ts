@@ -2,6 +2,7 @@ import { MAX_TRACKS_PER_PARTICIPANT, type Media, type TrackInfo } from "@videoca
 import type { MeetingSession, RemoteParticipant } from "../../session/meeting-session.ts";
 import type { FrameTransformConfig } from "../transform/frame-transform.ts";
 import type { AudioOutput } from "./audio-output.ts";
+import { AvSyncClock } from "./av-sync-clock.ts";
 import {
   RemoteAudioTrack,
   type RemoteAudioTrackStats,
@@ -23,6 +24,15 @@ export interface PeerStats {
   videoWidth: number;
   videoHeight: number;
   keyframeRequests: number;
+  /**
+   * Live glass-to-glass estimate of the busiest video track (ms): its last frame's render time
+   * against its capture time. The stamps are the sender's and our epoch clocks: exact on one host
+   * or NTP-synced ones; each side's SessionStats.serverClockOffsetMs says how far it is from the
+   * relay. NaN before the first frame.
+   */
+  glassToGlassMs: number;
+  /** How long that track's last frame waited for its sound (lip sync), ms. */
+  avSyncHoldMs: number;
   /** Sums over the peer's audio tracks. */
   audioFramesReceived: number;
   audioFramesDecoded: number;
@@ -86,6 +96,7 @@ export class RemotePeer {
       output,
       frameTransform: options.frameTransform,
       onError: options.onError ?? (() => {}),
+      avSync: new AvSyncClock(),
     };
     this.updateTracks(participant.tracks);
   }
@@ -186,6 +197,8 @@ export class RemotePeer {
       videoWidth: biggest?.width ?? 0,
       videoHeight: biggest?.height ?? 0,
       keyframeRequests: sum(video, (t) => t.keyframeRequests),
+      glassToGlassMs: biggest?.captureToRenderMs ?? Number.NaN,
+      avSyncHoldMs: biggest?.avSyncHoldMs ?? 0,
       audioFramesReceived: sum(audio, (t) => t.framesReceived),
       audioFramesDecoded: sum(audio, (t) => t.framesDecoded),
       audioRms: loudest?.rms ?? 0,

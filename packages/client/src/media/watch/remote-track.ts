@@ -3,6 +3,7 @@ import type { FrameTransformConfig } from "../transform/frame-transform.ts";
 import type { AudioOutput } from "./audio-output.ts";
 import { EMPTY_PLAYOUT_STATS } from "./audio-playout.ts";
 import { AudioWatcher, type AudioWatcherStats } from "./audio-watcher.ts";
+import type { AvSyncClock } from "./av-sync-clock.ts";
 import { VideoWatcher, type VideoWatcherStats } from "./video-watcher.ts";
 
 /** How a received track is played: video (camera or screen, MediaKind.VIDEO/SCREEN) or audio. */
@@ -21,6 +22,8 @@ export interface RemoteTrackContext {
   output: AudioOutput | undefined;
   frameTransform: FrameTransformConfig | undefined;
   onError: (message: string) => void;
+  /** Shared by the participant's tracks: its audio says when which capture time plays, its video waits for it. */
+  avSync: AvSyncClock;
 }
 
 export interface RemoteVideoTrackStats extends VideoWatcherStats {
@@ -53,6 +56,7 @@ export class RemoteVideoTrack {
     this.watcher = new VideoWatcher(() => context.requestKeyframe(trackId), {
       frameTransform: context.frameTransform,
       senderSessionId: context.senderSessionId,
+      avSync: context.avSync,
     });
     this.watcher.onError = context.onError;
   }
@@ -143,6 +147,7 @@ export class RemoteAudioTrack {
     this.#watcher ??= new AudioWatcher(output, this.#context.onError, {
       frameTransform: this.#context.frameTransform,
       senderSessionId: this.#context.senderSessionId,
+      avSync: this.#context.avSync,
     });
     this.#watcher.receive(media);
   }

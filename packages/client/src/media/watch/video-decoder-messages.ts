@@ -9,13 +9,33 @@ export type ToVideoDecoder =
   /** `transform` runs on every chunk before the decoder (identity when absent). */
   | { type: "init"; canvas: OffscreenCanvas; transform: FrameTransformSpec | undefined }
   | { type: "configure"; codecString: string }
-  | { type: "chunk"; timestampUs: number; metadata: FrameMetadata; payload: ArrayBuffer }
+  /** `presentAtEpochMs`: when its sound plays (lip sync; the worker holds it ≤ 200 ms), or at once. */
+  | {
+      type: "chunk";
+      timestampUs: number;
+      metadata: FrameMetadata;
+      payload: ArrayBuffer;
+      presentAtEpochMs: number | undefined;
+    }
   | { type: "clear" }
   | { type: "close" };
 
 export type FromVideoDecoder =
   /** `chunksHandled`: chunks taken from the message queue so far (decoded, dropped or failed). */
-  | { type: "stats"; framesDecoded: number; chunksHandled: number; width: number; height: number }
+  /**
+   * `avSyncHoldMs`: how long the last frame shown was held for lip sync; `captureToRenderMs`: the
+   * last frame's render time (epoch ms) minus its capture time (sender clock), NaN before any.
+   */
+  | {
+      type: "stats";
+      framesDecoded: number;
+      chunksHandled: number;
+      width: number;
+      height: number;
+      framesDroppedLate: number;
+      avSyncHoldMs: number;
+      captureToRenderMs: number;
+    }
   /** The decoder failed and was reset: the page must ask the publisher for a key frame. */
   | { type: "error"; message: string }
   /** The frame transform refused a chunk (it never reached the decoder): also wait for a key frame. */

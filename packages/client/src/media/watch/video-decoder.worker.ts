@@ -4,6 +4,7 @@
  * the page's main thread.
  */
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
+import { holdMs } from "./av-sync-clock.ts";
 import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
 
 interface WorkerScope {
@@ -35,6 +36,30 @@ let transform: OrderedFrameTransform | undefined;
 /** Bumped by every decoder reset: a chunk still in an async transform then belongs to a stream that ended. */
 let streamGeneration = 0;
 
+/**
+ * The receive-side video buffer: decoded frames waiting for their sound (lip sync), in decode
+ * order, each at most 200 ms (holdMs). Bounded: past MAX_HELD_FRAMES the oldest is dropped, and
+ * when several are due at once only the newest is drawn (behind means drop, never queue).
+ */
+const MAX_HELD_FRAMES = 8;
+interface HeldFrame {
+  frame: VideoFrame;
+  dueAtEpochMs: number;
+  heldMs: number;
+  captureTimeUs: number;
+}
+const held: HeldFrame[] = [];
+let heldTimer: ReturnType<typeof setTimeout> | undefined;
+/** Per chunk timestamp still in the decoder: when to present it and its capture time. */
+const pending = new Map<number, { presentAtEpochMs: number | undefined; captureTimeUs: number }>();
+let framesDroppedLate = 0;
+let avSyncHoldMs = 0;
+let captureToRenderMs = Number.NaN;
+
+function nowEpochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 scope.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
@@ -61,11 +86,18 @@ scope.onmessage = (event) => {
           });
           return;
         }
-        if (generation === streamGeneration) decode(metadata.keyframe, timestampUs, outcome.payload);
+        if (generation !== streamGeneration) return;
+        pending.set(timestampUs, {
+          presentAtEpochMs: message.presentAtEpochMs,
+          captureTimeUs: Number(metadata.captureTimeUs),
+        });
+        if (pending.size > 2 * MAX_DECODE_QUEUE) pending.delete(pending.keys().next().value ?? 0);
+        decode(metadata.keyframe, timestampUs, outcome.payload);
       });
       break;
     }
     case "clear":
+      dropHeld();
       context?.clearRect(0, 0, canvas?.width ?? 0, canvas?.height ?? 0);
       break;
     case "close":
@@ -100,7 +132,7 @@ function createDecoder(codec: string): VideoDecoder {
   // key frame may already have created by the time the failure is reported.
   const created: VideoDecoder = new VideoDecoder({
     output: (frame) => {
-      if (decoder === created) render(frame);
+      if (decoder === created) present(frame);
       else frame.close();
     },
     error: (error) => {
@@ -113,7 +145,64 @@ function createDecoder(codec: string): VideoDecoder {
   return created;
 }
 
-function render(frame: VideoFrame): void {
+/** Draws a decoded frame now, or holds it until its sound plays. */
+function present(frame: VideoFrame): void {
+  const timing = pending.get(frame.timestamp);
+  pending.delete(frame.timestamp);
+  const now = nowEpochMs();
+  const waitMs = holdMs(timing?.presentAtEpochMs, now);
+  const captureTimeUs = timing?.captureTimeUs ?? Number.NaN;
+  if (waitMs <= 1 && held.length === 0) {
+    avSyncHoldMs = 0;
+    render(frame, captureTimeUs);
+    return;
+  }
+  // Never behind an earlier frame's due time: frames leave in decode order.
+  const last = held[held.length - 1];
+  const dueAtEpochMs = Math.max(now + waitMs, last?.dueAtEpochMs ?? 0);
+  held.push({ frame, dueAtEpochMs, heldMs: waitMs, captureTimeUs });
+  if (held.length > MAX_HELD_FRAMES) {
+    held.shift()?.frame.close();
+    framesDroppedLate++;
+  }
+  scheduleHeld();
+}
+
+function scheduleHeld(): void {
+  if (heldTimer !== undefined || held.length === 0) return;
+  const first = held[0];
+  if (!first) return;
+  heldTimer = setTimeout(releaseDue, Math.max(0, first.dueAtEpochMs - nowEpochMs()));
+}
+
+/** Draws the newest frame that is due; older due ones are dropped (they would only be shown late). */
+function releaseDue(): void {
+  heldTimer = undefined;
+  const now = nowEpochMs();
+  let newest: HeldFrame | undefined;
+  while (held.length > 0 && (held[0]?.dueAtEpochMs ?? 0) <= now + 1) {
+    const next = held.shift();
+    if (newest) {
+      newest.frame.close();
+      framesDroppedLate++;
+    }
+    newest = next;
+  }
+  if (newest) {
+    avSyncHoldMs = newest.heldMs;
+    render(newest.frame, newest.captureTimeUs);
+  }
+  scheduleHeld();
+}
+
+function dropHeld(): void {
+  clearTimeout(heldTimer);
+  heldTimer = undefined;
+  for (const item of held.splice(0)) item.frame.close();
+  pending.clear();
+}
+
+function render(frame: VideoFrame, captureTimeUs: number): void {
   try {
     if (frame.displayWidth * frame.displayHeight > MAX_RENDER_PIXELS) {
       fail(`frame of ${frame.displayWidth}×${frame.displayHeight} is larger than this tile draws`);
@@ -126,6 +215,7 @@ function render(frame: VideoFrame): void {
       canvas.height = frame.displayHeight;
     }
     context.drawImage(frame, 0, 0);
+    captureToRenderMs = nowEpochMs() - captureTimeUs / 1000;
   } catch (error) {
     fail(`drawing a frame failed: ${String(error)}`);
   } finally {
@@ -140,6 +230,7 @@ function fail(message: string): void {
 
 function resetDecoder(): void {
   streamGeneration++;
+  dropHeld();
   const old = decoder;
   decoder = undefined;
   try {
@@ -156,5 +247,8 @@ function report(): void {
     chunksHandled,
     width: canvas?.width ?? 0,
     height: canvas?.height ?? 0,
+    framesDroppedLate,
+    avSyncHoldMs,
+    captureToRenderMs,
   });
 }

@@ -1,6 +1,7 @@
 import type { Media } from "@videocall/protocol";
 import type { FrameTransformConfig, FrameTransformErrorReason } from "../transform/frame-transform.ts";
 import { specFor } from "../transform/frame-transform.ts";
+import type { AvSyncClock } from "./av-sync-clock.ts";
 import { FrameRateMeter } from "./frame-rate-meter.ts";
 import { KeyframeRequester } from "./keyframe-requester.ts";
 import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
@@ -25,6 +26,12 @@ export interface VideoWatcherStats {
   layer: number;
   /** Frames received per layer (index: Media.layer, 0..3; higher ones count as 3). */
   framesByLayer: number[];
+  /** Decoded frames not shown because a newer one was due by then (held for lip sync, then overtaken). */
+  framesDroppedLate: number;
+  /** How long the last frame shown waited for its sound (0: audio absent, or video late). */
+  avSyncHoldMs: number;
+  /** The last frame's render time (this page's epoch clock) minus its capture time (sender clock). */
+  captureToRenderMs: number;
 }
 
 export interface VideoWatcherOptions {
@@ -33,6 +40,8 @@ export interface VideoWatcherOptions {
   frameTransform?: FrameTransformConfig;
   /** The publisher's session id, given to the transform as the sender. */
   senderSessionId?: number;
+  /** The peer's audio playout clock: frames wait (≤ 200 ms) for the sound of their capture time. */
+  avSync?: AvSyncClock;
 }
 
 /**
@@ -76,6 +85,9 @@ export class VideoWatcher {
     decoderErrors: 0,
     transformErrors: 0,
     waitingForKeys: false,
+    framesDroppedLate: 0,
+    avSyncHoldMs: 0,
+    captureToRenderMs: Number.NaN,
   };
   #framesByLayer = [0, 0, 0, 0];
   #closed = false;
@@ -136,7 +148,13 @@ export class VideoWatcher {
       keyframe: media.keyframe,
       captureTimeUs: media.captureTimeUs,
     };
-    this.#post({ type: "chunk", timestampUs: this.#chunkTimestampUs, metadata, payload }, [payload]);
+    const presentAtEpochMs = this.#options.avSync?.presentAtEpochMs(
+      Number(media.captureTimeUs),
+      performance.now(),
+    );
+    this.#post({ type: "chunk", timestampUs: this.#chunkTimestampUs, metadata, payload, presentAtEpochMs }, [
+      payload,
+    ]);
   }
 
   /** The publisher turned its camera off: forget the stream so a fresh key frame restarts it. */
@@ -164,6 +182,9 @@ export class VideoWatcher {
         this.#chunksHandled = message.chunksHandled;
         this.#stats.width = message.width;
         this.#stats.height = message.height;
+        this.#stats.framesDroppedLate = message.framesDroppedLate;
+        this.#stats.avSyncHoldMs = message.avSyncHoldMs;
+        this.#stats.captureToRenderMs = message.captureToRenderMs;
         this.#fps.sample(message.framesDecoded);
         if (resized) this.onResize(message.width, message.height);
         break;

@@ -1,0 +1,37 @@
+import { assertEquals } from "../../../../../test/fixtures/assert.ts";
+import { AV_SYNC_STALE_MS, AvSyncClock, holdMs, MAX_AV_SYNC_HOLD_MS } from "./av-sync-clock.ts";
+
+Deno.test("video is due when the audio of its capture time is heard", () => {
+  const clock = new AvSyncClock();
+  // Audio captured at 1 000 000 µs is heard 150 ms after capture (epoch 1150 ms).
+  clock.audioPlayed(1_000_000, 1150, 0);
+  assertEquals(clock.current(10), 150);
+  assertEquals(clock.presentAtEpochMs(1_040_000, 10), 1190);
+});
+
+Deno.test("without audio, or with stale audio, video shows at once", () => {
+  const clock = new AvSyncClock();
+  assertEquals(clock.presentAtEpochMs(1_000_000, 0), undefined);
+  clock.audioPlayed(1_000_000, 1100, 0);
+  assertEquals(clock.presentAtEpochMs(1_000_000, AV_SYNC_STALE_MS + 1), undefined);
+  clock.audioPlayed(1_000_000, 1100, 5000);
+  clock.audioStopped();
+  assertEquals(clock.presentAtEpochMs(1_000_000, 5000), undefined);
+});
+
+Deno.test("small offset wobble is smoothed, a jump is taken at once", () => {
+  const clock = new AvSyncClock();
+  clock.audioPlayed(0, 100, 0);
+  clock.audioPlayed(0, 108, 250);
+  assertEquals(clock.current(250), 102);
+  clock.audioPlayed(0, 300, 500);
+  assertEquals(clock.current(500), 300);
+});
+
+Deno.test("a frame is held until due, never longer than the cap, and a late one not at all", () => {
+  assertEquals(holdMs(undefined, 1000), 0);
+  assertEquals(holdMs(1040, 1000), 40);
+  assertEquals(holdMs(990, 1000), 0);
+  assertEquals(holdMs(1_000_000, 1000), MAX_AV_SYNC_HOLD_MS);
+  assertEquals(holdMs(Number.NaN, 1000), 0);
+});

@@ -1,0 +1,65 @@
+/**
+ * Lip sync for one remote participant. The audio playout reports which capture time (sender clock,
+ * µs) it is playing and when that sound reaches the speaker (this page's epoch clock, ms); the
+ * difference is the audio path's whole delay (network, jitter buffer, worklet, output latency).
+ * Video frames of the same participant are then presented at `captureMs + audioOffsetMs`: held a
+ * little (at most MAX_AV_SYNC_HOLD_MS) when they decode before their sound plays, shown at once
+ * when late. Without fresh audio (muted, absent: no frame played for AV_SYNC_STALE_MS) there is
+ * no offset and video shows as it decodes.
+ */
+
+/** Video is never held longer than this for lip sync (latency beats sync beyond it). */
+export const MAX_AV_SYNC_HOLD_MS = 200;
+/**
+ * An offset not refreshed for this long means audio stopped (muted, gone): video stops waiting.
+ * Longer than a DTX pause between words (Opus sends a frame every 400 ms in silence).
+ */
+export const AV_SYNC_STALE_MS = 1500;
+/** Offsets move by jitter-buffer steps (20 ms); smaller wobble is measurement noise, smoothed out. */
+const SMOOTHING_GAIN = 1 / 4;
+/** A change this large is a new audio delay (buffer rebuilt), taken at once rather than smoothed. */
+const JUMP_MS = 60;
+
+export class AvSyncClock {
+  #offsetMs: number | undefined;
+  #updatedAtMs = Number.NEGATIVE_INFINITY;
+
+  /** Audio captured at `captureTimeUs` (sender clock) is heard at `heardAtEpochMs` (this page). */
+  audioPlayed(captureTimeUs: number, heardAtEpochMs: number, nowMs: number): void {
+    const offsetMs = heardAtEpochMs - captureTimeUs / 1000;
+    if (!Number.isFinite(offsetMs)) return;
+    const previous = this.current(nowMs);
+    this.#offsetMs =
+      previous === undefined || Math.abs(offsetMs - previous) > JUMP_MS
+        ? offsetMs
+        : previous + (offsetMs - previous) * SMOOTHING_GAIN;
+    this.#updatedAtMs = nowMs;
+  }
+
+  /** Audio is not playing (silence, muted): video shows as soon as it decodes. */
+  audioStopped(): void {
+    this.#offsetMs = undefined;
+  }
+
+  /** Epoch ms at which audio of capture time C is heard = C/1000 + this; undefined without fresh audio. */
+  current(nowMs: number): number | undefined {
+    if (this.#offsetMs === undefined || nowMs - this.#updatedAtMs > AV_SYNC_STALE_MS) return undefined;
+    return this.#offsetMs;
+  }
+
+  /** When to show a video frame captured at `captureTimeUs` (epoch ms), or undefined: at once. */
+  presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
+    const offsetMs = this.current(nowMs);
+    if (offsetMs === undefined) return undefined;
+    const presentAt = captureTimeUs / 1000 + offsetMs;
+    return Number.isFinite(presentAt) ? presentAt : undefined;
+  }
+}
+
+/** How long to hold a decoded frame due at `presentAtEpochMs`: 0 (show now) up to MAX_AV_SYNC_HOLD_MS. */
+export function holdMs(presentAtEpochMs: number | undefined, nowEpochMs: number): number {
+  if (presentAtEpochMs === undefined) return 0;
+  const waitMs = presentAtEpochMs - nowEpochMs;
+  if (!(waitMs > 0)) return 0;
+  return Math.min(waitMs, MAX_AV_SYNC_HOLD_MS);
+}
