@@ -18,6 +18,7 @@ function setup(
 ) {
   const limits: SubscriberQueueLimits = {
     sinkHighWaterBytes: 100,
+    videoSinkHighWaterBytes: 100,
     maxQueuedVideo: 2,
     maxQueuedAudio: 2,
     maxQueuedControl: 3,
@@ -72,6 +73,32 @@ Deno.test("a congested sink drains control first, then audio, then video", async
   sink.bufferedBytes = 0;
   await tick();
   assertEquals(sink.sent, ["c1", "a1", "a2", "v1", "v2"]);
+  queue.close();
+});
+
+Deno.test("video stops filling the sink first: audio passes queued video and never waits behind more than the video mark", async () => {
+  const { sink, push, queue, dropped } = setup({ videoSinkHighWaterBytes: 50, maxQueuedVideo: 60 });
+  sink.bufferedBytes = 60; // between the video mark (50) and the sink's (100)
+  push("v1", MediaKind.VIDEO, true);
+  push("v2", MediaKind.VIDEO);
+  push("a1", MediaKind.AUDIO);
+  push("c1", 0);
+  push("a2", MediaKind.AUDIO);
+  assertEquals(sink.sent, ["a1", "c1", "a2"], "audio and control go at once; video waits");
+  await tick();
+  assertEquals(sink.sent, ["a1", "c1", "a2"], "the drain keeps video out while the sink is over its mark");
+  sink.bufferedBytes = 120; // congested for everyone: audio queues too
+  push("a3", MediaKind.AUDIO);
+  push("v3", MediaKind.VIDEO);
+  sink.bufferedBytes = 60;
+  await tick();
+  assertEquals(sink.sent, ["a1", "c1", "a2", "a3"], "queued audio drains before video");
+  sink.bufferedBytes = 0;
+  await tick();
+  assertEquals(sink.sent, ["a1", "c1", "a2", "a3", "v1", "v2", "v3"]);
+  assertEquals(dropped, []);
+  assertEquals(queue.queuedPackets, 0);
+  assert(!queue.hasTimer, "an empty queue keeps no timer");
   queue.close();
 });
 

@@ -25,6 +25,11 @@ export interface QueuedPacketInfo {
 export interface SubscriberQueueLimits {
   /** Above this many buffered bytes in the sink, packets wait in the queue instead. */
   sinkHighWaterBytes: number;
+  /**
+   * Above this many buffered bytes in the sink, video waits in the queue (below sinkHighWaterBytes):
+   * the sink is first-in first-out, so this bounds how much video a new audio frame waits behind.
+   */
+  videoSinkHighWaterBytes: number;
   /** Video frames waiting at most; past this the subscriber drops video until the next key frame. */
   maxQueuedVideo: number;
   /** Audio frames waiting at most; past this the oldest is dropped (audio is loss-tolerant). */
@@ -41,6 +46,7 @@ export interface SubscriberQueueLimits {
 
 export const DEFAULT_QUEUE_LIMITS: SubscriberQueueLimits = {
   sinkHighWaterBytes: 512 * 1024,
+  videoSinkHighWaterBytes: 128 * 1024,
   maxQueuedVideo: 60,
   maxQueuedAudio: 50,
   maxQueuedControl: 1000,
@@ -141,12 +147,17 @@ export class SubscriberQueue {
         this.#awaitingKeyframe.delete(key);
       }
     }
-    if (this.queuedPackets === 0 && this.#sink.bufferedBytes < this.#limits.sinkHighWaterBytes) {
+    const limits = this.#limits;
+    // Audio may pass queued video and control may pass both (the drain's order); within a class,
+    // order holds. Video stops filling the sink earlier, so audio never waits behind much of it.
+    if (
+      (isVideo ? this.queuedPackets : this.#control.length + this.#audio.length) === 0 &&
+      this.#sink.bufferedBytes < (isVideo ? limits.videoSinkHighWaterBytes : limits.sinkHighWaterBytes)
+    ) {
       this.#write(packet, info.kind);
       return;
     }
     const bytes = packet.length;
-    const limits = this.#limits;
     if (isVideo) {
       const refusal =
         this.#video.length >= limits.maxQueuedVideo
@@ -258,25 +269,32 @@ export class SubscriberQueue {
   #drain(): void {
     this.#drainTimer = undefined;
     if (this.#closed) return;
-    while (this.#sink.bufferedBytes < this.#limits.sinkHighWaterBytes) {
+    const limits = this.#limits;
+    for (;;) {
+      const bufferedBytes = this.#sink.bufferedBytes;
       let packet: Uint8Array;
       let kind: number;
-      if (this.#control.length > 0) {
+      if (this.#control.length > 0 && bufferedBytes < limits.sinkHighWaterBytes) {
         packet = this.#control.shift()!;
         this.#controlBytes -= packet.length;
         kind = 0;
-      } else if (this.#audio.length > 0) {
+      } else if (this.#audio.length > 0 && bufferedBytes < limits.sinkHighWaterBytes) {
         packet = this.#audio.shift()!;
         this.#audioBytes -= packet.length;
         kind = MediaKind.AUDIO;
-      } else if (this.#video.length > 0) {
+      } else if (
+        this.#video.length > 0 &&
+        this.#control.length + this.#audio.length === 0 &&
+        bufferedBytes < limits.videoSinkHighWaterBytes
+      ) {
         packet = this.#video.shift()!;
         this.#videoBytes -= packet.length;
         kind = MediaKind.VIDEO;
-      } else return;
+      } else break;
       this.#node.queuedBytes -= packet.length;
       this.#write(packet, kind);
+      if (this.#closed) return;
     }
-    this.#scheduleDrain();
+    if (this.queuedPackets > 0) this.#scheduleDrain();
   }
 }
