@@ -40,6 +40,8 @@ export interface SenderStats {
 export interface ReceiverWindow {
   /** Glass-to-glass latency of each distinct frame first seen in the window, receiver clock − sender clock. */
   latenciesMs: number[];
+  /** When each of those frames was first shown (receiver clock), in the same order: freeze ratio, recovery. */
+  frameTimesMs: number[];
   /**
    * Our call only: per video packet, arrival on the receiver page − the capture time the sender's
    * encoder stamped when it took the frame (encode + send + relay + receive, no decode, no render).

@@ -41,7 +41,11 @@ const USAGE = `Usage: deno run --config deno.json -A --unstable-net bench/glass-
   --output <file>        JSON results (default bench/results/glass-to-glass-<timestamp>.json)`;
 
 /** The test fixtures' flags, plus real host ICE candidates instead of mDNS names for WebRTC. */
-const CHROMIUM_ARGS = [...BASE_ARGS, ...FAKE_DEVICE_ARGS, "--disable-features=WebRtcHideLocalIpsWithMdns"];
+export const CHROMIUM_ARGS = [
+  ...BASE_ARGS,
+  ...FAKE_DEVICE_ARGS,
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
 
 /** One mode in one run. Latencies are corrected for the clock offset between the two pages. */
 export interface Measurement {
@@ -158,7 +162,7 @@ class UsageError extends Error {
  * Builds the bench page (page/, with the app's client code) into a private folder, so the run
  * measures the current sources. The app's own build (packages/web) has no bench code.
  */
-async function buildBenchPage(outDir: string): Promise<void> {
+export async function buildBenchPage(outDir: string): Promise<void> {
   const { code, stderr, stdout } = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
     args: [
       "build",
@@ -193,7 +197,11 @@ interface BenchPage {
   errors: string[];
 }
 
-async function openBenchPage(context: BrowserContext, serverUrl: string, role: string): Promise<BenchPage> {
+export async function openBenchPage(
+  context: BrowserContext,
+  serverUrl: string,
+  role: string,
+): Promise<BenchPage> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(`${role} pageerror: ${error.message}`));
@@ -209,7 +217,7 @@ async function openBenchPage(context: BrowserContext, serverUrl: string, role: s
  * Receiver clock − sender clock: the receiver's reading against the midpoint of two sender
  * readings around it, from the probe with the shortest round trip (its half is the bound).
  */
-async function measureClockOffset(
+export async function measureClockOffset(
   sender: Page,
   receiver: Page,
 ): Promise<{ offsetMs: number; uncertaintyMs: number }> {
@@ -224,7 +232,7 @@ async function measureClockOffset(
   return best;
 }
 
-async function loadAverage(): Promise<number> {
+export async function loadAverage(): Promise<number> {
   try {
     return Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]);
   } catch {
@@ -232,7 +240,11 @@ async function loadAverage(): Promise<number> {
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, poll: () => Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  poll: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await poll();

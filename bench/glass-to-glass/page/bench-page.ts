@@ -108,6 +108,7 @@ class BarcodeReader {
     this.#window = {
       startMs: wallClockMs(),
       latenciesMs: [],
+      frameTimesMs: [],
       arrivalLatenciesMs: [],
       rejectedReads: 0,
       repeatedReads: 0,
@@ -120,6 +121,7 @@ class BarcodeReader {
     this.#window = undefined;
     return {
       latenciesMs: window.latenciesMs,
+      frameTimesMs: window.frameTimesMs,
       arrivalLatenciesMs: window.arrivalLatenciesMs,
       windowMs: wallClockMs() - window.startMs,
       rejectedReads: window.rejectedReads,
@@ -187,6 +189,7 @@ class BarcodeReader {
     this.#lastTimeMs = value.timeMs;
     this.firstFrameAfterMs ??= performance.now();
     this.#window?.latenciesMs.push(nowMs - value.timeMs);
+    this.#window?.frameTimesMs.push(nowMs);
   };
 }
 

@@ -1,0 +1,28 @@
+import { assert } from "../../test/fixtures/assert.ts";
+import { runBadNetwork } from "./main.ts";
+
+Deno.test({
+  name: "bad-network smoke: both transports give frames through the impairment proxy, clean and under loss",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const rows = await runBadNetwork({
+      seconds: 3,
+      warmupSeconds: 1,
+      profiles: ["clean", "bursty-10"],
+      modes: ["webtransport", "websocket"],
+    });
+    assert(rows.length === 4, `expected 4 rows, got ${rows.length}`);
+    for (const row of rows) {
+      assert(row.samples > 0, `${row.profile} ${row.mode}: no frame read back`);
+      assert(
+        row.proxyPacketsIn > 100,
+        `${row.profile} ${row.mode}: only ${row.proxyPacketsIn} packets crossed the proxy`,
+      );
+      assert(
+        row.freezeRatio >= 0 && row.freezeRatio <= 1,
+        `${row.profile} ${row.mode}: freeze ratio ${row.freezeRatio}`,
+      );
+    }
+  },
+});
