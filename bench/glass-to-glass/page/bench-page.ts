@@ -6,7 +6,13 @@
  * plain RTCPeerConnection to a `<video>` element.
  */
 import { joinMeeting, type MeetingSession, storageTransportMemory } from "@videocall/client";
-import { CameraPublisher, MeetingWatcher, type PeerStats, type RemotePeer } from "@videocall/client/media";
+import {
+  CameraPublisher,
+  type CameraPublisherStats,
+  MeetingWatcher,
+  type PeerStats,
+  type RemotePeer,
+} from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
 import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
 import {
@@ -242,8 +248,8 @@ class BenchPage implements BenchApi {
     const peer = this.#watcher?.peers.values().next().value;
     return {
       framesDrawn: this.#barcode?.framesDrawn,
-      // The per-layer list is not a figure: left out of the flat record.
-      ...(this.#publisher ? { ...this.#publisher.stats(), layers: undefined } : {}),
+      // The per-layer list is not a figure: left out of the flat record; the adaptation, flattened.
+      ...(this.#publisher ? publisherFigures(this.#publisher.stats()) : {}),
       ...this.#session?.stats(),
       bufferedBytes: this.#session?.bufferedBytes,
       connectMs: this.#connectMs,
@@ -381,4 +387,15 @@ window.bench = new BenchPage();
 function flatPeerStats(stats: PeerStats): Record<string, number | string> {
   const { videoTracks: _video, audioTracks: _audio, ...flat } = stats;
   return flat;
+}
+
+function publisherFigures(stats: CameraPublisherStats): Record<string, number | string> {
+  const { layers: _layers, adaptation, ...figures } = stats;
+  return {
+    ...figures,
+    adaptationLevel: adaptation.level,
+    adaptationLimitation: adaptation.limitation,
+    adaptationDowngrades: adaptation.downgrades,
+    adaptationUpgrades: adaptation.upgrades,
+  };
 }

@@ -9,6 +9,7 @@ export {
   CameraPublisher,
   type CameraPublisherOptions,
   type CameraPublisherStats,
+  type SendAdaptationStats,
 } from "./publish/camera-publisher.ts";
 export {
   type AudioProcessing,

@@ -166,6 +166,8 @@ export interface LocalSendStats {
   cameraFramesEncoded: number | undefined;
   cameraLayers: CameraPublisherStats["layers"];
   cameraLayersMask: number | undefined;
+  /** The camera's sender adaptation (level, bitrate scale, frame-rate divisor, layers dropped, why). */
+  cameraAdaptation: CameraPublisherStats["adaptation"] | undefined;
   /** Our screen share's video frames encoded and its audio frames sent; undefined when not sharing (or no audio). */
   screenFramesEncoded: number | undefined;
   screenAudioFramesSent: number | undefined;
@@ -629,6 +631,7 @@ export class CallController {
       cameraFramesEncoded: camera?.framesEncoded,
       cameraLayers: camera?.layers ?? [],
       cameraLayersMask: camera?.layersMask,
+      cameraAdaptation: camera?.adaptation,
       screenFramesEncoded: this.#call?.screen?.stats().framesEncoded,
       screenAudioFramesSent: this.#call?.screenAudio?.framesSent,
     };

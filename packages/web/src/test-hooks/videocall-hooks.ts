@@ -26,7 +26,9 @@
  * - `local()`: what we send: `microphoneFramesSent` and `cameraFramesEncoded` (undefined when that
  *   device is not published), `cameraLayers` (per simulcast layer: size, bitrate, whether its
  *   encoder runs, frames and key frames encoded, "L1T3" or "") and `cameraLayersMask` (the
- *   relay's last LayerDemand), `screenFramesEncoded` and `screenAudioFramesSent` while sharing.
+ *   relay's last LayerDemand), `cameraAdaptation` (the sender adaptation: `level` 0 = full,
+ *   `bitrateScale`, `framerateDivisor`, `layersDropped`, `limitation` "none" | "cpu" | "network",
+ *   `downgrades`, `upgrades`), `screenFramesEncoded` and `screenAudioFramesSent` while sharing.
  * - `speakers()`: the relay's active speakers (`sessionId`, smoothed `level` 0..127, loudest first),
  *   the `dominantSessionId` (0: nobody yet) and whether the page shows the `speakerView`.
  * - `e2ee()`: undefined unless the call is end-to-end encrypted; then our key `epoch`, frames
@@ -128,6 +130,17 @@ export interface LocalHook {
   cameraLayers: CameraLayerHook[];
   /** The relay's last LayerDemand for our camera (bit i: layer i wanted). */
   cameraLayersMask: number | undefined;
+  cameraAdaptation:
+    | {
+        level: number;
+        bitrateScale: number;
+        framerateDivisor: number;
+        layersDropped: number;
+        limitation: string;
+        downgrades: number;
+        upgrades: number;
+      }
+    | undefined;
   /** Our screen share: video frames encoded, audio frames sent (undefined: not sharing, or no audio). */
   screenFramesEncoded: number | undefined;
   screenAudioFramesSent: number | undefined;

@@ -4,6 +4,7 @@ import type { MeetingSession } from "../../session/meeting-session.ts";
 import { canTransferStreams } from "../support/transferable-streams.ts";
 import { VIDEO_CODECS, type VideoCodecChoice } from "../tracks.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
+import { SendQualityController, type SendQualityTarget } from "./send-quality-controller.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
 import type { EncoderLayerStats, FromVideoEncoder, ToVideoEncoder } from "./video-encoder-messages.ts";
 import { openVideoFrameSource, type VideoFrameSource } from "./video-frame-source.ts";
@@ -28,6 +29,14 @@ export interface CameraPublisherOptions {
   simulcast?: boolean;
   /** L1T3 temporal layers in each encoder where the browser supports them (default true). */
   temporalLayers?: boolean;
+  /** Step quality down when the uplink or the CPU falls behind, and back up (default true). */
+  adaptation?: boolean;
+}
+
+/** What the sender adaptation is doing (send-quality-controller.ts), for diagnostics and tests. */
+export interface SendAdaptationStats extends SendQualityTarget {
+  downgrades: number;
+  upgrades: number;
 }
 
 export interface CameraPublisherStats {
@@ -54,9 +63,12 @@ export interface CameraPublisherStats {
   layers: EncoderLayerStats[];
   /** The last LayerDemand mask for this track (bit i: layer i wanted). */
   layersMask: number;
+  adaptation: SendAdaptationStats;
 }
 
 const CONGESTION_POLL_MS = 50;
+/** How often the sender adaptation looks at the uplink and the encoder: pings come every 500 ms. */
+const ADAPTATION_TICK_MS = 500;
 
 /**
  * Publishes a camera track: raw frames flow from the page (video-frame-source.ts) to a worker
@@ -76,6 +88,8 @@ export class CameraPublisher {
   #congested = false;
   #congestionThresholdBytes: number;
   #congestionTimer: ReturnType<typeof setInterval> | undefined;
+  #adaptationTimer: ReturnType<typeof setInterval> | undefined;
+  #adaptationSeen = { framesEncoded: 0, framesStale: 0 };
   #offKeyframeRequested: () => void;
   #offLayerDemand: () => void;
   #offReconnected: () => void;
@@ -92,6 +106,15 @@ export class CameraPublisher {
     transformErrors: 0,
     layers: [],
     layersMask: ALL_LAYERS_MASK,
+    adaptation: {
+      level: 0,
+      bitrateScale: 1,
+      framerateDivisor: 1,
+      layersDropped: 0,
+      limitation: "none",
+      downgrades: 0,
+      upgrades: 0,
+    },
   };
   /** Called with a message when the encoder fails; the track keeps running. */
   onError: (message: string) => void = () => {};
@@ -151,6 +174,29 @@ export class CameraPublisher {
     });
     // A new connection's relay has not said anything yet: every layer until it does.
     this.#offReconnected = session.events.on("reconnected", () => this.#setLayersMask(ALL_LAYERS_MASK));
+    if (options.adaptation ?? true) {
+      const quality = new SendQualityController({ source: options.source ?? "camera" });
+      this.#adaptationTimer = setInterval(() => this.#adapt(quality), ADAPTATION_TICK_MS);
+    }
+  }
+
+  #adapt(quality: SendQualityController): void {
+    if (this.#closed || this.#muted || this.#session.isClosed) return;
+    const { framesEncoded, framesStale } = this.#stats;
+    const changed = quality.update({
+      nowMs: performance.now(),
+      bufferedBytes: this.#session.bufferedBytes,
+      rttMs: this.#session.stats().rttMs,
+      framesEncoded: framesEncoded - this.#adaptationSeen.framesEncoded,
+      framesStale: framesStale - this.#adaptationSeen.framesStale,
+    });
+    this.#adaptationSeen = { framesEncoded, framesStale };
+    const target = changed ?? quality.target();
+    this.#stats.adaptation = { ...target, downgrades: quality.downgrades, upgrades: quality.upgrades };
+    if (changed) {
+      const { bitrateScale, framerateDivisor, layersDropped } = changed;
+      this.#post({ type: "adapt", bitrateScale, framerateDivisor, layersDropped });
+    }
   }
 
   get trackId(): number {
@@ -202,7 +248,11 @@ export class CameraPublisher {
   }
 
   stats(): CameraPublisherStats {
-    return { ...this.#stats, layers: this.#stats.layers.map((layer) => ({ ...layer })) };
+    return {
+      ...this.#stats,
+      layers: this.#stats.layers.map((layer) => ({ ...layer })),
+      adaptation: { ...this.#stats.adaptation },
+    };
   }
 
   /** LayerDemand from the relay: encode only the layers in `layersMask` (bit i: layer i). */
@@ -232,6 +282,7 @@ export class CameraPublisher {
     this.#offLayerDemand();
     this.#offReconnected();
     clearInterval(this.#congestionTimer);
+    clearInterval(this.#adaptationTimer);
     this.#post({ type: "stop" });
     // Give the worker a moment to cancel the stream and close the encoder, then end it regardless.
     const worker = this.#worker;

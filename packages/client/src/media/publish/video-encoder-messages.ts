@@ -52,6 +52,8 @@ export type ToVideoEncoder =
   | { type: "paused"; paused: boolean }
   /** The session's send buffer is full: skip raw frames until it drains. */
   | { type: "congested"; congested: boolean }
+  /** Sender adaptation (send-quality-controller.ts): scale bitrates, thin frames, drop top layers. */
+  | { type: "adapt"; bitrateScale: number; framerateDivisor: number; layersDropped: number }
   | { type: "stop" };
 
 export type FromVideoEncoder =

@@ -54,6 +54,10 @@ let layersMask = ALL_LAYERS_MASK;
 let reader: ReadableStreamDefaultReader<VideoFrame> | undefined;
 let paused = false;
 let congested = false;
+/** The sender adaptation's current step (send-quality-controller.ts). */
+let adaptation = { bitrateScale: 1, framerateDivisor: 1, layersDropped: 0 };
+/** Counts camera frames, to keep one in `framerateDivisor`. */
+let framesOffered = 0;
 /** Whether the codec makes L1T3 at all (checked once, before the first frame). */
 let temporalSupported = false;
 /**
@@ -133,6 +137,9 @@ scope.onmessage = (event) => {
     case "congested":
       congested = message.congested;
       break;
+    case "adapt":
+      adapt(message);
+      break;
     case "stop":
       void stop();
       break;
@@ -170,6 +177,11 @@ async function pump(frames: ReadableStreamDefaultReader<VideoFrame>): Promise<vo
 
 function offer(frame: VideoFrame): void {
   if (paused || !settings) {
+    frame.close();
+    return;
+  }
+  if (framesOffered++ % adaptation.framerateDivisor !== 0) {
+    stats.framesSkipped++;
     frame.close();
     return;
   }
@@ -254,11 +266,41 @@ function planLayers(frame: VideoFrame, current: VideoEncoderSettings): void {
     framesEncoded: 0,
     keyframesEncoded: 0,
   }));
-  scope.postMessage({ type: "layers", layers: plans });
+  scope.postMessage({ type: "layers", layers: plans.slice(0, layersPublished()) });
 }
 
 function isWanted(layer: LayerEncoder): boolean {
-  return ((layersMask >>> layer.plan.layer) & 1) === 1;
+  return ((layersMask >>> layer.plan.layer) & 1) === 1 && layer.plan.layer < layersPublished();
+}
+
+/** Layers the adaptation lets out: the ladder without its dropped top layers, never fewer than one. */
+function layersPublished(): number {
+  return Math.max(1, layers.length - adaptation.layersDropped);
+}
+
+function adapt(next: typeof adaptation): void {
+  const before = layersPublished();
+  const rescaled = next.bitrateScale !== adaptation.bitrateScale;
+  adaptation = {
+    bitrateScale: next.bitrateScale,
+    framerateDivisor: Math.max(1, Math.round(next.framerateDivisor)),
+    layersDropped: Math.max(0, Math.round(next.layersDropped)),
+  };
+  if (layers.length === 0) return;
+  const published = layersPublished();
+  for (const layer of layers) {
+    if (!isWanted(layer)) closeEncoder(layer);
+    else if (rescaled && layer.encoder?.state === "configured" && settings) {
+      try {
+        layer.encoder.configure(encoderConfig(layer, settings));
+      } catch {
+        closeEncoder(layer); // made again, with a key frame, on the next frame
+      }
+    }
+  }
+  // Receivers' relay picks among the layers announced: announcing fewer moves them down.
+  if (published !== before)
+    scope.postMessage({ type: "layers", layers: layers.slice(0, published).map((l) => l.plan) });
 }
 
 function baseConfig(
@@ -281,6 +323,18 @@ function baseConfig(
   };
 }
 
+function encoderConfig(layer: LayerEncoder, current: VideoEncoderSettings): VideoEncoderConfig {
+  const { plan } = layer;
+  const config = baseConfig(
+    current.codecString,
+    plan.widthPx,
+    plan.heightPx,
+    Math.round(plan.bitrateBps * adaptation.bitrateScale),
+    current.framerate / adaptation.framerateDivisor,
+  );
+  return layer.scalabilityMode ? { ...config, scalabilityMode: layer.scalabilityMode } : config;
+}
+
 function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): VideoEncoder {
   if (layer.encoder && layer.encoder.state === "configured") return layer.encoder;
   closeEncoder(layer);
@@ -295,15 +349,8 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
     },
   });
   created.addEventListener("dequeue", onDequeue);
-  const config = baseConfig(
-    current.codecString,
-    plan.widthPx,
-    plan.heightPx,
-    plan.bitrateBps,
-    current.framerate,
-  );
   layer.scalabilityMode = temporalSupported ? TEMPORAL_MODE : "";
-  created.configure(temporalSupported ? { ...config, scalabilityMode: TEMPORAL_MODE } : config);
+  created.configure(encoderConfig(layer, current));
   layer.encoder = created;
   layer.codec = track?.codec;
   // A fresh encoder's first frame is a key frame anyway; say so, so the schedule restarts from it.
@@ -393,7 +440,7 @@ function postStats(): void {
     active: layer.encoder !== undefined,
     width: layer.plan.widthPx,
     height: layer.plan.heightPx,
-    bitrateBps: layer.plan.bitrateBps,
+    bitrateBps: Math.round(layer.plan.bitrateBps * adaptation.bitrateScale),
     framesEncoded: layer.framesEncoded,
     keyframesEncoded: layer.keyframesEncoded,
     scalabilityMode: layer.scalabilityMode,
