@@ -119,7 +119,18 @@ export interface DiagnosticsSnapshot {
   transport: TransportKind;
   reconnecting: boolean;
   rttMs: number | undefined;
-  sent: { videoFrames: number; width: number; height: number; bytesSent: number };
+  sent: {
+    videoFrames: number;
+    width: number;
+    height: number;
+    bytesSent: number;
+    /** Camera frames dropped unencoded because the encoder was behind. */
+    framesStale: number;
+    /** Why the camera sends less than it could: our CPU, our uplink, or receivers that want less. */
+    limitation: "none" | "cpu" | "network" | "receiver";
+    /** The sender adaptation's step (send-quality-controller.ts); undefined without a camera. */
+    adaptation: CameraPublisherStats["adaptation"] | undefined;
+  };
   peers: PeerStats[];
   e2ee: SecuritySnapshot | undefined;
 }
@@ -895,6 +906,9 @@ export class CallController {
         width: camera?.width ?? 0,
         height: camera?.height ?? 0,
         bytesSent: stats.bytesSent,
+        framesStale: camera?.framesStale ?? 0,
+        limitation: camera ? sendLimitation(camera) : "none",
+        adaptation: camera?.adaptation,
       },
       peers: this.peerStats(),
       e2ee: this.#security.value,
@@ -1023,4 +1037,15 @@ function joinFailure(error: unknown): CallFailure {
     };
   }
   return { closeCode: undefined, detail: String(error), during: "join", fatal: false };
+}
+
+/**
+ * Why the camera sends less than its best: the adaptation's reason when it stepped down, else
+ * "receiver" when the relay wants none of the top layers it could send (small tiles, last-N).
+ */
+function sendLimitation(camera: CameraPublisherStats): "none" | "cpu" | "network" | "receiver" {
+  if (camera.adaptation.limitation !== "none") return camera.adaptation.limitation;
+  const top = camera.layers.at(-1)?.layer;
+  if (top !== undefined && top > 0 && ((camera.layersMask >>> top) & 1) === 0) return "receiver";
+  return "none";
 }

@@ -302,4 +302,13 @@ export const ar: Catalogue = {
   // av sync
   "avsync.glassToGlassMs": "من الكاميرا إلى الشاشة (ملّي ثانية)",
   "avsync.holdMs": "انتظار مزامنة الشفاه (ملّي ثانية)",
+
+  // send adaptation
+  "adapt.quality": "جودة الإرسال",
+  "adapt.limitation.none": "كاملة",
+  "adapt.limitation.network": "مخفّضة بسبب الشبكة",
+  "adapt.limitation.cpu": "مخفّضة بسبب المعالج",
+  "adapt.limitation.receiver": "مخفّضة: المستقبلون يعرضون مربعات صغيرة",
+  "adapt.detail": "معدل البت {percent}٪ · معدل الإطارات 1/{divisor} · {dropped} طبقات عليا متوقفة",
+  "adapt.stale": "{stale} إطارات متأخرة تم تخطيها",
 };

@@ -300,4 +300,13 @@ export const en = {
   // av sync
   "avsync.glassToGlassMs": "Glass-to-glass (ms)",
   "avsync.holdMs": "Lip-sync wait (ms)",
+
+  // send adaptation
+  "adapt.quality": "Sending quality",
+  "adapt.limitation.none": "Full",
+  "adapt.limitation.network": "Lowered for the network",
+  "adapt.limitation.cpu": "Lowered for the CPU",
+  "adapt.limitation.receiver": "Lowered: receivers show small tiles",
+  "adapt.detail": "bitrate {percent} % · frame rate 1/{divisor} · {dropped} top layers off",
+  "adapt.stale": "{stale} stale frames skipped",
 } as const;

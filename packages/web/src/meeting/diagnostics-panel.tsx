@@ -58,6 +58,18 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
             megabytes: formatNumber(sent.bytesSent / 1e6, ONE_DECIMAL),
           })}
         </dd>
+        <dt>{t("adapt.quality")}</dt>
+        <dd data-send-limitation={sent.limitation}>
+          {t(`adapt.limitation.${sent.limitation}`)}
+          {sent.adaptation && sent.adaptation.level > 0
+            ? ` · ${t("adapt.detail", {
+                percent: formatNumber(Math.round(sent.adaptation.bitrateScale * 100)),
+                divisor: formatNumber(sent.adaptation.framerateDivisor),
+                dropped: formatNumber(sent.adaptation.layersDropped),
+              })}`
+            : ""}
+          {` · ${t("adapt.stale", { stale: formatNumber(sent.framesStale) })}`}
+        </dd>
         {snapshot.e2ee && (
           <>
             <dt>{t("e2ee.epoch")}</dt>
