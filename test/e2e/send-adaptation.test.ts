@@ -109,7 +109,9 @@ for (const transport of ["websocket", "webtransport"] as const) {
         const deepest = await adaptationOf(sender.page);
         ok(deepest && deepest.bitrateScale < 1, `bitrate lowered: ${JSON.stringify(deepest)}`);
         // The diagnostics panel says why the picture got worse.
-        await sender.page.waitForSelector('.diagnostics [data-send-limitation="network"]', { timeout: 5_000 });
+        await sender.page.waitForSelector('.diagnostics [data-send-limitation="network"]', {
+          timeout: 5_000,
+        });
         const framesBefore = videoFrames;
         await waitFor("video still arriving under the cap", () => videoFrames > framesBefore + 5, 10_000);
 
