@@ -23,11 +23,23 @@ import {
   waitFor,
 } from "../glass-to-glass/main.ts";
 import { startCpuLoad } from "./cpu-load.ts";
-import { freezeRatio } from "./frame-timeline.ts";
+import { type FrameSample, freezeRatio, recoveryAfterMs } from "./frame-timeline.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** `cpu`: a clean network with one busy-looping process per core (cpu-load.ts). */
 const CPU_PROFILE = "cpu";
+/**
+ * `cap-schedule`: issue 13's cap, 2 Mbit/s → 300 kbit/s → 2 Mbit/s, each a third of the window
+ * (proxy.playSchedule, presets cap-2m / cap-300k); the warm-up runs at 2 Mbit/s.
+ */
+const CAP_SCHEDULE_PROFILE = "cap-schedule";
+
+/** The proxy profile a bench profile starts with (before any schedule). */
+function initialProxyProfile(profile: string): string {
+  if (profile === CPU_PROFILE) return "clean";
+  if (profile === CAP_SCHEDULE_PROFILE) return "cap-2m";
+  return profile;
+}
 
 export interface BadNetworkRow {
   profile: string;
@@ -39,6 +51,12 @@ export interface BadNetworkRow {
   /** Packets the proxy carried both ways during the call: proof the call crossed it. */
   proxyPacketsIn: number;
   loadAverage: number;
+  /**
+   * cap-schedule only: ms from the cap lifting to the first whole second of frames back near the
+   * uncapped first third of the same window (latency ≤ 1.5 × its p95, fps ≥ 0.8 × its fps);
+   * null if it did not recover before the window ended, undefined for other profiles.
+   */
+  recoveryAfterMs?: number | null;
 }
 
 export interface RunOptions {
@@ -61,7 +79,7 @@ export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[
   try {
     for (const profile of options.profiles) {
       for (const mode of options.modes) {
-        impaired.proxy.setProfile(profile === CPU_PROFILE ? "clean" : profile);
+        impaired.proxy.setProfile(initialProxyProfile(profile));
         const load = profile === CPU_PROFILE ? startCpuLoad() : undefined;
         try {
           rows.push(await measureCall(browser, impaired, profile, mode, options));
@@ -111,7 +129,17 @@ async function measureCall(
     await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
     const startMs = await receiver.page.evaluate(() => window.bench.clockMs());
     await receiver.page.evaluate(() => window.bench.beginWindow());
+    const stepMs = (options.seconds * 1000) / 3;
+    const schedule =
+      profile === CAP_SCHEDULE_PROFILE
+        ? impaired.proxy.playSchedule([
+            { profile: "cap-2m", durationMs: stepMs },
+            { profile: "cap-300k", durationMs: stepMs },
+            { profile: "cap-2m", durationMs: stepMs },
+          ])
+        : undefined;
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+    schedule?.stop();
     const readBack: ReceiverWindow = await receiver.page.evaluate(() => window.bench.endWindow());
     await receiver.page.evaluate(() => window.bench.stop());
     await sender.page.evaluate(() => window.bench.stop());
@@ -126,11 +154,35 @@ async function measureCall(
       freezeRatio: freezeRatio(readBack.frameTimesMs, startMs, startMs + readBack.windowMs),
       proxyPacketsIn: after.up.packetsIn + after.down.packetsIn - before.up.packetsIn - before.down.packetsIn,
       loadAverage: await loadAverage(),
+      ...(schedule ? { recoveryAfterMs: capRecoveryMs(readBack, clock.offsetMs, startMs, stepMs) } : {}),
     };
   } finally {
     await senderContext.close();
     await receiverContext.close();
   }
+}
+
+/** Recovery after the cap lifts (at startMs + 2 steps), judged against the window's first, uncapped step. */
+function capRecoveryMs(
+  readBack: ReceiverWindow,
+  clockOffsetMs: number,
+  startMs: number,
+  stepMs: number,
+): number | null {
+  const samples: FrameSample[] = readBack.frameTimesMs.map((shownMs, i) => ({
+    shownMs,
+    latencyMs: readBack.latenciesMs[i]! - clockOffsetMs,
+  }));
+  const uncapped = samples.filter((s) => s.shownMs < startMs + stepMs);
+  const uncappedP95 = histogramOfMs(uncapped.map((s) => s.latencyMs)).percentileMs(0.95);
+  if (uncappedP95 === undefined) return null;
+  const uncappedFps = uncapped.length / (stepMs / 1000);
+  return (
+    recoveryAfterMs(samples, startMs + 2 * stepMs, {
+      maxLatencyMs: 1.5 * uncappedP95,
+      minFps: 0.8 * uncappedFps,
+    }) ?? null
+  );
 }
 
 if (import.meta.main) {
@@ -141,7 +193,7 @@ if (import.meta.main) {
       "warmup-seconds": { type: "string", default: "2" },
       profiles: {
         type: "string",
-        default: `clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,${CPU_PROFILE}`,
+        default: `clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,${CPU_PROFILE},${CAP_SCHEDULE_PROFILE}`,
       },
       modes: { type: "string", default: "webtransport,websocket" },
     },
@@ -152,7 +204,7 @@ if (import.meta.main) {
     profiles: values.profiles.split(","),
     modes: values.modes.split(",") as CallMode[],
   });
-  console.log("profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tproxy packets\tload");
+  console.log("profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tproxy packets\tload\trecovery ms");
   for (const r of rows) {
     console.log(
       [
@@ -164,6 +216,11 @@ if (import.meta.main) {
         r.samples,
         r.proxyPacketsIn,
         r.loadAverage.toFixed(1),
+        r.recoveryAfterMs === undefined
+          ? "-"
+          : r.recoveryAfterMs === null
+            ? "none"
+            : r.recoveryAfterMs.toFixed(0),
       ].join("\t"),
     );
   }
