@@ -7,8 +7,8 @@ import { ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** Words only the glass-to-glass page's code contains (its barcode and its `window.bench` API). */
-const BENCH_MARKERS = /barcode|glass-to-glass|window\.bench\b|startCallSender/i;
+/** Words only the glass-to-glass page's code contains (its barcode and its `window.bench` API); the app itself shows a glass-to-glass latency, so not that. */
+const BENCH_MARKERS = /barcode|window\.bench\b|startCallSender/i;
 
 async function viteBuild(config: string, outDir: string): Promise<void> {
   const { code, stdout, stderr } = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
