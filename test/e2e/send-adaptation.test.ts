@@ -88,8 +88,9 @@ for (const transport of ["websocket", "webtransport"] as const) {
           allAudio: true,
         });
         await waitFor("the watcher receiving the camera", () => videoFrames > 60, 30_000);
-        const clear = await adaptationOf(sender.page);
-        ok(clear?.level === 0, `full quality on a clean link: ${JSON.stringify(clear)}`);
+        // A loaded machine can make the round trip spike at the start (a step down for the network):
+        // on a clean link it must come back to full quality before the cap is set.
+        await waitForAdaptation(sender.page, "full quality on a clean link", 20_000, (a) => a.level === 0);
         // The sender's media crossed the proxy (the up direction carries the page's packets).
         const up = impaired.proxy.counters().up;
         ok(up.bytesIn > 50_000, `the page's uplink goes through the proxy: ${JSON.stringify(up)}`);
