@@ -16,6 +16,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { histogramOfMs, type LatencyHistogram } from "../../packages/cli/src/load/latency-histogram.ts";
 import { BASE_ARGS, CHROMIUM_PATH, FAKE_DEVICE_ARGS } from "../../test/fixtures/browser.ts";
 import { startServer, type TestServer } from "../../test/fixtures/server.ts";
+import { viteBuild } from "../../test/fixtures/vite-build.ts";
 import type { BenchMode, CallTarget, ReceiverWindow, SenderStats } from "./bench-api.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -163,24 +164,7 @@ class UsageError extends Error {
  * measures the current sources. The app's own build (packages/web) has no bench code.
  */
 export async function buildBenchPage(outDir: string): Promise<void> {
-  const { code, stderr, stdout } = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
-    args: [
-      "build",
-      "--config",
-      `${ROOT}bench/glass-to-glass/page/vite.config.ts`,
-      "--outDir",
-      outDir,
-      "--logLevel",
-      "warn",
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-    throw new Error(`vite build failed (${code}):\n${output}`);
-  }
+  await viteBuild("bench/glass-to-glass/page/vite.config.ts", outDir);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,39 +6,20 @@
  * detectability threshold) over several flashes; median and max are printed.
  */
 import { ok } from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { pairSkewsMs, summarizeSkews } from "../fixtures/av-probe/flash-beep.ts";
 import type { ProbeResults, ProbeTarget } from "../fixtures/av-probe/page/av-probe-page.ts";
 import { launchBrowser } from "../fixtures/browser.ts";
 import { startServer } from "../fixtures/server.ts";
+import { viteBuild } from "../fixtures/vite-build.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAX_SKEW_MS = 45;
 const MIN_PAIRS = 6;
 const MEASURE_MS = 12_000;
 
 async function buildProbePage(outDir: string): Promise<void> {
-  const { code, stderr, stdout } = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
-    args: [
-      "build",
-      "--config",
-      `${ROOT}test/fixtures/av-probe/page/vite.config.ts`,
-      "--outDir",
-      outDir,
-      "--logLevel",
-      "warn",
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(
-      `vite build failed (${code}):\n${new TextDecoder().decode(stdout)}${new TextDecoder().decode(stderr)}`,
-    );
-  }
+  await viteBuild("test/fixtures/av-probe/page/vite.config.ts", outDir);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,22 +4,10 @@
  * not mistaken for a clean bundle.
  */
 import { ok } from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { viteBuild } from "../fixtures/vite-build.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Words only the glass-to-glass page's code contains (its barcode and its `window.bench` API); the app itself shows a glass-to-glass latency, so not that. */
 const BENCH_MARKERS = /barcode|window\.bench\b|startCallSender/i;
-
-async function viteBuild(config: string, outDir: string): Promise<void> {
-  const { code, stdout, stderr } = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
-    args: ["build", "--config", `${ROOT}${config}`, "--outDir", outDir, "--logLevel", "warn"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  ok(code === 0, `vite build ${config} failed:\n${text.decode(stdout)}${text.decode(stderr)}`);
-}
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {
