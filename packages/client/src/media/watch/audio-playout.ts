@@ -75,15 +75,26 @@ export class AudioPlayout {
 }
 
 /**
+ * Firefox answers `getOutputTimestamp()` and `outputLatency` with a synchronous query of its audio
+ * graph thread; read four times a second, that froze its main thread for over a minute in the
+ * Firefox call tests. There only the base latency is known: lip sync is off by the output device's latency.
+ */
+const OUTPUT_CLOCK_IS_SYNCHRONOUS =
+  typeof navigator !== "undefined" && /\bFirefox\//.test(navigator.userAgent);
+
+/**
  * When a sample rendered at `contextTimeS` reaches the speaker, on the page's epoch clock (ms):
  * getOutputTimestamp pairs the context time being heard now with its performance time, which
- * includes the output latency; without it, the context's reported latencies stand in.
+ * includes the output latency; without it, the base latency stands in.
  */
 function heardAtEpochMs(context: AudioContext, contextTimeS: number): number {
-  const stamp = context.getOutputTimestamp?.();
+  const stamp = OUTPUT_CLOCK_IS_SYNCHRONOUS ? undefined : context.getOutputTimestamp?.();
   if (stamp?.contextTime !== undefined && stamp.performanceTime !== undefined && stamp.performanceTime > 0) {
     return performance.timeOrigin + stamp.performanceTime + (contextTimeS - stamp.contextTime) * 1000;
   }
-  const latencyS = (context.outputLatency ?? 0) + context.baseLatency;
-  return performance.timeOrigin + performance.now() + (contextTimeS - context.currentTime + latencyS) * 1000;
+  return (
+    performance.timeOrigin +
+    performance.now() +
+    (contextTimeS - context.currentTime + context.baseLatency) * 1000
+  );
 }
