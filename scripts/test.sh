@@ -61,10 +61,12 @@ failed_files=$(grep -Eo '=> \./[^:]+\.ts' "$log" | sed 's/^=> \.\///' | sort -u)
 named=$(($(grep -Ec '=> \./[^:]+\.ts:[0-9]+:[0-9]+$' "$log") / 2))
 if [ "$failed" -gt 0 ] && [ -n "$failed_files" ] && [ "$named" -ge "$failed" ]; then
   retry_log=$(mktemp)
-  echo "== retrying the files that failed, once each:"
+  echo "== retrying the files that failed, once each, each in a process of its own:"
   echo "$failed_files"
-  # shellcheck disable=SC2086
-  "$deno" test --config deno.json -A --unstable-net $failed_files 2>&1 | tee "$retry_log"
+  # One process per file: no file is retried behind another file's leftovers.
+  for file in $failed_files; do
+    "$deno" test --config deno.json -A --unstable-net "$file" 2>&1 | tee -a "$retry_log"
+  done
   failed_again=$(sum failed "$retry_log")
   if [ "$failed_again" -lt "$failed" ]; then
     echo "flaky (failed, then passed when run again): $((failed - failed_again)) test(s) in"
