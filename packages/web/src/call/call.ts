@@ -136,9 +136,6 @@ export class Call {
     this.#camera = new CameraPublisher(this.session, track, {
       codec: videoCodecChoiceOf(this.#codecs.codec) ?? codec,
       muted: off,
-      // Firefox (frames from a <video>, no track processor) stops being decoded after a step down,
-      // for a reason not found yet (issue 13 note): only the track-processor path adapts for now.
-      adaptation: videoCaptureMethod() === "track-processor",
       ...(this.#options.frameTransform ? { frameTransform: this.#options.frameTransform } : {}),
     });
     this.#camera.onError = this.#options.onMediaError;
@@ -169,7 +166,6 @@ export class Call {
       bitrateKbps: SCREEN_BITRATE_KBPS,
       framerate: SCREEN_FRAMERATE,
       keyframeIntervalMs: SCREEN_KEYFRAME_INTERVAL_MS,
-      adaptation: videoCaptureMethod() === "track-processor",
       ...frameTransform,
     });
     this.#screen.onError = this.#options.onMediaError;
