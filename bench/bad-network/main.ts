@@ -1,20 +1,25 @@
 /**
- * Bad-network benchmark (issue 13 item 6), first piece: our call over WebTransport and over
- * WebSocket, in headless Chromium with the glass-to-glass page and barcode, through the impairment
- * proxy (the relay advertises the proxy's UDP port), per profile. WebRTC through the proxy, audio
- * concealment and the cap schedule are not in yet (README.md).
+ * Bad-network benchmark (issue 13 item 6): our call over WebTransport and over WebSocket, and a
+ * plain WebRTC call (the anchor), in headless Chromium with the glass-to-glass page and barcode,
+ * through the impairment proxy, per profile, with ratios to WebRTC. Our call crosses the proxy
+ * twice (sender → relay, relay → receiver; the relay advertises the proxy's UDP port); WebRTC
+ * crosses a chain of two proxies with the same profile (webrtc-path.ts). Audio concealment and A/V
+ * skew are not in yet (README.md).
  *
  *   deno run --config deno.json -A --unstable-net bench/bad-network/main.ts [--seconds 10]
- *     [--profiles clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,cpu] [--modes webtransport,websocket]
+ *     [--profiles clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,cpu,cap-schedule]
+ *     [--modes webtransport,websocket,webrtc]
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { histogramOfMs } from "../../packages/cli/src/load/latency-histogram.ts";
 import { CHROMIUM_PATH } from "../../test/fixtures/browser.ts";
-import { startImpairedServer } from "../../test/fixtures/impaired-server.ts";
+import { type ImpairedServer, startImpairedServer } from "../../test/fixtures/impaired-server.ts";
+import type { RunningSchedule, ScheduleStep } from "../../tools/impairment-proxy/profile-schedule.ts";
 import type { CallMode, CallTarget, ReceiverWindow } from "../glass-to-glass/bench-api.ts";
 import {
+  type BenchPage,
   buildBenchPage,
   CHROMIUM_ARGS,
   loadAverage,
@@ -24,6 +29,16 @@ import {
 } from "../glass-to-glass/main.ts";
 import { startCpuLoad } from "./cpu-load.ts";
 import { type FrameSample, freezeRatio, recoveryAfterMs } from "./frame-timeline.ts";
+import { type RatiosToWebRtc, ratiosToWebRtc } from "./ratios.ts";
+import {
+  firstUdpHostCandidate,
+  WebRtcImpairedPath,
+  withOnlyCandidate,
+  withoutCandidates,
+} from "./webrtc-path.ts";
+
+/** Our call over one transport, or the WebRTC anchor. */
+export type BadNetworkMode = CallMode | "webrtc";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** `cpu`: a clean network with one busy-looping process per core (cpu-load.ts). */
@@ -43,7 +58,7 @@ function initialProxyProfile(profile: string): string {
 
 export interface BadNetworkRow {
   profile: string;
-  mode: CallMode;
+  mode: BadNetworkMode;
   samples: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
@@ -63,7 +78,7 @@ export interface RunOptions {
   seconds: number;
   warmupSeconds: number;
   profiles: string[];
-  modes: CallMode[];
+  modes: BadNetworkMode[];
 }
 
 export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[]> {
@@ -101,27 +116,22 @@ export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[
 }
 
 async function measureCall(
-  browser: import("playwright-core").Browser,
-  impaired: Awaited<ReturnType<typeof startImpairedServer>>,
+  browser: Browser,
+  impaired: ImpairedServer,
   profile: string,
-  mode: CallMode,
+  mode: BadNetworkMode,
   options: RunOptions,
 ): Promise<BadNetworkRow> {
   const senderContext = await browser.newContext();
   const receiverContext = await browser.newContext();
+  let call: ConnectedCall | undefined;
   try {
-    const meetingId = `bad-${profile}-${mode}-${crypto.randomUUID().slice(0, 8)}`;
-    const target = (username: string): CallTarget => ({ mode, serverUrl: impaired.url, meetingId, username });
-    const before = impaired.proxy.counters();
-    const sender = await openBenchPage(senderContext, impaired.url, "sender");
-    const sent = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
-    const receiver = await openBenchPage(receiverContext, impaired.url, "receiver");
-    const received = await receiver.page.evaluate(
-      (t) => window.bench.startCallReceiver(t),
-      target("receiver"),
-    );
-    if (sent !== mode || received !== mode)
-      throw new Error(`${mode} call connected over ${sent}/${received}`);
+    call =
+      mode === "webrtc"
+        ? await connectWebRtc(senderContext, receiverContext, impaired, initialProxyProfile(profile))
+        : await connectOurCall(senderContext, receiverContext, impaired, profile, mode);
+    const { sender, receiver } = call;
+    const packetsBefore = call.packetsIn();
     await waitFor("the first remote frame", 30_000, () =>
       receiver.page.evaluate(() => window.bench.firstFrameAfterMs()),
     );
@@ -132,7 +142,7 @@ async function measureCall(
     const stepMs = (options.seconds * 1000) / 3;
     const schedule =
       profile === CAP_SCHEDULE_PROFILE
-        ? impaired.proxy.playSchedule([
+        ? call.playSchedule([
             { profile: "cap-2m", durationMs: stepMs },
             { profile: "cap-300k", durationMs: stepMs },
             { profile: "cap-2m", durationMs: stepMs },
@@ -143,7 +153,7 @@ async function measureCall(
     const readBack: ReceiverWindow = await receiver.page.evaluate(() => window.bench.endWindow());
     await receiver.page.evaluate(() => window.bench.stop());
     await sender.page.evaluate(() => window.bench.stop());
-    const after = impaired.proxy.counters();
+    const proxyPacketsIn = call.packetsIn() - packetsBefore;
     const latencies = histogramOfMs(readBack.latenciesMs.map((ms) => ms - clock.offsetMs));
     return {
       profile,
@@ -152,14 +162,87 @@ async function measureCall(
       latencyP50Ms: latencies.percentileMs(0.5) ?? Number.NaN,
       latencyP95Ms: latencies.percentileMs(0.95) ?? Number.NaN,
       freezeRatio: freezeRatio(readBack.frameTimesMs, startMs, startMs + readBack.windowMs),
-      proxyPacketsIn: after.up.packetsIn + after.down.packetsIn - before.up.packetsIn - before.down.packetsIn,
+      proxyPacketsIn,
       loadAverage: await loadAverage(),
       ...(schedule ? { recoveryAfterMs: capRecoveryMs(readBack, clock.offsetMs, startMs, stepMs) } : {}),
     };
   } finally {
+    call?.close();
     await senderContext.close();
     await receiverContext.close();
   }
+}
+
+/** A call whose pages are up and whose path crosses the impairment proxy. */
+interface ConnectedCall {
+  sender: BenchPage;
+  receiver: BenchPage;
+  /** Datagrams and segments the proxies on the path took in so far, both ways. */
+  packetsIn(): number;
+  playSchedule(steps: readonly ScheduleStep[]): RunningSchedule;
+  close(): void;
+}
+
+async function connectOurCall(
+  senderContext: BrowserContext,
+  receiverContext: BrowserContext,
+  impaired: ImpairedServer,
+  profile: string,
+  mode: CallMode,
+): Promise<ConnectedCall> {
+  const meetingId = `bad-${profile}-${mode}-${crypto.randomUUID().slice(0, 8)}`;
+  const target = (username: string): CallTarget => ({ mode, serverUrl: impaired.url, meetingId, username });
+  const sender = await openBenchPage(senderContext, impaired.url, "sender");
+  const sent = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
+  const receiver = await openBenchPage(receiverContext, impaired.url, "receiver");
+  const received = await receiver.page.evaluate((t) => window.bench.startCallReceiver(t), target("receiver"));
+  if (sent !== mode || received !== mode) throw new Error(`${mode} call connected over ${sent}/${received}`);
+  return {
+    sender,
+    receiver,
+    packetsIn: () => {
+      const { up, down } = impaired.proxy.counters();
+      return up.packetsIn + down.packetsIn;
+    },
+    playSchedule: (steps) => impaired.proxy.playSchedule(steps),
+    close: () => {},
+  };
+}
+
+/** The anchor: an RTCPeerConnection between the two pages, its only path through two proxies. */
+async function connectWebRtc(
+  senderContext: BrowserContext,
+  receiverContext: BrowserContext,
+  impaired: ImpairedServer,
+  proxyProfile: string,
+): Promise<ConnectedCall> {
+  // The pages load from the relay directly: only the peer connection crosses the proxies.
+  const sender = await openBenchPage(senderContext, impaired.server.url, "sender");
+  const receiver = await openBenchPage(receiverContext, impaired.server.url, "receiver");
+  const offer = await sender.page.evaluate(() => window.bench.createWebRtcOffer());
+  const answer = await receiver.page.evaluate(
+    (sdp) => window.bench.answerWebRtcOffer(sdp),
+    withoutCandidates(offer),
+  );
+  const candidate = firstUdpHostCandidate(answer);
+  if (!candidate) throw new Error(`the receiver's answer has no IPv4 UDP host candidate:\n${answer}`);
+  const path = new WebRtcImpairedPath(candidate, proxyProfile);
+  try {
+    await sender.page.evaluate(
+      (sdp) => window.bench.acceptWebRtcAnswer(sdp),
+      withOnlyCandidate(answer, path.entry),
+    );
+  } catch (error) {
+    path.close();
+    throw error;
+  }
+  return {
+    sender,
+    receiver,
+    packetsIn: () => path.packetsIn(),
+    playSchedule: (steps) => path.playSchedule(steps),
+    close: () => path.close(),
+  };
 }
 
 /** Recovery after the cap lifts (at startMs + 2 steps), judged against the window's first, uncapped step. */
@@ -195,17 +278,24 @@ if (import.meta.main) {
         type: "string",
         default: `clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,${CPU_PROFILE},${CAP_SCHEDULE_PROFILE}`,
       },
-      modes: { type: "string", default: "webtransport,websocket" },
+      modes: { type: "string", default: "webtransport,websocket,webrtc" },
     },
   });
   const rows = await runBadNetwork({
     seconds: Number(values.seconds),
     warmupSeconds: Number(values["warmup-seconds"]),
     profiles: values.profiles.split(","),
-    modes: values.modes.split(",") as CallMode[],
+    modes: values.modes.split(",") as BadNetworkMode[],
   });
-  console.log("profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tproxy packets\tload\trecovery ms");
+  const ratio = (value: number | null | undefined) =>
+    value === undefined ? "-" : value === null ? "n/a" : `${value.toFixed(2)}×`;
+  console.log(
+    "profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tproxy packets\tload\trecovery ms\tp50/webrtc\tp95/webrtc\tfreeze/webrtc\tframes/webrtc",
+  );
+  const withRatios: Array<BadNetworkRow & { vsWebRtc?: RatiosToWebRtc }> = [];
   for (const r of rows) {
+    const vsWebRtc = ratiosToWebRtc(r, rows);
+    withRatios.push(vsWebRtc ? { ...r, vsWebRtc } : r);
     console.log(
       [
         r.profile,
@@ -221,12 +311,16 @@ if (import.meta.main) {
           : r.recoveryAfterMs === null
             ? "none"
             : r.recoveryAfterMs.toFixed(0),
+        ratio(vsWebRtc?.p50),
+        ratio(vsWebRtc?.p95),
+        ratio(vsWebRtc?.freeze),
+        ratio(vsWebRtc?.frames),
       ].join("\t"),
     );
   }
   const stamp = new Date().toISOString().replaceAll(":", "-").replace(/\..*/, "");
   const output = `${ROOT}bench/results/bad-network-${stamp}.json`;
   await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
-  await Deno.writeTextFile(output, `${JSON.stringify(rows, null, 2)}\n`);
+  await Deno.writeTextFile(output, `${JSON.stringify(withRatios, null, 2)}\n`);
   console.log(`results: ${output}`);
 }

@@ -2,7 +2,7 @@ import { assert } from "../../test/fixtures/assert.ts";
 import { runBadNetwork } from "./main.ts";
 
 Deno.test({
-  name: "bad-network smoke: both transports give frames through the impairment proxy, clean and under loss",
+  name: "bad-network smoke: both transports and the WebRTC anchor give frames through the impairment proxy, clean and under loss",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -10,9 +10,9 @@ Deno.test({
       seconds: 3,
       warmupSeconds: 1,
       profiles: ["clean", "bursty-10"],
-      modes: ["webtransport", "websocket"],
+      modes: ["webtransport", "websocket", "webrtc"],
     });
-    assert(rows.length === 4, `expected 4 rows, got ${rows.length}`);
+    assert(rows.length === 6, `expected 6 rows, got ${rows.length}`);
     for (const row of rows) {
       assert(row.samples > 0, `${row.profile} ${row.mode}: no frame read back`);
       assert(

@@ -176,7 +176,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-interface BenchPage {
+export interface BenchPage {
   page: Page;
   errors: string[];
 }
