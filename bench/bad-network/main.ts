@@ -3,8 +3,8 @@
  * plain WebRTC call (the anchor), in headless Chromium with the glass-to-glass page and barcode,
  * through the impairment proxy, per profile, with ratios to WebRTC. Our call crosses the proxy
  * twice (sender → relay, relay → receiver; the relay advertises the proxy's UDP port); WebRTC
- * crosses a chain of two proxies with the same profile (webrtc-path.ts). Audio concealment and A/V
- * skew are not in yet (README.md).
+ * crosses a chain of two proxies with the same profile (webrtc-path.ts). Both send steady noise
+ * for the audio concealment ratio. A/V skew is not in yet (README.md).
  *
  *   deno run --config deno.json -A --unstable-net bench/bad-network/main.ts [--seconds 10]
  *     [--profiles clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,cpu,cap-schedule]
@@ -63,6 +63,8 @@ export interface BadNetworkRow {
   latencyP50Ms: number;
   latencyP95Ms: number;
   freezeRatio: number;
+  /** Share of the receiver's audio in the window that was concealed (steady noise is sent). */
+  audioConcealmentRatio: number;
   /** Packets the proxy carried both ways during the call: proof the call crossed it. */
   proxyPacketsIn: number;
   loadAverage: number;
@@ -138,6 +140,7 @@ async function measureCall(
     const clock = await measureClockOffset(sender.page, receiver.page);
     await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
     const startMs = await receiver.page.evaluate(() => window.bench.clockMs());
+    const audioBefore = await receiver.page.evaluate(() => window.bench.audioCounters());
     await receiver.page.evaluate(() => window.bench.beginWindow());
     const stepMs = (options.seconds * 1000) / 3;
     const schedule =
@@ -151,6 +154,9 @@ async function measureCall(
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
     schedule?.stop();
     const readBack: ReceiverWindow = await receiver.page.evaluate(() => window.bench.endWindow());
+    const audioAfter = await receiver.page.evaluate(() => window.bench.audioCounters());
+    const played = audioAfter.played - audioBefore.played;
+    const concealed = audioAfter.concealed - audioBefore.concealed;
     await receiver.page.evaluate(() => window.bench.stop());
     await sender.page.evaluate(() => window.bench.stop());
     const proxyPacketsIn = call.packetsIn() - packetsBefore;
@@ -162,6 +168,7 @@ async function measureCall(
       latencyP50Ms: latencies.percentileMs(0.5) ?? Number.NaN,
       latencyP95Ms: latencies.percentileMs(0.95) ?? Number.NaN,
       freezeRatio: freezeRatio(readBack.frameTimesMs, startMs, startMs + readBack.windowMs),
+      audioConcealmentRatio: played + concealed > 0 ? concealed / (played + concealed) : Number.NaN,
       proxyPacketsIn,
       loadAverage: await loadAverage(),
       ...(schedule ? { recoveryAfterMs: capRecoveryMs(readBack, clock.offsetMs, startMs, stepMs) } : {}),
@@ -191,7 +198,13 @@ async function connectOurCall(
   mode: CallMode,
 ): Promise<ConnectedCall> {
   const meetingId = `bad-${profile}-${mode}-${crypto.randomUUID().slice(0, 8)}`;
-  const target = (username: string): CallTarget => ({ mode, serverUrl: impaired.url, meetingId, username });
+  const target = (username: string): CallTarget => ({
+    mode,
+    serverUrl: impaired.url,
+    meetingId,
+    username,
+    audio: true,
+  });
   const sender = await openBenchPage(senderContext, impaired.url, "sender");
   const sent = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
   const receiver = await openBenchPage(receiverContext, impaired.url, "receiver");
@@ -219,7 +232,7 @@ async function connectWebRtc(
   // The pages load from the relay directly: only the peer connection crosses the proxies.
   const sender = await openBenchPage(senderContext, impaired.server.url, "sender");
   const receiver = await openBenchPage(receiverContext, impaired.server.url, "receiver");
-  const offer = await sender.page.evaluate(() => window.bench.createWebRtcOffer());
+  const offer = await sender.page.evaluate(() => window.bench.createWebRtcOffer(true));
   const answer = await receiver.page.evaluate(
     (sdp) => window.bench.answerWebRtcOffer(sdp),
     withoutCandidates(offer),
@@ -290,7 +303,7 @@ if (import.meta.main) {
   const ratio = (value: number | null | undefined) =>
     value === undefined ? "-" : value === null ? "n/a" : `${value.toFixed(2)}×`;
   console.log(
-    "profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tproxy packets\tload\trecovery ms\tp50/webrtc\tp95/webrtc\tfreeze/webrtc\tframes/webrtc",
+    "profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tconceal %\tproxy packets\tload\trecovery ms\tp50/webrtc\tp95/webrtc\tfreeze/webrtc\tframes/webrtc\tconceal/webrtc",
   );
   const withRatios: Array<BadNetworkRow & { vsWebRtc?: RatiosToWebRtc }> = [];
   for (const r of rows) {
@@ -304,6 +317,7 @@ if (import.meta.main) {
         r.latencyP95Ms.toFixed(0),
         (r.freezeRatio * 100).toFixed(1),
         r.samples,
+        (r.audioConcealmentRatio * 100).toFixed(1),
         r.proxyPacketsIn,
         r.loadAverage.toFixed(1),
         r.recoveryAfterMs === undefined
@@ -315,6 +329,7 @@ if (import.meta.main) {
         ratio(vsWebRtc?.p95),
         ratio(vsWebRtc?.freeze),
         ratio(vsWebRtc?.frames),
+        ratio(vsWebRtc?.concealment),
       ].join("\t"),
     );
   }

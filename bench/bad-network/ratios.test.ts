@@ -1,27 +1,43 @@
 import { assertEquals } from "../../test/fixtures/assert.ts";
 import { ratiosToWebRtc } from "./ratios.ts";
 
-const row = (mode: string, p50: number, p95: number, freeze: number, samples: number, profile = "clean") => ({
+const row = (
+  mode: string,
+  p50: number,
+  p95: number,
+  freeze: number,
+  samples: number,
+  profile = "clean",
+  concealment = 0.01,
+) => ({
   profile,
   mode,
   latencyP50Ms: p50,
   latencyP95Ms: p95,
   freezeRatio: freeze,
   samples,
+  audioConcealmentRatio: concealment,
 });
 
 Deno.test("ratios to the WebRTC row of the same profile; none for the anchor or without one", () => {
   const rows = [
-    row("webtransport", 60, 120, 0.02, 270),
-    row("webrtc", 50, 80, 0.01, 300),
+    row("webtransport", 60, 120, 0.02, 270, "clean", 0.03),
+    row("webrtc", 50, 80, 0.01, 300, "clean", 0.02),
     row("websocket", 40, 100, 0, 300, "cap-500k"),
   ];
-  assertEquals(ratiosToWebRtc(rows[0]!, rows), { p50: 1.2, p95: 1.5, freeze: 2, frames: 0.9 });
+  assertEquals(ratiosToWebRtc(rows[0]!, rows), {
+    p50: 1.2,
+    p95: 1.5,
+    freeze: 2,
+    frames: 0.9,
+    concealment: 1.5,
+  });
   assertEquals(ratiosToWebRtc(rows[1]!, rows), undefined);
   assertEquals(ratiosToWebRtc(rows[2]!, rows), undefined);
 });
 
-Deno.test("a freeze ratio against an anchor that never froze is no ratio", () => {
-  const rows = [row("websocket", 50, 80, 0.05, 280), row("webrtc", 50, 80, 0, 300)];
+Deno.test("a freeze or concealment ratio against an anchor that had none is no ratio", () => {
+  const rows = [row("websocket", 50, 80, 0.05, 280), row("webrtc", 50, 80, 0, 300, "clean", 0)];
   assertEquals(ratiosToWebRtc(rows[0]!, rows)?.freeze, null);
+  assertEquals(ratiosToWebRtc(rows[0]!, rows)?.concealment, null);
 });

@@ -9,6 +9,7 @@ export interface RatioInput {
   latencyP95Ms: number;
   freezeRatio: number;
   samples: number;
+  audioConcealmentRatio: number;
 }
 
 export interface RatiosToWebRtc {
@@ -17,6 +18,8 @@ export interface RatiosToWebRtc {
   /** null when the anchor did not freeze at all (a ratio to 0 says nothing); its share is printed. */
   freeze: number | null;
   frames: number;
+  /** null when the anchor concealed nothing, as for freezes. */
+  concealment: number | null;
 }
 
 /** The ratios for `row`, or undefined when it is the anchor or its profile has no anchor row. */
@@ -29,5 +32,7 @@ export function ratiosToWebRtc(row: RatioInput, rows: readonly RatioInput[]): Ra
     p95: row.latencyP95Ms / anchor.latencyP95Ms,
     freeze: anchor.freezeRatio > 0 ? row.freezeRatio / anchor.freezeRatio : null,
     frames: row.samples / anchor.samples,
+    concealment:
+      anchor.audioConcealmentRatio > 0 ? row.audioConcealmentRatio / anchor.audioConcealmentRatio : null,
   };
 }

@@ -19,6 +19,11 @@ Deno.test({
         row.proxyPacketsIn > 100,
         `${row.profile} ${row.mode}: only ${row.proxyPacketsIn} packets crossed the proxy`,
       );
+      // NaN when no audio was played at all: the noise must arrive in every mode.
+      assert(
+        row.audioConcealmentRatio >= 0 && row.audioConcealmentRatio <= 1,
+        `${row.profile} ${row.mode}: audio concealment ratio ${row.audioConcealmentRatio}`,
+      );
       assert(
         row.freezeRatio >= 0 && row.freezeRatio <= 1,
         `${row.profile} ${row.mode}: freeze ratio ${row.freezeRatio}`,

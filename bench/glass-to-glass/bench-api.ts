@@ -29,6 +29,18 @@ export interface CallTarget {
   serverUrl: string;
   meetingId: string;
   username: string;
+  /** Also send (sender) or play (receiver) steady noise, for the audio concealment ratio. */
+  audio?: boolean;
+}
+
+/**
+ * Audio the receiver played, cumulative: our call counts 20 ms Opus frames (played from the jitter
+ * buffer, concealed for a loss); WebRTC counts samples (RTCInboundRtpStreamStats totalSamplesReceived
+ * minus concealedSamples, and concealedSamples).
+ */
+export interface AudioCounters {
+  played: number;
+  concealed: number;
 }
 
 export interface SenderStats {
@@ -69,11 +81,14 @@ export interface BenchApi {
   /** Receiver, our call: joins and reads back the first remote peer's canvas. Returns the transport used. */
   startCallReceiver(target: CallTarget): Promise<string>;
 
-  /** Sender, WebRTC: an offer with all ICE candidates (no trickle) sending the barcode track. */
-  createWebRtcOffer(): Promise<string>;
+  /** Sender, WebRTC: an offer with all ICE candidates (no trickle) sending the barcode track (and a noise track). */
+  createWebRtcOffer(audio?: boolean): Promise<string>;
   acceptWebRtcAnswer(sdp: string): Promise<void>;
   /** Receiver, WebRTC: answers `offer` and reads back a `<video>` playing the remote track. */
   answerWebRtcOffer(offer: string): Promise<string>;
+
+  /** Receiver: what it has played of the peer's audio so far (zeros without audio). */
+  audioCounters(): Promise<AudioCounters>;
 
   /** Starts collecting latencies (drops what came before: join, warm-up). */
   beginWindow(): void;

@@ -7,14 +7,16 @@
  */
 import { joinMeeting, type MeetingSession, storageTransportMemory } from "@videocall/client";
 import {
+  AudioOutput,
   CameraPublisher,
   type CameraPublisherStats,
   MeetingWatcher,
+  MicrophonePublisher,
   type PeerStats,
   type RemotePeer,
 } from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
-import type { BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
+import type { AudioCounters, BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
 import {
   BARCODE_AREA,
   BARCODE_COLUMNS,
@@ -32,6 +34,45 @@ const READ_BLOCK_PX = 16;
 const WEBRTC_MAX_BITRATE_BPS = 1_000_000;
 
 const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * A steady sound as a microphone track: white noise, which Opus's voice activity detection takes
+ * for sound (a pure tone reads as silence, and DTX then sends only a few frames a second).
+ */
+class NoiseSource {
+  readonly track: MediaStreamTrack;
+  #context: AudioContext;
+
+  private constructor(context: AudioContext) {
+    this.#context = context;
+    const destination = context.createMediaStreamDestination();
+    const noise = context.createBuffer(1, context.sampleRate, context.sampleRate);
+    const samples = noise.getChannelData(0);
+    for (let i = 0; i < samples.length; i++) samples[i] = Math.random() * 2 - 1;
+    const source = context.createBufferSource();
+    source.buffer = noise;
+    source.loop = true;
+    const gain = context.createGain();
+    gain.gain.value = 0.1;
+    source.connect(gain).connect(destination);
+    source.start();
+    const track = destination.stream.getAudioTracks()[0];
+    if (!track) throw new Error("no noise track");
+    this.track = track;
+  }
+
+  /** A context may start suspended (no user gesture): the noise flows only once it runs. */
+  static async start(): Promise<NoiseSource> {
+    const context = new AudioContext({ sampleRate: 48_000 });
+    await context.resume();
+    return new NoiseSource(context);
+  }
+
+  async stop(): Promise<void> {
+    this.track.stop();
+    await this.#context.close();
+  }
+}
 
 /** Draws the barcode with the current time on every animation frame; its track captures at 30 fps. */
 class BarcodeSource {
@@ -224,6 +265,9 @@ class BenchPage implements BenchApi {
   #watcher: MeetingWatcher | undefined;
   #pc: RTCPeerConnection | undefined;
   #connectMs: number | undefined;
+  #noise: NoiseSource | undefined;
+  #microphone: MicrophonePublisher | undefined;
+  #audioOutput: AudioOutput | undefined;
 
   clockMs(): number {
     return wallClockMs();
@@ -252,6 +296,7 @@ class BenchPage implements BenchApi {
       ...(this.#publisher ? publisherFigures(this.#publisher.stats()) : {}),
       ...this.#session?.stats(),
       bufferedBytes: this.#session?.bufferedBytes,
+      audioFramesSent: this.#microphone?.framesSent,
       connectMs: this.#connectMs,
       ...(peer ? flatPeerStats(peer.stats()) : {}),
     };
@@ -266,6 +311,10 @@ class BenchPage implements BenchApi {
       simulcast: false,
     });
     this.#publisher.onError = (message) => console.error(`camera publisher: ${message}`);
+    if (target.audio) {
+      this.#noise = await NoiseSource.start();
+      this.#microphone = new MicrophonePublisher(this.#session, this.#noise.track);
+    }
     return this.#session.transportKind;
   }
 
@@ -288,7 +337,11 @@ class BenchPage implements BenchApi {
     this.#session.events.on("media", (_from, media) => {
       if (media.kind === MediaKind.VIDEO) reader.packetArrived(Number(media.captureTimeUs));
     });
-    this.#watcher = new MeetingWatcher(this.#session, undefined);
+    if (target.audio) {
+      this.#audioOutput = await AudioOutput.open();
+      await this.#audioOutput.resume();
+    }
+    this.#watcher = new MeetingWatcher(this.#session, this.#audioOutput);
     this.#watcher.events.on("peerAdded", (added) => {
       peer ??= added;
     });
@@ -296,10 +349,14 @@ class BenchPage implements BenchApi {
     return this.#session.transportKind;
   }
 
-  async createWebRtcOffer(): Promise<string> {
+  async createWebRtcOffer(audio = false): Promise<string> {
     this.#barcode = new BarcodeSource();
     const pc = new RTCPeerConnection();
     this.#pc = pc;
+    if (audio) {
+      this.#noise = await NoiseSource.start();
+      pc.addTransceiver(this.#noise.track, { direction: "sendonly" });
+    }
     const transceiver = pc.addTransceiver(this.#barcode.track, {
       direction: "sendonly",
       sendEncodings: [{ maxBitrate: WEBRTC_MAX_BITRATE_BPS }],
@@ -331,12 +388,40 @@ class BenchPage implements BenchApi {
     const pc = new RTCPeerConnection();
     this.#pc = pc;
     pc.ontrack = (event) => {
-      video.srcObject = new MediaStream([event.track]);
-      video.play().catch((error: unknown) => console.error(`video.play: ${String(error)}`));
+      // The noise plays from an element of its own, unmuted, as our call's playout is.
+      const element = event.track.kind === "audio" ? document.createElement("audio") : video;
+      if (element !== video) document.body.append(element);
+      element.srcObject = new MediaStream([event.track]);
+      element.play().catch((error: unknown) => console.error(`${event.track.kind}.play: ${String(error)}`));
     };
     await pc.setRemoteDescription({ type: "offer", sdp: offer });
     await pc.setLocalDescription();
     return await iceGatheringComplete(pc);
+  }
+
+  async audioCounters(): Promise<AudioCounters> {
+    const counters = { played: 0, concealed: 0 };
+    if (this.#pc) {
+      for (const report of (await this.#pc.getStats()).values()) {
+        const stats = report as {
+          type: string;
+          kind?: string;
+          totalSamplesReceived?: number;
+          concealedSamples?: number;
+        };
+        if (stats.type !== "inbound-rtp" || stats.kind !== "audio") continue;
+        counters.concealed += stats.concealedSamples ?? 0;
+        counters.played += (stats.totalSamplesReceived ?? 0) - (stats.concealedSamples ?? 0);
+      }
+      return counters;
+    }
+    for (const peer of this.#watcher?.peers.values() ?? []) {
+      for (const track of peer.stats().audioTracks) {
+        counters.played += track.framesPlayed;
+        counters.concealed += track.framesConcealed;
+      }
+    }
+    return counters;
   }
 
   beginWindow(): void {
@@ -353,7 +438,10 @@ class BenchPage implements BenchApi {
     this.#watcher?.close();
     this.#pc?.close();
     this.#barcode?.stop();
+    this.#microphone?.close();
+    await this.#noise?.stop();
     await this.#session?.leave();
+    await this.#audioOutput?.close();
   }
 
   #receiver(): BarcodeReader {
