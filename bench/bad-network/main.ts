@@ -8,7 +8,7 @@
  *
  *   deno run --config deno.json -A --unstable-net bench/bad-network/main.ts [--seconds 10]
  *     [--profiles clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,cpu,cap-schedule]
- *     [--modes webtransport,websocket,webrtc]
+ *     [--modes webtransport,websocket,webrtc] [--audio on|off]
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -81,6 +81,11 @@ export interface RunOptions {
   warmupSeconds: number;
   profiles: string[];
   modes: BadNetworkMode[];
+  /**
+   * Send and play audio (default): the real call, where lip sync holds video for its sound. Off:
+   * video alone, the pipelines compared without either side's audio path.
+   */
+  audio?: boolean;
 }
 
 export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[]> {
@@ -126,12 +131,13 @@ async function measureCall(
 ): Promise<BadNetworkRow> {
   const senderContext = await browser.newContext();
   const receiverContext = await browser.newContext();
+  const audio = options.audio ?? true;
   let call: ConnectedCall | undefined;
   try {
     call =
       mode === "webrtc"
-        ? await connectWebRtc(senderContext, receiverContext, impaired, initialProxyProfile(profile))
-        : await connectOurCall(senderContext, receiverContext, impaired, profile, mode);
+        ? await connectWebRtc(senderContext, receiverContext, impaired, initialProxyProfile(profile), audio)
+        : await connectOurCall(senderContext, receiverContext, impaired, profile, mode, audio);
     const { sender, receiver } = call;
     const packetsBefore = call.packetsIn();
     await waitFor("the first remote frame", 30_000, () =>
@@ -196,6 +202,7 @@ async function connectOurCall(
   impaired: ImpairedServer,
   profile: string,
   mode: CallMode,
+  audio: boolean,
 ): Promise<ConnectedCall> {
   const meetingId = `bad-${profile}-${mode}-${crypto.randomUUID().slice(0, 8)}`;
   const target = (username: string): CallTarget => ({
@@ -203,7 +210,7 @@ async function connectOurCall(
     serverUrl: impaired.url,
     meetingId,
     username,
-    audio: true,
+    audio,
   });
   const sender = await openBenchPage(senderContext, impaired.url, "sender");
   const sent = await sender.page.evaluate((t) => window.bench.startCallSender(t), target("sender"));
@@ -228,11 +235,12 @@ async function connectWebRtc(
   receiverContext: BrowserContext,
   impaired: ImpairedServer,
   proxyProfile: string,
+  audio: boolean,
 ): Promise<ConnectedCall> {
   // The pages load from the relay directly: only the peer connection crosses the proxies.
   const sender = await openBenchPage(senderContext, impaired.server.url, "sender");
   const receiver = await openBenchPage(receiverContext, impaired.server.url, "receiver");
-  const offer = await sender.page.evaluate(() => window.bench.createWebRtcOffer(true));
+  const offer = await sender.page.evaluate((withAudio) => window.bench.createWebRtcOffer(withAudio), audio);
   const answer = await receiver.page.evaluate(
     (sdp) => window.bench.answerWebRtcOffer(sdp),
     withoutCandidates(offer),
@@ -292,6 +300,7 @@ if (import.meta.main) {
         default: `clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,${CPU_PROFILE},${CAP_SCHEDULE_PROFILE}`,
       },
       modes: { type: "string", default: "webtransport,websocket,webrtc" },
+      audio: { type: "string", default: "on" },
     },
   });
   const rows = await runBadNetwork({
@@ -299,6 +308,7 @@ if (import.meta.main) {
     warmupSeconds: Number(values["warmup-seconds"]),
     profiles: values.profiles.split(","),
     modes: values.modes.split(",") as BadNetworkMode[],
+    audio: values.audio !== "off",
   });
   const ratio = (value: number | null | undefined) =>
     value === undefined ? "-" : value === null ? "n/a" : `${value.toFixed(2)}×`;

@@ -353,12 +353,15 @@ class BenchPage implements BenchApi {
     this.#barcode = new BarcodeSource();
     const pc = new RTCPeerConnection();
     this.#pc = pc;
+    // With audio, both tracks share a stream: WebRTC then lip-syncs them (one sync group), as ours does.
+    const streams = audio ? [new MediaStream()] : [];
     if (audio) {
       this.#noise = await NoiseSource.start();
-      pc.addTransceiver(this.#noise.track, { direction: "sendonly" });
+      pc.addTransceiver(this.#noise.track, { direction: "sendonly", streams });
     }
     const transceiver = pc.addTransceiver(this.#barcode.track, {
       direction: "sendonly",
+      streams,
       sendEncodings: [{ maxBitrate: WEBRTC_MAX_BITRATE_BPS }],
     });
     // VP8 first, as our call sends: the anchor compares transports and pipelines, not codecs.
