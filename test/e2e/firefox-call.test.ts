@@ -151,7 +151,24 @@ Deno.test(
       // The pages back off (up to about 8 s) while the server is down: give them room.
       await Promise.all(
         [alice, bob].map((page) =>
-          waitInPage(page, () => window.videocall.state === "joined", undefined, 45_000),
+          waitInPage(
+            page,
+            () => window.videocall.state === "joined",
+            undefined,
+            45_000,
+            // Where a page got stuck (reconnecting, failed and why, which transport), and its errors.
+            async () =>
+              `${JSON.stringify(
+                await page.evaluate(
+                  () => ({
+                    state: window.videocall.state,
+                    error: window.videocall.error,
+                    transport: window.videocall.transport,
+                  }),
+                  0,
+                ),
+              )} errors: ${page.errors.join(" | ")}`,
+          ),
         ),
       );
       const reconnectMs = Math.round(performance.now() - stoppedAt);
