@@ -6,7 +6,7 @@
  * full quality within 15 s, still decoded at the other end.
  */
 import { ok } from "node:assert/strict";
-import { joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
+import { joinMeeting, type MeetingSession } from "@videocall/client";
 import type { Browser } from "playwright-core";
 import { launchBrowser } from "../fixtures/browser.ts";
 import {
@@ -23,7 +23,7 @@ import {
   openFirefoxCallPage,
 } from "../fixtures/firefox.ts";
 import { startImpairedServer } from "../fixtures/impaired-server.ts";
-import { waitFor } from "../fixtures/wait.ts";
+import { subscribeToTopLayer, waitForAdaptation } from "../fixtures/send-adaptation.ts";
 
 const TEST_OPTIONS = {
   sanitizeOps: false,
@@ -33,31 +33,8 @@ const TEST_OPTIONS = {
 const STEP_DOWN_WITHIN_MS = 5_000;
 const STEP_UP_WITHIN_MS = 15_000;
 
-interface Adaptation {
-  level: number;
-  limitation: string;
-  upgrades: number;
-  bitrateScale: number;
-}
-
-async function adaptationOf(page: CallPage): Promise<Adaptation | undefined> {
+async function adaptationOf(page: CallPage) {
   return await page.evaluate(() => window.videocall.local().cameraAdaptation, 0);
-}
-
-async function waitForAdaptation(
-  page: CallPage,
-  what: string,
-  withinMs: number,
-  accept: (adaptation: Adaptation) => boolean,
-): Promise<{ adaptation: Adaptation; afterMs: number }> {
-  const startedMs = performance.now();
-  let last: Adaptation | undefined;
-  while (performance.now() - startedMs < withinMs) {
-    last = await adaptationOf(page);
-    if (last && accept(last)) return { adaptation: last, afterMs: Math.round(performance.now() - startedMs) };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what}: not within ${withinMs} ms; last ${JSON.stringify(last)}`);
 }
 
 async function framesDecodedFrom(page: CallPage, sessionId: number): Promise<number> {
@@ -95,30 +72,15 @@ Deno.test(
         transport: "websocket",
         reconnect: false,
       });
-      const session = topLayerWatcher;
-      await waitFor(
-        "the sender's camera track",
-        () => session.participants.get(senderId)?.tracks.some((t) => t.kind === MediaKind.VIDEO) ?? false,
-        30_000,
-      );
-      const camera = session.participants.get(senderId)!.tracks.find((t) => t.kind === MediaKind.VIDEO)!;
-      const top = camera.layers.at(-1);
-      session.setSubscriptions({
-        mode: "explicit",
-        tracks: [
-          {
-            sessionId: senderId,
-            trackId: camera.trackId,
-            maxLayer: top?.layer ?? 0,
-            widthPx: top?.widthPx ?? 640,
-            heightPx: top?.heightPx ?? 360,
-          },
-        ],
-        allAudio: true,
-      });
+      await subscribeToTopLayer(topLayerWatcher, senderId);
       // A loaded machine can make the round trip spike at the start: full quality first.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      await waitForAdaptation(sender, "full quality on a clean link", 20_000, (a) => a.level === 0);
+      await waitForAdaptation(
+        () => adaptationOf(sender),
+        "full quality on a clean link",
+        20_000,
+        (a) => a.level === 0,
+      );
       const up = impaired.proxy.counters().up;
       ok(up.bytesIn > 50_000, `the page's uplink goes through the proxy: ${JSON.stringify(up)}`);
 
@@ -129,7 +91,7 @@ Deno.test(
       console.log(`firefox: uplink ${uplinkKbps.toFixed(0)} kbit/s, layers ${JSON.stringify(layers)}`);
       impaired.proxy.setProfile("cap-300k");
       const down = await waitForAdaptation(
-        sender,
+        () => adaptationOf(sender),
         "stepping down under the cap",
         STEP_DOWN_WITHIN_MS,
         (a) => a.level >= 1 && a.limitation === "network",
@@ -142,7 +104,7 @@ Deno.test(
 
       impaired.proxy.setProfile("clean");
       const stepUp = await waitForAdaptation(
-        sender,
+        () => adaptationOf(sender),
         "back at full quality after the cap lifts",
         STEP_UP_WITHIN_MS,
         (a) => a.upgrades > 0 && a.level === 0 && a.limitation === "none",

@@ -9,32 +9,15 @@ import { joinMeeting, MediaKind, type MeetingSession } from "@videocall/client";
 import type { Browser, Page } from "playwright-core";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
 import { startImpairedServer } from "../fixtures/impaired-server.ts";
+import { subscribeToTopLayer, waitForAdaptation } from "../fixtures/send-adaptation.ts";
 import { waitFor } from "../fixtures/wait.ts";
 
 const TEST_OPTIONS = { sanitizeOps: false, sanitizeResources: false } as const;
 const STEP_DOWN_WITHIN_MS = 5_000;
 const STEP_UP_WITHIN_MS = 15_000;
 
-type Adaptation = NonNullable<Awaited<ReturnType<typeof adaptationOf>>>;
-
 async function adaptationOf(page: Page) {
   return await page.evaluate(() => window.videocall.local().cameraAdaptation);
-}
-
-async function waitForAdaptation(
-  page: Page,
-  what: string,
-  withinMs: number,
-  accept: (adaptation: Adaptation) => boolean,
-): Promise<{ adaptation: Adaptation; afterMs: number }> {
-  const startedMs = performance.now();
-  let last: Adaptation | undefined;
-  while (performance.now() - startedMs < withinMs) {
-    last = await adaptationOf(page);
-    if (last && accept(last)) return { adaptation: last, afterMs: Math.round(performance.now() - startedMs) };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what}: not within ${withinMs} ms; last ${JSON.stringify(last)}`);
 }
 
 for (const transport of ["websocket", "webtransport"] as const) {
@@ -62,42 +45,24 @@ for (const transport of ["websocket", "webtransport"] as const) {
         watcher.events.on("media", (from, media) => {
           if (from === senderId && media.kind === MediaKind.VIDEO) videoFrames++;
         });
-        // A tile at the top layer's size, so the camera sends more than the cap will carry.
-        await waitFor(
-          "the sender's camera track",
-          () =>
-            watcher?.participants.get(senderId)?.tracks.some((track) => track.kind === MediaKind.VIDEO) ??
-            false,
-          30_000,
-        );
-        const camera = watcher.participants
-          .get(senderId)!
-          .tracks.find((track) => track.kind === MediaKind.VIDEO)!;
-        const top = camera.layers.at(-1);
-        watcher.setSubscriptions({
-          mode: "explicit",
-          tracks: [
-            {
-              sessionId: senderId,
-              trackId: camera.trackId,
-              maxLayer: top?.layer ?? 0,
-              widthPx: top?.widthPx ?? 640,
-              heightPx: top?.heightPx ?? 360,
-            },
-          ],
-          allAudio: true,
-        });
+        // A subscription at the top layer's size, so the camera sends more than the cap will carry.
+        await subscribeToTopLayer(watcher, senderId);
         await waitFor("the watcher receiving the camera", () => videoFrames > 60, 30_000);
         // A loaded machine can make the round trip spike at the start (a step down for the network):
         // on a clean link it must come back to full quality before the cap is set.
-        await waitForAdaptation(sender.page, "full quality on a clean link", 20_000, (a) => a.level === 0);
+        await waitForAdaptation(
+          () => adaptationOf(sender.page),
+          "full quality on a clean link",
+          20_000,
+          (a) => a.level === 0,
+        );
         // The sender's media crossed the proxy (the up direction carries the page's packets).
         const up = impaired.proxy.counters().up;
         ok(up.bytesIn > 50_000, `the page's uplink goes through the proxy: ${JSON.stringify(up)}`);
 
         impaired.proxy.setProfile("cap-300k");
         const down = await waitForAdaptation(
-          sender.page,
+          () => adaptationOf(sender.page),
           "stepping down under the cap",
           STEP_DOWN_WITHIN_MS,
           (a) => a.level >= 1 && a.limitation === "network",
@@ -118,7 +83,7 @@ for (const transport of ["websocket", "webtransport"] as const) {
 
         impaired.proxy.setProfile("clean");
         const stepUp = await waitForAdaptation(
-          sender.page,
+          () => adaptationOf(sender.page),
           "back at full quality after the cap lifts",
           STEP_UP_WITHIN_MS,
           (a) => a.upgrades > 0 && a.level === 0 && a.limitation === "none",
