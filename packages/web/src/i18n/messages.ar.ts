@@ -302,6 +302,7 @@ export const ar: Catalogue = {
   // av sync
   "avsync.glassToGlassMs": "من الكاميرا إلى الشاشة (ملّي ثانية)",
   "avsync.holdMs": "انتظار مزامنة الشفاه (ملّي ثانية)",
+  "avsync.playoutDelayMs": "تخزين الفيديو لإصلاح الفقد (ملّي ثانية)",
 
   // send adaptation
   "adapt.quality": "جودة الإرسال",

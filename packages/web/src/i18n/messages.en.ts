@@ -300,6 +300,7 @@ export const en = {
   // av sync
   "avsync.glassToGlassMs": "Glass-to-glass (ms)",
   "avsync.holdMs": "Lip-sync wait (ms)",
+  "avsync.playoutDelayMs": "Video buffer for repairs (ms)",
 
   // send adaptation
   "adapt.quality": "Sending quality",

@@ -38,6 +38,7 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
     t("diagnostics.rms"),
     t("avsync.glassToGlassMs"),
     t("avsync.holdMs"),
+    t("avsync.playoutDelayMs"),
   ];
   return (
     <>
@@ -107,6 +108,7 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
                 {Number.isFinite(peer.glassToGlassMs) ? formatNumber(Math.round(peer.glassToGlassMs)) : "–"}
               </td>
               <td>{formatNumber(Math.round(peer.avSyncHoldMs))}</td>
+              <td>{formatNumber(Math.round(peer.videoPlayoutDelayMs))}</td>
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../../../../test/fixtures/assert.ts";
-import { AV_SYNC_STALE_MS, AvSyncClock, holdMs, MAX_AV_SYNC_HOLD_MS } from "./av-sync-clock.ts";
+import { AV_SYNC_STALE_MS, AvSyncClock, holdMs, MAX_HOLD_MS } from "./av-sync-clock.ts";
 
 Deno.test("video is due when the audio of its capture time is heard", () => {
   const clock = new AvSyncClock();
@@ -32,6 +32,6 @@ Deno.test("a frame is held until due, never longer than the cap, and a late one 
   assertEquals(holdMs(undefined, 1000), 0);
   assertEquals(holdMs(1040, 1000), 40);
   assertEquals(holdMs(990, 1000), 0);
-  assertEquals(holdMs(1_000_000, 1000), MAX_AV_SYNC_HOLD_MS);
+  assertEquals(holdMs(1_000_000, 1000), MAX_HOLD_MS);
   assertEquals(holdMs(Number.NaN, 1000), 0);
 });

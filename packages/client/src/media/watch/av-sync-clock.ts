@@ -8,6 +8,8 @@
  * no offset and video shows as it decodes.
  */
 
+import { MAX_PLAYOUT_DELAY_MS } from "./video-playout-delay.ts";
+
 /** Video is never held longer than this for lip sync (latency beats sync beyond it). */
 export const MAX_AV_SYNC_HOLD_MS = 200;
 /**
@@ -56,10 +58,16 @@ export class AvSyncClock {
   }
 }
 
-/** How long to hold a decoded frame due at `presentAtEpochMs`: 0 (show now) up to MAX_AV_SYNC_HOLD_MS. */
+/**
+ * A decoded frame is never held longer than this, whatever it waits for: its sound (at most
+ * MAX_AV_SYNC_HOLD_MS) or the network's playout delay (at most MAX_PLAYOUT_DELAY_MS).
+ */
+export const MAX_HOLD_MS = Math.max(MAX_AV_SYNC_HOLD_MS, MAX_PLAYOUT_DELAY_MS);
+
+/** How long to hold a decoded frame due at `presentAtEpochMs`: 0 (show now) up to MAX_HOLD_MS. */
 export function holdMs(presentAtEpochMs: number | undefined, nowEpochMs: number): number {
   if (presentAtEpochMs === undefined) return 0;
   const waitMs = presentAtEpochMs - nowEpochMs;
   if (!(waitMs > 0)) return 0;
-  return Math.min(waitMs, MAX_AV_SYNC_HOLD_MS);
+  return Math.min(waitMs, MAX_HOLD_MS);
 }

@@ -33,6 +33,8 @@ export interface PeerStats {
   glassToGlassMs: number;
   /** How long that track's last frame waited for its sound (lip sync), ms. */
   avSyncHoldMs: number;
+  /** How long that track's frames are held to ride out repairs on the network (0 on a clean link), ms. */
+  videoPlayoutDelayMs: number;
   /** Sums over the peer's audio tracks. */
   audioFramesReceived: number;
   audioFramesDecoded: number;
@@ -199,6 +201,7 @@ export class RemotePeer {
       keyframeRequests: sum(video, (t) => t.keyframeRequests),
       glassToGlassMs: biggest?.captureToRenderMs ?? Number.NaN,
       avSyncHoldMs: biggest?.avSyncHoldMs ?? 0,
+      videoPlayoutDelayMs: biggest?.playoutDelayMs ?? 0,
       audioFramesReceived: sum(audio, (t) => t.framesReceived),
       audioFramesDecoded: sum(audio, (t) => t.framesDecoded),
       audioRms: loudest?.rms ?? 0,

@@ -37,11 +37,12 @@ let transform: OrderedFrameTransform | undefined;
 let streamGeneration = 0;
 
 /**
- * The receive-side video buffer: decoded frames waiting for their sound (lip sync), in decode
- * order, each at most 200 ms (holdMs). Bounded: past MAX_HELD_FRAMES the oldest is dropped, and
- * when several are due at once only the newest is drawn (behind means drop, never queue).
+ * The receive-side video buffer: decoded frames waiting for their sound (lip sync) or for the
+ * network's playout delay, in decode order, each at most MAX_HOLD_MS (holdMs). Bounded: past
+ * MAX_HELD_FRAMES (the longest hold at 30 fps, and some) the oldest is dropped, and when several
+ * are due at once only the newest is drawn (behind means drop, never queue).
  */
-const MAX_HELD_FRAMES = 8;
+const MAX_HELD_FRAMES = 16;
 interface HeldFrame {
   frame: VideoFrame;
   dueAtEpochMs: number;

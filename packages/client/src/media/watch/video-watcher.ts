@@ -1,10 +1,11 @@
 import type { Media } from "@videocall/protocol";
 import type { FrameTransformConfig, FrameTransformErrorReason } from "../transform/frame-transform.ts";
 import { specFor } from "../transform/frame-transform.ts";
-import type { AvSyncClock } from "./av-sync-clock.ts";
+import { type AvSyncClock, MAX_AV_SYNC_HOLD_MS } from "./av-sync-clock.ts";
 import { FrameRateMeter } from "./frame-rate-meter.ts";
 import { KeyframeRequester } from "./keyframe-requester.ts";
 import type { FromVideoDecoder, ToVideoDecoder } from "./video-decoder-messages.ts";
+import { VideoPlayoutDelay } from "./video-playout-delay.ts";
 import { VideoStreamGate } from "./video-stream-gate.ts";
 
 export interface VideoWatcherStats {
@@ -32,6 +33,8 @@ export interface VideoWatcherStats {
   avSyncHoldMs: number;
   /** The last frame's render time (this page's epoch clock) minus its capture time (sender clock). */
   captureToRenderMs: number;
+  /** How long frames are held to ride out the network's repairs (VideoPlayoutDelay; 0 on a clean link). */
+  playoutDelayMs: number;
 }
 
 export interface VideoWatcherOptions {
@@ -67,6 +70,7 @@ export class VideoWatcher {
   #options: VideoWatcherOptions;
   #keyframes: KeyframeRequester;
   #gate = new VideoStreamGate();
+  #playoutDelay = new VideoPlayoutDelay();
   /**
    * The decoder's chunk timestamps: our own increasing clock, not the peer's capture time, which
    * can be anything a uint64 holds (WebCodecs rejects a timestamp beyond 2^53).
@@ -116,6 +120,7 @@ export class VideoWatcher {
       keyframeRequests: this.#keyframes.requestsSent,
       layer: this.#gate.layer ?? -1,
       framesByLayer: [...this.#framesByLayer],
+      playoutDelayMs: this.#playoutDelay.delayMs,
     };
   }
 
@@ -123,7 +128,10 @@ export class VideoWatcher {
     if (this.#closed) return;
     this.#stats.framesReceived++;
     this.#framesByLayer[Math.min(media.layer, 3)]!++;
-    const decision = this.#gate.offer(media, performance.now());
+    const nowMs = performance.now();
+    const captureTimeUs = Number(media.captureTimeUs);
+    this.#playoutDelay.frameArrived(captureTimeUs, performance.timeOrigin + nowMs);
+    const decision = this.#gate.offer(media, nowMs);
     if (decision.configure) this.#post({ type: "configure", codecString: decision.configure });
     if (decision.action === "drop") {
       this.#stats.framesDropped++;
@@ -148,18 +156,31 @@ export class VideoWatcher {
       keyframe: media.keyframe,
       captureTimeUs: media.captureTimeUs,
     };
-    const presentAtEpochMs = this.#options.avSync?.presentAtEpochMs(
-      Number(media.captureTimeUs),
-      performance.now(),
-    );
+    const presentAtEpochMs = this.#presentAtEpochMs(captureTimeUs, nowMs);
     this.#post({ type: "chunk", timestampUs: this.#chunkTimestampUs, metadata, payload, presentAtEpochMs }, [
       payload,
     ]);
   }
 
+  /**
+   * When the worker shows this frame: after the network's playout delay, and no sooner than its
+   * sound plays (lip sync, held at most MAX_AV_SYNC_HOLD_MS past its arrival); undefined: at once.
+   */
+  #presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
+    const forNetwork = this.#playoutDelay.presentAtEpochMs(captureTimeUs);
+    const forSound = this.#options.avSync?.presentAtEpochMs(captureTimeUs, nowMs);
+    const forSoundCapped =
+      forSound === undefined
+        ? undefined
+        : Math.min(forSound, performance.timeOrigin + nowMs + MAX_AV_SYNC_HOLD_MS);
+    if (forNetwork === undefined) return forSoundCapped;
+    return forSoundCapped === undefined ? forNetwork : Math.max(forNetwork, forSoundCapped);
+  }
+
   /** The publisher turned its camera off: forget the stream so a fresh key frame restarts it. */
   reset(): void {
     this.#gate.reset();
+    this.#playoutDelay.reset();
     if (this.#worker) this.#post({ type: "clear" });
   }
 
