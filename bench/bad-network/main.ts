@@ -86,7 +86,13 @@ export interface RunOptions {
    * video alone, the pipelines compared without either side's audio path.
    */
   audio?: boolean;
+  /** Print the receiver's pipeline figures (playout delay, lip sync, jitter buffer) every 2 s of a window. */
+  diagnostics?: boolean;
 }
+
+/** The receiver's figures `--diagnostics` prints: what explains a latency or a freeze. */
+const DIAGNOSTIC_FIGURES =
+  /playoutDelay|avSyncHold|glassToGlass|jitterBuffer|audioExtraDelay|Stretched|Concealed|videoFramesDecoded|rttMs/;
 
 export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[]> {
   const webRoot = await Deno.makeTempDir({ prefix: "bad-network-web-" });
@@ -157,7 +163,11 @@ async function measureCall(
             { profile: "cap-2m", durationMs: stepMs },
           ])
         : undefined;
+    const diagnostics = options.diagnostics
+      ? printDiagnostics(receiver.page, `${profile} ${mode}`)
+      : undefined;
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+    if (diagnostics !== undefined) clearInterval(diagnostics);
     schedule?.stop();
     const readBack: ReceiverWindow = await receiver.page.evaluate(() => window.bench.endWindow());
     const audioAfter = await receiver.page.evaluate(() => window.bench.audioCounters());
@@ -289,6 +299,16 @@ function capRecoveryMs(
   );
 }
 
+function printDiagnostics(page: BenchPage["page"], label: string): ReturnType<typeof setInterval> {
+  return setInterval(async () => {
+    const figures = await page.evaluate(() => window.bench.diagnostics()).catch(() => ({}));
+    const shown = Object.entries(figures)
+      .filter(([name, value]) => DIAGNOSTIC_FIGURES.test(name) && value !== undefined)
+      .map(([name, value]) => `${name}=${typeof value === "number" ? Math.round(value) : value}`);
+    console.error(`${label}: ${shown.join(" ")}`);
+  }, 2000);
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -301,6 +321,7 @@ if (import.meta.main) {
       },
       modes: { type: "string", default: "webtransport,websocket,webrtc" },
       audio: { type: "string", default: "on" },
+      diagnostics: { type: "boolean", default: false },
     },
   });
   const rows = await runBadNetwork({
@@ -309,6 +330,7 @@ if (import.meta.main) {
     profiles: values.profiles.split(","),
     modes: values.modes.split(",") as BadNetworkMode[],
     audio: values.audio !== "off",
+    diagnostics: values.diagnostics,
   });
   const ratio = (value: number | null | undefined) =>
     value === undefined ? "-" : value === null ? "n/a" : `${value.toFixed(2)}×`;

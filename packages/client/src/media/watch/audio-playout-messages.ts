@@ -10,15 +10,18 @@ export interface PlayoutOptions {
   jitterMultiplier: number;
 }
 
-export type ToPlayout = {
-  type: "frame";
-  sequence: number;
-  /** When the packet arrived, on the page's performance clock: the jitter estimate needs only differences. */
-  arrivalMs: number;
-  /** The packet's capture time (sender clock, µs), reported back when it plays (lip sync). */
-  captureTimeUs: number;
-  samples: Float32Array;
-};
+export type ToPlayout =
+  | {
+      type: "frame";
+      sequence: number;
+      /** When the packet arrived, on the page's performance clock: the jitter estimate needs only differences. */
+      arrivalMs: number;
+      /** The packet's capture time (sender clock, µs), reported back when it plays (lip sync). */
+      captureTimeUs: number;
+      samples: Float32Array;
+    }
+  /** Lip sync: the participant's video is held this much longer than the audio plays; wait as much. */
+  | { type: "extraDelay"; extraDelayMs: number };
 
 /** The jitter buffer's figures, plus the level of what was played. */
 export interface PlayoutStats extends JitterBufferStats {

@@ -20,7 +20,12 @@ export const EMPTY_PLAYOUT_STATS: Readonly<PlayoutStats> = {
   framesConcealed: 0,
   framesLate: 0,
   framesDiscarded: 0,
+  framesStretched: 0,
+  extraDelayMs: 0,
 };
+
+/** Changes of the lip-sync delay smaller than this are not worth a message (a frame is 20 ms). */
+const MIN_EXTRA_DELAY_STEP_MS = 10;
 
 /** One remote participant's audio playout: a worklet node with its own jitter buffer. */
 export class AudioPlayout {
@@ -43,17 +48,25 @@ export class AudioPlayout {
       processorOptions,
     });
     let lastAnchorS = 0;
+    let extraDelaySentMs = 0;
     this.#node.port.onmessage = (event: MessageEvent<FromPlayout>) => {
       const { type: _type, playingCaptureTimeUs, playingAtContextTimeS, ...stats } = event.data;
       this.#stats = stats;
+      if (!avSync) return;
       // A new anchor only: the same one again means silence since (a DTX pause, or audio stopped).
-      if (!avSync || playingCaptureTimeUs === 0 || playingAtContextTimeS === lastAnchorS) return;
-      lastAnchorS = playingAtContextTimeS;
-      avSync.audioPlayed(
-        playingCaptureTimeUs,
-        heardAtEpochMs(output.context, playingAtContextTimeS),
-        performance.now(),
-      );
+      if (playingCaptureTimeUs !== 0 && playingAtContextTimeS !== lastAnchorS) {
+        lastAnchorS = playingAtContextTimeS;
+        avSync.audioPlayed(
+          playingCaptureTimeUs,
+          heardAtEpochMs(output.context, playingAtContextTimeS),
+          performance.now(),
+        );
+      }
+      // The video is held longer than the sound would play: the sound waits as much (lip sync both ways).
+      const extraDelayMs = Math.round(avSync.audioExtraDelayMs);
+      if (Math.abs(extraDelayMs - extraDelaySentMs) < MIN_EXTRA_DELAY_STEP_MS) return;
+      extraDelaySentMs = extraDelayMs;
+      this.#node.port.postMessage({ type: "extraDelay", extraDelayMs } satisfies ToPlayout);
     };
     this.#node.connect(output.context.destination);
   }

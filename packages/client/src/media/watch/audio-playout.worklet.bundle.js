@@ -23,6 +23,7 @@ var DISCONTINUITY_MS = 1e3;
 var CONCEALMENT_GAIN = 1 / 32;
 var CONCEALMENT_ONE_FRAME = 0.02;
 var CONCEALMENT_TWO_FRAMES = 0.1;
+var STRETCH_EVERY_SLOTS = 5;
 var JitterBuffer = class {
   frameDurationMs;
   minTargetMs;
@@ -31,6 +32,7 @@ var JitterBuffer = class {
   maxConcealedFrames;
   capacityFrames;
   maxSequenceJumpFrames;
+  maxExtraDelayMs;
   #frames = /* @__PURE__ */ new Map();
   #highestSequence = -1;
   /** Next sequence to play; undefined while (re-)buffering. */
@@ -39,11 +41,14 @@ var JitterBuffer = class {
   #jitterMs = 0;
   #lossRun = 0;
   #concealmentRatio = 0;
+  #extraDelayMs = 0;
+  #slotsSinceStretch = 0;
   #stats = {
     framesPlayed: 0,
     framesConcealed: 0,
     framesLate: 0,
-    framesDiscarded: 0
+    framesDiscarded: 0,
+    framesStretched: 0
   };
   constructor(options = {}) {
     this.frameDurationMs = options.frameDurationMs ?? 20;
@@ -51,7 +56,8 @@ var JitterBuffer = class {
     this.maxTargetMs = options.maxTargetMs ?? 200;
     this.jitterMultiplier = options.jitterMultiplier ?? 3;
     this.maxConcealedFrames = options.maxConcealedFrames ?? 5;
-    this.capacityFrames = options.capacityFrames ?? Math.ceil(2 * this.maxTargetMs / this.frameDurationMs);
+    this.maxExtraDelayMs = options.maxExtraDelayMs ?? 400;
+    this.capacityFrames = options.capacityFrames ?? Math.ceil((2 * this.maxTargetMs + this.maxExtraDelayMs) / this.frameDurationMs);
     this.maxSequenceJumpFrames = options.maxSequenceJumpFrames ?? Math.max(2 * this.capacityFrames, 50);
   }
   get jitterMs() {
@@ -59,7 +65,15 @@ var JitterBuffer = class {
   }
   get targetDepthMs() {
     const target = this.jitterMultiplier * this.#jitterMs + this.lossMarginMs;
-    return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target));
+    return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target)) + this.#extraDelayMs;
+  }
+  /**
+   * Lip sync: this participant's video is held longer than its audio would play (the video's
+   * playout delay rides out repairs), so the audio waits as much longer: the target deepens by
+   * `ms` (0..maxExtraDelayMs), reached by stretching, left by the usual discards.
+   */
+  setExtraDelayMs(ms) {
+    this.#extraDelayMs = Number.isFinite(ms) ? Math.min(this.maxExtraDelayMs, Math.max(0, ms)) : 0;
   }
   /** Extra target depth while concealment is frequent. */
   get lossMarginMs() {
@@ -82,6 +96,7 @@ var JitterBuffer = class {
       targetDepthMs: this.targetDepthMs,
       concealmentRatio: this.#concealmentRatio,
       jitterMs: this.#jitterMs,
+      extraDelayMs: this.#extraDelayMs,
       ...this.#stats
     };
   }
@@ -114,6 +129,15 @@ var JitterBuffer = class {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;
+    }
+    this.#slotsSinceStretch++;
+    if (this.#extraDelayMs > 0 && this.depthMs < this.targetDepthMs - this.frameDurationMs && this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS && this.#frames.has(this.#nextSequence)) {
+      this.#slotsSinceStretch = 0;
+      this.#stats.framesStretched++;
+      return {
+        kind: "conceal",
+        lossCount: 1
+      };
     }
     const sequence = this.#nextSequence;
     const frame = this.#frames.get(sequence);
@@ -202,7 +226,12 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
     this.#current = this.#silence;
     this.#offset = this.#frameSamples;
     this.port.onmessage = (event) => {
-      const { sequence, arrivalMs, samples, captureTimeUs } = event.data;
+      const message = event.data;
+      if (message.type === "extraDelay") {
+        this.#buffer.setExtraDelayMs(message.extraDelayMs);
+        return;
+      }
+      const { sequence, arrivalMs, samples, captureTimeUs } = message;
       this.#buffer.push(sequence, arrivalMs, {
         samples,
         captureTimeUs

@@ -53,7 +53,12 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     this.#current = this.#silence;
     this.#offset = this.#frameSamples;
     this.port.onmessage = (event: MessageEvent<ToPlayout>) => {
-      const { sequence, arrivalMs, samples, captureTimeUs } = event.data;
+      const message = event.data;
+      if (message.type === "extraDelay") {
+        this.#buffer.setExtraDelayMs(message.extraDelayMs);
+        return;
+      }
+      const { sequence, arrivalMs, samples, captureTimeUs } = message;
       this.#buffer.push(sequence, arrivalMs, { samples, captureTimeUs });
     };
   }

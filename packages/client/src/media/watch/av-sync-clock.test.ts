@@ -1,4 +1,4 @@
-import { assertEquals } from "../../../../../test/fixtures/assert.ts";
+import { assert, assertEquals } from "../../../../../test/fixtures/assert.ts";
 import { AV_SYNC_STALE_MS, AvSyncClock, holdMs, MAX_HOLD_MS } from "./av-sync-clock.ts";
 
 Deno.test("video is due when the audio of its capture time is heard", () => {
@@ -34,4 +34,27 @@ Deno.test("a frame is held until due, never longer than the cap, and a late one 
   assertEquals(holdMs(990, 1000), 0);
   assertEquals(holdMs(1_000_000, 1000), MAX_HOLD_MS);
   assertEquals(holdMs(Number.NaN, 1000), 0);
+});
+
+Deno.test("video held for the network makes the audio wait as long, and only while it is held", () => {
+  const clock = new AvSyncClock();
+  // Audio is heard 100 ms after capture; video is shown 400 ms after (a playout delay for repairs).
+  let nowMs = 0;
+  for (let report = 0; report < 40; report++, nowMs += 250) {
+    clock.videoDelayed(400, nowMs);
+    // The buffer follows the extra delay it was given (the worklet's stretching, here at once).
+    clock.audioPlayed(0, 100 + clock.audioExtraDelayMs, nowMs);
+  }
+  const extra = clock.audioExtraDelayMs;
+  assert(Math.abs(extra - 300) <= 20, `extra audio delay ${extra} ms, want 300 ± 20`);
+  // The video no longer waits: the extra delay goes.
+  for (let report = 0; report < 40; report++, nowMs += 250)
+    clock.audioPlayed(0, 100 + clock.audioExtraDelayMs, nowMs);
+  assertEquals(clock.audioExtraDelayMs, 0);
+  // Audio already later than video: nothing to add.
+  for (let report = 0; report < 10; report++, nowMs += 250) {
+    clock.videoDelayed(50, nowMs);
+    clock.audioPlayed(0, 100, nowMs);
+  }
+  assertEquals(clock.audioExtraDelayMs, 0);
 });

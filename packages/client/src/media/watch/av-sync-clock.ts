@@ -21,10 +21,33 @@ export const AV_SYNC_STALE_MS = 1500;
 const SMOOTHING_GAIN = 1 / 4;
 /** A change this large is a new audio delay (buffer rebuilt), taken at once rather than smoothed. */
 const JUMP_MS = 60;
+/** Audio within this of the video needs no extra delay (a frame of audio is 20 ms). */
+const EXTRA_DELAY_DEADBAND_MS = 20;
+/** Share of the remaining A/V gap the audio's extra delay closes per report (4 a second): ~1 s. */
+const EXTRA_DELAY_GAIN = 1 / 4;
 
 export class AvSyncClock {
   #offsetMs: number | undefined;
   #updatedAtMs = Number.NEGATIVE_INFINITY;
+  /** Video of this participant is shown at capture + this (its network playout delay), ms. */
+  #videoOffsetMs: number | undefined;
+  #videoUpdatedAtMs = Number.NEGATIVE_INFINITY;
+  #audioExtraDelayMs = 0;
+
+  /**
+   * How much longer the audio should wait than its jitter buffer alone would (ms): the other way
+   * of lip sync, when the video is held for the network's repairs longer than the sound plays.
+   */
+  get audioExtraDelayMs(): number {
+    return this.#audioExtraDelayMs;
+  }
+
+  /** A video frame captured at C (sender clock) is shown at C + `offsetMs` (this page's epoch) for the network's sake. */
+  videoDelayed(offsetMs: number, nowMs: number): void {
+    if (!Number.isFinite(offsetMs)) return;
+    this.#videoOffsetMs = offsetMs;
+    this.#videoUpdatedAtMs = nowMs;
+  }
 
   /** Audio captured at `captureTimeUs` (sender clock) is heard at `heardAtEpochMs` (this page). */
   audioPlayed(captureTimeUs: number, heardAtEpochMs: number, nowMs: number): void {
@@ -36,6 +59,26 @@ export class AvSyncClock {
         ? offsetMs
         : previous + (offsetMs - previous) * SMOOTHING_GAIN;
     this.#updatedAtMs = nowMs;
+    this.#steerAudioDelay(nowMs);
+  }
+
+  /**
+   * Moves the audio's extra delay towards the video's offset, a share per report (the buffer
+   * needs time to deepen, so a step at once would overshoot); back to 0 when the video no longer
+   * waits for the network.
+   */
+  #steerAudioDelay(nowMs: number): void {
+    const audioOffsetMs = this.#offsetMs;
+    const videoFresh = nowMs - this.#videoUpdatedAtMs <= AV_SYNC_STALE_MS;
+    if (!videoFresh || this.#videoOffsetMs === undefined || audioOffsetMs === undefined) {
+      this.#audioExtraDelayMs -= this.#audioExtraDelayMs * EXTRA_DELAY_GAIN;
+      if (this.#audioExtraDelayMs < 1) this.#audioExtraDelayMs = 0;
+      return;
+    }
+    const gapMs = this.#videoOffsetMs - audioOffsetMs;
+    if (Math.abs(gapMs) <= EXTRA_DELAY_DEADBAND_MS) return;
+    const next = this.#audioExtraDelayMs + gapMs * EXTRA_DELAY_GAIN;
+    this.#audioExtraDelayMs = Math.min(MAX_PLAYOUT_DELAY_MS, Math.max(0, next));
   }
 
   /** Audio is not playing (silence, muted): video shows as soon as it decodes. */

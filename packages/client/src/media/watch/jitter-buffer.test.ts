@@ -219,3 +219,39 @@ Deno.test("frequent loss deepens the target by a frame or two, and the margin go
   const recovered = simulate(600, (seq) => (seq < 200 && seq % 10 === 5 ? 1_000_000 : 30)).buffer;
   assertEquals(recovered.lossMarginMs, 0);
 });
+
+Deno.test("lip sync's extra delay deepens the buffer by stretching, then the discards take it back", () => {
+  const buffer = new JitterBuffer<number>();
+  const played: PlayoutSlot<number>[] = [];
+  let sequence = 0;
+  const run = (slots: number) => {
+    for (let i = 0; i < slots; i++) {
+      buffer.push(sequence, sequence * FRAME_MS + 5, sequence);
+      sequence++;
+      played.push(buffer.pop());
+    }
+  };
+  run(100);
+  const shallow = buffer.depthMs;
+  buffer.setExtraDelayMs(200);
+  run(100);
+  const stretched = buffer.stats().framesStretched;
+  // 200 ms is 10 frames of 20 ms, one inserted per 5 slots: deep enough after about 50 slots.
+  assert(buffer.depthMs >= shallow + 200 - 2 * FRAME_MS, `depth ${buffer.depthMs} ms, was ${shallow} ms`);
+  assert(stretched >= 9 && stretched <= 11, `${stretched} frames stretched`);
+  assertEquals(buffer.stats().framesConcealed, 0);
+  assertEquals(buffer.stats().extraDelayMs, 200);
+  // No frame was lost on the way: every sequence played, in order.
+  const sequences = played.flatMap((slot) => (slot.kind === "frame" ? [slot.sequence] : []));
+  assertEquals(
+    sequences,
+    Array.from({ length: sequences.length }, (_, i) => (sequences[0] ?? 0) + i),
+  );
+  buffer.setExtraDelayMs(0);
+  run(100);
+  assert(buffer.depthMs <= shallow + 3 * FRAME_MS, `depth ${buffer.depthMs} ms after the extra delay went`);
+  buffer.setExtraDelayMs(Number.NaN);
+  assertEquals(buffer.stats().extraDelayMs, 0);
+  buffer.setExtraDelayMs(1e9);
+  assertEquals(buffer.stats().extraDelayMs, buffer.maxExtraDelayMs);
+});

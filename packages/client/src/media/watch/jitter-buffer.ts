@@ -10,6 +10,9 @@
  * - Frequent loss (a frame concealed while later ones are here) deepens the target a little (one frame from 2 % of slots concealed, two
  *   from 10 %): packets that come late rather than lost then still play, and a burst costs fewer
  *   audible gaps. The ratio is an EWMA over about 32 slots, so the extra depth goes when loss does.
+ * - Lip sync may deepen the target (setExtraDelayMs) when the participant's video is held longer
+ *   than its audio would play: the buffer grows by stretching (a frame of concealment played
+ *   without consuming, at most every fifth slot), and shrinks back by the usual discards.
  * - A missing frame with later frames already here is a loss: it is concealed and skipped, and if it
  *   arrives afterwards it is dropped as late.
  * - A sequence number far from the current ones (`maxSequenceJumpFrames`, either way) is a new
@@ -29,6 +32,8 @@ export interface JitterBufferOptions {
   capacityFrames?: number;
   /** A sequence number this many frames from the current ones, either way, restarts the buffer. */
   maxSequenceJumpFrames?: number;
+  /** The most delay lip sync may add on top of the jitter target (setExtraDelayMs). */
+  maxExtraDelayMs?: number;
 }
 
 export type PlayoutSlot<T> =
@@ -48,6 +53,10 @@ export interface JitterBufferStats {
   framesConcealed: number;
   framesLate: number;
   framesDiscarded: number;
+  /** Frames of concealment played to deepen the buffer towards a higher target (not losses). */
+  framesStretched: number;
+  /** Delay added for lip sync, on top of the jitter target (included in targetDepthMs). */
+  extraDelayMs: number;
 }
 
 /** A jump in transit time this large is a pause (mute, reconnect), not network jitter. */
@@ -57,6 +66,11 @@ const CONCEALMENT_GAIN = 1 / 32;
 /** Concealment ratios from which the target grows by one and by two frames. */
 const CONCEALMENT_ONE_FRAME = 0.02;
 const CONCEALMENT_TWO_FRAMES = 0.1;
+/**
+ * A buffer shallower than its target by more than a frame deepens by playing one frame of
+ * concealment without consuming, at most once per this many slots (20 ms inserted per 100 ms).
+ */
+const STRETCH_EVERY_SLOTS = 5;
 
 export class JitterBuffer<T> {
   readonly frameDurationMs: number;
@@ -66,6 +80,7 @@ export class JitterBuffer<T> {
   readonly maxConcealedFrames: number;
   readonly capacityFrames: number;
   readonly maxSequenceJumpFrames: number;
+  readonly maxExtraDelayMs: number;
 
   #frames = new Map<number, T>();
   #highestSequence = -1;
@@ -75,7 +90,9 @@ export class JitterBuffer<T> {
   #jitterMs = 0;
   #lossRun = 0;
   #concealmentRatio = 0;
-  #stats = { framesPlayed: 0, framesConcealed: 0, framesLate: 0, framesDiscarded: 0 };
+  #extraDelayMs = 0;
+  #slotsSinceStretch = 0;
+  #stats = { framesPlayed: 0, framesConcealed: 0, framesLate: 0, framesDiscarded: 0, framesStretched: 0 };
 
   constructor(options: JitterBufferOptions = {}) {
     this.frameDurationMs = options.frameDurationMs ?? 20;
@@ -83,7 +100,10 @@ export class JitterBuffer<T> {
     this.maxTargetMs = options.maxTargetMs ?? 200;
     this.jitterMultiplier = options.jitterMultiplier ?? 3;
     this.maxConcealedFrames = options.maxConcealedFrames ?? 5;
-    this.capacityFrames = options.capacityFrames ?? Math.ceil((2 * this.maxTargetMs) / this.frameDurationMs);
+    this.maxExtraDelayMs = options.maxExtraDelayMs ?? 400;
+    this.capacityFrames =
+      options.capacityFrames ??
+      Math.ceil((2 * this.maxTargetMs + this.maxExtraDelayMs) / this.frameDurationMs);
     // Well beyond any reordering or burst the buffer can hold, and under a second's worth of loss.
     this.maxSequenceJumpFrames = options.maxSequenceJumpFrames ?? Math.max(2 * this.capacityFrames, 50);
   }
@@ -94,7 +114,16 @@ export class JitterBuffer<T> {
 
   get targetDepthMs(): number {
     const target = this.jitterMultiplier * this.#jitterMs + this.lossMarginMs;
-    return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target));
+    return Math.min(this.maxTargetMs, Math.max(this.minTargetMs, target)) + this.#extraDelayMs;
+  }
+
+  /**
+   * Lip sync: this participant's video is held longer than its audio would play (the video's
+   * playout delay rides out repairs), so the audio waits as much longer: the target deepens by
+   * `ms` (0..maxExtraDelayMs), reached by stretching, left by the usual discards.
+   */
+  setExtraDelayMs(ms: number): void {
+    this.#extraDelayMs = Number.isFinite(ms) ? Math.min(this.maxExtraDelayMs, Math.max(0, ms)) : 0;
   }
 
   /** Extra target depth while concealment is frequent. */
@@ -121,6 +150,7 @@ export class JitterBuffer<T> {
       targetDepthMs: this.targetDepthMs,
       concealmentRatio: this.#concealmentRatio,
       jitterMs: this.#jitterMs,
+      extraDelayMs: this.#extraDelayMs,
       ...this.#stats,
     };
   }
@@ -158,6 +188,19 @@ export class JitterBuffer<T> {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;
+    }
+    // Too little for lip sync's extra delay: play one frame of concealment and keep this one. (The
+    // jitter target alone grows on underruns, as ever: stretching for it would delay speech onsets.)
+    this.#slotsSinceStretch++;
+    if (
+      this.#extraDelayMs > 0 &&
+      this.depthMs < this.targetDepthMs - this.frameDurationMs &&
+      this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS &&
+      this.#frames.has(this.#nextSequence)
+    ) {
+      this.#slotsSinceStretch = 0;
+      this.#stats.framesStretched++;
+      return { kind: "conceal", lossCount: 1 };
     }
     const sequence = this.#nextSequence;
     const frame = this.#frames.get(sequence);

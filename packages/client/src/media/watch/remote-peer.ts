@@ -45,6 +45,10 @@ export interface PeerStats {
   audioJitterMs: number;
   audioFramesConcealed: number;
   audioFramesLate: number;
+  /** Delay lip sync adds to the loudest audio track so it waits for video held for repairs, ms. */
+  audioExtraDelayMs: number;
+  /** Frames of concealment played to deepen the audio buffer towards a higher target (not losses). */
+  audioFramesStretched: number;
   /** Frames of tracks this client does not play, or beyond the per-peer track limit: dropped. */
   framesIgnored: number;
   videoTracks: RemoteVideoTrackStats[];
@@ -210,6 +214,8 @@ export class RemotePeer {
       audioJitterMs: loudest?.jitterMs ?? 0,
       audioFramesConcealed: sum(audio, (t) => t.framesConcealed),
       audioFramesLate: sum(audio, (t) => t.framesLate),
+      audioExtraDelayMs: loudest?.extraDelayMs ?? 0,
+      audioFramesStretched: sum(audio, (t) => t.framesStretched),
       framesIgnored: this.#framesIgnored,
       videoTracks: video,
       audioTracks: audio,

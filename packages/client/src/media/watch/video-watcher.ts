@@ -168,6 +168,8 @@ export class VideoWatcher {
    */
   #presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
     const forNetwork = this.#playoutDelay.presentAtEpochMs(captureTimeUs);
+    if (forNetwork !== undefined)
+      this.#options.avSync?.videoDelayed(forNetwork - captureTimeUs / 1000, nowMs);
     const forSound = this.#options.avSync?.presentAtEpochMs(captureTimeUs, nowMs);
     const forSoundCapped =
       forSound === undefined
