@@ -131,7 +131,7 @@ var JitterBuffer = class {
       this.#stats.framesDiscarded++;
     }
     this.#slotsSinceStretch++;
-    if (this.#extraDelayMs > 0 && this.depthMs < this.targetDepthMs - this.frameDurationMs && this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS && this.#frames.has(this.#nextSequence)) {
+    if (this.#extraDelayMs >= this.frameDurationMs && this.depthMs < this.targetDepthMs - this.frameDurationMs && this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS && this.#frames.has(this.#nextSequence)) {
       this.#slotsSinceStretch = 0;
       this.#stats.framesStretched++;
       return {

@@ -193,7 +193,7 @@ export class JitterBuffer<T> {
     // jitter target alone grows on underruns, as ever: stretching for it would delay speech onsets.)
     this.#slotsSinceStretch++;
     if (
-      this.#extraDelayMs > 0 &&
+      this.#extraDelayMs >= this.frameDurationMs &&
       this.depthMs < this.targetDepthMs - this.frameDurationMs &&
       this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS &&
       this.#frames.has(this.#nextSequence)

@@ -103,6 +103,7 @@ export class RemotePeer {
       frameTransform: options.frameTransform,
       onError: options.onError ?? (() => {}),
       avSync: new AvSyncClock(),
+      roundTripMs: () => session.stats().rttMs,
     };
     this.updateTracks(participant.tracks);
   }

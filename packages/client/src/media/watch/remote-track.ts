@@ -24,6 +24,8 @@ export interface RemoteTrackContext {
   onError: (message: string) => void;
   /** Shared by the participant's tracks: its audio says when which capture time plays, its video waits for it. */
   avSync: AvSyncClock;
+  /** This client's round trip to the relay (ms), for the video playout delay. */
+  roundTripMs: () => number | undefined;
 }
 
 export interface RemoteVideoTrackStats extends VideoWatcherStats {
@@ -57,6 +59,7 @@ export class RemoteVideoTrack {
       frameTransform: context.frameTransform,
       senderSessionId: context.senderSessionId,
       avSync: context.avSync,
+      roundTripMs: context.roundTripMs,
     });
     this.watcher.onError = context.onError;
   }

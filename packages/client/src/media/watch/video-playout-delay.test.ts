@@ -3,6 +3,8 @@ import {
   LATENESS_QUANTILE,
   MAX_PLAYOUT_DELAY_MS,
   PLAYOUT_WINDOW_MS,
+  REPAIR_MARGIN_MS,
+  REPAIR_ROUND_TRIPS,
   STARTUP_IGNORED_MS,
   TOLERATED_LATENESS_MS,
   VideoPlayoutDelay,
@@ -80,4 +82,16 @@ Deno.test("a stream's late first moments (key frame, decoder start) are not take
   const startupFrames = Math.floor(STARTUP_IGNORED_MS / FRAME_MS);
   feed(delay, 0, 300, (i) => (i < startupFrames ? 400 - i * 5 : 0));
   assertEquals(delay.delayMs, 0);
+});
+
+Deno.test("lateness a repair cannot explain (over two round trips) is not held for", () => {
+  let roundTripMs: number | undefined = 20;
+  const delay = new VideoPlayoutDelay({ roundTripMs: () => roundTripMs });
+  // A sender starved of CPU: every 10th frame 400 ms late, on a 20 ms round trip.
+  feed(delay, 0, 300, (i) => (i % 10 === 0 ? 400 : 0));
+  assertNear(delay.delayMs, REPAIR_ROUND_TRIPS * 20 + REPAIR_MARGIN_MS, 0.01);
+  // The same lateness on a 150 ms round trip is what repairs take.
+  roundTripMs = 150;
+  feed(delay, 300, 30, (i) => (i % 10 === 0 ? 400 : 0));
+  assertNear(delay.delayMs, 400 - TOLERATED_LATENESS_MS, 0.01);
 });

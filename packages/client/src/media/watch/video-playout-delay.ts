@@ -7,7 +7,8 @@
  * for PLAYOUT_WINDOW_MS. The fastest transit in the window is the path's base delay (the clock offset
  * cancels out: only differences count); a frame's lateness is how much slower than that it came.
  * The delay covers the LATENESS_QUANTILE of lateness, less what a viewer tolerates as a stutter
- * rather than a freeze (TOLERATED_LATENESS_MS), up to MAX_PLAYOUT_DELAY_MS. On a clean link that is
+ * rather than a freeze (TOLERATED_LATENESS_MS), up to what a repair can take (two round trips and
+ * a margin) and MAX_PLAYOUT_DELAY_MS. On a clean link that is
  * 0: frames show as they decode, with no added latency. It grows at once when repairs start and
  * shrinks only as they leave the window. A stream's first STARTUP_IGNORED_MS are not counted.
  */
@@ -25,6 +26,13 @@ export const MAX_PLAYOUT_DELAY_MS = 400;
  * and the backlog of a fresh subscription make them late once, not the network's repairs.
  */
 export const STARTUP_IGNORED_MS = 2000;
+/**
+ * A repair takes about a round trip (loss detection, then the retransmission) on either leg:
+ * lateness beyond REPAIR_ROUND_TRIPS × RTT + REPAIR_MARGIN_MS is not the network's (a sender
+ * starved of CPU, say), and holding frames for it would only add latency.
+ */
+export const REPAIR_ROUND_TRIPS = 2;
+export const REPAIR_MARGIN_MS = 50;
 /** The quantile is recomputed at most this often (a sort of the window). */
 const RECOMPUTE_INTERVAL_MS = 250;
 /** Frames remembered at most (WINDOW_MS at 60 fps and more). */
@@ -32,7 +40,13 @@ const CAPACITY = 512;
 /** A jump in transit this large is a new clock or a pause (reconnect, camera off): start over. */
 const DISCONTINUITY_MS = 2000;
 
+export interface VideoPlayoutDelayOptions {
+  /** This client's round trip to the relay (ms), undefined before the first pong: bounds the delay. */
+  roundTripMs?: () => number | undefined;
+}
+
 export class VideoPlayoutDelay {
+  readonly #roundTripMs: () => number | undefined;
   readonly #transitMs = new Float64Array(CAPACITY);
   readonly #arrivedAtMs = new Float64Array(CAPACITY);
   readonly #scratch = new Float64Array(CAPACITY);
@@ -43,6 +57,10 @@ export class VideoPlayoutDelay {
   #delayMs = 0;
   #computedAtMs = Number.NEGATIVE_INFINITY;
   #startedAtMs: number | undefined;
+
+  constructor(options: VideoPlayoutDelayOptions = {}) {
+    this.#roundTripMs = options.roundTripMs ?? (() => undefined);
+  }
 
   /** The delay frames are held for now, ms (0: shown as they decode). */
   get delayMs(): number {
@@ -107,6 +125,11 @@ export class VideoPlayoutDelay {
     const sorted = this.#scratch.subarray(0, count).sort();
     const quantile = sorted[Math.min(count - 1, Math.floor(LATENESS_QUANTILE * count))] ?? base;
     const delayMs = quantile - base - TOLERATED_LATENESS_MS;
-    this.#delayMs = Math.min(MAX_PLAYOUT_DELAY_MS, Math.max(0, delayMs));
+    const roundTripMs = this.#roundTripMs();
+    const repairMs =
+      roundTripMs !== undefined && Number.isFinite(roundTripMs)
+        ? REPAIR_ROUND_TRIPS * roundTripMs + REPAIR_MARGIN_MS
+        : MAX_PLAYOUT_DELAY_MS;
+    this.#delayMs = Math.min(MAX_PLAYOUT_DELAY_MS, repairMs, Math.max(0, delayMs));
   }
 }

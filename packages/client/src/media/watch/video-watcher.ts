@@ -45,6 +45,8 @@ export interface VideoWatcherOptions {
   senderSessionId?: number;
   /** The peer's audio playout clock: frames wait (≤ 200 ms) for the sound of their capture time. */
   avSync?: AvSyncClock;
+  /** This client's round trip to the relay (ms): bounds the playout delay to what a repair takes. */
+  roundTripMs?: () => number | undefined;
 }
 
 /**
@@ -53,6 +55,13 @@ export interface VideoWatcherOptions {
  * tile its frames until the next key frame, never unbounded memory in the page.
  */
 const MAX_CHUNKS_IN_FLIGHT = 90;
+
+/**
+ * How far the delay frames are shown at (their due time − capture time) may move from one frame
+ * to the next, ms. A new delay (a repair seen, the sound re-buffered) is then reached over a few
+ * frames, each shown a little later, instead of in one gap that reads as a freeze.
+ */
+const DELAY_SLEW_MS_PER_FRAME = 10;
 
 /**
  * Watches one remote video track: checks sequence continuity, feeds a decoder worker (frame
@@ -70,7 +79,9 @@ export class VideoWatcher {
   #options: VideoWatcherOptions;
   #keyframes: KeyframeRequester;
   #gate = new VideoStreamGate();
-  #playoutDelay = new VideoPlayoutDelay();
+  #playoutDelay: VideoPlayoutDelay;
+  /** The delay (due − capture, ms) the last frame was given; undefined: it was shown at once. */
+  #shownDelayMs: number | undefined;
   /**
    * The decoder's chunk timestamps: our own increasing clock, not the peer's capture time, which
    * can be anything a uint64 holds (WebCodecs rejects a timestamp beyond 2^53).
@@ -102,6 +113,7 @@ export class VideoWatcher {
   /** `requestKeyframe` asks this track's publisher for a key frame. */
   constructor(requestKeyframe: () => void, options: VideoWatcherOptions = {}) {
     this.#options = options;
+    this.#playoutDelay = new VideoPlayoutDelay({ roundTripMs: options.roundTripMs });
     this.#keyframes = new KeyframeRequester(requestKeyframe, {
       minIntervalMs: options.keyframeIntervalMs ?? 500,
     });
@@ -164,25 +176,41 @@ export class VideoWatcher {
 
   /**
    * When the worker shows this frame: after the network's playout delay, and no sooner than its
-   * sound plays (lip sync, held at most MAX_AV_SYNC_HOLD_MS past its arrival); undefined: at once.
+   * sound plays (lip sync, held at most MAX_AV_SYNC_HOLD_MS past its arrival), the delay moving by
+   * at most DELAY_SLEW_MS_PER_FRAME a frame; undefined: at once.
    */
   #presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
+    const captureMs = captureTimeUs / 1000;
     const forNetwork = this.#playoutDelay.presentAtEpochMs(captureTimeUs);
-    if (forNetwork !== undefined)
-      this.#options.avSync?.videoDelayed(forNetwork - captureTimeUs / 1000, nowMs);
+    if (forNetwork !== undefined) this.#options.avSync?.videoDelayed(forNetwork - captureMs, nowMs);
+    const arrivedAtEpochMs = performance.timeOrigin + nowMs;
     const forSound = this.#options.avSync?.presentAtEpochMs(captureTimeUs, nowMs);
     const forSoundCapped =
-      forSound === undefined
-        ? undefined
-        : Math.min(forSound, performance.timeOrigin + nowMs + MAX_AV_SYNC_HOLD_MS);
-    if (forNetwork === undefined) return forSoundCapped;
-    return forSoundCapped === undefined ? forNetwork : Math.max(forNetwork, forSoundCapped);
+      forSound === undefined ? undefined : Math.min(forSound, arrivedAtEpochMs + MAX_AV_SYNC_HOLD_MS);
+    const due =
+      forNetwork === undefined
+        ? forSoundCapped
+        : forSoundCapped === undefined
+          ? forNetwork
+          : Math.max(forNetwork, forSoundCapped);
+    if (due === undefined || !Number.isFinite(due)) {
+      this.#shownDelayMs = undefined;
+      return undefined;
+    }
+    const previous = this.#shownDelayMs ?? arrivedAtEpochMs - captureMs;
+    const delayMs = Math.min(
+      previous + DELAY_SLEW_MS_PER_FRAME,
+      Math.max(previous - DELAY_SLEW_MS_PER_FRAME, due - captureMs),
+    );
+    this.#shownDelayMs = delayMs;
+    return captureMs + delayMs;
   }
 
   /** The publisher turned its camera off: forget the stream so a fresh key frame restarts it. */
   reset(): void {
     this.#gate.reset();
     this.#playoutDelay.reset();
+    this.#shownDelayMs = undefined;
     if (this.#worker) this.#post({ type: "clear" });
   }
 
