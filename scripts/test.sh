@@ -56,6 +56,16 @@ failed=$(sum failed "$log")
 # server and the tests at once, a timing can slip once. A test that fails twice is a failure; one
 # that passes the second time is listed as flaky, so it is seen and fixed, not hidden.
 failed_files=$(grep -Eo '=> \./[^:]+\.ts' "$log" | sed 's/^=> \.\///' | sort -u)
+# A test defined in a shared module (test/integration/limits-scenarios.ts, say) is named by that
+# module: retry the test files that import it, never the module alone (it holds no test to run).
+test_files=""
+for file in $failed_files; do
+  case "$file" in
+    *.test.ts) test_files="$test_files $file" ;;
+    *) test_files="$test_files $(grep -rlF --include='*.test.ts' "$(basename "$file")" test bench packages tools | sort -u | tr '\n' ' ')" ;;
+  esac
+done
+failed_files=$(echo "$test_files" | tr ' ' '\n' | grep -v '^$' | sort -u)
 # Deno names each failed test twice (its error, then the summary): retry only when every failure
 # is named, so a failure outside any test (a file that does not load) is never retried away.
 named=$(($(grep -Ec '=> \./[^:]+\.ts:[0-9]+:[0-9]+$' "$log") / 2))

@@ -198,3 +198,27 @@ Deno.test("while the node's queues are over its byte limit, every queue drops ne
   second.queue.close();
   assertEquals(node.queuedBytes, 0);
 });
+
+Deno.test("past the node's reserve, only queues over their fair share are refused: readers that stall cannot cost one that keeps up its frames", () => {
+  const node = new QueuedBytesBudget(100); // 75 usable by any queue, fair share 100 / 3 queues
+  const stalled1 = setup({ maxQueuedVideo: 100 }, node);
+  const stalled2 = setup({ maxQueuedVideo: 100 }, node);
+  const reader = setup({ maxQueuedVideo: 100 }, node);
+  assertEquals(node.queues, 3);
+  stalled1.sink.bufferedBytes = stalled2.sink.bufferedBytes = reader.sink.bufferedBytes = 1000;
+  const frame = (n: number) => `k${n}-xxxxxxx`; // 10 bytes
+  for (let i = 0; i < 4; i++) stalled1.push(frame(i), MediaKind.VIDEO, true);
+  for (let i = 0; i < 3; i++) stalled2.push(frame(i), MediaKind.VIDEO, true);
+  assertEquals(node.queuedBytes, 70);
+  stalled2.push(frame(3), MediaKind.VIDEO, true); // 80 > 75, and 40 > 33 of its own: refused
+  assertEquals(stalled2.dropped, [["node_queued_bytes", MediaKind.VIDEO]]);
+  for (let i = 0; i < 3; i++) reader.push(frame(i), MediaKind.VIDEO, true); // up to 30 of its own: the reserve is its
+  assertEquals(reader.dropped, []);
+  assertEquals(node.queuedBytes, 100);
+  reader.push(frame(3), MediaKind.VIDEO, true); // the whole limit holds for everyone
+  assertEquals(reader.dropped, [["node_queued_bytes", MediaKind.VIDEO]]);
+  for (const queue of [stalled1, stalled2, reader]) queue.queue.close();
+  stalled1.queue.close(); // a second close changes nothing
+  assertEquals(node.queuedBytes, 0);
+  assertEquals(node.queues, 0);
+});

@@ -115,6 +115,7 @@ export class SubscriberQueue {
     this.#events = events;
     this.#limits = limits;
     this.#node = node;
+    node.queues++;
   }
 
   get queuedPackets(): number {
@@ -164,7 +165,7 @@ export class SubscriberQueue {
           ? "queue_full"
           : this.queuedBytes + bytes > limits.maxQueuedBytes
             ? "subscriber_queued_bytes"
-            : this.#node.wouldExceed(bytes)
+            : this.#node.wouldExceed(bytes, this.queuedBytes)
               ? "node_queued_bytes"
               : undefined;
       if (refusal) {
@@ -231,9 +232,11 @@ export class SubscriberQueue {
 
   /** Drops everything and stops the drain timer; the owner closes the sink. */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#drainTimer);
     this.#drainTimer = undefined;
+    this.#node.queues--;
     this.#node.queuedBytes -= this.queuedBytes;
     this.#controlBytes = this.#audioBytes = this.#videoBytes = 0;
     this.#control.length = this.#audio.length = this.#video.length = 0;
