@@ -176,8 +176,8 @@ export class VideoWatcher {
 
   /**
    * When the worker shows this frame: after the network's playout delay, and no sooner than its
-   * sound plays (lip sync, held at most MAX_AV_SYNC_HOLD_MS past its arrival), the delay moving by
-   * at most DELAY_SLEW_MS_PER_FRAME a frame; undefined: at once.
+   * sound plays (lip sync, held at most MAX_AV_SYNC_HOLD_MS past its arrival); while a playout
+   * delay holds, the delay moves by at most DELAY_SLEW_MS_PER_FRAME a frame; undefined: at once.
    */
   #presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
     const captureMs = captureTimeUs / 1000;
@@ -187,13 +187,14 @@ export class VideoWatcher {
     const forSound = this.#options.avSync?.presentAtEpochMs(captureTimeUs, nowMs);
     const forSoundCapped =
       forSound === undefined ? undefined : Math.min(forSound, arrivedAtEpochMs + MAX_AV_SYNC_HOLD_MS);
-    const due =
-      forNetwork === undefined
-        ? forSoundCapped
-        : forSoundCapped === undefined
-          ? forNetwork
-          : Math.max(forNetwork, forSoundCapped);
-    if (due === undefined || !Number.isFinite(due)) {
+    // Without a playout delay (a clean link) video follows its sound at once: slewing there moved
+    // single flashes past 45 ms of their beeps when the audio buffer changed depth.
+    if (forNetwork === undefined) {
+      this.#shownDelayMs = undefined;
+      return forSoundCapped;
+    }
+    const due = forSoundCapped === undefined ? forNetwork : Math.max(forNetwork, forSoundCapped);
+    if (!Number.isFinite(due)) {
       this.#shownDelayMs = undefined;
       return undefined;
     }
