@@ -35,7 +35,7 @@ export const REPAIR_ROUND_TRIPS = 2;
 export const REPAIR_MARGIN_MS = 50;
 /** The quantile is recomputed at most this often (a sort of the window). */
 const RECOMPUTE_INTERVAL_MS = 250;
-/** Frames remembered at most (WINDOW_MS at 60 fps and more). */
+/** Frames remembered at most (PLAYOUT_WINDOW_MS at 60 fps and more). */
 const CAPACITY = 512;
 /** A jump in transit this large is a new clock or a pause (reconnect, camera off): start over. */
 const DISCONTINUITY_MS = 2000;
@@ -88,9 +88,11 @@ export class VideoPlayoutDelay {
     this.#arrivedAtMs[slot] = arrivedAtEpochMs;
     this.#count++;
     // Up at once (a faster base, a new repair); otherwise on the recompute interval.
-    if (transitMs < this.#baseTransitMs || arrivedAtEpochMs - this.#computedAtMs >= RECOMPUTE_INTERVAL_MS) {
-      this.#recompute(arrivedAtEpochMs);
-    } else if (transitMs - this.#baseTransitMs - TOLERATED_LATENESS_MS > this.#delayMs) {
+    if (
+      transitMs < this.#baseTransitMs ||
+      transitMs - this.#baseTransitMs - TOLERATED_LATENESS_MS > this.#delayMs ||
+      arrivedAtEpochMs - this.#computedAtMs >= RECOMPUTE_INTERVAL_MS
+    ) {
       this.#recompute(arrivedAtEpochMs);
     }
   }
@@ -115,14 +117,10 @@ export class VideoPlayoutDelay {
   #recompute(nowMs: number): void {
     this.#computedAtMs = nowMs;
     const count = this.#count;
-    let base = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < count; i++) {
-      const transit = this.#transitMs[(this.#head + i) % CAPACITY] ?? 0;
-      this.#scratch[i] = transit;
-      if (transit < base) base = transit;
-    }
-    this.#baseTransitMs = base;
+    for (let i = 0; i < count; i++) this.#scratch[i] = this.#transitMs[(this.#head + i) % CAPACITY] ?? 0;
     const sorted = this.#scratch.subarray(0, count).sort();
+    const base = sorted[0] ?? Number.POSITIVE_INFINITY;
+    this.#baseTransitMs = base;
     const quantile = sorted[Math.min(count - 1, Math.floor(LATENESS_QUANTILE * count))] ?? base;
     const delayMs = quantile - base - TOLERATED_LATENESS_MS;
     const roundTripMs = this.#roundTripMs();

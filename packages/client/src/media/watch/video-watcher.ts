@@ -141,8 +141,9 @@ export class VideoWatcher {
     this.#stats.framesReceived++;
     this.#framesByLayer[Math.min(media.layer, 3)]!++;
     const nowMs = performance.now();
+    const arrivedAtEpochMs = performance.timeOrigin + nowMs;
     const captureTimeUs = Number(media.captureTimeUs);
-    this.#playoutDelay.frameArrived(captureTimeUs, performance.timeOrigin + nowMs);
+    this.#playoutDelay.frameArrived(captureTimeUs, arrivedAtEpochMs);
     const decision = this.#gate.offer(media, nowMs);
     if (decision.configure) this.#post({ type: "configure", codecString: decision.configure });
     if (decision.action === "drop") {
@@ -168,7 +169,7 @@ export class VideoWatcher {
       keyframe: media.keyframe,
       captureTimeUs: media.captureTimeUs,
     };
-    const presentAtEpochMs = this.#presentAtEpochMs(captureTimeUs, nowMs);
+    const presentAtEpochMs = this.#presentAtEpochMs(captureTimeUs, arrivedAtEpochMs, nowMs);
     this.#post({ type: "chunk", timestampUs: this.#chunkTimestampUs, metadata, payload, presentAtEpochMs }, [
       payload,
     ]);
@@ -179,11 +180,10 @@ export class VideoWatcher {
    * sound plays (lip sync, held at most MAX_AV_SYNC_HOLD_MS past its arrival); while a playout
    * delay holds, the delay moves by at most DELAY_SLEW_MS_PER_FRAME a frame; undefined: at once.
    */
-  #presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
+  #presentAtEpochMs(captureTimeUs: number, arrivedAtEpochMs: number, nowMs: number): number | undefined {
     const captureMs = captureTimeUs / 1000;
     const forNetwork = this.#playoutDelay.presentAtEpochMs(captureTimeUs);
     if (forNetwork !== undefined) this.#options.avSync?.videoDelayed(forNetwork - captureMs, nowMs);
-    const arrivedAtEpochMs = performance.timeOrigin + nowMs;
     const forSound = this.#options.avSync?.presentAtEpochMs(captureTimeUs, nowMs);
     const forSoundCapped =
       forSound === undefined ? undefined : Math.min(forSound, arrivedAtEpochMs + MAX_AV_SYNC_HOLD_MS);
@@ -194,10 +194,6 @@ export class VideoWatcher {
       return forSoundCapped;
     }
     const due = forSoundCapped === undefined ? forNetwork : Math.max(forNetwork, forSoundCapped);
-    if (!Number.isFinite(due)) {
-      this.#shownDelayMs = undefined;
-      return undefined;
-    }
     const previous = this.#shownDelayMs ?? arrivedAtEpochMs - captureMs;
     const delayMs = Math.min(
       previous + DELAY_SLEW_MS_PER_FRAME,
