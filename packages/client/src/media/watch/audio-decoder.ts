@@ -1,16 +1,19 @@
 import { OPUS_FRAME_DURATION_US, OPUS_SAMPLE_RATE_HZ } from "../tracks.ts";
+import { DecodeOrder } from "./decode-order.ts";
 
 const FRAME_SAMPLES = (OPUS_SAMPLE_RATE_HZ * OPUS_FRAME_DURATION_US) / 1_000_000;
 
 /**
- * Opus decoder (WebCodecs) for one remote track, producing mono f32 PCM at 48 kHz. The packet's
- * sequence number rides in the chunk timestamp so each output can be matched to its packet.
+ * Opus decoder (WebCodecs) for one remote track, producing mono f32 PCM at 48 kHz. Each output is
+ * matched to its packet by DecodeOrder (the chunk timestamp, the sequence number's time, only
+ * confirms it).
  */
 export class OpusDecoder {
   #decoder: AudioDecoder | undefined;
   #onFrame: (sequence: number, samples: Float32Array) => void;
   #onError: (message: string) => void;
   #framesDecoded = 0;
+  readonly #order = new DecodeOrder();
 
   constructor(
     onFrame: (sequence: number, samples: Float32Array) => void,
@@ -29,6 +32,7 @@ export class OpusDecoder {
       this.#ensureDecoder().decode(
         new EncodedAudioChunk({ type: "key", timestamp: sequence * OPUS_FRAME_DURATION_US, data: payload }),
       );
+      this.#order.submitted(sequence);
     } catch (error) {
       this.#onError(`audio decode failed: ${String(error)}`);
       this.#reset();
@@ -68,7 +72,8 @@ export class OpusDecoder {
       const frameCount = Math.min(data.numberOfFrames, FRAME_SAMPLES);
       if (frameCount > 0) data.copyTo(samples, { planeIndex: 0, format: "f32-planar", frameCount });
       this.#framesDecoded++;
-      this.#onFrame(Math.round(data.timestamp / OPUS_FRAME_DURATION_US), samples);
+      const sequence = this.#order.output(Math.round(data.timestamp / OPUS_FRAME_DURATION_US));
+      if (sequence !== undefined) this.#onFrame(sequence, samples);
     } catch (error) {
       this.#onError(`audio output failed: ${String(error)}`);
     } finally {
@@ -79,6 +84,7 @@ export class OpusDecoder {
   #reset(): void {
     const old = this.#decoder;
     this.#decoder = undefined;
+    this.#order.clear();
     try {
       if (old && old.state !== "closed") old.close();
     } catch {
