@@ -1,3 +1,4 @@
+export * from "./audio-datagram-writer.ts";
 export * from "./chat.ts";
 export * from "./close-codes.ts";
 export * from "./codec.ts";

@@ -1,4 +1,10 @@
-import { CloseCode, frameOnStream, MAX_PACKET_BYTES, MediaKind } from "@videocall/protocol";
+import {
+  AudioDatagramWriter,
+  CloseCode,
+  frameOnStream,
+  MAX_PACKET_BYTES,
+  MediaKind,
+} from "@videocall/protocol";
 import { ConnectionError } from "../errors.ts";
 import { PacketInbox } from "./packet-inbox.ts";
 import { readPacketStream } from "./packet-stream-reader.ts";
@@ -109,7 +115,7 @@ class WebTransportPacketTransport implements PacketTransport {
   onClose: (info: TransportCloseInfo) => void = () => {};
   readonly #session: WebTransport;
   readonly #streamWriter: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #datagramWriter: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #datagramWriter: AudioDatagramWriter;
   readonly #maxDatagramBytes: number;
   #pendingStreamBytes = 0;
   #closed = false;
@@ -120,10 +126,8 @@ class WebTransportPacketTransport implements PacketTransport {
   constructor(session: WebTransport, stream: WebTransportBidirectionalStream) {
     this.#session = session;
     this.#streamWriter = stream.writable.getWriter();
-    const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
-      createWritable?: () => WritableStream<Uint8Array>;
-    };
-    this.#datagramWriter = (datagrams.createWritable?.() ?? datagrams.writable).getWriter();
+    const datagrams = session.datagrams;
+    this.#datagramWriter = new AudioDatagramWriter(datagrams);
     this.#maxDatagramBytes = datagrams.maxDatagramSize;
     this.#readStream(stream.readable);
     this.#readDatagrams(datagrams.readable);
@@ -140,7 +144,7 @@ class WebTransportPacketTransport implements PacketTransport {
   send(packet: Uint8Array, kind?: number): void {
     if (this.#closed) return;
     if (kind === MediaKind.AUDIO && packet.length <= this.#maxDatagramBytes) {
-      this.#datagramWriter.write(packet).catch(() => {});
+      this.#datagramWriter.write(packet); // dropped when too many wait: concealed by the receiver
       return;
     }
     const frame = frameOnStream(packet);

@@ -1,4 +1,5 @@
 import {
+  AudioDatagramWriter,
   BodyField,
   decodePacketSafely,
   FrameTooLargeError,
@@ -60,10 +61,8 @@ export async function serveWebTransportSession(
   if (!first || first.done) return;
   const stream = first.value;
   const streamWriter = stream.writable.getWriter();
-  const datagrams = session.datagrams as WebTransportDatagramDuplexStream & {
-    createWritable?: () => WritableStream<Uint8Array>;
-  };
-  const datagramWriter = (datagrams.createWritable?.() ?? datagrams.writable).getWriter();
+  const datagrams = session.datagrams;
+  const datagramWriter = new AudioDatagramWriter(datagrams);
   const maxDatagramBytes = datagrams.maxDatagramSize;
   let pendingStreamBytes = 0;
   let closed = false;
@@ -93,7 +92,7 @@ export async function serveWebTransportSession(
     send(packet, kind) {
       if (closed) return;
       if (kind === MediaKind.AUDIO && packet.length <= maxDatagramBytes) {
-        datagramWriter.write(packet).catch(() => {}); // a lost datagram is concealed by the receiver
+        datagramWriter.write(packet); // a lost or dropped datagram is concealed by the receiver
         return;
       }
       const frame = framedOnce(packet);
