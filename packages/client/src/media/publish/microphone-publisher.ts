@@ -4,6 +4,7 @@ import type { MeetingSession } from "../../session/meeting-session.ts";
 import { nowMicros } from "../../time.ts";
 import { type FrameTransformConfig, specFor } from "../transform/frame-transform.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
+import { AudioCaptureClock } from "./audio-capture-clock.ts";
 import { type AudioDataSource, type CapturedAudio, openAudioDataSource } from "./audio-data-source.ts";
 import { OpusEncoder } from "./audio-encoder.ts";
 
@@ -28,6 +29,7 @@ export class MicrophonePublisher {
   #source: AudioDataSource;
   #reader: ReadableStreamDefaultReader<CapturedAudio>;
   #encoder: OpusEncoder;
+  readonly #captureClock = new AudioCaptureClock();
   #muted: boolean;
   #closed = false;
   #framesSent = 0;
@@ -52,10 +54,10 @@ export class MicrophonePublisher {
       bitrateKbps: options.bitrateKbps ?? 32,
       onFrame: (frame) => {
         if (this.#closed || this.#muted || this.localTrack.closed) return;
-        // The encoder's timestamps follow the capture clock; the wire wants wall-clock µs.
-        // The packet begins a frame before the encoder hands it out: stamp its first sample, as
-        // video stamps the frame, so lip sync lines up the starts of sound and picture.
-        const captureTimeUs = nowMicros() - frame.durationUs;
+        // The wire wants the wall-clock µs of the packet's first sample, as video stamps its
+        // frame, so lip sync lines up the starts of sound and picture: a packet before the end of
+        // the buffer that completed it (the newest), or of now if the clock cannot say.
+        const captureTimeUs = this.#captureClock.latestEndWallUs(nowMicros()) - frame.durationUs;
         const metadata = {
           senderSessionId: 0,
           trackId: this.localTrack.trackId,
@@ -138,8 +140,12 @@ export class MicrophonePublisher {
           value?.data.close();
           break;
         }
-        if (this.#muted) value.data.close();
-        else this.#encoder.encode(value.data, value.monoSamples);
+        if (this.#muted) {
+          value.data.close();
+          continue;
+        }
+        this.#captureClock.observe(value.data.timestamp + value.data.duration, nowMicros());
+        this.#encoder.encode(value.data, value.monoSamples);
       }
     } catch (error) {
       if (!this.#closed) this.onError(`microphone stopped: ${String(error)}`);
