@@ -19,11 +19,13 @@ function concealFrame(lastFrame, lossCount, out) {
 }
 
 // packages/client/src/media/watch/jitter-buffer.ts
+var TRANSIT_WINDOW_MS = 1e4;
 var DISCONTINUITY_MS = 1e3;
 var CONCEALMENT_GAIN = 1 / 32;
 var CONCEALMENT_ONE_FRAME = 0.02;
 var CONCEALMENT_TWO_FRAMES = 0.1;
 var STRETCH_EVERY_SLOTS = 5;
+var DISCARD_MARGIN_FRAMES = 3;
 var JitterBuffer = class {
   frameDurationMs;
   minTargetMs;
@@ -34,6 +36,14 @@ var JitterBuffer = class {
   maxSequenceJumpFrames;
   maxExtraDelayMs;
   #frames = /* @__PURE__ */ new Map();
+  /** Playout time, advanced a frame per pop (ms). */
+  #slotClockMs = 0;
+  /** Slot clock minus capture time of the last frame played: the stream's playout timeline. */
+  #playOffsetMs;
+  /** The fastest arrival (slot clock minus capture time) of the last TRANSIT_WINDOW_MS, in two halves. */
+  #fastestTransitMs = Number.POSITIVE_INFINITY;
+  #previousFastestTransitMs = Number.POSITIVE_INFINITY;
+  #transitBucketStartMs = Number.NEGATIVE_INFINITY;
   #highestSequence = -1;
   /** Next sequence to play; undefined while (re-)buffering. */
   #nextSequence;
@@ -100,32 +110,45 @@ var JitterBuffer = class {
       ...this.#stats
     };
   }
-  /** Adds a received frame; `arrivalMs` is any monotonic clock. Returns false if it came too late. */
-  push(sequence, arrivalMs, frame) {
+  /**
+   * Adds a received frame; `arrivalMs` is any monotonic clock, `captureTimeMs` the sender's
+   * capture time of the frame on any clock of its own (what jitter is measured from; without it,
+   * the sequence number's nominal time). Returns false if the frame came too late.
+   */
+  push(sequence, arrivalMs, frame, captureTimeMs) {
     const reference = this.#nextSequence ?? (this.#frames.size > 0 ? this.#highestSequence : void 0);
     if (reference !== void 0 && Math.abs(sequence - reference) > this.maxSequenceJumpFrames) {
       this.#restart();
     }
-    this.#measureJitter(sequence, arrivalMs);
+    this.#measureJitter(sequence, arrivalMs, captureTimeMs);
+    this.#measureTransit(captureTimeMs);
     if (this.#nextSequence !== void 0 && sequence < this.#nextSequence) {
       this.#stats.framesLate++;
       return false;
     }
     if (this.#frames.has(sequence)) return false;
     if (sequence > this.#highestSequence || this.#frames.size === 0) this.#highestSequence = sequence;
-    this.#frames.set(sequence, frame);
+    this.#frames.set(sequence, {
+      frame,
+      captureTimeMs: validCaptureTime(captureTimeMs)
+    });
     while (this.#frames.size > this.capacityFrames) this.#discardOldest();
     return true;
   }
   /** Takes what to play for the next frame slot. */
   pop() {
+    this.#slotClockMs += this.frameDurationMs;
     if (this.#nextSequence === void 0) {
-      if (this.#frames.size === 0 || this.depthMs < this.targetDepthMs) return {
+      if (this.#frames.size === 0) return {
         kind: "silence"
       };
-      this.#nextSequence = this.#lowestSequence();
+      const first = this.#lowestSequence();
+      if (!this.#dueToStart(first)) return {
+        kind: "silence"
+      };
+      this.#nextSequence = first;
     }
-    if (this.depthMs >= this.targetDepthMs + 3 * this.frameDurationMs && this.#frames.has(this.#nextSequence)) {
+    if (this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs && this.#frames.has(this.#nextSequence)) {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;
@@ -140,9 +163,11 @@ var JitterBuffer = class {
       };
     }
     const sequence = this.#nextSequence;
-    const frame = this.#frames.get(sequence);
-    if (frame !== void 0) {
+    const entry = this.#frames.get(sequence);
+    if (entry !== void 0) {
+      const { frame, captureTimeMs } = entry;
       this.#frames.delete(sequence);
+      if (captureTimeMs !== void 0) this.#playOffsetMs = this.#slotClockMs - captureTimeMs;
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
       this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
@@ -171,8 +196,42 @@ var JitterBuffer = class {
       lossCount: this.#lossRun
     };
   }
-  #measureJitter(sequence, arrivalMs) {
-    const transitMs = arrivalMs - sequence * this.frameDurationMs;
+  /**
+   * Whether playout starts (again) at frame `first`. After a pause (DTX, the first words after a
+   * silence) the stream resumes on the timeline it played before, so a talk spurt's first word
+   * plays as long after its capture as the last one did and lip sync keeps its offset; on a first
+   * start, or without capture times, once the buffer holds its target depth. Also once it holds
+   * well more than that, whatever the timeline says (the sender's clock jumped).
+   *
+   * The timeline is no later than the fastest recent arrival plus the target and the discards'
+   * margin: a stall (a lost packet holding the stream for its repair) makes the frames after it
+   * play late, and a timeline that kept their lateness through every pause would only ever grow,
+   * since discards need a deep buffer and a quiet sender never builds one.
+   */
+  #dueToStart(first) {
+    const captureTimeMs = this.#frames.get(first)?.captureTimeMs;
+    const depthMs = this.depthMs;
+    if (this.#playOffsetMs === void 0 || captureTimeMs === void 0) return depthMs >= this.targetDepthMs;
+    if (depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
+    const fastestMs = Math.min(this.#fastestTransitMs, this.#previousFastestTransitMs);
+    const soonestMs = fastestMs + this.targetDepthMs;
+    const offsetMs = Math.min(Math.max(this.#playOffsetMs, soonestMs), soonestMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs);
+    return this.#slotClockMs >= captureTimeMs + offsetMs - this.frameDurationMs / 2;
+  }
+  /** Transit on the slot clock (a frame's resolution: arrivals between two pops share one reading). */
+  #measureTransit(captureTimeMs) {
+    const valid = validCaptureTime(captureTimeMs);
+    if (valid === void 0) return;
+    if (this.#slotClockMs - this.#transitBucketStartMs >= TRANSIT_WINDOW_MS / 2) {
+      this.#previousFastestTransitMs = this.#fastestTransitMs;
+      this.#fastestTransitMs = Number.POSITIVE_INFINITY;
+      this.#transitBucketStartMs = this.#slotClockMs;
+    }
+    this.#fastestTransitMs = Math.min(this.#fastestTransitMs, this.#slotClockMs - valid);
+  }
+  #measureJitter(sequence, arrivalMs, captureTimeMs) {
+    const sentMs = validCaptureTime(captureTimeMs) ?? sequence * this.frameDurationMs;
+    const transitMs = arrivalMs - sentMs;
     const last = this.#lastTransitMs;
     this.#lastTransitMs = transitMs;
     if (last === void 0) return;
@@ -187,6 +246,10 @@ var JitterBuffer = class {
     this.#highestSequence = -1;
     this.#nextSequence = void 0;
     this.#lastTransitMs = void 0;
+    this.#playOffsetMs = void 0;
+    this.#fastestTransitMs = Number.POSITIVE_INFINITY;
+    this.#previousFastestTransitMs = Number.POSITIVE_INFINITY;
+    this.#transitBucketStartMs = Number.NEGATIVE_INFINITY;
     this.#lossRun = 0;
   }
   #lowestSequence() {
@@ -201,6 +264,9 @@ var JitterBuffer = class {
     if (this.#nextSequence !== void 0 && this.#nextSequence <= oldest) this.#nextSequence = oldest + 1;
   }
 };
+function validCaptureTime(captureTimeMs) {
+  return captureTimeMs !== void 0 && Number.isFinite(captureTimeMs) && captureTimeMs > 0 ? captureTimeMs : void 0;
+}
 
 // packages/client/src/media/watch/audio-playout.worklet.ts
 var STATS_INTERVAL_S = 0.25;
@@ -235,7 +301,7 @@ var PlayoutProcessor = class extends AudioWorkletProcessor {
       this.#buffer.push(sequence, arrivalMs, {
         samples,
         captureTimeUs
-      });
+      }, captureTimeUs / 1e3);
     };
   }
   process(_inputs, outputs) {

@@ -59,7 +59,7 @@ class PlayoutProcessor extends AudioWorkletProcessor {
         return;
       }
       const { sequence, arrivalMs, samples, captureTimeUs } = message;
-      this.#buffer.push(sequence, arrivalMs, { samples, captureTimeUs });
+      this.#buffer.push(sequence, arrivalMs, { samples, captureTimeUs }, captureTimeUs / 1000);
     };
   }
 

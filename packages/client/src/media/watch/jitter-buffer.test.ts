@@ -255,3 +255,82 @@ Deno.test("lip sync's extra delay deepens the buffer by stretching, then the dis
   buffer.setExtraDelayMs(1e9);
   assertEquals(buffer.stats().extraDelayMs, buffer.maxExtraDelayMs);
 });
+
+Deno.test("a DTX pause (packets left out by a quiet sender) is no jitter when packets carry capture times", () => {
+  // Speech for 20 packets, then comfort noise every 400 ms for 5 s, then speech again, each
+  // packet 2 ms after its capture: a steady network. Sequence numbers stay contiguous throughout.
+  const withCapture = new JitterBuffer<number>();
+  const withoutCapture = new JitterBuffer<number>();
+  let sequence = 0;
+  const send = (captureMs: number) => {
+    withCapture.push(sequence, captureMs + 2, sequence, captureMs);
+    withoutCapture.push(sequence, captureMs + 2, sequence);
+    sequence++;
+  };
+  let captureMs = 1_000;
+  for (let i = 0; i < 20; i++, captureMs += FRAME_MS) send(captureMs);
+  for (let i = 0; i < 12; i++, captureMs += 400) send(captureMs);
+  for (let i = 0; i < 20; i++, captureMs += FRAME_MS) send(captureMs);
+  assert(withCapture.jitterMs < 1, `jitter ${withCapture.jitterMs} ms`);
+  assertEquals(withCapture.targetDepthMs, withCapture.minTargetMs);
+  // What the sequence numbers alone make of it: every pause packet looks 380 ms late.
+  assert(withoutCapture.jitterMs > 50, `jitter ${withoutCapture.jitterMs} ms`);
+});
+
+Deno.test("after a pause the next talk spurt plays on the timeline the last one did, so lip sync keeps its offset", () => {
+  /** Plays a spurt, a 1 s pause, another spurt; returns each played frame's delay behind its capture. */
+  const run = (withCaptureTimes: boolean) => {
+    const buffer = new JitterBuffer<number>();
+    const sent: { sequence: number; captureMs: number }[] = [];
+    for (let i = 0; i < 50; i++) sent.push({ sequence: i, captureMs: 1_000 + i * FRAME_MS });
+    for (let i = 0; i < 50; i++) sent.push({ sequence: 50 + i, captureMs: 3_000 + i * FRAME_MS });
+    // The first spurt starts deep (lip sync asked for 60 ms more), then the extra is no longer needed:
+    // the buffer keeps 60 ms more than its target, short of what it would trim.
+    buffer.setExtraDelayMs(60);
+    const delays = new Map<number, number>();
+    let next = 0;
+    for (let slotMs = 1_000; slotMs < 6_000; slotMs += FRAME_MS) {
+      if (slotMs === 1_400) buffer.setExtraDelayMs(0);
+      while (next < sent.length && sent[next]!.captureMs + 5 <= slotMs) {
+        const { sequence, captureMs } = sent[next++]!;
+        buffer.push(sequence, captureMs + 5, sequence, withCaptureTimes ? captureMs : undefined);
+      }
+      const slot = buffer.pop();
+      if (slot.kind === "frame") delays.set(slot.sequence, slotMs - sent[slot.sequence]!.captureMs);
+    }
+    return { beforePause: delays.get(49), afterPause: delays.get(50) };
+  };
+  const timeline = run(true);
+  assert(timeline.beforePause !== undefined && timeline.afterPause !== undefined, JSON.stringify(timeline));
+  assert(Math.abs(timeline.afterPause - timeline.beforePause) <= FRAME_MS / 2, JSON.stringify(timeline));
+  // Without capture times the spurt starts once its target depth is in, and the pause counted as
+  // jitter has raised that target: 80 ms later here.
+  const depthOnly = run(false);
+  assert(
+    depthOnly.beforePause !== undefined && depthOnly.afterPause !== undefined,
+    JSON.stringify(depthOnly),
+  );
+  assert(Math.abs(depthOnly.afterPause - depthOnly.beforePause) >= 2 * FRAME_MS, JSON.stringify(depthOnly));
+});
+
+Deno.test("in a quiet room the playout timeline comes back after lip sync's extra delay is lifted", () => {
+  const buffer = new JitterBuffer<number>();
+  // A quiet sender: one comfort-noise packet every 400 ms (DTX), on time. Lip sync asks for 100 ms
+  // more for 6 s, then nothing. Each packet plays alone, so no depth builds up for discards to act
+  // on, and every stretch moved the timeline later for good before it was bounded.
+  const delays: number[] = [];
+  let sequence = 0;
+  for (let slotMs = 1_000; slotMs < 21_000; slotMs += FRAME_MS) {
+    if (slotMs === 1_000) buffer.setExtraDelayMs(100);
+    if (slotMs === 7_000) buffer.setExtraDelayMs(0);
+    if ((slotMs - 1_000) % 400 === 0) {
+      buffer.push(sequence, slotMs + 2, sequence, slotMs);
+      sequence++;
+    }
+    const slot = buffer.pop();
+    if (slot.kind === "frame") delays.push(slotMs - (1_000 + slot.sequence * 400));
+  }
+  assert(delays.length >= 45, `played ${delays.length}`);
+  const latestMs = Math.max(...delays.slice(-10));
+  assert(latestMs <= buffer.targetDepthMs + 4 * FRAME_MS, `delays ${delays.join(" ")}`);
+});

@@ -3,7 +3,10 @@
  * AudioWorklet drives it with one `pop()` per frame of playout, the tests drive it with a fake clock.
  *
  * - Arrival jitter is the RFC 3550 §6.4.1 estimate: an EWMA (gain 1/16) of how much each packet's
- *   transit time differs from the previous one's.
+ *   transit time differs from the previous one's. Transit is measured from the packet's capture
+ *   time when it has one: with Opus DTX a quiet sender leaves out most packets and the sequence
+ *   numbers close the gaps, so a sequence-based transit jumped by up to 400 ms at each packet
+ *   of a pause, and the buffer grew to its ceiling in a quiet room.
  * - The target depth follows it: clamp(jitterMultiplier · jitter, minTargetMs..maxTargetMs).
  *   The buffer grows towards the target by waiting on an underrun (concealing without consuming a
  *   sequence number) and shrinks by discarding one frame when it holds two frames more than needed.
@@ -59,6 +62,8 @@ export interface JitterBufferStats {
   extraDelayMs: number;
 }
 
+/** How long the fastest arrival is remembered, to bound the playout timeline. */
+const TRANSIT_WINDOW_MS = 10_000;
 /** A jump in transit time this large is a pause (mute, reconnect), not network jitter. */
 const DISCONTINUITY_MS = 1000;
 /** EWMA gain of the concealment ratio, per playout slot. */
@@ -71,6 +76,8 @@ const CONCEALMENT_TWO_FRAMES = 0.1;
  * concealment without consuming, at most once per this many slots (20 ms inserted per 100 ms).
  */
 const STRETCH_EVERY_SLOTS = 5;
+/** A buffer this many frames deeper than its target drops one (too much latency for the jitter). */
+const DISCARD_MARGIN_FRAMES = 3;
 
 export class JitterBuffer<T> {
   readonly frameDurationMs: number;
@@ -82,7 +89,15 @@ export class JitterBuffer<T> {
   readonly maxSequenceJumpFrames: number;
   readonly maxExtraDelayMs: number;
 
-  #frames = new Map<number, T>();
+  #frames = new Map<number, { frame: T; captureTimeMs: number | undefined }>();
+  /** Playout time, advanced a frame per pop (ms). */
+  #slotClockMs = 0;
+  /** Slot clock minus capture time of the last frame played: the stream's playout timeline. */
+  #playOffsetMs: number | undefined;
+  /** The fastest arrival (slot clock minus capture time) of the last TRANSIT_WINDOW_MS, in two halves. */
+  #fastestTransitMs = Number.POSITIVE_INFINITY;
+  #previousFastestTransitMs = Number.POSITIVE_INFINITY;
+  #transitBucketStartMs = Number.NEGATIVE_INFINITY;
   #highestSequence = -1;
   /** Next sequence to play; undefined while (re-)buffering. */
   #nextSequence: number | undefined;
@@ -155,13 +170,18 @@ export class JitterBuffer<T> {
     };
   }
 
-  /** Adds a received frame; `arrivalMs` is any monotonic clock. Returns false if it came too late. */
-  push(sequence: number, arrivalMs: number, frame: T): boolean {
+  /**
+   * Adds a received frame; `arrivalMs` is any monotonic clock, `captureTimeMs` the sender's
+   * capture time of the frame on any clock of its own (what jitter is measured from; without it,
+   * the sequence number's nominal time). Returns false if the frame came too late.
+   */
+  push(sequence: number, arrivalMs: number, frame: T, captureTimeMs?: number): boolean {
     const reference = this.#nextSequence ?? (this.#frames.size > 0 ? this.#highestSequence : undefined);
     if (reference !== undefined && Math.abs(sequence - reference) > this.maxSequenceJumpFrames) {
       this.#restart();
     }
-    this.#measureJitter(sequence, arrivalMs);
+    this.#measureJitter(sequence, arrivalMs, captureTimeMs);
+    this.#measureTransit(captureTimeMs);
     if (this.#nextSequence !== undefined && sequence < this.#nextSequence) {
       this.#stats.framesLate++;
       return false;
@@ -169,20 +189,23 @@ export class JitterBuffer<T> {
     if (this.#frames.has(sequence)) return false;
     // With nothing buffered the newest frame is this one, whatever came before.
     if (sequence > this.#highestSequence || this.#frames.size === 0) this.#highestSequence = sequence;
-    this.#frames.set(sequence, frame);
+    this.#frames.set(sequence, { frame, captureTimeMs: validCaptureTime(captureTimeMs) });
     while (this.#frames.size > this.capacityFrames) this.#discardOldest();
     return true;
   }
 
   /** Takes what to play for the next frame slot. */
   pop(): PlayoutSlot<T> {
+    this.#slotClockMs += this.frameDurationMs;
     if (this.#nextSequence === undefined) {
-      if (this.#frames.size === 0 || this.depthMs < this.targetDepthMs) return { kind: "silence" };
-      this.#nextSequence = this.#lowestSequence();
+      if (this.#frames.size === 0) return { kind: "silence" };
+      const first = this.#lowestSequence();
+      if (!this.#dueToStart(first)) return { kind: "silence" };
+      this.#nextSequence = first;
     }
     // Too much latency for the current jitter: drop one frame (a 20 ms skip is rarely audible).
     if (
-      this.depthMs >= this.targetDepthMs + 3 * this.frameDurationMs &&
+      this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs &&
       this.#frames.has(this.#nextSequence)
     ) {
       this.#frames.delete(this.#nextSequence);
@@ -203,9 +226,11 @@ export class JitterBuffer<T> {
       return { kind: "conceal", lossCount: 1 };
     }
     const sequence = this.#nextSequence;
-    const frame = this.#frames.get(sequence);
-    if (frame !== undefined) {
+    const entry = this.#frames.get(sequence);
+    if (entry !== undefined) {
+      const { frame, captureTimeMs } = entry;
       this.#frames.delete(sequence);
+      if (captureTimeMs !== undefined) this.#playOffsetMs = this.#slotClockMs - captureTimeMs;
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
       this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
@@ -230,8 +255,47 @@ export class JitterBuffer<T> {
     return { kind: "conceal", lossCount: this.#lossRun };
   }
 
-  #measureJitter(sequence: number, arrivalMs: number): void {
-    const transitMs = arrivalMs - sequence * this.frameDurationMs;
+  /**
+   * Whether playout starts (again) at frame `first`. After a pause (DTX, the first words after a
+   * silence) the stream resumes on the timeline it played before, so a talk spurt's first word
+   * plays as long after its capture as the last one did and lip sync keeps its offset; on a first
+   * start, or without capture times, once the buffer holds its target depth. Also once it holds
+   * well more than that, whatever the timeline says (the sender's clock jumped).
+   *
+   * The timeline is no later than the fastest recent arrival plus the target and the discards'
+   * margin: a stall (a lost packet holding the stream for its repair) makes the frames after it
+   * play late, and a timeline that kept their lateness through every pause would only ever grow,
+   * since discards need a deep buffer and a quiet sender never builds one.
+   */
+  #dueToStart(first: number): boolean {
+    const captureTimeMs = this.#frames.get(first)?.captureTimeMs;
+    const depthMs = this.depthMs;
+    if (this.#playOffsetMs === undefined || captureTimeMs === undefined) return depthMs >= this.targetDepthMs;
+    if (depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
+    const fastestMs = Math.min(this.#fastestTransitMs, this.#previousFastestTransitMs);
+    const soonestMs = fastestMs + this.targetDepthMs;
+    const offsetMs = Math.min(
+      Math.max(this.#playOffsetMs, soonestMs),
+      soonestMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs,
+    );
+    return this.#slotClockMs >= captureTimeMs + offsetMs - this.frameDurationMs / 2;
+  }
+
+  /** Transit on the slot clock (a frame's resolution: arrivals between two pops share one reading). */
+  #measureTransit(captureTimeMs: number | undefined): void {
+    const valid = validCaptureTime(captureTimeMs);
+    if (valid === undefined) return;
+    if (this.#slotClockMs - this.#transitBucketStartMs >= TRANSIT_WINDOW_MS / 2) {
+      this.#previousFastestTransitMs = this.#fastestTransitMs;
+      this.#fastestTransitMs = Number.POSITIVE_INFINITY;
+      this.#transitBucketStartMs = this.#slotClockMs;
+    }
+    this.#fastestTransitMs = Math.min(this.#fastestTransitMs, this.#slotClockMs - valid);
+  }
+
+  #measureJitter(sequence: number, arrivalMs: number, captureTimeMs: number | undefined): void {
+    const sentMs = validCaptureTime(captureTimeMs) ?? sequence * this.frameDurationMs;
+    const transitMs = arrivalMs - sentMs;
     const last = this.#lastTransitMs;
     this.#lastTransitMs = transitMs;
     if (last === undefined) return;
@@ -247,6 +311,10 @@ export class JitterBuffer<T> {
     this.#highestSequence = -1;
     this.#nextSequence = undefined;
     this.#lastTransitMs = undefined;
+    this.#playOffsetMs = undefined;
+    this.#fastestTransitMs = Number.POSITIVE_INFINITY;
+    this.#previousFastestTransitMs = Number.POSITIVE_INFINITY;
+    this.#transitBucketStartMs = Number.NEGATIVE_INFINITY;
     this.#lossRun = 0;
   }
 
@@ -262,4 +330,10 @@ export class JitterBuffer<T> {
     this.#stats.framesDiscarded++;
     if (this.#nextSequence !== undefined && this.#nextSequence <= oldest) this.#nextSequence = oldest + 1;
   }
+}
+
+function validCaptureTime(captureTimeMs: number | undefined): number | undefined {
+  return captureTimeMs !== undefined && Number.isFinite(captureTimeMs) && captureTimeMs > 0
+    ? captureTimeMs
+    : undefined;
 }
