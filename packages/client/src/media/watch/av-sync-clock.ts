@@ -19,8 +19,16 @@ export const MAX_AV_SYNC_HOLD_MS = 200;
 export const AV_SYNC_STALE_MS = 1500;
 /** Offsets move by jitter-buffer steps (20 ms); smaller wobble is measurement noise, smoothed out. */
 const SMOOTHING_GAIN = 1 / 4;
-/** A change this large is a new audio delay (buffer rebuilt), taken at once rather than smoothed. */
-const JUMP_MS = 60;
+/** A change this large is a jitter-buffer step (a frame waited for or dropped), taken at once. */
+const JUMP_MS = 15;
+/**
+ * From the decoder worker drawing a frame to the frame on screen: the OffscreenCanvas commits it
+ * to the page's compositor, which shows it at a following vsync (25-39 ms between the worker's
+ * draw and a page reading the pixel on its next animation frame, measured in Chromium here; a
+ * third of that is the reading). Audio's output latency is measured (getOutputTimestamp); this is
+ * video's counterpart, as WebRTC's fixed render delay is.
+ */
+export const VIDEO_DISPLAY_DELAY_MS = 20;
 /** Audio within this of the video needs no extra delay (a frame of audio is 20 ms). */
 const EXTRA_DELAY_DEADBAND_MS = 20;
 /** Share of the remaining A/V gap the audio's extra delay closes per report (4 a second): ~1 s. */
@@ -45,7 +53,7 @@ export class AvSyncClock {
   /** A video frame captured at C (sender clock) is shown at C + `offsetMs` (this page's epoch) for the network's sake. */
   videoDelayed(offsetMs: number, nowMs: number): void {
     if (!Number.isFinite(offsetMs)) return;
-    this.#videoOffsetMs = offsetMs;
+    this.#videoOffsetMs = offsetMs + VIDEO_DISPLAY_DELAY_MS;
     this.#videoUpdatedAtMs = nowMs;
   }
 
@@ -96,7 +104,8 @@ export class AvSyncClock {
   presentAtEpochMs(captureTimeUs: number, nowMs: number): number | undefined {
     const offsetMs = this.current(nowMs);
     if (offsetMs === undefined) return undefined;
-    const presentAt = captureTimeUs / 1000 + offsetMs;
+    // Drawn this much before its sound is heard, it is seen as the sound is.
+    const presentAt = captureTimeUs / 1000 + offsetMs - VIDEO_DISPLAY_DELAY_MS;
     return Number.isFinite(presentAt) ? presentAt : undefined;
   }
 }
