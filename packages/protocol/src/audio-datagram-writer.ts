@@ -1,10 +1,14 @@
 /**
- * Audio datagrams in flight to the transport beyond this are dropped rather than queued: 16 is
- * 320 ms of one speaker, about 100 ms of three. The datagram writable has no bound of its own, and
- * when the congestion window is full (video on the stream, a lossy path), an unbounded queue
- * delayed every later audio frame by seconds, where the receiver would rather conceal one.
+ * Audio datagrams wait for the transport at most this long while it makes no progress; after
+ * that, new ones are dropped rather than queued. The datagram writable has no bound of its own,
+ * and a congestion window held full (video on the stream, a lossy path) would queue audio without
+ * limit, delaying every later frame where the receiver would rather conceal one.
  */
-export const MAX_QUEUED_AUDIO_DATAGRAMS = 16;
+export const AUDIO_DATAGRAM_STALL_MS = 100;
+/** Datagrams waiting before the stall rule applies: a turn's burst (many speakers) is not a stall. */
+export const MIN_QUEUED_AUDIO_DATAGRAMS = 16;
+/** Never more than this wait, stalled or not. */
+export const MAX_QUEUED_AUDIO_DATAGRAMS = 256;
 /** Where the implementation offers it (Chromium), it drops datagrams this old itself. */
 export const AUDIO_DATAGRAM_MAX_AGE_MS = 150;
 
@@ -13,28 +17,37 @@ type DatagramDuplex = WebTransportDatagramDuplexStream & {
   outgoingMaxAge?: number | null;
 };
 
-/** Writes audio datagrams with a bounded queue: a late audio frame is worth less than none. */
+/** Writes audio datagrams with a bounded wait: a late audio frame is worth less than none. */
 export class AudioDatagramWriter {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #nowMs: () => number;
   #queued = 0;
   #dropped = 0;
+  /** When the transport last took a datagram (or the queue was last empty). */
+  #progressAtMs = 0;
   readonly #settled = () => {
     this.#queued--;
+    this.#progressAtMs = this.#nowMs();
   };
 
-  constructor(datagrams: WebTransportDatagramDuplexStream) {
+  constructor(datagrams: WebTransportDatagramDuplexStream, nowMs: () => number = () => performance.now()) {
     const duplex = datagrams as DatagramDuplex;
+    this.#nowMs = nowMs;
     try {
       if ("outgoingMaxAge" in duplex) duplex.outgoingMaxAge = AUDIO_DATAGRAM_MAX_AGE_MS;
     } catch {
-      // read-only or unsupported here: the queue bound below still holds
+      // read-only or unsupported here: the bound below still holds
     }
     this.#writer = (duplex.createWritable?.() ?? duplex.writable).getWriter();
   }
 
-  /** Hands `packet` to the transport; false when too many wait already (the packet is dropped). */
+  /** Hands `packet` to the transport; false when the transport is stalled (the packet is dropped). */
   write(packet: Uint8Array): boolean {
-    if (this.#queued >= MAX_QUEUED_AUDIO_DATAGRAMS) {
+    const nowMs = this.#nowMs();
+    if (this.#queued === 0) this.#progressAtMs = nowMs;
+    const stalled =
+      this.#queued >= MIN_QUEUED_AUDIO_DATAGRAMS && nowMs - this.#progressAtMs > AUDIO_DATAGRAM_STALL_MS;
+    if (stalled || this.#queued >= MAX_QUEUED_AUDIO_DATAGRAMS) {
       this.#dropped++;
       return false;
     }
@@ -43,7 +56,7 @@ export class AudioDatagramWriter {
     return true;
   }
 
-  /** Datagrams dropped because the queue was full. */
+  /** Datagrams dropped because the transport was stalled. */
   get dropped(): number {
     return this.#dropped;
   }
