@@ -92,7 +92,7 @@ export interface RunOptions {
 
 /** The receiver's figures `--diagnostics` prints: what explains a latency or a freeze. */
 const DIAGNOSTIC_FIGURES =
-  /playoutDelay|avSyncHold|glassToGlass|jitterBuffer|audioExtraDelay|Stretched|Concealed|videoFramesDecoded|rttMs/;
+  /playoutDelay|avSyncHold|glassToGlass|jitterBuffer|audioExtraDelay|audioPath|videoPlan|Stretched|Concealed|videoFramesDecoded|rttMs/;
 
 export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[]> {
   const webRoot = await Deno.makeTempDir({ prefix: "bad-network-web-" });

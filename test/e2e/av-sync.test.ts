@@ -66,9 +66,7 @@ async function measureSkew(profile: PresetName | undefined): Promise<SkewRun> {
       transport: "webtransport",
     });
     const sender = await open("sender");
-    sender.on("console", (m) => {});
     const receiver = await open("receiver");
-    receiver.on("console", (m) => {});
     await receiver.evaluate((t) => window.avProbe.startReceiver(t), target("receiver"));
     await sender.evaluate((t) => window.avProbe.startSender(t), target("sender"));
     // Until frames and sound flow (joins, first key frame, the jitter buffer filling).
@@ -89,28 +87,21 @@ async function measureSkew(profile: PresetName | undefined): Promise<SkewRun> {
     const video = results.peer?.videoTracks[0];
     const sent = (await sender.evaluate(() => window.avProbe.results())).flashesSentMs;
     const latencies = summarizeSkews(pairSkewsMs(flashes, sent, 1000));
-    console.log(
-      "LV",
-      pairSkewsMs(flashes, sent, 1000)
-        .map((x) => x.toFixed(0))
-        .join(" "),
-    );
-    console.log(
-      "LA",
+    const heard = summarizeSkews(
       pairSkewsMs(
-        beeps.filter((b) => b >= startMs),
+        beeps.filter((time) => time >= startMs),
         sent,
         1000,
-      )
-        .map((x) => x.toFixed(0))
-        .join(" "),
+      ),
     );
     console.log(
       `${profile ?? "direct"}: A/V skew (video − audio) over ${summary.count} flashes: median ${summary.medianMs.toFixed(1)} ms, ` +
         `max |skew| ${summary.maxAbsMs.toFixed(1)} ms; skews ${skews.map((s) => s.toFixed(0)).join(" ")}; ` +
         `audio depth ${results.peer?.jitterBufferDepthMs} ms (extra ${results.peer?.audioExtraDelayMs?.toFixed(0)}, ${results.peer?.audioFramesStretched} frames stretched, ${results.peer?.audioFramesConcealed} concealed), ` +
         `video hold ${video?.avSyncHoldMs?.toFixed(0)} ms, playout delay ${video?.playoutDelayMs?.toFixed(0)} ms, ` +
-        `capture→render ${video?.captureToRenderMs?.toFixed(0)} ms, flashes seen after ${latencies.medianMs.toFixed(0)} ms`,
+        `capture→render ${video?.captureToRenderMs?.toFixed(0)} ms, flashes seen after ${latencies.medianMs.toFixed(0)} ms ` +
+        `and beeps heard after ${heard.medianMs.toFixed(0)} ms (medians); lip sync's view: audio ${results.peer?.audioPathMs?.toFixed(0)} ms, ` +
+        `video plan ${results.peer?.videoPlanMs?.toFixed(0)} ms`,
     );
     const detail = JSON.stringify({ flashes, beeps, errors, peer: results.peer });
     return { skews, summary, detail, results, latencies, errors };

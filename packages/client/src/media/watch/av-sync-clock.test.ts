@@ -64,3 +64,14 @@ Deno.test("video held for the network makes the audio wait as long, and only whi
   }
   assertEquals(clock.audioExtraDelayMs, 0);
 });
+
+Deno.test("the diagnostics show lip sync's view of each path, and NaN once it is stale", () => {
+  const clock = new AvSyncClock();
+  assert(Number.isNaN(clock.audioPathMs(0)) && Number.isNaN(clock.videoPlanMs(0)));
+  clock.audioPlayed(1_000_000, 1150, 0);
+  clock.videoDelayed(240, 0);
+  assertEquals(clock.audioPathMs(10), 150);
+  assertEquals(clock.videoPlanMs(10), 240 + VIDEO_DISPLAY_DELAY_MS);
+  assert(Number.isNaN(clock.audioPathMs(AV_SYNC_STALE_MS + 1)));
+  assert(Number.isNaN(clock.videoPlanMs(AV_SYNC_STALE_MS + 1)));
+});

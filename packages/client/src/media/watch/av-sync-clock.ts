@@ -89,6 +89,17 @@ export class AvSyncClock {
     this.#audioExtraDelayMs = Math.min(MAX_PLAYOUT_DELAY_MS, Math.max(0, next));
   }
 
+  /** Capture → heard for this participant's audio (ms, clock offset included), NaN without fresh audio. */
+  audioPathMs(nowMs: number): number {
+    return this.current(nowMs) ?? Number.NaN;
+  }
+
+  /** Capture → on screen as the network's playout delay plans it (ms), NaN while video is not delayed. */
+  videoPlanMs(nowMs: number): number {
+    const fresh = nowMs - this.#videoUpdatedAtMs <= AV_SYNC_STALE_MS;
+    return fresh && this.#videoOffsetMs !== undefined ? this.#videoOffsetMs : Number.NaN;
+  }
+
   /** Audio is not playing (silence, muted): video shows as soon as it decodes. */
   audioStopped(): void {
     this.#offsetMs = undefined;

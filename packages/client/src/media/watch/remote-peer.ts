@@ -35,6 +35,12 @@ export interface PeerStats {
   avSyncHoldMs: number;
   /** How long that track's frames are held to ride out repairs on the network (0 on a clean link), ms. */
   videoPlayoutDelayMs: number;
+  /**
+   * Lip sync's view, capture → heard for the audio and capture → on screen as the playout delay
+   * plans it for the video (ms, on the sender's and our clocks as glassToGlassMs); NaN without them.
+   */
+  audioPathMs: number;
+  videoPlanMs: number;
   /** Sums over the peer's audio tracks. */
   audioFramesReceived: number;
   audioFramesDecoded: number;
@@ -74,6 +80,8 @@ export class RemotePeer {
   /** Who they are, from the server (two peers may share a display name, never an identity). */
   readonly identity: string;
   readonly guest: boolean;
+  /** Lip sync for this participant, shared by its audio and video tracks. */
+  readonly #avSync = new AvSyncClock();
   #context: RemoteTrackContext;
   #tracks = new Map<number, RemoteTrack>();
   /**
@@ -102,7 +110,7 @@ export class RemotePeer {
       output,
       frameTransform: options.frameTransform,
       onError: options.onError ?? (() => {}),
-      avSync: new AvSyncClock(),
+      avSync: this.#avSync,
       roundTripMs: () => session.stats().rttMs,
     };
     this.updateTracks(participant.tracks);
@@ -207,6 +215,8 @@ export class RemotePeer {
       glassToGlassMs: biggest?.captureToRenderMs ?? Number.NaN,
       avSyncHoldMs: biggest?.avSyncHoldMs ?? 0,
       videoPlayoutDelayMs: biggest?.playoutDelayMs ?? 0,
+      audioPathMs: this.#avSync.audioPathMs(performance.now()),
+      videoPlanMs: this.#avSync.videoPlanMs(performance.now()),
       audioFramesReceived: sum(audio, (t) => t.framesReceived),
       audioFramesDecoded: sum(audio, (t) => t.framesDecoded),
       audioRms: loudest?.rms ?? 0,
