@@ -77,13 +77,13 @@ export class AvSyncClock {
    */
   #steerAudioDelay(nowMs: number): void {
     const audioOffsetMs = this.#offsetMs;
-    const videoFresh = nowMs - this.#videoUpdatedAtMs <= AV_SYNC_STALE_MS;
-    if (!videoFresh || this.#videoOffsetMs === undefined || audioOffsetMs === undefined) {
+    const videoOffsetMs = this.#freshVideoOffsetMs(nowMs);
+    if (videoOffsetMs === undefined || audioOffsetMs === undefined) {
       this.#audioExtraDelayMs -= this.#audioExtraDelayMs * EXTRA_DELAY_GAIN;
       if (this.#audioExtraDelayMs < 1) this.#audioExtraDelayMs = 0;
       return;
     }
-    const gapMs = this.#videoOffsetMs - audioOffsetMs;
+    const gapMs = videoOffsetMs - audioOffsetMs;
     if (Math.abs(gapMs) <= EXTRA_DELAY_DEADBAND_MS) return;
     const next = this.#audioExtraDelayMs + gapMs * EXTRA_DELAY_GAIN;
     this.#audioExtraDelayMs = Math.min(MAX_PLAYOUT_DELAY_MS, Math.max(0, next));
@@ -96,8 +96,12 @@ export class AvSyncClock {
 
   /** Capture → on screen as the network's playout delay plans it (ms), NaN while video is not delayed. */
   videoPlanMs(nowMs: number): number {
-    const fresh = nowMs - this.#videoUpdatedAtMs <= AV_SYNC_STALE_MS;
-    return fresh && this.#videoOffsetMs !== undefined ? this.#videoOffsetMs : Number.NaN;
+    return this.#freshVideoOffsetMs(nowMs) ?? Number.NaN;
+  }
+
+  /** The video's planned offset, undefined once not refreshed for AV_SYNC_STALE_MS (no longer delayed). */
+  #freshVideoOffsetMs(nowMs: number): number | undefined {
+    return nowMs - this.#videoUpdatedAtMs <= AV_SYNC_STALE_MS ? this.#videoOffsetMs : undefined;
   }
 
   /** Audio is not playing (silence, muted): video shows as soon as it decodes. */

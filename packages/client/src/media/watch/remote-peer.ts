@@ -191,6 +191,7 @@ export class RemotePeer {
   }
 
   stats(): PeerStats {
+    const nowMs = performance.now();
     const video = this.videoTracks.map((track) => track.stats());
     const audio = this.audioTracks.map((track) => track.stats());
     const sum = <T>(items: T[], field: (item: T) => number) =>
@@ -215,8 +216,8 @@ export class RemotePeer {
       glassToGlassMs: biggest?.captureToRenderMs ?? Number.NaN,
       avSyncHoldMs: biggest?.avSyncHoldMs ?? 0,
       videoPlayoutDelayMs: biggest?.playoutDelayMs ?? 0,
-      audioPathMs: this.#avSync.audioPathMs(performance.now()),
-      videoPlanMs: this.#avSync.videoPlanMs(performance.now()),
+      audioPathMs: this.#avSync.audioPathMs(nowMs),
+      videoPlanMs: this.#avSync.videoPlanMs(nowMs),
       audioFramesReceived: sum(audio, (t) => t.framesReceived),
       audioFramesDecoded: sum(audio, (t) => t.framesDecoded),
       audioRms: loudest?.rms ?? 0,
