@@ -19,7 +19,7 @@ function concealFrame(lastFrame, lossCount, out) {
 }
 
 // packages/client/src/media/watch/jitter-buffer.ts
-var TRANSIT_WINDOW_MS = 1e4;
+var TRANSIT_WINDOW_MS = 2e3;
 var DISCONTINUITY_MS = 1e3;
 var CONCEALMENT_GAIN = 1 / 32;
 var CONCEALMENT_ONE_FRAME = 0.02;
@@ -40,6 +40,8 @@ var JitterBuffer = class {
   #slotClockMs = 0;
   /** Slot clock minus capture time of the last frame played: the stream's playout timeline. */
   #playOffsetMs;
+  /** Capture time of the last frame played, to tell a DTX gap in contiguous sequence numbers. */
+  #playedCaptureTimeMs;
   /** The fastest arrival (slot clock minus capture time) of the last TRANSIT_WINDOW_MS, in two halves. */
   #fastestTransitMs = Number.POSITIVE_INFINITY;
   #previousFastestTransitMs = Number.POSITIVE_INFINITY;
@@ -148,13 +150,16 @@ var JitterBuffer = class {
       };
       this.#nextSequence = first;
     }
+    if (this.#waitsOutCaptureGap(this.#nextSequence)) return {
+      kind: "silence"
+    };
     if (this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs && this.#frames.has(this.#nextSequence)) {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;
     }
     this.#slotsSinceStretch++;
-    if (this.#extraDelayMs >= this.frameDurationMs && this.depthMs < this.targetDepthMs - this.frameDurationMs && this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS && this.#frames.has(this.#nextSequence)) {
+    if (this.#extraDelayMs >= this.frameDurationMs && this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS && this.#shallowerThanTarget(this.#nextSequence)) {
       this.#slotsSinceStretch = 0;
       this.#stats.framesStretched++;
       return {
@@ -168,6 +173,7 @@ var JitterBuffer = class {
       const { frame, captureTimeMs } = entry;
       this.#frames.delete(sequence);
       if (captureTimeMs !== void 0) this.#playOffsetMs = this.#slotClockMs - captureTimeMs;
+      this.#playedCaptureTimeMs = captureTimeMs;
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
       this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
@@ -200,22 +206,56 @@ var JitterBuffer = class {
    * Whether playout starts (again) at frame `first`. After a pause (DTX, the first words after a
    * silence) the stream resumes on the timeline it played before, so a talk spurt's first word
    * plays as long after its capture as the last one did and lip sync keeps its offset; on a first
-   * start, or without capture times, once the buffer holds its target depth. Also once it holds
-   * well more than that, whatever the timeline says (the sender's clock jumped).
-   *
-   * The timeline is no later than the fastest recent arrival plus the target and the discards'
-   * margin: a stall (a lost packet holding the stream for its repair) makes the frames after it
-   * play late, and a timeline that kept their lateness through every pause would only ever grow,
-   * since discards need a deep buffer and a quiet sender never builds one.
+   * start, or without capture times, once the buffer holds its target depth.
    */
   #dueToStart(first) {
     const captureTimeMs = this.#frames.get(first)?.captureTimeMs;
-    const depthMs = this.depthMs;
-    if (this.#playOffsetMs === void 0 || captureTimeMs === void 0) return depthMs >= this.targetDepthMs;
-    if (depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
-    const fastestMs = Math.min(this.#fastestTransitMs, this.#previousFastestTransitMs);
-    const soonestMs = fastestMs + this.targetDepthMs;
-    const offsetMs = Math.min(Math.max(this.#playOffsetMs, soonestMs), soonestMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs);
+    if (this.#playOffsetMs === void 0 || captureTimeMs === void 0) return this.depthMs >= this.targetDepthMs;
+    return this.#dueOnTimeline(captureTimeMs);
+  }
+  /**
+   * Whether the next frame, already here, waits for its time: it was captured well after the one
+   * just played (a DTX pause, sequence numbers contiguous across it), and played at once it would
+   * sound that much sooner after its capture than the frames around it. The first word after a
+   * short pause then came up to 120 ms early under lip sync's extra delay, and lip sync, reading
+   * the later frames' offset, held the video for sound already heard.
+   */
+  #waitsOutCaptureGap(sequence) {
+    const captureTimeMs = this.#frames.get(sequence)?.captureTimeMs;
+    const playedMs = this.#playedCaptureTimeMs;
+    if (captureTimeMs === void 0 || playedMs === void 0 || this.#playOffsetMs === void 0) return false;
+    if (captureTimeMs - playedMs <= 1.5 * this.frameDurationMs) return false;
+    return !this.#dueOnTimeline(captureTimeMs);
+  }
+  /**
+   * Whether the next frame, here, would play sooner after its capture than the target asks by more
+   * than a frame: what stretching makes up. Measured on the timeline when frames carry capture
+   * times, since the depth also falls at the end of each talk spurt, where stretching only moved
+   * every later spurt 20 ms later; otherwise from the depth.
+   */
+  #shallowerThanTarget(sequence) {
+    const entry = this.#frames.get(sequence);
+    if (entry === void 0) return false;
+    if (entry.captureTimeMs === void 0) return this.depthMs < this.targetDepthMs - this.frameDurationMs;
+    const offsetMs = this.#slotClockMs - entry.captureTimeMs;
+    return offsetMs < this.#soonestOffsetMs() - this.frameDurationMs;
+  }
+  /** The earliest playout timeline the target allows: the fastest recent arrival plus the target depth. */
+  #soonestOffsetMs() {
+    return Math.min(this.#fastestTransitMs, this.#previousFastestTransitMs) + this.targetDepthMs;
+  }
+  /**
+   * Whether a frame captured at `captureTimeMs` is due on the playout timeline, clamped to no later
+   * than the fastest recent arrival plus the target and the discards' margin: a stall (a lost
+   * packet holding the stream for its repair) makes the frames after it play late, and a timeline
+   * that kept their lateness through every pause would only ever grow, since discards need a deep
+   * buffer and a quiet sender never builds one. Also due once the buffer holds well more than its
+   * target, whatever the timeline says (the sender's clock jumped).
+   */
+  #dueOnTimeline(captureTimeMs) {
+    if (this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
+    const soonestMs = this.#soonestOffsetMs();
+    const offsetMs = Math.min(Math.max(this.#playOffsetMs ?? soonestMs, soonestMs), soonestMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs);
     return this.#slotClockMs >= captureTimeMs + offsetMs - this.frameDurationMs / 2;
   }
   /** Transit on the slot clock (a frame's resolution: arrivals between two pops share one reading). */
@@ -247,6 +287,7 @@ var JitterBuffer = class {
     this.#nextSequence = void 0;
     this.#lastTransitMs = void 0;
     this.#playOffsetMs = void 0;
+    this.#playedCaptureTimeMs = void 0;
     this.#fastestTransitMs = Number.POSITIVE_INFINITY;
     this.#previousFastestTransitMs = Number.POSITIVE_INFINITY;
     this.#transitBucketStartMs = Number.NEGATIVE_INFINITY;

@@ -334,3 +334,66 @@ Deno.test("in a quiet room the playout timeline comes back after lip sync's extr
   const latestMs = Math.max(...delays.slice(-10));
   assert(latestMs <= buffer.targetDepthMs + 4 * FRAME_MS, `delays ${delays.join(" ")}`);
 });
+
+Deno.test("a talk spurt whose first frame is already here when the pause before it ends still plays on the timeline", () => {
+  // Lip sync holds the audio 120 ms deeper, so the next packet after a short DTX pause (sequence
+  // numbers contiguous, capture times 100 ms apart) is in the buffer before the pause has played
+  // out. Played in the next slot, that first word came 80 ms sooner after its capture than the
+  // frames around it.
+  const buffer = new JitterBuffer<number>();
+  buffer.setExtraDelayMs(120);
+  const captures: number[] = [];
+  for (let i = 0; i < 100; i++) captures.push(1_000 + i * FRAME_MS);
+  const resumeMs = (captures.at(-1) ?? 0) + 100;
+  for (let i = 0; i < 50; i++) captures.push(resumeMs + i * FRAME_MS);
+  const delays = new Map<number, number>();
+  let next = 0;
+  for (let slotMs = 1_000; slotMs < 6_000; slotMs += FRAME_MS) {
+    while (next < captures.length && (captures[next] ?? 0) + 5 <= slotMs) {
+      buffer.push(next, (captures[next] ?? 0) + 5, next, captures[next]);
+      next++;
+    }
+    const slot = buffer.pop();
+    if (slot.kind === "frame") delays.set(slot.sequence, slotMs - (captures[slot.sequence] ?? 0));
+  }
+  const before = delays.get(99);
+  const after = delays.get(100);
+  assert(before !== undefined && after !== undefined, JSON.stringify([...delays]));
+  assert(before >= 100, `the buffer never deepened for lip sync: ${before} ms`);
+  assert(Math.abs(after - before) <= FRAME_MS / 2, `before the pause ${before} ms, after it ${after} ms`);
+});
+
+Deno.test("when the path's delay grows, talk spurts soon play on its new timeline from their first word", () => {
+  // Spurts of 400 ms every second, lip sync asking for 100 ms more; at 5 s the network's delay
+  // grows from 5 to 150 ms (a longer route, a loaded link). The fastest arrival was remembered for
+  // 10 s: each spurt's first word was held to the old path's timeline (and the buffer stretched
+  // back out within the spurt, so a word's first syllable and its last came 80 ms apart).
+  const buffer = new JitterBuffer<number>();
+  buffer.setExtraDelayMs(100);
+  const sent: { captureMs: number; transitMs: number }[] = [];
+  for (let spurtMs = 1_000; spurtMs < 12_000; spurtMs += 1_000) {
+    for (let i = 0; i < 20; i++) {
+      const captureMs = spurtMs + i * FRAME_MS;
+      sent.push({ captureMs, transitMs: captureMs < 5_000 ? 5 : 150 });
+    }
+  }
+  const delays = new Map<number, number>();
+  let next = 0;
+  for (let slotMs = 1_000; slotMs < 13_000; slotMs += FRAME_MS) {
+    while (next < sent.length && sent[next]!.captureMs + sent[next]!.transitMs <= slotMs) {
+      const { captureMs, transitMs } = sent[next]!;
+      buffer.push(next, captureMs + transitMs, next, captureMs);
+      next++;
+    }
+    const slot = buffer.pop();
+    if (slot.kind === "frame") delays.set(slot.sequence, slotMs - sent[slot.sequence]!.captureMs);
+  }
+  // Each spurt from 8 s on: its frames' delays behind capture, first word to last.
+  for (let spurt = 7; spurt < 11; spurt++) {
+    const spurtDelays = Array.from({ length: 20 }, (_, i) => delays.get(spurt * 20 + i) ?? Number.NaN);
+    const spreadMs = Math.max(...spurtDelays) - Math.min(...spurtDelays);
+    assert(spreadMs <= FRAME_MS, `spurt at ${spurt + 1} s: delays ${spurtDelays.join(" ")}`);
+    // And on the new path's timeline: its transit plus at least lip sync's extra delay.
+    assert(Math.min(...spurtDelays) >= 150 + 100, `spurt at ${spurt + 1} s: delays ${spurtDelays.join(" ")}`);
+  }
+});

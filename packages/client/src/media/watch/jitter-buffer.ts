@@ -62,8 +62,12 @@ export interface JitterBufferStats {
   extraDelayMs: number;
 }
 
-/** How long the fastest arrival is remembered, to bound the playout timeline. */
-const TRANSIT_WINDOW_MS = 10_000;
+/**
+ * How long the fastest arrival is remembered, to bound the playout timeline. Short, so a path that
+ * grows slower moves the timeline within 2 s: remembered for 10 s, a link impaired mid-call kept
+ * each talk spurt's first word 150 ms short of the new path's timeline for that long.
+ */
+const TRANSIT_WINDOW_MS = 2000;
 /** A jump in transit time this large is a pause (mute, reconnect), not network jitter. */
 const DISCONTINUITY_MS = 1000;
 /** EWMA gain of the concealment ratio, per playout slot. */
@@ -94,6 +98,8 @@ export class JitterBuffer<T> {
   #slotClockMs = 0;
   /** Slot clock minus capture time of the last frame played: the stream's playout timeline. */
   #playOffsetMs: number | undefined;
+  /** Capture time of the last frame played, to tell a DTX gap in contiguous sequence numbers. */
+  #playedCaptureTimeMs: number | undefined;
   /** The fastest arrival (slot clock minus capture time) of the last TRANSIT_WINDOW_MS, in two halves. */
   #fastestTransitMs = Number.POSITIVE_INFINITY;
   #previousFastestTransitMs = Number.POSITIVE_INFINITY;
@@ -203,6 +209,7 @@ export class JitterBuffer<T> {
       if (!this.#dueToStart(first)) return { kind: "silence" };
       this.#nextSequence = first;
     }
+    if (this.#waitsOutCaptureGap(this.#nextSequence)) return { kind: "silence" };
     // Too much latency for the current jitter: drop one frame (a 20 ms skip is rarely audible).
     if (
       this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs &&
@@ -217,9 +224,8 @@ export class JitterBuffer<T> {
     this.#slotsSinceStretch++;
     if (
       this.#extraDelayMs >= this.frameDurationMs &&
-      this.depthMs < this.targetDepthMs - this.frameDurationMs &&
       this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS &&
-      this.#frames.has(this.#nextSequence)
+      this.#shallowerThanTarget(this.#nextSequence)
     ) {
       this.#slotsSinceStretch = 0;
       this.#stats.framesStretched++;
@@ -231,6 +237,7 @@ export class JitterBuffer<T> {
       const { frame, captureTimeMs } = entry;
       this.#frames.delete(sequence);
       if (captureTimeMs !== undefined) this.#playOffsetMs = this.#slotClockMs - captureTimeMs;
+      this.#playedCaptureTimeMs = captureTimeMs;
       this.#nextSequence = sequence + 1;
       this.#lossRun = 0;
       this.#concealmentRatio -= this.#concealmentRatio * CONCEALMENT_GAIN;
@@ -259,23 +266,63 @@ export class JitterBuffer<T> {
    * Whether playout starts (again) at frame `first`. After a pause (DTX, the first words after a
    * silence) the stream resumes on the timeline it played before, so a talk spurt's first word
    * plays as long after its capture as the last one did and lip sync keeps its offset; on a first
-   * start, or without capture times, once the buffer holds its target depth. Also once it holds
-   * well more than that, whatever the timeline says (the sender's clock jumped).
-   *
-   * The timeline is no later than the fastest recent arrival plus the target and the discards'
-   * margin: a stall (a lost packet holding the stream for its repair) makes the frames after it
-   * play late, and a timeline that kept their lateness through every pause would only ever grow,
-   * since discards need a deep buffer and a quiet sender never builds one.
+   * start, or without capture times, once the buffer holds its target depth.
    */
   #dueToStart(first: number): boolean {
     const captureTimeMs = this.#frames.get(first)?.captureTimeMs;
-    const depthMs = this.depthMs;
-    if (this.#playOffsetMs === undefined || captureTimeMs === undefined) return depthMs >= this.targetDepthMs;
-    if (depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
-    const fastestMs = Math.min(this.#fastestTransitMs, this.#previousFastestTransitMs);
-    const soonestMs = fastestMs + this.targetDepthMs;
+    if (this.#playOffsetMs === undefined || captureTimeMs === undefined)
+      return this.depthMs >= this.targetDepthMs;
+    return this.#dueOnTimeline(captureTimeMs);
+  }
+
+  /**
+   * Whether the next frame, already here, waits for its time: it was captured well after the one
+   * just played (a DTX pause, sequence numbers contiguous across it), and played at once it would
+   * sound that much sooner after its capture than the frames around it. The first word after a
+   * short pause then came up to 120 ms early under lip sync's extra delay, and lip sync, reading
+   * the later frames' offset, held the video for sound already heard.
+   */
+  #waitsOutCaptureGap(sequence: number): boolean {
+    const captureTimeMs = this.#frames.get(sequence)?.captureTimeMs;
+    const playedMs = this.#playedCaptureTimeMs;
+    if (captureTimeMs === undefined || playedMs === undefined || this.#playOffsetMs === undefined)
+      return false;
+    if (captureTimeMs - playedMs <= 1.5 * this.frameDurationMs) return false;
+    return !this.#dueOnTimeline(captureTimeMs);
+  }
+
+  /**
+   * Whether the next frame, here, would play sooner after its capture than the target asks by more
+   * than a frame: what stretching makes up. Measured on the timeline when frames carry capture
+   * times, since the depth also falls at the end of each talk spurt, where stretching only moved
+   * every later spurt 20 ms later; otherwise from the depth.
+   */
+  #shallowerThanTarget(sequence: number): boolean {
+    const entry = this.#frames.get(sequence);
+    if (entry === undefined) return false;
+    if (entry.captureTimeMs === undefined) return this.depthMs < this.targetDepthMs - this.frameDurationMs;
+    const offsetMs = this.#slotClockMs - entry.captureTimeMs;
+    return offsetMs < this.#soonestOffsetMs() - this.frameDurationMs;
+  }
+
+  /** The earliest playout timeline the target allows: the fastest recent arrival plus the target depth. */
+  #soonestOffsetMs(): number {
+    return Math.min(this.#fastestTransitMs, this.#previousFastestTransitMs) + this.targetDepthMs;
+  }
+
+  /**
+   * Whether a frame captured at `captureTimeMs` is due on the playout timeline, clamped to no later
+   * than the fastest recent arrival plus the target and the discards' margin: a stall (a lost
+   * packet holding the stream for its repair) makes the frames after it play late, and a timeline
+   * that kept their lateness through every pause would only ever grow, since discards need a deep
+   * buffer and a quiet sender never builds one. Also due once the buffer holds well more than its
+   * target, whatever the timeline says (the sender's clock jumped).
+   */
+  #dueOnTimeline(captureTimeMs: number): boolean {
+    if (this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
+    const soonestMs = this.#soonestOffsetMs();
     const offsetMs = Math.min(
-      Math.max(this.#playOffsetMs, soonestMs),
+      Math.max(this.#playOffsetMs ?? soonestMs, soonestMs),
       soonestMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs,
     );
     return this.#slotClockMs >= captureTimeMs + offsetMs - this.frameDurationMs / 2;
@@ -312,6 +359,7 @@ export class JitterBuffer<T> {
     this.#nextSequence = undefined;
     this.#lastTransitMs = undefined;
     this.#playOffsetMs = undefined;
+    this.#playedCaptureTimeMs = undefined;
     this.#fastestTransitMs = Number.POSITIVE_INFINITY;
     this.#previousFastestTransitMs = Number.POSITIVE_INFINITY;
     this.#transitBucketStartMs = Number.NEGATIVE_INFINITY;
