@@ -26,6 +26,7 @@ var CONCEALMENT_ONE_FRAME = 0.02;
 var CONCEALMENT_TWO_FRAMES = 0.1;
 var STRETCH_EVERY_SLOTS = 5;
 var DISCARD_MARGIN_FRAMES = 3;
+var SPARE_WINDOW_SLOTS = 50;
 var JitterBuffer = class {
   frameDurationMs;
   minTargetMs;
@@ -55,6 +56,9 @@ var JitterBuffer = class {
   #concealmentRatio = 0;
   #extraDelayMs = 0;
   #slotsSinceStretch = 0;
+  /** The least depth seen before a pop in the current spare window, and the slots it has lasted. */
+  #leastDepthMs = Number.POSITIVE_INFINITY;
+  #spareWindowSlots = 0;
   #stats = {
     framesPlayed: 0,
     framesConcealed: 0,
@@ -149,14 +153,16 @@ var JitterBuffer = class {
         kind: "silence"
       };
       this.#nextSequence = first;
+      this.#startSpareWindow();
     }
     if (this.#waitsOutCaptureGap(this.#nextSequence)) return {
       kind: "silence"
     };
-    if (this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs && this.#frames.has(this.#nextSequence)) {
+    if (this.#hasExcessDepth() && this.#frames.has(this.#nextSequence)) {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;
+      this.#startSpareWindow();
     }
     this.#slotsSinceStretch++;
     if (this.#extraDelayMs >= this.frameDurationMs && this.#slotsSinceStretch >= STRETCH_EVERY_SLOTS && this.#shallowerThanTarget(this.#nextSequence)) {
@@ -201,6 +207,24 @@ var JitterBuffer = class {
       kind: "conceal",
       lossCount: this.#lossRun
     };
+  }
+  /**
+   * Whether the buffer holds more than its target needs: three frames more right now, or a frame
+   * more at every slot of the last spare window. Called once per pop, before the frame is taken.
+   */
+  #hasExcessDepth() {
+    const depthMs = this.depthMs;
+    const targetMs = this.targetDepthMs;
+    if (depthMs >= targetMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
+    this.#leastDepthMs = Math.min(this.#leastDepthMs, depthMs);
+    if (++this.#spareWindowSlots < SPARE_WINDOW_SLOTS) return false;
+    const spare = this.#leastDepthMs >= targetMs + this.frameDurationMs;
+    this.#startSpareWindow();
+    return spare;
+  }
+  #startSpareWindow() {
+    this.#leastDepthMs = Number.POSITIVE_INFINITY;
+    this.#spareWindowSlots = 0;
   }
   /**
    * Whether playout starts (again) at frame `first`. After a pause (DTX, the first words after a

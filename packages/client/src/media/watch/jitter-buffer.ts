@@ -9,7 +9,12 @@
  *   of a pause, and the buffer grew to its ceiling in a quiet room.
  * - The target depth follows it: clamp(jitterMultiplier · jitter, minTargetMs..maxTargetMs).
  *   The buffer grows towards the target by waiting on an underrun (concealing without consuming a
- *   sequence number) and shrinks by discarding one frame when it holds two frames more than needed.
+ *   sequence number). It shrinks by discarding one frame: at once while it holds three frames more
+ *   than the target, and otherwise once it has held at least a frame more than the target at every
+ *   slot for a second (the least depth seen before each pop is the slack the arrivals really left,
+ *   whatever their pattern, as NetEq's buffer-level filter measures it). Without the second rule
+ *   each underrun from a scheduling hiccup added a frame for good, and a clean call sat two or
+ *   three frames (40-60 ms) above its target.
  * - Frequent loss (a frame concealed while later ones are here) deepens the target a little (one frame from 2 % of slots concealed, two
  *   from 10 %): packets that come late rather than lost then still play, and a burst costs fewer
  *   audible gaps. The ratio is an EWMA over about 32 slots, so the extra depth goes when loss does.
@@ -82,6 +87,8 @@ const CONCEALMENT_TWO_FRAMES = 0.1;
 const STRETCH_EVERY_SLOTS = 5;
 /** A buffer this many frames deeper than its target drops one (too much latency for the jitter). */
 const DISCARD_MARGIN_FRAMES = 3;
+/** Slots over which a buffer must keep a spare frame above its target before it drops one (1 s). */
+const SPARE_WINDOW_SLOTS = 50;
 
 export class JitterBuffer<T> {
   readonly frameDurationMs: number;
@@ -113,6 +120,9 @@ export class JitterBuffer<T> {
   #concealmentRatio = 0;
   #extraDelayMs = 0;
   #slotsSinceStretch = 0;
+  /** The least depth seen before a pop in the current spare window, and the slots it has lasted. */
+  #leastDepthMs = Number.POSITIVE_INFINITY;
+  #spareWindowSlots = 0;
   #stats = { framesPlayed: 0, framesConcealed: 0, framesLate: 0, framesDiscarded: 0, framesStretched: 0 };
 
   constructor(options: JitterBufferOptions = {}) {
@@ -208,16 +218,15 @@ export class JitterBuffer<T> {
       const first = this.#lowestSequence();
       if (!this.#dueToStart(first)) return { kind: "silence" };
       this.#nextSequence = first;
+      this.#startSpareWindow();
     }
     if (this.#waitsOutCaptureGap(this.#nextSequence)) return { kind: "silence" };
     // Too much latency for the current jitter: drop one frame (a 20 ms skip is rarely audible).
-    if (
-      this.depthMs >= this.targetDepthMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs &&
-      this.#frames.has(this.#nextSequence)
-    ) {
+    if (this.#hasExcessDepth() && this.#frames.has(this.#nextSequence)) {
       this.#frames.delete(this.#nextSequence);
       this.#nextSequence++;
       this.#stats.framesDiscarded++;
+      this.#startSpareWindow();
     }
     // Too little for lip sync's extra delay: play one frame of concealment and keep this one. (The
     // jitter target alone grows on underruns, as ever: stretching for it would delay speech onsets.)
@@ -260,6 +269,26 @@ export class JitterBuffer<T> {
     }
     this.#stats.framesConcealed++;
     return { kind: "conceal", lossCount: this.#lossRun };
+  }
+
+  /**
+   * Whether the buffer holds more than its target needs: three frames more right now, or a frame
+   * more at every slot of the last spare window. Called once per pop, before the frame is taken.
+   */
+  #hasExcessDepth(): boolean {
+    const depthMs = this.depthMs;
+    const targetMs = this.targetDepthMs;
+    if (depthMs >= targetMs + DISCARD_MARGIN_FRAMES * this.frameDurationMs) return true;
+    this.#leastDepthMs = Math.min(this.#leastDepthMs, depthMs);
+    if (++this.#spareWindowSlots < SPARE_WINDOW_SLOTS) return false;
+    const spare = this.#leastDepthMs >= targetMs + this.frameDurationMs;
+    this.#startSpareWindow();
+    return spare;
+  }
+
+  #startSpareWindow(): void {
+    this.#leastDepthMs = Number.POSITIVE_INFINITY;
+    this.#spareWindowSlots = 0;
   }
 
   /**
