@@ -4,16 +4,18 @@
  * through the impairment proxy, per profile, with ratios to WebRTC. Our call crosses the proxy
  * twice (sender → relay, relay → receiver; the relay advertises the proxy's UDP port); WebRTC
  * crosses a chain of two proxies with the same profile (webrtc-path.ts). Both send steady noise
- * for the audio concealment ratio. A/V skew is not in yet (README.md).
+ * for the audio concealment ratio; after the window, a few seconds more with a flash of the
+ * picture and a beep in the sound once a second give the A/V skew.
  *
  *   deno run --config deno.json -A --unstable-net bench/bad-network/main.ts [--seconds 10]
  *     [--profiles clean,loss-3-rtt-150,bursty-10,cap-500k,jitter-50,cpu,cap-schedule]
- *     [--modes webtransport,websocket,webrtc] [--audio on|off]
+ *     [--modes webtransport,websocket,webrtc] [--audio on|off] [--skew-seconds 6]
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { histogramOfMs } from "../../packages/cli/src/load/latency-histogram.ts";
+import { pairSkewsMs, type SkewSummary, summarizeSkews } from "../../test/fixtures/av-probe/flash-beep.ts";
 import { CHROMIUM_PATH } from "../../test/fixtures/browser.ts";
 import { type ImpairedServer, startImpairedServer } from "../../test/fixtures/impaired-server.ts";
 import type { RunningSchedule, ScheduleStep } from "../../tools/impairment-proxy/profile-schedule.ts";
@@ -48,6 +50,9 @@ const CPU_PROFILE = "cpu";
  * (proxy.playSchedule, presets cap-2m / cap-300k); the warm-up runs at 2 Mbit/s.
  */
 const CAP_SCHEDULE_PROFILE = "cap-schedule";
+/** Flashes come once a second: a flash and a beep further apart than this are not one pair. */
+const MAX_PAIRING_MS = 450;
+const DEFAULT_SKEW_SECONDS = 6;
 
 /** The proxy profile a bench profile starts with (before any schedule). */
 function initialProxyProfile(profile: string): string {
@@ -65,6 +70,13 @@ export interface BadNetworkRow {
   freezeRatio: number;
   /** Share of the receiver's audio in the window that was concealed (steady noise is sent). */
   audioConcealmentRatio: number;
+  /**
+   * A/V skew, video − audio (positive: the picture comes late), over the flash/beep pairs of the
+   * skew window that follows the main one: median and largest |skew|; NaN without audio or pairs.
+   */
+  avSkewMedianMs: number;
+  avSkewMaxAbsMs: number;
+  avSkewPairs: number;
   /** Packets the proxy carried both ways during the call: proof the call crossed it. */
   proxyPacketsIn: number;
   loadAverage: number;
@@ -86,13 +98,19 @@ export interface RunOptions {
    * video alone, the pipelines compared without either side's audio path.
    */
   audio?: boolean;
+  /**
+   * With audio: seconds of flashes and beeps after the window, for the A/V skew (0: none). Apart
+   * from the window, since a beep changes the sound the concealment ratio is measured on: Opus's
+   * DTX stopped sending the noise after loud beeps.
+   */
+  skewSeconds?: number;
   /** Print the receiver's pipeline figures (playout delay, lip sync, jitter buffer) every 2 s of a window. */
   diagnostics?: boolean;
 }
 
 /** The receiver's figures `--diagnostics` prints: what explains a latency or a freeze. */
 const DIAGNOSTIC_FIGURES =
-  /playoutDelay|avSyncHold|glassToGlass|jitterBuffer|audioExtraDelay|audioPath|videoPlan|Stretched|Concealed|videoFramesDecoded|rttMs/;
+  /playoutDelay|avSyncHold|glassToGlass|jitterBuffer|audioExtraDelay|audioPath|videoPlan|Stretched|Concealed|audioFrames|videoFramesDecoded|rttMs/;
 
 export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[]> {
   const webRoot = await Deno.makeTempDir({ prefix: "bad-network-web-" });
@@ -173,6 +191,7 @@ async function measureCall(
     const audioAfter = await receiver.page.evaluate(() => window.bench.audioCounters());
     const played = audioAfter.played - audioBefore.played;
     const concealed = audioAfter.concealed - audioBefore.concealed;
+    const skew = await measureSkew(call, audio ? (options.skewSeconds ?? DEFAULT_SKEW_SECONDS) : 0);
     await receiver.page.evaluate(() => window.bench.stop());
     await sender.page.evaluate(() => window.bench.stop());
     const proxyPacketsIn = call.packetsIn() - packetsBefore;
@@ -185,6 +204,9 @@ async function measureCall(
       latencyP95Ms: latencies.percentileMs(0.95) ?? Number.NaN,
       freezeRatio: freezeRatio(readBack.frameTimesMs, startMs, startMs + readBack.windowMs),
       audioConcealmentRatio: played + concealed > 0 ? concealed / (played + concealed) : Number.NaN,
+      avSkewMedianMs: skew.medianMs,
+      avSkewMaxAbsMs: skew.count > 0 ? skew.maxAbsMs : Number.NaN,
+      avSkewPairs: skew.count,
       proxyPacketsIn,
       loadAverage: await loadAverage(),
       ...(schedule ? { recoveryAfterMs: capRecoveryMs(readBack, clock.offsetMs, startMs, stepMs) } : {}),
@@ -194,6 +216,25 @@ async function measureCall(
     await senderContext.close();
     await receiverContext.close();
   }
+}
+
+/**
+ * The A/V skew over `seconds` of flashes and beeps. Both onsets are on the receiver's clock; a
+ * flash pairs with the nearest beep within less than half the period.
+ */
+async function measureSkew(call: ConnectedCall, seconds: number): Promise<SkewSummary> {
+  if (seconds <= 0) return summarizeSkews([]);
+  const startMs = await call.receiver.page.evaluate(() => window.bench.clockMs());
+  await call.sender.page.evaluate(() => window.bench.startFlashing());
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const onsets = await call.receiver.page.evaluate(() => window.bench.flashBeepOnsets());
+  return summarizeSkews(
+    pairSkewsMs(
+      onsets.flashesSeenMs.filter((ms) => ms >= startMs),
+      onsets.beepsHeardMs.filter((ms) => ms >= startMs),
+      MAX_PAIRING_MS,
+    ),
+  );
 }
 
 /** A call whose pages are up and whose path crosses the impairment proxy. */
@@ -322,6 +363,7 @@ if (import.meta.main) {
       modes: { type: "string", default: "webtransport,websocket,webrtc" },
       audio: { type: "string", default: "on" },
       diagnostics: { type: "boolean", default: false },
+      "skew-seconds": { type: "string", default: String(DEFAULT_SKEW_SECONDS) },
     },
   });
   const rows = await runBadNetwork({
@@ -331,11 +373,12 @@ if (import.meta.main) {
     modes: values.modes.split(",") as BadNetworkMode[],
     audio: values.audio !== "off",
     diagnostics: values.diagnostics,
+    skewSeconds: Number(values["skew-seconds"]),
   });
   const ratio = (value: number | null | undefined) =>
     value === undefined ? "-" : value === null ? "n/a" : `${value.toFixed(2)}×`;
   console.log(
-    "profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tconceal %\tproxy packets\tload\trecovery ms\tp50/webrtc\tp95/webrtc\tfreeze/webrtc\tframes/webrtc\tconceal/webrtc",
+    "profile\tmode\tp50 ms\tp95 ms\tfreeze %\tframes\tconceal %\tA/V skew median ms\tmax |skew| ms\tpairs\tproxy packets\tload\trecovery ms\tp50/webrtc\tp95/webrtc\tfreeze/webrtc\tframes/webrtc\tconceal/webrtc\tmax |skew|/webrtc",
   );
   const withRatios: Array<BadNetworkRow & { vsWebRtc?: RatiosToWebRtc }> = [];
   for (const r of rows) {
@@ -350,6 +393,9 @@ if (import.meta.main) {
         (r.freezeRatio * 100).toFixed(1),
         r.samples,
         (r.audioConcealmentRatio * 100).toFixed(1),
+        r.avSkewMedianMs.toFixed(1),
+        r.avSkewMaxAbsMs.toFixed(0),
+        r.avSkewPairs,
         r.proxyPacketsIn,
         r.loadAverage.toFixed(1),
         r.recoveryAfterMs === undefined
@@ -362,6 +408,7 @@ if (import.meta.main) {
         ratio(vsWebRtc?.freeze),
         ratio(vsWebRtc?.frames),
         ratio(vsWebRtc?.concealment),
+        ratio(vsWebRtc?.maxAbsSkew),
       ].join("\t"),
     );
   }

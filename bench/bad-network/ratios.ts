@@ -10,6 +10,7 @@ export interface RatioInput {
   freezeRatio: number;
   samples: number;
   audioConcealmentRatio: number;
+  avSkewMaxAbsMs: number;
 }
 
 export interface RatiosToWebRtc {
@@ -20,6 +21,8 @@ export interface RatiosToWebRtc {
   frames: number;
   /** null when the anchor concealed nothing, as for freezes. */
   concealment: number | null;
+  /** Largest |A/V skew| against the anchor's; null when either has no flash/beep pair or the anchor's is 0. */
+  maxAbsSkew: number | null;
 }
 
 /** The ratios for `row`, or undefined when it is the anchor or its profile has no anchor row. */
@@ -34,5 +37,9 @@ export function ratiosToWebRtc(row: RatioInput, rows: readonly RatioInput[]): Ra
     frames: row.samples / anchor.samples,
     concealment:
       anchor.audioConcealmentRatio > 0 ? row.audioConcealmentRatio / anchor.audioConcealmentRatio : null,
+    maxAbsSkew:
+      anchor.avSkewMaxAbsMs > 0 && Number.isFinite(row.avSkewMaxAbsMs)
+        ? row.avSkewMaxAbsMs / anchor.avSkewMaxAbsMs
+        : null,
   };
 }

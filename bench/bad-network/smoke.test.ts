@@ -11,6 +11,7 @@ Deno.test({
       warmupSeconds: 1,
       profiles: ["clean", "bursty-10"],
       modes: ["webtransport", "websocket", "webrtc"],
+      skewSeconds: 3.5,
     });
     assert(rows.length === 6, `expected 6 rows, got ${rows.length}`);
     for (const row of rows) {
@@ -28,6 +29,11 @@ Deno.test({
         row.freezeRatio >= 0 && row.freezeRatio <= 1,
         `${row.profile} ${row.mode}: freeze ratio ${row.freezeRatio}`,
       );
+      // A flash a second from the skew window's start: on a clean link each is seen and its
+      // beep heard, in every mode.
+      if (row.profile === "clean") {
+        assert(row.avSkewPairs >= 2, `${row.mode}: ${row.avSkewPairs} flash/beep pairs in 3.5 s`);
+      }
     }
   },
 });

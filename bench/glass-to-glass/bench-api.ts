@@ -67,6 +67,11 @@ export interface ReceiverWindow {
   repeatedReads: number;
 }
 
+export interface FlashBeepOnsets {
+  flashesSeenMs: number[];
+  beepsHeardMs: number[];
+}
+
 export interface BenchApi {
   /** Wall clock of this page, for measuring the offset between pages. */
   clockMs(): number;
@@ -86,6 +91,15 @@ export interface BenchApi {
   acceptWebRtcAnswer(sdp: string): Promise<void>;
   /** Receiver, WebRTC: answers `offer` and reads back a `<video>` playing the remote track. */
   answerWebRtcOffer(offer: string): Promise<string>;
+
+  /**
+   * Sender with audio: from now on the picture flashes once a second and a beep sounds over the
+   * noise as each flash is captured (for the A/V skew; it changes the sound, so the concealment
+   * ratio is measured before).
+   */
+  startFlashing(): void;
+  /** Receiver: the onsets of every flash it rendered and every beep it played so far. */
+  flashBeepOnsets(): FlashBeepOnsets;
 
   /** Receiver: what it has played of the peer's audio so far (zeros without audio). */
   audioCounters(): Promise<AudioCounters>;

@@ -4,6 +4,11 @@
  * runs it: canvas track → CameraPublisher (worker VP8 encoder) → server → MeetingWatcher →
  * decoder worker → the peer's canvas. The WebRTC anchor sends the same canvas track through a
  * plain RTCPeerConnection to a `<video>` element.
+ *
+ * With audio, once `startFlashing` is called, the sender's noise beeps once a second at the
+ * instant a frame with a white patch in its top-left corner (the flash, outside the barcode) is
+ * captured, and the receiver records each flash onset it renders and each beep onset it plays:
+ * the A/V skew, as test/e2e/av-sync.test.ts measures it (its probe: test/fixtures/av-probe).
  */
 import { joinMeeting, type MeetingSession, storageTransportMemory } from "@videocall/client";
 import {
@@ -16,7 +21,22 @@ import {
   type RemotePeer,
 } from "@videocall/client/media";
 import { MediaKind } from "@videocall/protocol";
-import type { AudioCounters, BenchApi, CallTarget, ReceiverWindow, SenderStats } from "../bench-api.ts";
+import { OnsetDetector } from "../../../test/fixtures/av-probe/flash-beep.ts";
+import {
+  BEEP_HZ,
+  BeepTap,
+  type HeardBeeps,
+  onFlashCaptured,
+  TrackBeepTap,
+} from "../../../test/fixtures/av-probe/page/beep-tap.ts";
+import type {
+  AudioCounters,
+  BenchApi,
+  CallTarget,
+  FlashBeepOnsets,
+  ReceiverWindow,
+  SenderStats,
+} from "../bench-api.ts";
 import {
   BARCODE_AREA,
   BARCODE_COLUMNS,
@@ -32,16 +52,25 @@ const CAPTURE_FPS = 30;
 /** Read-back resolution of one barcode block; only its centre is sampled (edges blur in the codec). */
 const READ_BLOCK_PX = 16;
 const WEBRTC_MAX_BITRATE_BPS = 1_000_000;
+/** The flash: a white patch over the frame's top-left quarter (width and height), clear of the barcode. */
+const FLASH_AREA = { x: 0, y: 0, width: 0.25, height: 0.25 } as const;
+const FLASH_PERIOD_MS = 1000;
+const FLASH_MS = 200;
+/** About as loud as the noise (its peaks: 0.1): a beep much louder than it makes Opus's DTX cut the noise. */
+const BEEP_GAIN = 0.15;
 
 const wallClockMs = (): number => performance.timeOrigin + performance.now();
 
 /**
  * A steady sound as a microphone track: white noise, which Opus's voice activity detection takes
- * for sound (a pure tone reads as silence, and DTX then sends only a few frames a second).
+ * for sound (a pure tone reads as silence, and DTX then sends only a few frames a second), and on
+ * request a soft 1 kHz beep over it (beep-tap.ts finds the tone; a loud one had DTX stop sending
+ * the noise after each beep).
  */
 class NoiseSource {
   readonly track: MediaStreamTrack;
   #context: AudioContext;
+  #beepGain: GainNode;
 
   private constructor(context: AudioContext) {
     this.#context = context;
@@ -56,6 +85,12 @@ class NoiseSource {
     gain.gain.value = 0.1;
     source.connect(gain).connect(destination);
     source.start();
+    const beep = context.createOscillator();
+    beep.frequency.value = BEEP_HZ;
+    this.#beepGain = context.createGain();
+    this.#beepGain.gain.value = 0;
+    beep.connect(this.#beepGain).connect(destination);
+    beep.start();
     const track = destination.stream.getAudioTracks()[0];
     if (!track) throw new Error("no noise track");
     this.track = track;
@@ -66,6 +101,12 @@ class NoiseSource {
     const context = new AudioContext({ sampleRate: 48_000 });
     await context.resume();
     return new NoiseSource(context);
+  }
+
+  beep(durationMs: number): void {
+    const gain = this.#beepGain.gain;
+    gain.setValueAtTime(BEEP_GAIN, this.#context.currentTime);
+    gain.setValueAtTime(0, this.#context.currentTime + durationMs / 1000);
   }
 
   async stop(): Promise<void> {
@@ -81,6 +122,8 @@ class BarcodeSource {
   #canvas = document.createElement("canvas");
   #context: CanvasRenderingContext2D;
   #frameRequest = 0;
+  #flashTimer: ReturnType<typeof setInterval> | undefined;
+  #flashUntilMs = 0;
 
   constructor() {
     this.#canvas.width = FRAME_WIDTH;
@@ -95,8 +138,17 @@ class BarcodeSource {
     this.track = track;
   }
 
+  /** Flashes once every FLASH_PERIOD_MS; `onFlashCaptured` as each flash's first frame reaches the capture API. */
+  startFlashing(onFlashCaptured: () => void): void {
+    this.#flashTimer = setInterval(() => {
+      this.#flashUntilMs = wallClockMs() + FLASH_MS;
+    }, FLASH_PERIOD_MS);
+    void flashCaptures(this.track, onFlashCaptured);
+  }
+
   stop(): void {
     cancelAnimationFrame(this.#frameRequest);
+    clearInterval(this.#flashTimer);
     this.track.stop();
   }
 
@@ -105,6 +157,15 @@ class BarcodeSource {
     const context = this.#context;
     context.fillStyle = "#000";
     context.fillRect(0, 0, FRAME_WIDTH, FRAME_HEIGHT);
+    if (wallClockMs() < this.#flashUntilMs) {
+      context.fillStyle = "#fff";
+      context.fillRect(
+        FLASH_AREA.x * FRAME_WIDTH,
+        FLASH_AREA.y * FRAME_HEIGHT,
+        FLASH_AREA.width * FRAME_WIDTH,
+        FLASH_AREA.height * FRAME_HEIGHT,
+      );
+    }
     const left = BARCODE_AREA.x * FRAME_WIDTH;
     const top = BARCODE_AREA.y * FRAME_HEIGHT;
     const blockWidth = (BARCODE_AREA.width * FRAME_WIDTH) / BARCODE_COLUMNS;
@@ -119,6 +180,12 @@ class BarcodeSource {
     this.framesDrawn++;
     this.#frameRequest = requestAnimationFrame(this.#draw);
   };
+}
+
+/** The flash patch covers pixel (0, 0) of the frame scaled to 4×4. */
+function flashCaptures(track: MediaStreamTrack, onFlash: () => void): Promise<void> {
+  const clone = track.clone();
+  return onFlashCaptured(clone, { x: 0, y: 0 }, onFlash).finally(() => clone.stop());
 }
 
 interface RenderedSource {
@@ -140,6 +207,10 @@ class BarcodeReader {
   #lastTimeMs = Number.NEGATIVE_INFINITY;
   #frameRequest = 0;
   #window: (Omit<ReceiverWindow, "windowMs"> & { startMs: number }) | undefined;
+  #flashes = new OnsetDetector(60, 180, FLASH_PERIOD_MS / 2);
+  #flashContext = new OffscreenCanvas(1, 1).getContext("2d", { willReadFrequently: true });
+  /** Beep onsets this page heard, when it plays audio. */
+  beeps: HeardBeeps | undefined;
 
   constructor(source: () => RenderedSource | undefined) {
     this.#source = source;
@@ -181,6 +252,10 @@ class BarcodeReader {
     this.#window?.arrivalLatenciesMs.push(wallClockMs() - captureTimeUs / 1000);
   }
 
+  onsets(): FlashBeepOnsets {
+    return { flashesSeenMs: [...this.#flashes.onsetsMs], beepsHeardMs: [...(this.beeps?.heardMs ?? [])] };
+  }
+
   stop(): void {
     cancelAnimationFrame(this.#frameRequest);
   }
@@ -204,6 +279,7 @@ class BarcodeReader {
       height,
     );
     const nowMs = wallClockMs();
+    this.#readFlash(source, nowMs);
     const pixels = context.getImageData(0, 0, width, height).data;
     // Mean luma of the centre half of each block.
     const margin = READ_BLOCK_PX / 4;
@@ -238,6 +314,25 @@ class BarcodeReader {
     this.#window?.latenciesMs.push(nowMs - value.timeMs);
     this.#window?.frameTimesMs.push(nowMs);
   };
+
+  /** Mean luma of the flash patch, through a 1×1 scale-down. */
+  #readFlash(source: RenderedSource, nowMs: number): void {
+    const context = this.#flashContext;
+    if (!context) return;
+    context.drawImage(
+      source.image,
+      FLASH_AREA.x * source.width,
+      FLASH_AREA.y * source.height,
+      FLASH_AREA.width * source.width,
+      FLASH_AREA.height * source.height,
+      0,
+      0,
+      1,
+      1,
+    );
+    const [red = 0, green = 0, blue = 0] = context.getImageData(0, 0, 1, 1).data;
+    this.#flashes.sample(0.299 * red + 0.587 * green + 0.114 * blue, nowMs);
+  }
 }
 
 async function iceGatheringComplete(pc: RTCPeerConnection): Promise<string> {
@@ -312,8 +407,9 @@ class BenchPage implements BenchApi {
     });
     this.#publisher.onError = (message) => console.error(`camera publisher: ${message}`);
     if (target.audio) {
-      this.#noise = await NoiseSource.start();
-      this.#microphone = new MicrophonePublisher(this.#session, this.#noise.track);
+      const noise = await NoiseSource.start();
+      this.#noise = noise;
+      this.#microphone = new MicrophonePublisher(this.#session, noise.track);
     }
     return this.#session.transportKind;
   }
@@ -340,6 +436,10 @@ class BenchPage implements BenchApi {
     if (target.audio) {
       this.#audioOutput = await AudioOutput.open();
       await this.#audioOutput.resume();
+      const beeps = await BeepTap.open(this.#audioOutput.context);
+      // The playout connects each peer's node to the speakers: those connections feed the tap too.
+      beeps.tapEverythingPlayed();
+      reader.beeps = beeps;
     }
     this.#watcher = new MeetingWatcher(this.#session, this.#audioOutput);
     this.#watcher.events.on("peerAdded", (added) => {
@@ -356,8 +456,9 @@ class BenchPage implements BenchApi {
     // With audio, both tracks share a stream: WebRTC then lip-syncs them (one sync group), as ours does.
     const streams = audio ? [new MediaStream()] : [];
     if (audio) {
-      this.#noise = await NoiseSource.start();
-      pc.addTransceiver(this.#noise.track, { direction: "sendonly", streams });
+      const noise = await NoiseSource.start();
+      this.#noise = noise;
+      pc.addTransceiver(noise.track, { direction: "sendonly", streams });
     }
     const transceiver = pc.addTransceiver(this.#barcode.track, {
       direction: "sendonly",
@@ -390,16 +491,32 @@ class BenchPage implements BenchApi {
     }));
     const pc = new RTCPeerConnection();
     this.#pc = pc;
+    const reader = this.#reader;
     pc.ontrack = (event) => {
       // The noise plays from an element of its own, unmuted, as our call's playout is.
       const element = event.track.kind === "audio" ? document.createElement("audio") : video;
       if (element !== video) document.body.append(element);
       element.srcObject = new MediaStream([event.track]);
       element.play().catch((error: unknown) => console.error(`${event.track.kind}.play: ${String(error)}`));
+      if (event.track.kind === "audio") {
+        this.#tapWebRtcAudio(event.track, reader).catch((error: unknown) =>
+          console.error(`beep tap: ${String(error)}`),
+        );
+      }
     };
     await pc.setRemoteDescription({ type: "offer", sdp: offer });
     await pc.setLocalDescription();
     return await iceGatheringComplete(pc);
+  }
+
+  startFlashing(): void {
+    const noise = this.#noise;
+    if (!this.#barcode || !noise) throw new Error("flashes need a sender with audio");
+    this.#barcode.startFlashing(() => noise.beep(FLASH_MS));
+  }
+
+  flashBeepOnsets(): FlashBeepOnsets {
+    return this.#receiver().onsets();
   }
 
   async audioCounters(): Promise<AudioCounters> {
@@ -445,6 +562,21 @@ class BenchPage implements BenchApi {
     await this.#noise?.stop();
     await this.#session?.leave();
     await this.#audioOutput?.close();
+  }
+
+  /**
+   * The element plays the sound; the track's own delivery times the beeps (TrackBeepTap), with the
+   * output latency of an AudioContext on the same device. A WebAudio tap on the remote track was
+   * tried first: its own buffering put the sound 60-150 ms after the picture, scattered by 300 ms.
+   */
+  async #tapWebRtcAudio(track: MediaStreamTrack, reader: BarcodeReader): Promise<void> {
+    const context = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
+    try {
+      await context.resume(); // its output latency reads 0 until it runs
+      reader.beeps = new TrackBeepTap(track, (context.baseLatency + context.outputLatency) * 1000);
+    } finally {
+      await context.close();
+    }
   }
 
   #receiver(): BarcodeReader {
