@@ -697,6 +697,11 @@ export class CallController {
       ];
     });
     sender.update(visibleSubscriptions(videos));
+    // The decoders of tiles coming into view start now, while their first key frames are on the way.
+    for (const { sessionId, trackId } of videos) {
+      const track = call.watcher.peers.get(sessionId)?.tracks.get(trackId);
+      if (track?.kind === "video" && !track.muted) track.prepare();
+    }
   }
 
   #attach(call: Call): void {

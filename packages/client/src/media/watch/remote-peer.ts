@@ -112,6 +112,13 @@ export class RemotePeer {
       onError: options.onError ?? (() => {}),
       avSync: this.#avSync,
       roundTripMs: () => session.stats().rttMs,
+      receives: (trackId) => {
+        const subscriptions = session.subscriptions;
+        if (subscriptions.mode === "all") return true;
+        return subscriptions.tracks.some(
+          (track) => track.sessionId === this.sessionId && track.trackId === trackId,
+        );
+      },
     };
     this.updateTracks(participant.tracks);
   }

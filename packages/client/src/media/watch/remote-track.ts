@@ -26,6 +26,8 @@ export interface RemoteTrackContext {
   avSync: AvSyncClock;
   /** This client's round trip to the relay (ms), for the video playout delay. */
   roundTripMs: () => number | undefined;
+  /** Whether this session asked to receive the participant's track (all, or subscribed). */
+  receives: (trackId: number) => boolean;
 }
 
 export interface RemoteVideoTrackStats extends VideoWatcherStats {
@@ -51,6 +53,7 @@ export class RemoteVideoTrack {
   readonly watcher: VideoWatcher;
   #info: TrackInfo | undefined;
   #closed = false;
+  #receives: () => boolean;
 
   constructor(trackId: number, info: TrackInfo | undefined, context: RemoteTrackContext) {
     this.trackId = trackId;
@@ -62,6 +65,21 @@ export class RemoteVideoTrack {
       roundTripMs: context.roundTripMs,
     });
     this.watcher.onError = context.onError;
+    this.#receives = () => context.receives(trackId);
+    this.#prepareIfReceived();
+  }
+
+  /**
+   * Starts the decoder before the first frame (VideoWatcher.prepare): done by itself for an
+   * unmuted track this session receives; for one about to be subscribed (a tile coming into
+   * view), call it with the subscription.
+   */
+  prepare(): void {
+    if (!this.#closed) this.watcher.prepare();
+  }
+
+  #prepareIfReceived(): void {
+    if (this.#info !== undefined && !this.#info.muted && this.#receives()) this.prepare();
   }
 
   /** The element the decoder worker draws on. */
@@ -87,6 +105,7 @@ export class RemoteVideoTrack {
     const wasOn = this.#info !== undefined && !this.#info.muted;
     this.#info = info;
     if (wasOn && info.muted) this.watcher.reset();
+    this.#prepareIfReceived();
   }
 
   receive(media: Media): void {
