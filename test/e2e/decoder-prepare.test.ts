@@ -1,9 +1,10 @@
 /**
  * A late joiner's first frame waits for its key frame, not for its decoder (issue 13 item 3):
  * in real Chromium, a remote video track the page receives starts its decoder worker when the
- * track is announced, before any frame. A Deno publisher announces a camera track and sends
- * nothing; the receiver (the A/V probe page's, test/fixtures/av-probe) must have started the
- * decoder while the track is unmuted and not while it is muted.
+ * track is announced, before any frame, and configures its decoder for the announced codec. A Deno
+ * publisher announces a camera track and sends nothing; the receiver (the A/V probe page's,
+ * test/fixtures/av-probe) must have started the decoder while the track is unmuted and not while
+ * it is muted.
  */
 import { ok } from "node:assert/strict";
 import { Codec, joinMeeting, MediaKind } from "@videocall/client";
@@ -18,6 +19,7 @@ const MEETING = "decoder-prepare";
 
 interface VideoTrackState {
   decoderStarted: boolean;
+  decoderConfigured: boolean;
   framesReceived: number;
   muted: boolean;
 }
@@ -28,6 +30,7 @@ function videoTrackState(page: Page): Promise<VideoTrackState | undefined> {
     return (
       track && {
         decoderStarted: track.decoderStarted,
+        decoderConfigured: track.decoderConfigured,
         framesReceived: track.framesReceived,
         muted: track.muted,
       }
@@ -74,10 +77,20 @@ Deno.test(
       await page.waitForFunction(() => window.avProbe.results().peer?.videoTracks[0]?.muted === false, null, {
         timeout: 30_000,
       });
+      // The worker reports every 250 ms: its VP8 decoder configured from the announcement alone.
+      await page
+        .waitForFunction(
+          () => window.avProbe.results().peer?.videoTracks[0]?.decoderConfigured === true,
+          null,
+          {
+            timeout: 5000,
+          },
+        )
+        .catch(() => {});
       const unmuted = await videoTrackState(page);
       // Not one frame was sent: only the announcement can have started the decoder.
       ok(
-        unmuted?.decoderStarted === true && unmuted.framesReceived === 0,
+        unmuted?.decoderStarted === true && unmuted.decoderConfigured && unmuted.framesReceived === 0,
         `unmuted track: ${JSON.stringify(unmuted)}`,
       );
       ok(errors.length === 0, errors.join("\n"));

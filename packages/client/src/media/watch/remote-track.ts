@@ -75,7 +75,7 @@ export class RemoteVideoTrack {
    * view), call it with the subscription.
    */
   prepare(): void {
-    if (!this.#closed) this.watcher.prepare();
+    if (!this.#closed) this.watcher.prepare(this.#info?.codec);
   }
 
   #prepareIfReceived(): void {

@@ -9,6 +9,11 @@ export type ToVideoDecoder =
   /** `transform` runs on every chunk before the decoder (identity when absent). */
   | { type: "init"; canvas: OffscreenCanvas; transform: FrameTransformSpec | undefined }
   | { type: "configure"; codecString: string }
+  /**
+   * Before the first frame: make the decoder for `codecString` now, so its start overlaps the wait
+   * for a key frame; the first `configure` for the same codec keeps it while nothing was decoded.
+   */
+  | { type: "warmUp"; codecString: string }
   /** `presentAtEpochMs`: when its sound plays (lip sync; the worker holds it ≤ 200 ms), or at once. */
   | {
       type: "chunk";
@@ -35,6 +40,8 @@ export type FromVideoDecoder =
       framesDroppedLate: number;
       avSyncHoldMs: number;
       captureToRenderMs: number;
+      /** A decoder is configured and waiting or decoding (warmed up, or made at a key frame). */
+      decoderConfigured: boolean;
     }
   /** The decoder failed and was reset: the page must ask the publisher for a key frame. */
   | { type: "error"; message: string }

@@ -28,6 +28,8 @@ let canvas: OffscreenCanvas | undefined;
 let context: OffscreenCanvasRenderingContext2D | null = null;
 let decoder: VideoDecoder | undefined;
 let codecString = "";
+/** The decoder `warmUp` made, while nothing has been fed to it. */
+let warmDecoder: VideoDecoder | undefined;
 let framesDecoded = 0;
 let chunksHandled = 0;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
@@ -71,8 +73,19 @@ scope.onmessage = (event) => {
       statsTimer = setInterval(report, STATS_INTERVAL_MS);
       break;
     case "configure":
+      if (warmDecoder && decoder === warmDecoder && codecString === message.codecString) break;
       codecString = message.codecString;
       resetDecoder();
+      break;
+    case "warmUp":
+      if (decoder) break;
+      try {
+        codecString = message.codecString;
+        decoder = createDecoder(codecString);
+        warmDecoder = decoder;
+      } catch {
+        decoder = undefined; // the first key frame tries again
+      }
       break;
     case "chunk": {
       chunksHandled++;
@@ -111,6 +124,8 @@ scope.onmessage = (event) => {
 };
 
 function decode(keyframe: boolean, timestampUs: number, payload: Uint8Array): void {
+  // A warmed-up decoder is fresh only until it is fed: later configures reset it as usual.
+  warmDecoder = undefined;
   try {
     if (!decoder || decoder.state === "closed") {
       if (!keyframe || !codecString) return;
@@ -211,12 +226,16 @@ function render(frame: VideoFrame, captureTimeUs: number): void {
     }
     framesDecoded++;
     if (!canvas || !context) return;
-    if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
+    const resized = canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight;
+    if (resized) {
       canvas.width = frame.displayWidth;
       canvas.height = frame.displayHeight;
     }
     context.drawImage(frame, 0, 0);
     captureToRenderMs = nowEpochMs() - captureTimeUs / 1000;
+    // The page shows the tile's video (and lays it out) from these figures: the first frame and a
+    // new size go at once, not at the next report up to 250 ms later.
+    if (resized || framesDecoded === 1) report();
   } catch (error) {
     fail(`drawing a frame failed: ${String(error)}`);
   } finally {
@@ -230,6 +249,7 @@ function fail(message: string): void {
 }
 
 function resetDecoder(): void {
+  warmDecoder = undefined;
   streamGeneration++;
   dropHeld();
   const old = decoder;
@@ -251,5 +271,6 @@ function report(): void {
     framesDroppedLate,
     avSyncHoldMs,
     captureToRenderMs,
+    decoderConfigured: decoder?.state === "configured",
   });
 }

@@ -1,4 +1,5 @@
-import type { Media } from "@videocall/protocol";
+import type { Codec, Media } from "@videocall/protocol";
+import { decoderCodecString } from "../tracks.ts";
 import type { FrameTransformConfig, FrameTransformErrorReason } from "../transform/frame-transform.ts";
 import { specFor } from "../transform/frame-transform.ts";
 import { type AvSyncClock, MAX_AV_SYNC_HOLD_MS } from "./av-sync-clock.ts";
@@ -37,6 +38,8 @@ export interface VideoWatcherStats {
   playoutDelayMs: number;
   /** The decoder worker runs (started by `prepare`, or by the first frame worth decoding). */
   decoderStarted: boolean;
+  /** Its decoder is configured (warmed up by `prepare` with the codec, or made at a key frame). */
+  decoderConfigured: boolean;
 }
 
 export interface VideoWatcherOptions {
@@ -105,9 +108,11 @@ export class VideoWatcher {
     framesDroppedLate: 0,
     avSyncHoldMs: 0,
     captureToRenderMs: Number.NaN,
+    decoderConfigured: false,
   };
   #framesByLayer = [0, 0, 0, 0];
   #closed = false;
+  #warmedUp = false;
   /** Called when a decoded frame size first becomes known or changes (for layout). */
   onResize: (width: number, height: number) => void = () => {};
   onError: (message: string) => void = () => {};
@@ -131,9 +136,16 @@ export class VideoWatcher {
    * Starts the decoder worker before the first frame, for a track about to be received: its
    * start (the worker's script, the canvas handed over) then overlaps the wait for a key frame
    * instead of following it. It was about 170 ms of a late joiner's 1.1 s to its first frame here.
+   * With the track's `codec`, the decoder itself is made and configured too.
    */
-  prepare(): void {
-    if (!this.#closed) this.#ensureWorker();
+  prepare(codec?: Codec): void {
+    if (this.#closed) return;
+    this.#ensureWorker();
+    const codecString = codec === undefined ? undefined : decoderCodecString(codec);
+    if (codecString !== undefined && !this.#warmedUp) {
+      this.#warmedUp = true;
+      this.#post({ type: "warmUp", codecString });
+    }
   }
 
   stats(): VideoWatcherStats {
@@ -245,6 +257,7 @@ export class VideoWatcher {
         this.#stats.framesDroppedLate = message.framesDroppedLate;
         this.#stats.avSyncHoldMs = message.avSyncHoldMs;
         this.#stats.captureToRenderMs = message.captureToRenderMs;
+        this.#stats.decoderConfigured = message.decoderConfigured;
         this.#fps.sample(message.framesDecoded);
         if (resized) this.onResize(message.width, message.height);
         break;
