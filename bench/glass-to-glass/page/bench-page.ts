@@ -194,6 +194,34 @@ interface RenderedSource {
   height: number;
 }
 
+/** A part of the frame (fractions of its width and height) scaled onto `context` from its origin. */
+function drawArea(
+  context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
+  source: RenderedSource,
+  area: { x: number; y: number; width: number; height: number },
+  width: number,
+  height: number,
+): void {
+  context.drawImage(
+    source.image,
+    area.x * source.width,
+    area.y * source.height,
+    area.width * source.width,
+    area.height * source.height,
+    0,
+    0,
+    width,
+    height,
+  );
+}
+
+/** Luma (BT.601) of the RGBA pixel at byte `offset`. */
+function lumaAt(pixels: Uint8ClampedArray, offset: number): number {
+  return (
+    0.299 * (pixels[offset] ?? 0) + 0.587 * (pixels[offset + 1] ?? 0) + 0.114 * (pixels[offset + 2] ?? 0)
+  );
+}
+
 /**
  * Reads the barcode back from what the page renders, once per animation frame (what a screen
  * would show), and keeps the latency of each frame the first time it is seen.
@@ -267,17 +295,7 @@ class BarcodeReader {
     const context = this.#context;
     const width = this.#canvas.width;
     const height = this.#canvas.height;
-    context.drawImage(
-      source.image,
-      BARCODE_AREA.x * source.width,
-      BARCODE_AREA.y * source.height,
-      BARCODE_AREA.width * source.width,
-      BARCODE_AREA.height * source.height,
-      0,
-      0,
-      width,
-      height,
-    );
+    drawArea(context, source, BARCODE_AREA, width, height);
     const nowMs = wallClockMs();
     this.#readFlash(source, nowMs);
     const pixels = context.getImageData(0, 0, width, height).data;
@@ -289,11 +307,7 @@ class BarcodeReader {
         let count = 0;
         for (let y = row * READ_BLOCK_PX + margin; y < (row + 1) * READ_BLOCK_PX - margin; y++) {
           for (let x = column * READ_BLOCK_PX + margin; x < (column + 1) * READ_BLOCK_PX - margin; x++) {
-            const offset = (y * width + x) * 4;
-            sum +=
-              0.299 * (pixels[offset] ?? 0) +
-              0.587 * (pixels[offset + 1] ?? 0) +
-              0.114 * (pixels[offset + 2] ?? 0);
+            sum += lumaAt(pixels, (y * width + x) * 4);
             count++;
           }
         }
@@ -319,19 +333,8 @@ class BarcodeReader {
   #readFlash(source: RenderedSource, nowMs: number): void {
     const context = this.#flashContext;
     if (!context) return;
-    context.drawImage(
-      source.image,
-      FLASH_AREA.x * source.width,
-      FLASH_AREA.y * source.height,
-      FLASH_AREA.width * source.width,
-      FLASH_AREA.height * source.height,
-      0,
-      0,
-      1,
-      1,
-    );
-    const [red = 0, green = 0, blue = 0] = context.getImageData(0, 0, 1, 1).data;
-    this.#flashes.sample(0.299 * red + 0.587 * green + 0.114 * blue, nowMs);
+    drawArea(context, source, FLASH_AREA, 1, 1);
+    this.#flashes.sample(lumaAt(context.getImageData(0, 0, 1, 1).data, 0), nowMs);
   }
 }
 
@@ -407,9 +410,8 @@ class BenchPage implements BenchApi {
     });
     this.#publisher.onError = (message) => console.error(`camera publisher: ${message}`);
     if (target.audio) {
-      const noise = await NoiseSource.start();
-      this.#noise = noise;
-      this.#microphone = new MicrophonePublisher(this.#session, noise.track);
+      this.#noise = await NoiseSource.start();
+      this.#microphone = new MicrophonePublisher(this.#session, this.#noise.track);
     }
     return this.#session.transportKind;
   }
@@ -456,9 +458,8 @@ class BenchPage implements BenchApi {
     // With audio, both tracks share a stream: WebRTC then lip-syncs them (one sync group), as ours does.
     const streams = audio ? [new MediaStream()] : [];
     if (audio) {
-      const noise = await NoiseSource.start();
-      this.#noise = noise;
-      pc.addTransceiver(noise.track, { direction: "sendonly", streams });
+      this.#noise = await NoiseSource.start();
+      pc.addTransceiver(this.#noise.track, { direction: "sendonly", streams });
     }
     const transceiver = pc.addTransceiver(this.#barcode.track, {
       direction: "sendonly",
