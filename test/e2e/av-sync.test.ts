@@ -129,6 +129,18 @@ Deno.test(
       Math.abs(estimateMs - latencies.medianMs) < 100,
       `estimate ${estimateMs} vs measured ${latencies.medianMs}`,
     );
+    // Its stages on the way (arrival, into the decoder, out of it): after the capture, and not
+    // after the render by more than the frames between two snapshots.
+    const stagesMs = [
+      results.peer?.videoCaptureToArrivalMs,
+      results.peer?.videoCaptureToDecodeStartMs,
+      results.peer?.videoCaptureToDecodedMs,
+    ];
+    console.log(`stages: ${stagesMs.map((ms) => ms?.toFixed(0)).join(" → ")} → ${estimateMs.toFixed(0)} ms`);
+    ok(
+      stagesMs.every((ms) => ms !== undefined && ms >= 0 && ms <= estimateMs + 100),
+      `stages ${JSON.stringify(stagesMs)} against capture → render ${estimateMs}`,
+    );
     ok(errors.length === 0, errors.join("\n"));
   },
 );

@@ -59,6 +59,12 @@ export interface CameraPublisherStats {
   bytesSent: number;
   /** Encoded frames the frame transform refused. */
   transformErrors: number;
+  /**
+   * The last frame's stages after its capture (the encoder worker reading it), ms: out of the
+   * encoder, and handed to the session on this page. NaN before the first.
+   */
+  captureToEncodedMs: number;
+  captureToSentMs: number;
   /** Per spatial layer: its size, whether it is being encoded, frames encoded. */
   layers: EncoderLayerStats[];
   /** The last LayerDemand mask for this track (bit i: layer i wanted). */
@@ -99,6 +105,8 @@ export class CameraPublisher {
     framesSkipped: 0,
     framesStale: 0,
     framesRedrawn: 0,
+    captureToEncodedMs: Number.NaN,
+    captureToSentMs: Number.NaN,
     width: 0,
     height: 0,
     keyframesSent: 0,
@@ -305,6 +313,8 @@ export class CameraPublisher {
           temporalLayer: message.temporalLayer,
           payload: new Uint8Array(message.payload),
         });
+        this.#stats.captureToSentMs =
+          performance.timeOrigin + performance.now() - message.captureTimeUs / 1000;
         if (message.keyframe) this.#stats.keyframesSent++;
         this.#stats.bytesSent += message.payload.byteLength;
         this.#checkCongestion();
@@ -315,6 +325,7 @@ export class CameraPublisher {
         this.#stats.framesStale = message.framesStale;
         this.#stats.framesRedrawn = message.framesRedrawn;
         this.#stats.transformErrors = message.transformErrors;
+        this.#stats.captureToEncodedMs = message.captureToEncodedMs;
         this.#stats.width = message.width;
         this.#stats.height = message.height;
         this.#stats.layers = message.layers;

@@ -80,6 +80,8 @@ export type FromVideoEncoder =
       framesRedrawn: number;
       /** Encoded chunks the frame transform refused (dropped; the next frame is a key frame). */
       transformErrors: number;
+      /** The last chunk's output time minus its capture time, ms (NaN before any). */
+      captureToEncodedMs: number;
       /** The highest active layer's size. */
       width: number;
       height: number;

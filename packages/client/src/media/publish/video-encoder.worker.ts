@@ -65,6 +65,8 @@ let temporalSupported = false;
  * one layer), plus what earlier ladders encoded before the capture size changed.
  */
 const stats = { framesEncoded: 0, framesSkipped: 0, transformErrors: 0 };
+/** The last chunk's encoder output time minus its capture time (ms): the encoder's share of the delay. */
+let captureToEncodedMs = Number.NaN;
 let framesEncodedBeforeReplan = 0;
 /** Between codec and packet: identity unless the track was configured with a transform. */
 let transform: OrderedFrameTransform | undefined;
@@ -364,6 +366,7 @@ function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: Encod
   const captureTimeUs =
     layer.captureTimes.get(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
   layer.captureTimes.delete(chunk.timestamp);
+  captureToEncodedMs = performance.timeOrigin + performance.now() - captureTimeUs / 1000;
   layer.framesEncoded++;
   if (layer.framesEncoded + framesEncodedBeforeReplan > stats.framesEncoded)
     stats.framesEncoded = layer.framesEncoded + framesEncodedBeforeReplan;
@@ -451,6 +454,7 @@ function postStats(): void {
     ...stats,
     framesStale: newest.staleFrames,
     framesRedrawn: encodable.framesRedrawn,
+    captureToEncodedMs,
     width: top?.width ?? 0,
     height: top?.height ?? 0,
     layers: layerStats,

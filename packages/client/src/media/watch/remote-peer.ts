@@ -31,6 +31,10 @@ export interface PeerStats {
    * relay. NaN before the first frame.
    */
   glassToGlassMs: number;
+  /** That track's stages on the way, as glassToGlassMs (VideoWatcherStats): arrival, into the decoder, out of it. */
+  videoCaptureToArrivalMs: number;
+  videoCaptureToDecodeStartMs: number;
+  videoCaptureToDecodedMs: number;
   /** How long that track's last frame waited for its sound (lip sync), ms. */
   avSyncHoldMs: number;
   /** How long that track's frames are held to ride out repairs on the network (0 on a clean link), ms. */
@@ -221,6 +225,9 @@ export class RemotePeer {
       videoHeight: biggest?.height ?? 0,
       keyframeRequests: sum(video, (t) => t.keyframeRequests),
       glassToGlassMs: biggest?.captureToRenderMs ?? Number.NaN,
+      videoCaptureToArrivalMs: biggest?.captureToArrivalMs ?? Number.NaN,
+      videoCaptureToDecodeStartMs: biggest?.captureToDecodeStartMs ?? Number.NaN,
+      videoCaptureToDecodedMs: biggest?.captureToDecodedMs ?? Number.NaN,
       avSyncHoldMs: biggest?.avSyncHoldMs ?? 0,
       videoPlayoutDelayMs: biggest?.playoutDelayMs ?? 0,
       audioPathMs: this.#avSync.audioPathMs(nowMs),

@@ -29,7 +29,9 @@ export type FromVideoDecoder =
   /** `chunksHandled`: chunks taken from the message queue so far (decoded, dropped or failed). */
   /**
    * `avSyncHoldMs`: how long the last frame shown was held for lip sync; `captureToRenderMs`: the
-   * last frame's render time (epoch ms) minus its capture time (sender clock), NaN before any.
+   * last frame's render time (epoch ms) minus its capture time (sender clock), NaN before any;
+   * `captureToDecodeStartMs` and `captureToDecodedMs` likewise when the worker took the last chunk
+   * and when the decoder gave back the last frame.
    */
   | {
       type: "stats";
@@ -40,6 +42,8 @@ export type FromVideoDecoder =
       framesDroppedLate: number;
       avSyncHoldMs: number;
       captureToRenderMs: number;
+      captureToDecodeStartMs: number;
+      captureToDecodedMs: number;
       /** A decoder is configured and waiting or decoding (warmed up, or made at a key frame). */
       decoderConfigured: boolean;
     }

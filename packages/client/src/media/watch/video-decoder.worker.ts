@@ -58,6 +58,9 @@ const pending = new Map<number, { presentAtEpochMs: number | undefined; captureT
 let framesDroppedLate = 0;
 let avSyncHoldMs = 0;
 let captureToRenderMs = Number.NaN;
+/** The last chunk's and the last decoded frame's stage times after capture: where a frame's delay builds up. */
+let captureToDecodeStartMs = Number.NaN;
+let captureToDecodedMs = Number.NaN;
 
 function nowEpochMs(): number {
   return performance.timeOrigin + performance.now();
@@ -90,6 +93,7 @@ scope.onmessage = (event) => {
     case "chunk": {
       chunksHandled++;
       const { metadata, timestampUs } = message;
+      captureToDecodeStartMs = nowEpochMs() - Number(metadata.captureTimeUs) / 1000;
       const generation = streamGeneration;
       transform?.decode(new Uint8Array(message.payload), metadata, (outcome) => {
         if (!outcome.ok) {
@@ -168,6 +172,7 @@ function present(frame: VideoFrame): void {
   const now = nowEpochMs();
   const waitMs = holdMs(timing?.presentAtEpochMs, now);
   const captureTimeUs = timing?.captureTimeUs ?? Number.NaN;
+  captureToDecodedMs = now - captureTimeUs / 1000;
   if (waitMs <= 1 && held.length === 0) {
     avSyncHoldMs = 0;
     render(frame, captureTimeUs);
@@ -271,6 +276,8 @@ function report(): void {
     framesDroppedLate,
     avSyncHoldMs,
     captureToRenderMs,
+    captureToDecodeStartMs,
+    captureToDecodedMs,
     decoderConfigured: decoder?.state === "configured",
   });
 }

@@ -34,6 +34,13 @@ export interface VideoWatcherStats {
   avSyncHoldMs: number;
   /** The last frame's render time (this page's epoch clock) minus its capture time (sender clock). */
   captureToRenderMs: number;
+  /**
+   * The same for the stages before it, each of its last frame: arrival on this page, the decoder
+   * worker taking it, the decoder giving it back. Where a late frame lost its time.
+   */
+  captureToArrivalMs: number;
+  captureToDecodeStartMs: number;
+  captureToDecodedMs: number;
   /** How long frames are held to ride out the network's repairs (VideoPlayoutDelay; 0 on a clean link). */
   playoutDelayMs: number;
   /** The decoder worker runs (started by `prepare`, or by the first frame worth decoding). */
@@ -108,6 +115,9 @@ export class VideoWatcher {
     framesDroppedLate: 0,
     avSyncHoldMs: 0,
     captureToRenderMs: Number.NaN,
+    captureToArrivalMs: Number.NaN,
+    captureToDecodeStartMs: Number.NaN,
+    captureToDecodedMs: Number.NaN,
     decoderConfigured: false,
   };
   #framesByLayer = [0, 0, 0, 0];
@@ -167,6 +177,7 @@ export class VideoWatcher {
     const nowMs = performance.now();
     const arrivedAtEpochMs = performance.timeOrigin + nowMs;
     const captureTimeUs = Number(media.captureTimeUs);
+    this.#stats.captureToArrivalMs = arrivedAtEpochMs - captureTimeUs / 1000;
     this.#playoutDelay.frameArrived(captureTimeUs, arrivedAtEpochMs);
     const decision = this.#gate.offer(media, nowMs);
     if (decision.configure) this.#post({ type: "configure", codecString: decision.configure });
@@ -257,6 +268,8 @@ export class VideoWatcher {
         this.#stats.framesDroppedLate = message.framesDroppedLate;
         this.#stats.avSyncHoldMs = message.avSyncHoldMs;
         this.#stats.captureToRenderMs = message.captureToRenderMs;
+        this.#stats.captureToDecodeStartMs = message.captureToDecodeStartMs;
+        this.#stats.captureToDecodedMs = message.captureToDecodedMs;
         this.#stats.decoderConfigured = message.decoderConfigured;
         this.#fps.sample(message.framesDecoded);
         if (resized) this.onResize(message.width, message.height);
