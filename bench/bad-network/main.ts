@@ -29,8 +29,10 @@ import {
   openBenchPage,
   waitFor,
 } from "../glass-to-glass/main.ts";
+import { startCallDiagnostics } from "./call-diagnostics.ts";
 import { startCpuLoad } from "./cpu-load.ts";
 import { type FrameSample, freezeRatio, recoveryAfterMs } from "./frame-timeline.ts";
+import { startPageProfile } from "./page-profiler.ts";
 import { type RatiosToWebRtc, ratiosToWebRtc } from "./ratios.ts";
 import {
   firstUdpHostCandidate,
@@ -104,13 +106,11 @@ export interface RunOptions {
    * DTX stopped sending the noise after loud beeps.
    */
   skewSeconds?: number;
-  /** Print the receiver's pipeline figures (playout delay, lip sync, jitter buffer) every 2 s of a window. */
+  /** Print both pages' pipeline figures every 2 s of a window, and each stage's median and p95 after it (call-diagnostics.ts). */
   diagnostics?: boolean;
+  /** Write each page's main-thread JS profile of every window here, and print its top functions. */
+  cpuProfileDir?: string;
 }
-
-/** The receiver's figures `--diagnostics` prints: what explains a latency or a freeze. */
-const DIAGNOSTIC_FIGURES =
-  /playoutDelay|avSyncHold|glassToGlass|jitterBuffer|audioExtraDelay|audioPath|videoPlan|Stretched|Concealed|audioFrames|videoFramesDecoded|rttMs/;
 
 export async function runBadNetwork(options: RunOptions): Promise<BadNetworkRow[]> {
   const webRoot = await Deno.makeTempDir({ prefix: "bad-network-web-" });
@@ -181,11 +181,20 @@ async function measureCall(
             { profile: "cap-2m", durationMs: stepMs },
           ])
         : undefined;
+    const profiles = options.cpuProfileDir
+      ? await Promise.all([startPageProfile(sender.page), startPageProfile(receiver.page)])
+      : undefined;
     const diagnostics = options.diagnostics
-      ? printDiagnostics(receiver.page, `${profile} ${mode}`)
+      ? startCallDiagnostics(sender.page, receiver.page, `${profile} ${mode}`)
       : undefined;
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
-    if (diagnostics !== undefined) clearInterval(diagnostics);
+    await diagnostics?.stop();
+    if (profiles && options.cpuProfileDir) {
+      for (const [index, role] of ["sender", "receiver"].entries()) {
+        const top = await profiles[index]!.stop(`${options.cpuProfileDir}/${profile}-${mode}-${role}`);
+        console.error(`${profile} ${mode} ${role} main thread, self time:\n  ${top.join("\n  ")}`);
+      }
+    }
     schedule?.stop();
     const readBack: ReceiverWindow = await receiver.page.evaluate(() => window.bench.endWindow());
     const audioAfter = await receiver.page.evaluate(() => window.bench.audioCounters());
@@ -340,16 +349,6 @@ function capRecoveryMs(
   );
 }
 
-function printDiagnostics(page: BenchPage["page"], label: string): ReturnType<typeof setInterval> {
-  return setInterval(async () => {
-    const figures = await page.evaluate(() => window.bench.diagnostics()).catch(() => ({}));
-    const shown = Object.entries(figures)
-      .filter(([name, value]) => DIAGNOSTIC_FIGURES.test(name) && value !== undefined)
-      .map(([name, value]) => `${name}=${typeof value === "number" ? Math.round(value) : value}`);
-    console.error(`${label}: ${shown.join(" ")}`);
-  }, 2000);
-}
-
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -363,6 +362,7 @@ if (import.meta.main) {
       modes: { type: "string", default: "webtransport,websocket,webrtc" },
       audio: { type: "string", default: "on" },
       diagnostics: { type: "boolean", default: false },
+      "cpu-profile": { type: "string" },
       "skew-seconds": { type: "string", default: String(DEFAULT_SKEW_SECONDS) },
     },
   });
@@ -373,6 +373,7 @@ if (import.meta.main) {
     modes: values.modes.split(",") as BadNetworkMode[],
     audio: values.audio !== "off",
     diagnostics: values.diagnostics,
+    cpuProfileDir: values["cpu-profile"],
     skewSeconds: Number(values["skew-seconds"]),
   });
   const ratio = (value: number | null | undefined) =>

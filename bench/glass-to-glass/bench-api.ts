@@ -79,7 +79,7 @@ export interface BenchApi {
   firstFrameAfterMs(): number | undefined;
   senderStats(): Promise<SenderStats>;
   /** Pipeline counters of this page (publisher, session, peer), to explain a surprising figure. */
-  diagnostics(): Record<string, number | string | undefined>;
+  diagnostics(): Promise<Record<string, number | string | undefined>>;
 
   /** Sender, our call: joins and publishes the barcode canvas as the camera. Returns the transport used. */
   startCallSender(target: CallTarget): Promise<string>;

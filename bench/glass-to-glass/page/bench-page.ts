@@ -386,9 +386,10 @@ class BenchPage implements BenchApi {
     return { framesDrawn, framesEncoded };
   }
 
-  diagnostics(): Record<string, number | string | undefined> {
+  async diagnostics(): Promise<Record<string, number | string | undefined>> {
     const peer = this.#watcher?.peers.values().next().value;
     return {
+      ...(this.#pc ? await webRtcSenderFigures(this.#pc) : {}),
       framesDrawn: this.#barcode?.framesDrawn,
       // The per-layer list is not a figure: left out of the flat record; the adaptation, flattened.
       ...(this.#publisher ? publisherFigures(this.#publisher.stats()) : {}),
@@ -606,6 +607,31 @@ class BenchPage implements BenchApi {
 }
 
 window.bench = new BenchPage();
+
+/** What WebRTC's own sender adaptation did (outbound video): its size, rate, encode time and why. */
+async function webRtcSenderFigures(pc: RTCPeerConnection): Promise<Record<string, number | string>> {
+  for (const report of (await pc.getStats()).values()) {
+    const stats = report as {
+      type: string;
+      kind?: string;
+      frameWidth?: number;
+      frameHeight?: number;
+      framesPerSecond?: number;
+      framesEncoded?: number;
+      totalEncodeTime?: number;
+      qualityLimitationReason?: string;
+    };
+    if (stats.type !== "outbound-rtp" || stats.kind !== "video" || !stats.framesEncoded) continue;
+    return {
+      webrtcFrameWidth: stats.frameWidth ?? 0,
+      webrtcFrameHeight: stats.frameHeight ?? 0,
+      webrtcFps: stats.framesPerSecond ?? 0,
+      webrtcEncodeMsPerFrame: ((stats.totalEncodeTime ?? 0) * 1000) / stats.framesEncoded,
+      webrtcQualityLimitation: stats.qualityLimitationReason ?? "",
+    };
+  }
+  return {};
+}
 
 /** The peer's stats without the per-track lists (the diagnostics are one flat row). */
 function flatPeerStats(stats: PeerStats): Record<string, number | string> {
