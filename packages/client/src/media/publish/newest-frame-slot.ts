@@ -4,8 +4,9 @@ export interface Closable {
 }
 
 /**
- * Never encode a stale frame: while the encoder is behind (frames waiting in its queue), the newest
- * camera frame waits here instead, and a newer one replaces it (the older is closed and counted).
+ * Never encode a stale frame: while the encoder is behind (frames in it: frames-in-encoder.ts),
+ * the newest camera frame waits here instead, and a newer one replaces it (the older is closed and
+ * counted).
  * When the encoder drains, the newest frame goes in. Latency stays at one encode, not a queue of
  * them, and throughput stays what the encoder can do, as WebRTC's frame dropper keeps it.
  */

@@ -12,6 +12,7 @@ import type { Codec } from "@videocall/protocol";
 import type { LocalVideoLayer } from "../../session/local-track.ts";
 import { OrderedFrameTransform } from "../transform/ordered-frame-transform.ts";
 import { EncodableFrames } from "./encodable-frame.ts";
+import { FramesInEncoder } from "./frames-in-encoder.ts";
 import { NewestFrameSlot } from "./newest-frame-slot.ts";
 import { ALL_LAYERS_MASK, simulcastLayers, singleLayer } from "./simulcast-layers.ts";
 import type {
@@ -27,7 +28,7 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-/** Frames waiting in one encoder beyond this are dropped for that layer: the CPU cannot keep up. */
+/** Frames in one encoder beyond this are dropped for that layer: the CPU cannot keep up. */
 const MAX_ENCODE_QUEUE = 2;
 const STATS_INTERVAL_MS = 1000;
 const TEMPORAL_MODE = "L1T3";
@@ -40,8 +41,8 @@ interface LayerEncoder {
   codec: Codec | undefined;
   keyframeWanted: boolean;
   lastKeyframeAtMs: number;
-  /** Wall-clock capture time per frame timestamp, to stamp the chunk the encoder outputs later. */
-  captureTimes: Map<number, number>;
+  /** The frames in `encoder` and their capture times, to stamp the chunks it outputs later. */
+  inEncoder: FramesInEncoder;
   scalabilityMode: string;
   framesEncoded: number;
   keyframesEncoded: number;
@@ -192,18 +193,24 @@ function offer(frame: VideoFrame): void {
   if (ready) encode(ready);
 }
 
-/** An encoder took a frame off its queue: the kept newest frame goes in if none is waiting now. */
-function onDequeue(): void {
+/** An encoder took in or gave back a frame: the kept newest frame goes in if there is room now. */
+function onEncoderProgress(): void {
   const ready = newest.drained(deepestEncodeQueue());
   if (ready) encode(ready);
 }
 
+/** Frames in the busiest wanted encoder, from encode() to its output (frames-in-encoder.ts). */
 function deepestEncodeQueue(): number {
+  const nowUs = (performance.timeOrigin + performance.now()) * 1000;
   let deepest = 0;
   for (const layer of layers) {
-    if (layer.encoder && isWanted(layer)) deepest = Math.max(deepest, layer.encoder.encodeQueueSize);
+    if (layer.encoder && isWanted(layer)) deepest = Math.max(deepest, backlogOf(layer, nowUs));
   }
   return deepest;
+}
+
+function backlogOf(layer: LayerEncoder, nowUs: number): number {
+  return Math.max(layer.encoder?.encodeQueueSize ?? 0, layer.inEncoder.count(nowUs));
 }
 
 function encode(arrived: ArrivedFrame): void {
@@ -226,7 +233,7 @@ function encode(arrived: ArrivedFrame): void {
     for (const layer of layers) {
       if (!isWanted(layer)) continue;
       const encoder = ensureEncoder(layer, settings);
-      if (encoder.encodeQueueSize > MAX_ENCODE_QUEUE) {
+      if (backlogOf(layer, (performance.timeOrigin + nowMs) * 1000) > MAX_ENCODE_QUEUE) {
         stats.framesSkipped++;
         continue;
       }
@@ -235,7 +242,7 @@ function encode(arrived: ArrivedFrame): void {
         layer.keyframeWanted = false;
         layer.lastKeyframeAtMs = nowMs;
       }
-      layer.captureTimes.set(frame.timestamp, captureTimeUs);
+      layer.inEncoder.add(frame.timestamp, captureTimeUs);
       // encode() takes its own reference to the frame: one camera frame feeds every layer.
       encoder.encode(frame, { keyFrame });
     }
@@ -263,7 +270,7 @@ function planLayers(frame: VideoFrame, current: VideoEncoderSettings): void {
     codec: undefined,
     keyframeWanted: true,
     lastKeyframeAtMs: Number.NEGATIVE_INFINITY,
-    captureTimes: new Map(),
+    inEncoder: new FramesInEncoder(),
     scalabilityMode: "",
     framesEncoded: 0,
     keyframesEncoded: 0,
@@ -343,14 +350,16 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
   const { plan } = layer;
   const created: VideoEncoder = new VideoEncoder({
     output: (chunk, metadata) => {
-      if (layer.encoder === created) onChunk(layer, chunk, metadata);
+      if (layer.encoder !== created) return;
+      onChunk(layer, chunk, metadata);
+      onEncoderProgress();
     },
     error: (error) => {
       scope.postMessage({ type: "error", message: `layer ${plan.layer} encoder error: ${error.message}` });
       if (layer.encoder === created) closeEncoder(layer);
     },
   });
-  created.addEventListener("dequeue", onDequeue);
+  created.addEventListener("dequeue", onEncoderProgress);
   layer.scalabilityMode = temporalSupported ? TEMPORAL_MODE : "";
   created.configure(encoderConfig(layer, current));
   layer.encoder = created;
@@ -364,8 +373,7 @@ function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: Encod
   const encoded = new Uint8Array(chunk.byteLength);
   chunk.copyTo(encoded);
   const captureTimeUs =
-    layer.captureTimes.get(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
-  layer.captureTimes.delete(chunk.timestamp);
+    layer.inEncoder.take(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
   captureToEncodedMs = performance.timeOrigin + performance.now() - captureTimeUs / 1000;
   layer.framesEncoded++;
   if (layer.framesEncoded + framesEncodedBeforeReplan > stats.framesEncoded)
@@ -429,7 +437,7 @@ function exactBuffer(bytes: Uint8Array): ArrayBuffer {
 function closeEncoder(layer: LayerEncoder): void {
   const old = layer.encoder;
   layer.encoder = undefined;
-  layer.captureTimes.clear();
+  layer.inEncoder.clear();
   try {
     if (old && old.state !== "closed") old.close();
   } catch {
