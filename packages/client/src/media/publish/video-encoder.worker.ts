@@ -352,7 +352,9 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
     output: (chunk, metadata) => {
       if (layer.encoder !== created) return;
       onChunk(layer, chunk, metadata);
-      onEncoderProgress();
+      // In a task of its own, not inside the output callback: WebKitGTK's web process crashed when
+      // the next encode() followed from there (or from a microtask after it).
+      setTimeout(onEncoderProgress, 0);
     },
     error: (error) => {
       scope.postMessage({ type: "error", message: `layer ${plan.layer} encoder error: ${error.message}` });
