@@ -30,6 +30,12 @@ const scope = self as unknown as WorkerScope;
 
 /** Frames in one encoder beyond this are dropped for that layer: the CPU cannot keep up. */
 const MAX_ENCODE_QUEUE = 2;
+/**
+ * Whether "behind" counts frames from encode() to output (frames-in-encoder.ts) or only
+ * `encodeQueueSize`, as before: the latter where the page posts frames one by one (WebKitGTK),
+ * whose web process still crashed now and then, under load, with the former.
+ */
+let countsFramesInEncoder = true;
 const STATS_INTERVAL_MS = 1000;
 const TEMPORAL_MODE = "L1T3";
 
@@ -93,6 +99,7 @@ scope.onmessage = (event) => {
       track = message.track;
       transform = new OrderedFrameTransform(message.transform, "encode");
       statsTimer = setInterval(postStats, STATS_INTERVAL_MS);
+      countsFramesInEncoder = message.frames !== undefined;
       if (message.frames) {
         reader = message.frames.getReader();
         void start(reader, message.settings);
@@ -210,7 +217,8 @@ function deepestEncodeQueue(): number {
 }
 
 function backlogOf(layer: LayerEncoder, nowUs: number): number {
-  return Math.max(layer.encoder?.encodeQueueSize ?? 0, layer.inEncoder.count(nowUs));
+  const queued = layer.encoder?.encodeQueueSize ?? 0;
+  return countsFramesInEncoder ? Math.max(queued, layer.inEncoder.count(nowUs)) : queued;
 }
 
 function encode(arrived: ArrivedFrame): void {
@@ -354,7 +362,7 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
       onChunk(layer, chunk, metadata);
       // In a task of its own, not inside the output callback: WebKitGTK's web process crashed when
       // the next encode() followed from there (or from a microtask after it).
-      setTimeout(onEncoderProgress, 0);
+      if (countsFramesInEncoder) setTimeout(onEncoderProgress, 0);
     },
     error: (error) => {
       scope.postMessage({ type: "error", message: `layer ${plan.layer} encoder error: ${error.message}` });
