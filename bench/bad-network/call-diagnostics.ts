@@ -5,6 +5,7 @@
  * rendered), sampled every 250 ms: which stage a latency tail builds up in.
  */
 import type { Page } from "playwright-core";
+import { LatencyHistogram } from "../../packages/cli/src/load/latency-histogram.ts";
 
 /** The receiver's figures printed: what explains a latency or a freeze. */
 const RECEIVER_FIGURES =
@@ -34,7 +35,7 @@ export interface CallDiagnostics {
 }
 
 export function startCallDiagnostics(sender: Page, receiver: Page, label: string): CallDiagnostics {
-  const samples = new Map<string, number[]>();
+  const samples = new Map<string, LatencyHistogram>();
   let lastPrintMs = 0;
   let stopped = false;
   const loop = (async () => {
@@ -42,10 +43,11 @@ export function startCallDiagnostics(sender: Page, receiver: Page, label: string
       const [sent, received] = await Promise.all([figuresOf(sender), figuresOf(receiver)]);
       for (const [role, name] of STAGES) {
         const value = (role === "sender" ? sent : received)[name];
-        if (typeof value === "number" && Number.isFinite(value)) {
-          const key = `${role} ${name}`;
-          samples.set(key, [...(samples.get(key) ?? []), value]);
-        }
+        if (typeof value !== "number" || !Number.isFinite(value)) continue;
+        const key = `${role} ${name}`;
+        const histogram = samples.get(key) ?? new LatencyHistogram();
+        samples.set(key, histogram);
+        histogram.recordMs(value);
       }
       if (performance.now() - lastPrintMs >= PRINT_EVERY_MS) {
         lastPrintMs = performance.now();
@@ -60,11 +62,9 @@ export function startCallDiagnostics(sender: Page, receiver: Page, label: string
     async stop() {
       stopped = true;
       await loop;
-      const lines = [...samples.entries()].map(([key, values]) => {
-        const sorted = [...values].sort((a, b) => a - b);
-        const at = (fraction: number) =>
-          sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
-        return `  ${key}: median ${at(0.5).toFixed(0)} ms, p95 ${at(0.95).toFixed(0)} ms (${sorted.length} samples)`;
+      const lines = [...samples.entries()].map(([key, histogram]) => {
+        const at = (fraction: number) => (histogram.percentileMs(fraction) ?? Number.NaN).toFixed(0);
+        return `  ${key}: median ${at(0.5)} ms, p95 ${at(0.95)} ms (${histogram.count} samples)`;
       });
       console.error(`${label}, stages of the last frame, every ${SAMPLE_EVERY_MS} ms:\n${lines.join("\n")}`);
     },

@@ -8,7 +8,6 @@ import type { Page } from "playwright-core";
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
 }
 interface CpuProfile {
   nodes: ProfileNode[];

@@ -30,12 +30,6 @@ const scope = self as unknown as WorkerScope;
 
 /** Frames in one encoder beyond this are dropped for that layer: the CPU cannot keep up. */
 const MAX_ENCODE_QUEUE = 2;
-/**
- * Whether "behind" counts frames from encode() to output (frames-in-encoder.ts) or only
- * `encodeQueueSize`, as before: the latter where the page posts frames one by one (WebKitGTK),
- * whose web process still crashed now and then, under load, with the former.
- */
-let countsFramesInEncoder = true;
 const STATS_INTERVAL_MS = 1000;
 const TEMPORAL_MODE = "L1T3";
 
@@ -61,6 +55,12 @@ let layersMask = ALL_LAYERS_MASK;
 let reader: ReadableStreamDefaultReader<VideoFrame> | undefined;
 let paused = false;
 let congested = false;
+/**
+ * Whether "behind" counts frames from encode() to output (frames-in-encoder.ts) or only
+ * `encodeQueueSize`, as before: the latter where the page posts frames one by one (WebKitGTK),
+ * whose web process still crashed now and then, under load, with the former.
+ */
+let countsFramesInEncoder = true;
 /** The sender adaptation's current step (send-quality-controller.ts). */
 let adaptation = { bitrateScale: 1, framerateDivisor: 1, layersDropped: 0 };
 /** Counts camera frames, to keep one in `framerateDivisor`. */
@@ -208,12 +208,16 @@ function onEncoderProgress(): void {
 
 /** Frames in the busiest wanted encoder, from encode() to its output (frames-in-encoder.ts). */
 function deepestEncodeQueue(): number {
-  const nowUs = (performance.timeOrigin + performance.now()) * 1000;
+  const nowUs = nowEpochUs();
   let deepest = 0;
   for (const layer of layers) {
     if (layer.encoder && isWanted(layer)) deepest = Math.max(deepest, backlogOf(layer, nowUs));
   }
   return deepest;
+}
+
+function nowEpochUs(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
 }
 
 function backlogOf(layer: LayerEncoder, nowUs: number): number {
@@ -382,9 +386,9 @@ function ensureEncoder(layer: LayerEncoder, current: VideoEncoderSettings): Vide
 function onChunk(layer: LayerEncoder, chunk: EncodedVideoChunk, metadata?: EncodedVideoChunkMetadata): void {
   const encoded = new Uint8Array(chunk.byteLength);
   chunk.copyTo(encoded);
-  const captureTimeUs =
-    layer.inEncoder.take(chunk.timestamp) ?? (performance.timeOrigin + performance.now()) * 1000;
-  captureToEncodedMs = performance.timeOrigin + performance.now() - captureTimeUs / 1000;
+  const outputAtUs = nowEpochUs();
+  const captureTimeUs = layer.inEncoder.take(chunk.timestamp) ?? outputAtUs;
+  captureToEncodedMs = (outputAtUs - captureTimeUs) / 1000;
   layer.framesEncoded++;
   if (layer.framesEncoded + framesEncodedBeforeReplan > stats.framesEncoded)
     stats.framesEncoded = layer.framesEncoded + framesEncodedBeforeReplan;
