@@ -6,7 +6,7 @@
  * other page play the same fake-microphone tone and removes it from the local microphone.
  */
 import { ok } from "node:assert/strict";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { join, launchBrowser, openMeetingPage } from "../fixtures/browser.ts";
 import { AUDIBLE_RMS, MIN_VIDEO_FRAMES, waitForAudio, waitForVideo } from "../fixtures/media-expectations.ts";
 import { startServer, type TestServer } from "../fixtures/server.ts";
@@ -43,6 +43,54 @@ async function withServer(body: (call: Call) => Promise<void>): Promise<void> {
   }
 }
 
+interface LatencyStages {
+  arrived: number;
+  decoded: number;
+  glassToGlass: number;
+  sound: number;
+}
+
+/**
+ * Whole ms each, and each the last frame to reach its stage: a later stage may read a little below
+ * an earlier one (arrival and decode are a few ms apart on a clean loopback call).
+ */
+const STAGE_SLACK_MS = 3;
+/** Samples of the latency stages read for their medians: each figure is its own last frame's. */
+const STAGE_SAMPLES = 8;
+
+/**
+ * The medians of the first peer row of the diagnostics panel's latency stages, over STAGE_SAMPLES
+ * reads 250 ms apart with every stage filled in: each stage is the last frame that reached it, so
+ * one read may compare two frames (a late arrival against the frame decoded before it).
+ */
+async function waitForLatencyStages(page: Page): Promise<LatencyStages> {
+  const row = page.locator(".diagnostics table.latency-stages tbody tr").first();
+  const samples: LatencyStages[] = [];
+  const deadline = Date.now() + 20_000;
+  while (samples.length < STAGE_SAMPLES) {
+    const read = async (name: string) => Number((await row.getAttribute(name)) || Number.NaN);
+    const stages = {
+      arrived: await read("data-capture-to-arrival-ms"),
+      decoded: await read("data-capture-to-decoded-ms"),
+      glassToGlass: await read("data-glass-to-glass-ms"),
+      sound: await read("data-audio-path-ms"),
+    };
+    if (Object.values(stages).every(Number.isFinite)) samples.push(stages);
+    else if (Date.now() > deadline)
+      throw new Error(`latency stages not all shown: ${JSON.stringify(stages)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const median = (field: keyof LatencyStages) =>
+    samples.map((sample) => sample[field]).sort((a, b) => a - b)[Math.floor(samples.length / 2)] ??
+    Number.NaN;
+  return {
+    arrived: median("arrived"),
+    decoded: median("decoded"),
+    glassToGlass: median("glassToGlass"),
+    sound: median("sound"),
+  };
+}
+
 async function newBrowser(call: Call, fakeDevices = true): Promise<Browser> {
   const browser = await launchBrowser({ fakeDevices });
   call.browsers.push(browser);
@@ -70,6 +118,29 @@ Deno.test("alice and bob see and hear each other", TEST_OPTIONS, async () => {
     const seenByAlice = await alice.page.evaluate(() => window.videocall.peers());
     ok(seenByAlice[bobId]?.username === "bob" && seenByAlice[bobId].hasTile, "alice shows a tile named bob");
     ok(await alice.page.locator(".tile.remote", { hasText: "bob" }).isVisible(), "bob's tile is on screen");
+
+    // The diagnostics panel says where each peer's latency goes, in the order a frame passes the stages.
+    const stages = await waitForLatencyStages(alice.page);
+    console.log(
+      `alice's diagnostics, bob's latency stages (medians, ms after capture): ${JSON.stringify(stages)}`,
+    );
+    ok(
+      stages.arrived >= 0 &&
+        stages.arrived <= stages.decoded + STAGE_SLACK_MS &&
+        stages.decoded <= stages.glassToGlass + STAGE_SLACK_MS,
+      `capture → arrived ≤ decoded ≤ on screen: ${JSON.stringify(stages)}`,
+    );
+    ok(
+      stages.sound > 0 && stages.sound < 2_000,
+      `bob's sound is heard a plausible time after capture: ${stages.sound}`,
+    );
+    const encoderMs = await bob.page
+      .locator(".diagnostics [data-capture-to-encoded-ms]")
+      .getAttribute("data-capture-to-encoded-ms");
+    ok(
+      encoderMs !== null && encoderMs !== "" && Number(encoderMs) >= 0,
+      `bob's encoder latency is shown: ${encoderMs}`,
+    );
     ok(alice.errors.length === 0 && bob.errors.length === 0, [...alice.errors, ...bob.errors].join("\n"));
   });
 });

@@ -130,6 +130,8 @@ export interface DiagnosticsSnapshot {
     limitation: "none" | "cpu" | "network" | "receiver";
     /** The sender adaptation's step (send-quality-controller.ts); undefined without a camera. */
     adaptation: CameraPublisherStats["adaptation"] | undefined;
+    /** The camera's last frame, capture → out of the encoder, ms (NaN before one): a busy CPU shows here first. */
+    captureToEncodedMs: number;
   };
   peers: PeerStats[];
   e2ee: SecuritySnapshot | undefined;
@@ -914,6 +916,7 @@ export class CallController {
         framesStale: camera?.framesStale ?? 0,
         limitation: camera ? sendLimitation(camera) : "none",
         adaptation: camera?.adaptation,
+        captureToEncodedMs: camera?.captureToEncodedMs ?? Number.NaN,
       },
       peers: this.peerStats(),
       e2ee: this.#security.value,

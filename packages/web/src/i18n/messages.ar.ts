@@ -202,6 +202,7 @@ export const ar: Catalogue = {
   "diagnostics.bufferMs": "المخزن المؤقت (ملّي ثانية)",
   "diagnostics.lost": "المفقود",
   "diagnostics.rms": "مستوى الصوت",
+  "diagnostics.encoderLatency": "تأخير المرمِّز (ملّي ثانية)",
 
   // languages and everyday polish
   "home.usernamePlaceholder": "Salma",
@@ -299,10 +300,14 @@ export const ar: Catalogue = {
   "warning.screen.unsupported": "لا يستطيع هذا المتصفح مشاركة الشاشة.",
   "warning.screen.failed": "تعذّرت مشاركة الشاشة.",
 
-  // av sync
-  "avsync.glassToGlassMs": "من الكاميرا إلى الشاشة (ملّي ثانية)",
-  "avsync.holdMs": "انتظار مزامنة الشفاه (ملّي ثانية)",
-  "avsync.playoutDelayMs": "تخزين الفيديو لإصلاح الفقد (ملّي ثانية)",
+  // latency stages (diagnostics)
+  "latency.title": "التأخير (ملّي ثانية بعد الالتقاط) والانتظار (ملّي ثانية)",
+  "latency.arrived": "الوصول",
+  "latency.decoded": "فك الترميز",
+  "latency.onScreen": "على الشاشة",
+  "latency.lipSyncWait": "مزامنة الشفاه",
+  "latency.repairBuffer": "الإصلاح",
+  "latency.soundHeard": "الصوت",
 
   // send adaptation
   "adapt.quality": "جودة الإرسال",

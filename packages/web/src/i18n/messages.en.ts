@@ -200,6 +200,7 @@ export const en = {
   "diagnostics.bufferMs": "Buffer ms",
   "diagnostics.lost": "Lost",
   "diagnostics.rms": "RMS",
+  "diagnostics.encoderLatency": "Encoder latency (ms)",
 
   // languages and everyday polish
   "home.usernamePlaceholder": "Ada",
@@ -297,10 +298,14 @@ export const en = {
   "warning.screen.unsupported": "This browser cannot share a screen.",
   "warning.screen.failed": "The screen could not be shared.",
 
-  // av sync
-  "avsync.glassToGlassMs": "Glass-to-glass (ms)",
-  "avsync.holdMs": "Lip-sync wait (ms)",
-  "avsync.playoutDelayMs": "Video buffer for repairs (ms)",
+  // latency stages (diagnostics)
+  "latency.title": "Latency (ms after capture) and waits (ms)",
+  "latency.arrived": "Arrived",
+  "latency.decoded": "Decoded",
+  "latency.onScreen": "On screen",
+  "latency.lipSyncWait": "Lip sync",
+  "latency.repairBuffer": "Repairs",
+  "latency.soundHeard": "Sound",
 
   // send adaptation
   "adapt.quality": "Sending quality",

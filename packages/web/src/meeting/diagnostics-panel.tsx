@@ -7,6 +7,10 @@ const ONE_DECIMAL = { minimumFractionDigits: 1, maximumFractionDigits: 1 } as co
 const PIXELS = { useGrouping: false } as const;
 const size = (width: number, height: number) =>
   `${formatNumber(width, PIXELS)}×${formatNumber(height, PIXELS)}`;
+/** A latency figure in whole ms, or a dash before there is one (NaN). */
+const milliseconds = (ms: number) => (Number.isFinite(ms) ? formatNumber(Math.round(ms)) : "–");
+/** A data attribute's value: whole ms, or empty before there is a figure (tests read these). */
+const msAttribute = (ms: number) => (Number.isFinite(ms) ? String(Math.round(ms)) : "");
 
 /** A small live table of connection and per-peer media figures, for support and for debugging. */
 export function DiagnosticsPanel({
@@ -36,9 +40,16 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
     t("diagnostics.bufferMs"),
     t("diagnostics.lost"),
     t("diagnostics.rms"),
-    t("avsync.glassToGlassMs"),
-    t("avsync.holdMs"),
-    t("avsync.playoutDelayMs"),
+  ];
+  // Where each peer's delay goes, in the order a frame passes the stages (ms after its capture).
+  const latencyColumns = [
+    t("diagnostics.peer"),
+    t("latency.arrived"),
+    t("latency.decoded"),
+    t("latency.onScreen"),
+    t("latency.lipSyncWait"),
+    t("latency.repairBuffer"),
+    t("latency.soundHeard"),
   ];
   return (
     <>
@@ -70,6 +81,10 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
               })}`
             : ""}
           {` · ${t("adapt.stale", { stale: formatNumber(sent.framesStale) })}`}
+        </dd>
+        <dt>{t("diagnostics.encoderLatency")}</dt>
+        <dd data-capture-to-encoded-ms={msAttribute(sent.captureToEncodedMs)}>
+          {milliseconds(sent.captureToEncodedMs)}
         </dd>
         {snapshot.e2ee && (
           <>
@@ -104,11 +119,35 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
               <td>{`${formatNumber(Math.round(peer.jitterBufferDepthMs))}/${formatNumber(Math.round(peer.jitterBufferTargetMs))}`}</td>
               <td>{formatNumber(peer.audioFramesConcealed)}</td>
               <td>{formatNumber(peer.audioRms, { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</td>
-              <td>
-                {Number.isFinite(peer.glassToGlassMs) ? formatNumber(Math.round(peer.glassToGlassMs)) : "–"}
-              </td>
-              <td>{formatNumber(Math.round(peer.avSyncHoldMs))}</td>
-              <td>{formatNumber(Math.round(peer.videoPlayoutDelayMs))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table class="latency-stages">
+        <caption>{t("latency.title")}</caption>
+        <thead>
+          <tr>
+            {latencyColumns.map((title) => (
+              <th key={title}>{title}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {snapshot.peers.map((peer) => (
+            <tr
+              key={peer.sessionId}
+              data-capture-to-arrival-ms={msAttribute(peer.videoCaptureToArrivalMs)}
+              data-capture-to-decoded-ms={msAttribute(peer.videoCaptureToDecodedMs)}
+              data-glass-to-glass-ms={msAttribute(peer.glassToGlassMs)}
+              data-audio-path-ms={msAttribute(peer.audioPathMs)}
+            >
+              <td>{peer.username}</td>
+              <td>{milliseconds(peer.videoCaptureToArrivalMs)}</td>
+              <td>{milliseconds(peer.videoCaptureToDecodedMs)}</td>
+              <td>{milliseconds(peer.glassToGlassMs)}</td>
+              <td>{milliseconds(peer.avSyncHoldMs)}</td>
+              <td>{milliseconds(peer.videoPlayoutDelayMs)}</td>
+              <td>{milliseconds(peer.audioPathMs)}</td>
             </tr>
           ))}
         </tbody>
