@@ -59,6 +59,9 @@ const FLASH_MS = 200;
 /** About as loud as the noise (its peaks: 0.1): a beep much louder than it makes Opus's DTX cut the noise. */
 const BEEP_GAIN = 0.15;
 
+/** When this module started running, ms after the page's navigation start: the join's page-and-script share. */
+const SCRIPT_STARTED_MS = performance.now();
+
 const wallClockMs = (): number => performance.timeOrigin + performance.now();
 
 /**
@@ -363,6 +366,8 @@ class BenchPage implements BenchApi {
   #watcher: MeetingWatcher | undefined;
   #pc: RTCPeerConnection | undefined;
   #connectMs: number | undefined;
+  /** The late joiner's milestones, ms after navigation start (join time's breakdown). */
+  #joinTimeline: Record<string, number> = { scriptStartedMs: SCRIPT_STARTED_MS };
   #noise: NoiseSource | undefined;
   #microphone: MicrophonePublisher | undefined;
   #audioOutput: AudioOutput | undefined;
@@ -397,6 +402,7 @@ class BenchPage implements BenchApi {
       bufferedBytes: this.#session?.bufferedBytes,
       audioFramesSent: this.#microphone?.framesSent,
       connectMs: this.#connectMs,
+      ...this.#joinTimeline,
       ...(peer ? flatPeerStats(peer.stats()) : {}),
     };
   }
@@ -429,12 +435,22 @@ class BenchPage implements BenchApi {
       return { image: video.canvas, width: stats.width, height: stats.height };
     });
     const joinStartedMs = performance.now();
+    const timeline = this.#joinTimeline;
+    timeline.joinStartedMs = joinStartedMs;
     this.#session = await this.#join(target);
+    timeline.joinedMs = performance.now();
     // The transport's share of the join time (navigation start → first frame): joinMeeting alone.
     this.#connectMs = performance.now() - joinStartedMs;
     const reader = this.#reader;
     this.#session.events.on("media", (_from, media) => {
-      if (media.kind === MediaKind.VIDEO) reader.packetArrived(Number(media.captureTimeUs));
+      if (media.kind !== MediaKind.VIDEO) return;
+      timeline.firstVideoPacketMs ??= performance.now();
+      if (media.keyframe && timeline.firstKeyframeMs === undefined) {
+        timeline.firstKeyframeMs = performance.now();
+        // Both pages run on one host: the sender's capture clock is this page's epoch clock.
+        timeline.firstKeyframeCapturedMs = Number(media.captureTimeUs) / 1000 - performance.timeOrigin;
+      }
+      reader.packetArrived(Number(media.captureTimeUs));
     });
     if (target.audio) {
       this.#audioOutput = await AudioOutput.open();

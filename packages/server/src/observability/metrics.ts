@@ -116,6 +116,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     },
   });
   new Counter({
+    name: "videocall_keyframe_requests_deferred_total",
+    help: "Key frame requests that came within 250 ms of the last for their track and layer, sent when the 250 ms were up",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats.keyframeRequestsDeferred);
+    },
+  });
+  new Counter({
     name: "videocall_layer_switches_total",
     help: "Simulcast layer switches completed for a subscriber (up or down, at a key frame of the new layer)",
     registers: [registry],

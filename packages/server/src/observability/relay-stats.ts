@@ -35,7 +35,12 @@ export type BadInputReason =
 export type HostCommandOutcome = "done" | "refused" | "invalid" | "failed";
 
 /** Where an unexpected exception was caught (and survived). */
-export type InternalErrorSite = "connection" | "bus" | "unhandled_rejection" | "uncaught_error";
+export type InternalErrorSite =
+  | "connection"
+  | "bus"
+  | "keyframe_request"
+  | "unhandled_rejection"
+  | "uncaught_error";
 
 export class RelayStats {
   readonly byTransport: Record<TransportKind, TransportStats> = {
@@ -49,6 +54,8 @@ export class RelayStats {
   /** Audio frames of quiet speakers not forwarded at all (top-3 audio, relay/active-speakers.ts). */
   audioFramesNotForwarded = 0;
   keyframeRequestsSent = 0;
+  /** Key frame requests that came within 250 ms of the last for their track and layer: sent when that is up. */
+  keyframeRequestsDeferred = 0;
   /** Simulcast layer switches completed (at a key frame of the new layer), over all subscribers. */
   layerSwitches = 0;
   /** LayerDemand messages sent to local publishers. */

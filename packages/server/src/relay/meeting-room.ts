@@ -107,6 +107,8 @@ export interface MeetingRoomStats {
   remoteParticipants: Array<{ sessionId: number; username: string; nodeId: string }>;
   /** Entries of the key frame request aggregation map (pruned when a participant leaves). */
   keyframeRequestEntries: number;
+  /** Key frame requests waiting for their 250 ms to pass (one timer each, cleared when the publisher leaves). */
+  keyframeRequestsDeferred: number;
   /** Subscriber queues with a drain timer pending. */
   queueTimers: number;
   /** Simulcast tracks forwarded, summed over local subscribers, and how many wait for a layer switch. */
@@ -134,6 +136,13 @@ export class MeetingRoom {
   readonly #queueLimits: SubscriberQueueLimits | undefined;
   readonly #nodeQueuedBytes: QueuedBytesBudget | undefined;
   readonly #lastKeyframeRequestMs = new Map<number, number>();
+  /**
+   * Requests that came within the interval of the last one for their key: sent once it has passed
+   * (one timer per key), so a subscriber that waits for a key frame is never left to the publisher's
+   * periodic one. Dropping them held a late joiner's first frame up to 2 s (the join's second
+   * request, from last-N, came 30-100 ms after the first).
+   */
+  readonly #deferredKeyframeRequests = new Map<number, ReturnType<typeof setTimeout>>();
   /** Reused for packets arriving from the bus, so their scan allocates nothing. */
   readonly #busHeader = new RoutingHeader();
   /** What this node last asked the bus for. */
@@ -364,11 +373,18 @@ export class MeetingRoom {
     allAudio = false,
   ): void {
     const previous = subscriber.subscriptions.replace(next, allAudio);
+    const videoTracks = this.#cameraTracks();
+    // What it received until now is not gained by a new last-N choice: it goes on without waiting
+    // for a key frame (a joiner's first SetSubscriptions, after its ALL mode, stalled its picture).
+    const receivedBefore = new Set<number>();
+    for (const { key } of videoTracks) {
+      if (maxLayerIn(previous, key) >= 0 && subscriber.lastN.admits(key)) receivedBefore.add(key);
+    }
     subscriber.lastN.configure(lastN);
     // Last-N first: the layer choice (in #selectLastN, or here) skips the tracks it leaves out.
     if (subscriber.lastN.limited) {
       this.#lastNSubscribers.add(subscriber);
-      this.#selectLastN(subscriber);
+      this.#selectLastN(subscriber, videoTracks, receivedBefore);
     } else {
       this.#lastNSubscribers.delete(subscriber);
       this.#simulcast.reselect(subscriber);
@@ -454,6 +470,8 @@ export class MeetingRoom {
     this.#bus.unsubscribe();
     clearInterval(this.#speakersTimer);
     this.#speakersTimer = undefined;
+    for (const timer of this.#deferredKeyframeRequests.values()) clearTimeout(timer);
+    this.#deferredKeyframeRequests.clear();
   }
 
   /** The room's figures for operators; the relay adds each local connection's own. */
@@ -467,6 +485,7 @@ export class MeetingRoom {
         nodeId: p.nodeId,
       })),
       keyframeRequestEntries: this.#lastKeyframeRequestMs.size,
+      keyframeRequestsDeferred: this.#deferredKeyframeRequests.size,
       queueTimers: [...this.#local.values()].filter((p) => p.queue.hasTimer).length,
       layerForwardings: [...this.#local.values()].reduce(
         (n, p) => n + p.subscriptions.layerForwardings.size,
@@ -584,10 +603,15 @@ export class MeetingRoom {
 
   /**
    * Re-picks `subscriber`'s last-N video among the camera tracks it subscribes to; a track it gains
-   * starts at a key frame. `videoTracks` is made once for all subscribers: in a meeting of 1000 the
-   * room has a few cameras but many subscribers.
+   * starts at a key frame, unless it is in `receivedBefore` (it was forwarded under the subscriptions
+   * just replaced). `videoTracks` is made once for all subscribers: in a meeting of 1000 the room
+   * has a few cameras but many subscribers.
    */
-  #selectLastN(subscriber: LocalParticipant, videoTracks = this.#cameraTracks()): void {
+  #selectLastN(
+    subscriber: LocalParticipant,
+    videoTracks = this.#cameraTracks(),
+    receivedBefore: ReadonlySet<number> = NOTHING_RECEIVED,
+  ): void {
     const candidates = videoTracks.filter(
       (track) =>
         sessionOfTrackKey(track.key) !== subscriber.sessionId &&
@@ -599,6 +623,7 @@ export class MeetingRoom {
     for (const key of gained) {
       // A simulcast track restarts at a key frame of its layer: the router asked for it.
       if (subscriber.subscriptions.layerForwarding(key) !== undefined) continue;
+      if (receivedBefore.has(key)) continue;
       subscriber.queue.awaitKeyframe(sessionOfTrackKey(key), trackOfTrackKey(key));
       this.#requestKeyframe(sessionOfTrackKey(key), trackOfTrackKey(key));
     }
@@ -658,16 +683,42 @@ export class MeetingRoom {
     this.#bus.setInterest(interest);
   }
 
-  /** Forwards a key frame request, at most one per (publisher track, layer) per 250 ms. */
+  /**
+   * Forwards a key frame request, at most one per (publisher track, layer) per 250 ms; one that
+   * comes sooner is sent when the 250 ms are up, unless one is already waiting.
+   */
   #forwardKeyframeRequest(packet: Uint8Array, targetSessionId: number, trackId: number, layer: number): void {
     const key = keyframeRequestKey(targetSessionId, trackId, layer);
+    const local = this.#local.get(targetSessionId);
+    // No such publisher: remember nothing, so made-up targets cannot grow the maps.
+    if (!local && !this.#remote.has(targetSessionId)) return;
     const nowMs = performance.now();
     const last = this.#lastKeyframeRequestMs.get(key);
-    if (last !== undefined && nowMs - last < KEYFRAME_REQUEST_INTERVAL_MS) return;
-    const target = this.#local.get(targetSessionId);
-    if (target) target.queue.push(packet, CONTROL);
-    else if (this.#remote.has(targetSessionId)) this.#bus.publishTargeted(packet, targetSessionId);
-    else return; // no such publisher: remember nothing, so made-up targets cannot grow the map
+    if (last !== undefined && nowMs - last < KEYFRAME_REQUEST_INTERVAL_MS) {
+      if (this.#deferredKeyframeRequests.has(key)) return;
+      this.#stats.keyframeRequestsDeferred++;
+      const timer = setTimeout(
+        () => {
+          this.#deferredKeyframeRequests.delete(key);
+          try {
+            // A packet of its own: the one given may be a view of a connection's receive buffer.
+            this.#forwardKeyframeRequest(
+              keyframeRequestPacket(targetSessionId, trackId, layer),
+              targetSessionId,
+              trackId,
+              layer,
+            );
+          } catch {
+            this.#stats.countInternalError("keyframe_request");
+          }
+        },
+        KEYFRAME_REQUEST_INTERVAL_MS - (nowMs - last),
+      );
+      this.#deferredKeyframeRequests.set(key, timer);
+      return;
+    }
+    if (local) local.queue.push(packet, CONTROL);
+    else this.#bus.publishTargeted(packet, targetSessionId);
     this.#lastKeyframeRequestMs.set(key, nowMs);
   }
 
@@ -677,13 +728,12 @@ export class MeetingRoom {
    */
   #requestKeyframe(publisherSessionId: number, trackId: number, layer = -1): void {
     this.#stats.keyframeRequestsSent++;
-    const packet = encodePacket({
-      body: {
-        case: "keyframeRequest",
-        value: { targetSessionId: publisherSessionId, trackId, ...(layer >= 0 ? { layer } : {}) },
-      },
-    });
-    this.#forwardKeyframeRequest(packet, publisherSessionId, trackId, layer);
+    this.#forwardKeyframeRequest(
+      keyframeRequestPacket(publisherSessionId, trackId, layer),
+      publisherSessionId,
+      trackId,
+      layer,
+    );
   }
 
   /**
@@ -857,6 +907,11 @@ export class MeetingRoom {
       if (Math.floor(key / KEYFRAME_LAYER_SLOTS / 65536) === sessionId)
         this.#lastKeyframeRequestMs.delete(key);
     }
+    for (const [key, timer] of this.#deferredKeyframeRequests) {
+      if (Math.floor(key / KEYFRAME_LAYER_SLOTS / 65536) !== sessionId) continue;
+      clearTimeout(timer);
+      this.#deferredKeyframeRequests.delete(key);
+    }
     this.#speakers.remove(sessionId);
     this.#selectLastNForAll();
     const left = encodePacket({ body: { case: "participantLeft", value: { sessionId, reason } } });
@@ -865,6 +920,7 @@ export class MeetingRoom {
 }
 
 const CONTROL = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
+const NOTHING_RECEIVED: ReadonlySet<number> = new Set();
 /** Scratch object for the fan-out loop; the queue reads it synchronously and keeps no reference. */
 const fanOutInfo = { kind: 0, keyframe: false, fromSessionId: 0, trackId: 0 };
 
@@ -888,6 +944,16 @@ function sameInterest(a: BusInterest, b: BusInterest): boolean {
 const KEYFRAME_LAYER_SLOTS = 8;
 
 /** One number per (publisher track, requested layer), for the key frame aggregation map. */
+/** A KeyframeRequest to `sessionId` for its track's `layer` (every layer when negative). */
+function keyframeRequestPacket(sessionId: number, trackId: number, layer: number): Uint8Array {
+  return encodePacket({
+    body: {
+      case: "keyframeRequest",
+      value: { targetSessionId: sessionId, trackId, ...(layer >= 0 ? { layer } : {}) },
+    },
+  });
+}
+
 function keyframeRequestKey(sessionId: number, trackId: number, layer: number): number {
   const slot = layer < 0 ? 0 : Math.min(layer, KEYFRAME_LAYER_SLOTS - 2) + 1;
   return trackKey(sessionId, trackId) * KEYFRAME_LAYER_SLOTS + slot;

@@ -218,3 +218,68 @@ Deno.test("admission: two joins admitted at once into a meeting with one seat le
     relay.close();
   }
 });
+
+Deno.test("a key frame request within 250 ms of the last is sent when they are up, not dropped; more in the wait add nothing", async () => {
+  const { relay, stats } = newRelay();
+  try {
+    const alice = new RecordingConnection();
+    relay.accept(alice, guest("alice", "m"));
+    const welcome = decodePacket(alice.sent[0]!).body;
+    assert.ok(welcome.case === "welcome");
+    const aliceId = welcome.value.sessionId;
+    const bob = relay.accept(new RecordingConnection(), guest("bob", "m"))!;
+    const carol = relay.accept(new RecordingConnection(), guest("carol", "m"))!;
+    const request = encodePacket({
+      body: { case: "keyframeRequest", value: { targetSessionId: aliceId, trackId: 2 } },
+    });
+    const requestsToAlice = () => alice.bodies().filter((body) => body === "keyframeRequest").length;
+
+    bob.onPacket(request);
+    assert.deepEqual(requestsToAlice(), 1, "the first goes out at once");
+    const startedMs = performance.now();
+    carol.onPacket(request);
+    bob.onPacket(request);
+    carol.onPacket(request);
+    assert.deepEqual(requestsToAlice(), 1, "the next ones wait for the 250 ms");
+    assert.deepEqual(stats.keyframeRequestsDeferred, 1, "one waits, whatever came in the meantime");
+
+    while (requestsToAlice() < 2 && performance.now() - startedMs < 2_000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const waitedMs = performance.now() - startedMs;
+    assert.deepEqual(requestsToAlice(), 2, "the waiting one was sent");
+    assert.ok(waitedMs >= 200 && waitedMs < 1_000, `sent when the interval was up: after ${waitedMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(requestsToAlice(), 2, "and only once");
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("a deferred key frame request is dropped with its publisher: nothing fires after it left or the relay closed", async () => {
+  const { relay, stats } = newRelay();
+  try {
+    const alice = new RecordingConnection();
+    const aliceHandler = relay.accept(alice, guest("alice", "m"))!;
+    const welcome = decodePacket(alice.sent[0]!).body;
+    assert.ok(welcome.case === "welcome");
+    const bob = relay.accept(new RecordingConnection(), guest("bob", "m"))!;
+    const request = encodePacket({
+      body: { case: "keyframeRequest", value: { targetSessionId: welcome.value.sessionId, trackId: 2 } },
+    });
+    bob.onPacket(request);
+    bob.onPacket(request);
+    assert.deepEqual(stats.keyframeRequestsDeferred, 1);
+    const pending = () =>
+      relay.debugSnapshot().rooms.reduce((sum, room) => sum + room.keyframeRequestsDeferred, 0);
+    assert.deepEqual(pending(), 1, "its timer is counted while it waits");
+    const sentBefore = alice.sent.length;
+    aliceHandler.onClosed();
+    assert.deepEqual(pending(), 0, "and cleared when its publisher leaves");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(alice.sent.length, sentBefore, "nothing more reached alice after she left");
+    assert.deepEqual(stats.internalErrors.size, 0);
+  } finally {
+    relay.close();
+  }
+});

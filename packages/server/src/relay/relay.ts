@@ -391,7 +391,7 @@ export class Relay {
     }
     const rooms = [...this.#rooms.values()].map((room) => {
       const stats = room.stats();
-      timers += stats.queueTimers;
+      timers += stats.queueTimers + stats.keyframeRequestsDeferred;
       return { ...stats, connections: byRoom.get(room) ?? [] };
     });
     const { rss, heapTotal, heapUsed, external } = Deno.memoryUsage();

@@ -250,3 +250,106 @@ Deno.test("all_audio: an EXPLICIT subscriber gets every audio track, of later jo
     relayB.close();
   }
 });
+
+Deno.test("a joiner's first last-N choice keeps the video it already receives flowing: no wait for a key frame, no request", async () => {
+  const relay = newRelay(new InMemoryBusHub(), "a");
+  try {
+    const alice = new RecordingConnection();
+    const aliceIn = relay.accept(alice, guest("alice", "m"))!;
+    aliceIn.onPacket(
+      encodePacket({
+        body: {
+          case: "trackState",
+          value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
+        },
+      }),
+    );
+    const carol = new RecordingConnection();
+    const carolIn = relay.accept(carol, guest("carol", "m"))!;
+    carolIn.onPacket(
+      encodePacket({
+        body: {
+          case: "trackState",
+          value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
+        },
+      }),
+    );
+    await settle();
+    const bob = new RecordingConnection();
+    const bobIn = relay.accept(bob, guest("bob", "m"))!;
+    await settle();
+    // In ALL mode at first: alice's key frame and a delta reach bob; carol has sent nothing yet.
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, true));
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, false));
+    await settle();
+    assert.deepEqual(bob.media(), ["2/0K", "2/0"]);
+
+    bobIn.onPacket(
+      encodePacket({
+        body: {
+          case: "setSubscriptions",
+          value: {
+            mode: SubscriptionMode.EXPLICIT,
+            lastN: 2,
+            tracks: [
+              { sessionId: alice.sessionId(), trackId: 2 },
+              { sessionId: carol.sessionId(), trackId: 2 },
+            ],
+          },
+        },
+      }),
+    );
+    await settle();
+    bob.sent.length = 0;
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, false));
+    carolIn.onPacket(frame(2, MediaKind.VIDEO, false));
+    await settle();
+    assert.deepEqual(
+      bob.media(),
+      ["2/0", "2/0"],
+      "alice's deltas go on; so do carol's, received in ALL mode too",
+    );
+    assert.deepEqual(alice.keyframeRequests(), [], "nobody asked alice for a key frame");
+  } finally {
+    relay.close();
+  }
+});
+
+Deno.test("a video that last-N takes in, after leaving it out, still starts at a key frame", async () => {
+  const relay = newRelay(new InMemoryBusHub(), "a");
+  try {
+    const alice = new RecordingConnection();
+    const aliceIn = relay.accept(alice, guest("alice", "m"))!;
+    aliceIn.onPacket(
+      encodePacket({
+        body: {
+          case: "trackState",
+          value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
+        },
+      }),
+    );
+    await settle();
+    const bob = new RecordingConnection();
+    const bobIn = relay.accept(bob, guest("bob", "m"))!;
+    const subscribe = (lastN: number, tracks: Array<{ sessionId: number; trackId: number }>) =>
+      bobIn.onPacket(
+        encodePacket({
+          body: { case: "setSubscriptions", value: { mode: SubscriptionMode.EXPLICIT, lastN, tracks } },
+        }),
+      );
+    subscribe(1, []);
+    await settle();
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, false));
+    await settle();
+    assert.deepEqual(bob.media(), [], "not subscribed: nothing");
+    subscribe(1, [{ sessionId: alice.sessionId(), trackId: 2 }]);
+    await settle();
+    assert.deepEqual(alice.keyframeRequests(), [2], "gained: alice is asked for a key frame");
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, false));
+    aliceIn.onPacket(frame(2, MediaKind.VIDEO, true));
+    await settle();
+    assert.deepEqual(bob.media(), ["2/0K"], "the delta before the key frame is held back");
+  } finally {
+    relay.close();
+  }
+});
