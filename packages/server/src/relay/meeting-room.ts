@@ -373,19 +373,21 @@ export class MeetingRoom {
     allAudio = false,
   ): void {
     const previous = subscriber.subscriptions.replace(next, allAudio);
-    const videoTracks = this.#cameraTracks();
-    // What it received until now is not gained by a new last-N choice: it goes on without waiting
-    // for a key frame (a joiner's first SetSubscriptions, after its ALL mode, stalled its picture).
-    const receivedBefore = new Set<number>();
-    for (const { key } of videoTracks) {
-      if (maxLayerIn(previous, key) >= 0 && subscriber.lastN.admits(key)) receivedBefore.add(key);
-    }
-    subscriber.lastN.configure(lastN);
     // Last-N first: the layer choice (in #selectLastN, or here) skips the tracks it leaves out.
-    if (subscriber.lastN.limited) {
+    if (lastN.limit > 0) {
+      const videoTracks = this.#cameraTracks();
+      // What it received until now is not gained by the new choice: it goes on without waiting for
+      // a key frame (a joiner's first SetSubscriptions, after its ALL mode, stalled its picture).
+      // Read before configure(), which changes what `admits` answers.
+      const receivedBefore = new Set<number>();
+      for (const { key } of videoTracks) {
+        if (maxLayerIn(previous, key) >= 0 && subscriber.lastN.admits(key)) receivedBefore.add(key);
+      }
+      subscriber.lastN.configure(lastN);
       this.#lastNSubscribers.add(subscriber);
       this.#selectLastN(subscriber, videoTracks, receivedBefore);
     } else {
+      subscriber.lastN.configure(lastN);
       this.#lastNSubscribers.delete(subscriber);
       this.#simulcast.reselect(subscriber);
     }
@@ -904,11 +906,10 @@ export class MeetingRoom {
 
   #announceLeft(sessionId: number, reason: LeaveReason): void {
     for (const key of this.#lastKeyframeRequestMs.keys()) {
-      if (Math.floor(key / KEYFRAME_LAYER_SLOTS / 65536) === sessionId)
-        this.#lastKeyframeRequestMs.delete(key);
+      if (sessionOfKeyframeRequestKey(key) === sessionId) this.#lastKeyframeRequestMs.delete(key);
     }
     for (const [key, timer] of this.#deferredKeyframeRequests) {
-      if (Math.floor(key / KEYFRAME_LAYER_SLOTS / 65536) !== sessionId) continue;
+      if (sessionOfKeyframeRequestKey(key) !== sessionId) continue;
       clearTimeout(timer);
       this.#deferredKeyframeRequests.delete(key);
     }
@@ -943,7 +944,6 @@ function sameInterest(a: BusInterest, b: BusInterest): boolean {
 /** Aggregation slots per publisher track: every layer (-1), layers 0..5, and one for any higher. */
 const KEYFRAME_LAYER_SLOTS = 8;
 
-/** One number per (publisher track, requested layer), for the key frame aggregation map. */
 /** A KeyframeRequest to `sessionId` for its track's `layer` (every layer when negative). */
 function keyframeRequestPacket(sessionId: number, trackId: number, layer: number): Uint8Array {
   return encodePacket({
@@ -954,9 +954,15 @@ function keyframeRequestPacket(sessionId: number, trackId: number, layer: number
   });
 }
 
+/** One number per (publisher track, requested layer), for the key frame aggregation maps. */
 function keyframeRequestKey(sessionId: number, trackId: number, layer: number): number {
   const slot = layer < 0 ? 0 : Math.min(layer, KEYFRAME_LAYER_SLOTS - 2) + 1;
   return trackKey(sessionId, trackId) * KEYFRAME_LAYER_SLOTS + slot;
+}
+
+/** The publisher a keyframeRequestKey belongs to. */
+function sessionOfKeyframeRequestKey(key: number): number {
+  return sessionOfTrackKey(Math.floor(key / KEYFRAME_LAYER_SLOTS));
 }
 
 function hasSimulcast(tracks: readonly TrackInfo[]): boolean {

@@ -32,6 +32,12 @@ class RecordingConnection implements ClientConnection {
   bodies(): string[] {
     return this.sent.map((p) => decodePacket(p).body.case ?? "none");
   }
+  /** The session id its Welcome (the first packet sent to it) gave it. */
+  sessionId(): number {
+    const body = decodePacket(this.sent[0]!).body;
+    assert.ok(body.case === "welcome");
+    return body.value.sessionId;
+  }
 }
 
 function newRelay(): { relay: Relay; stats: RelayStats } {
@@ -224,9 +230,7 @@ Deno.test("a key frame request within 250 ms of the last is sent when they are u
   try {
     const alice = new RecordingConnection();
     relay.accept(alice, guest("alice", "m"));
-    const welcome = decodePacket(alice.sent[0]!).body;
-    assert.ok(welcome.case === "welcome");
-    const aliceId = welcome.value.sessionId;
+    const aliceId = alice.sessionId();
     const bob = relay.accept(new RecordingConnection(), guest("bob", "m"))!;
     const carol = relay.accept(new RecordingConnection(), guest("carol", "m"))!;
     const request = encodePacket({
@@ -261,11 +265,9 @@ Deno.test("a deferred key frame request is dropped with its publisher: nothing f
   try {
     const alice = new RecordingConnection();
     const aliceHandler = relay.accept(alice, guest("alice", "m"))!;
-    const welcome = decodePacket(alice.sent[0]!).body;
-    assert.ok(welcome.case === "welcome");
     const bob = relay.accept(new RecordingConnection(), guest("bob", "m"))!;
     const request = encodePacket({
-      body: { case: "keyframeRequest", value: { targetSessionId: welcome.value.sessionId, trackId: 2 } },
+      body: { case: "keyframeRequest", value: { targetSessionId: alice.sessionId(), trackId: 2 } },
     });
     bob.onPacket(request);
     bob.onPacket(request);

@@ -13,6 +13,7 @@ import { InMemoryBusHub } from "../bus/in-memory-bus.ts";
 import { RelayStats } from "../observability/relay-stats.ts";
 import type { ClientConnection } from "./client-connection.ts";
 import { Relay } from "./relay.ts";
+import type { ConnectionHandler } from "./relay-connection.ts";
 
 class RecordingConnection implements ClientConnection {
   readonly transport = "websocket" as const;
@@ -63,6 +64,17 @@ const newRelay = (hub: InMemoryBusHub, nodeId: string) =>
   });
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** The participant behind `handler` publishes one VP8 video track, id 2. */
+const announceVideo = (handler: ConnectionHandler) =>
+  handler.onPacket(
+    encodePacket({
+      body: {
+        case: "trackState",
+        value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
+      },
+    }),
+  );
 
 const frame = (trackId: number, kind: MediaKind, keyframe: boolean, layer = 0) =>
   encodePacket({
@@ -256,24 +268,10 @@ Deno.test("a joiner's first last-N choice keeps the video it already receives fl
   try {
     const alice = new RecordingConnection();
     const aliceIn = relay.accept(alice, guest("alice", "m"))!;
-    aliceIn.onPacket(
-      encodePacket({
-        body: {
-          case: "trackState",
-          value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
-        },
-      }),
-    );
+    announceVideo(aliceIn);
     const carol = new RecordingConnection();
     const carolIn = relay.accept(carol, guest("carol", "m"))!;
-    carolIn.onPacket(
-      encodePacket({
-        body: {
-          case: "trackState",
-          value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
-        },
-      }),
-    );
+    announceVideo(carolIn);
     await settle();
     const bob = new RecordingConnection();
     const bobIn = relay.accept(bob, guest("bob", "m"))!;
@@ -320,14 +318,7 @@ Deno.test("a video that last-N takes in, after leaving it out, still starts at a
   try {
     const alice = new RecordingConnection();
     const aliceIn = relay.accept(alice, guest("alice", "m"))!;
-    aliceIn.onPacket(
-      encodePacket({
-        body: {
-          case: "trackState",
-          value: { tracks: [{ trackId: 2, kind: MediaKind.VIDEO, codec: Codec.VP8 }] },
-        },
-      }),
-    );
+    announceVideo(aliceIn);
     await settle();
     const bob = new RecordingConnection();
     const bobIn = relay.accept(bob, guest("bob", "m"))!;

@@ -102,13 +102,7 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
         )}
       </dl>
       <table>
-        <thead>
-          <tr>
-            {columns.map((title) => (
-              <th key={title}>{title}</th>
-            ))}
-          </tr>
-        </thead>
+        <HeadRow titles={columns} />
         <tbody>
           {snapshot.peers.map((peer) => (
             <tr key={peer.sessionId}>
@@ -125,13 +119,7 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
       </table>
       <table class="latency-stages">
         <caption>{t("latency.title")}</caption>
-        <thead>
-          <tr>
-            {latencyColumns.map((title) => (
-              <th key={title}>{title}</th>
-            ))}
-          </tr>
-        </thead>
+        <HeadRow titles={latencyColumns} />
         <tbody>
           {snapshot.peers.map((peer) => (
             <tr
@@ -153,5 +141,17 @@ function Figures({ snapshot }: { snapshot: DiagnosticsSnapshot }) {
         </tbody>
       </table>
     </>
+  );
+}
+
+function HeadRow({ titles }: { titles: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {titles.map((title) => (
+          <th key={title}>{title}</th>
+        ))}
+      </tr>
+    </thead>
   );
 }
