@@ -14,6 +14,7 @@ import { type NodeDiscovery, SingleNodeDiscovery } from "./discovery/node-discov
 import { createRequestHandler, handleFrontWebSocket } from "./http/http-server.ts";
 import { StaticFiles } from "./http/static-files.ts";
 import { type FrontRefusal, startTcpFront } from "./http/tcp-front.ts";
+import { turnBatcher } from "./http/turn-batcher.ts";
 import { QueuedBytesBudget } from "./limits/queued-bytes-budget.ts";
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from "./limits/relay-limits.ts";
 import { MeetingDirectory } from "./meetings/meeting-directory.ts";
@@ -230,7 +231,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const handler = createRequestHandler({
     relay,
     servers: () => discovery.liveNodes(),
-    metrics: createMetricsRegistry(stats, { queuedBytes: () => queuedBytes.queuedBytes, bus: bus.stats }),
+    metrics: createMetricsRegistry(stats, {
+      queuedBytes: () => queuedBytes.queuedBytes,
+      websocketBatchesHeld: () => turnBatcher.batchesHeld,
+      bus: bus.stats,
+    }),
     staticFiles,
     database: () => database.state(),
     tokens: new TokenRoutes({

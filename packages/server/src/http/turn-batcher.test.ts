@@ -1,5 +1,6 @@
 import { forEachPacketInBatch } from "@videocall/protocol";
 import { assertEquals } from "../../../../test/fixtures/assert.ts";
+import { HOLD_WHILE_WRITING_MAX_BYTES } from "../relay/client-connection.ts";
 import { TurnBatcher } from "./turn-batcher.ts";
 
 function recordingTarget() {
@@ -9,6 +10,8 @@ function recordingTarget() {
     batches,
     failures,
     throwNext: false,
+    /** What the socket is still writing: above 0, small batches wait. */
+    writingBytes: 0,
     sendBatch(bytes: Uint8Array) {
       if (this.throwNext) throw new Error("socket broke");
       const packets: number[] = [];
@@ -70,4 +73,65 @@ Deno.test("a socket whose send throws is reported once and stops; the others sti
   await nextTurn();
   assertEquals(broken.failures.length, 1);
   assertEquals(fine.batches, [[2]]);
+});
+
+Deno.test("while its socket is still writing, a small batch waits and goes out with the next turns' packets in one message", async () => {
+  const batcher = new TurnBatcher();
+  const busy = recordingTarget();
+  const idle = recordingTarget();
+  const busyBatch = batcher.open(busy);
+  const idleBatch = batcher.open(idle);
+  busy.writingBytes = 100;
+  busyBatch.add(packet(1));
+  idleBatch.add(packet(2));
+  await Promise.resolve();
+  assertEquals(idle.batches, [[2]], "a socket that is not writing gets its batch at the end of the turn");
+  assertEquals(busy.batches, [], "held while the socket writes");
+  assertEquals(busyBatch.pendingBytes, 3, "still counted as buffered");
+  busyBatch.add(packet(3));
+  await nextTurn();
+  assertEquals(busy.batches, [], "still writing: still held");
+  busy.writingBytes = 0;
+  await nextTurn();
+  assertEquals(busy.batches, [[1, 3]], "the write is done: both turns' packets in one message");
+  assertEquals(batcher.pendingBatches, 0);
+  assertEquals(batcher.batchesHeld > 0, true);
+});
+
+Deno.test("a held batch goes out by the timer when no more packets come, and a big one is never held", async () => {
+  const batcher = new TurnBatcher();
+  const target = recordingTarget();
+  const batch = batcher.open(target);
+  target.writingBytes = 1;
+  batch.add(packet(1));
+  await Promise.resolve();
+  assertEquals(target.batches, [], "held");
+  // Rechecks back off while nothing can go, then find the socket done.
+  for (let i = 0; i < 5; i++) await nextTurn();
+  target.writingBytes = 0;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assertEquals(target.batches, [[1]], "sent without another packet to trigger it");
+  target.writingBytes = 1;
+  const big = new Uint8Array(HOLD_WHILE_WRITING_MAX_BYTES);
+  big[0] = 9;
+  batch.add(big);
+  await Promise.resolve();
+  assertEquals(target.batches, [[1], [9]], "a batch that already fills a write is not held");
+});
+
+Deno.test("a Goodbye's flush and a close go through a held batch; nothing is left pending", async () => {
+  const batcher = new TurnBatcher();
+  const target = recordingTarget();
+  const batch = batcher.open(target);
+  target.writingBytes = 1;
+  batch.add(packet(1));
+  await Promise.resolve();
+  batch.add(packet(2));
+  batch.flush();
+  assertEquals(target.batches, [[1, 2]], "flush sends at once, writing or not");
+  batch.add(packet(3));
+  batch.close();
+  await nextTurn();
+  assertEquals(target.batches, [[1, 2]]);
+  assertEquals(batcher.pendingBatches, 0, "the closed batch left the list");
 });

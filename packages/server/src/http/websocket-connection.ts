@@ -76,6 +76,9 @@ export async function acceptWebSocket(
           sendBatch(bytes) {
             if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
           },
+          get writingBytes() {
+            return socket.bufferedAmount;
+          },
           onBatchFailed() {
             connection.close(CloseCode.internalError, "internal server error");
           },

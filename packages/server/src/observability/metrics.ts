@@ -7,6 +7,8 @@ import type { RelayStats } from "./relay-stats.ts";
 export interface MetricsSources {
   /** Bytes waiting in all subscriber queues of the node. */
   queuedBytes: () => number;
+  /** WebSocket batches held for their socket's earlier write (turn-batcher.ts; one count per process). */
+  websocketBatchesHeld?: () => number;
   /** Packet counters of the bus linking this node to others, when there is one. */
   bus?: BusPacketStats | undefined;
 }
@@ -246,6 +248,15 @@ export function createMetricsRegistry(stats: RelayStats, sources?: MetricsSource
     registers: [registry],
     collect() {
       this.set(sources?.queuedBytes() ?? 0);
+    },
+  });
+  new Counter({
+    name: "videocall_websocket_batches_held_total",
+    help: "WebSocket batches that waited for their socket's previous write and took later packets with them",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources?.websocketBatchesHeld?.() ?? 0);
     },
   });
   registry.registerMetric(stats.joinTime.histogram);

@@ -23,3 +23,10 @@ export interface ClientConnection extends PacketSink {
   /** Closes with a close code and a reason the client shows to its user. */
   close(code: number, reason: string): void;
 }
+
+/**
+ * While a connection is still writing its previous message, what it is handed next waits to go out
+ * with the packets of the following turns, up to this many bytes; past it, it is written at once
+ * (it already pays for its write). Both transports (docs/protocol.md, "Why batches").
+ */
+export const HOLD_WHILE_WRITING_MAX_BYTES = 64 * 1024;

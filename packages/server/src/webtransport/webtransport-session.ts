@@ -17,7 +17,11 @@ import type { ConnectionSlot } from "../limits/connections-per-ip.ts";
 import type { HandshakeDeadline } from "../limits/handshake-deadline.ts";
 import type { Logger } from "../observability/log.ts";
 import type { RelayStats } from "../observability/relay-stats.ts";
-import { type ClientConnection, CloseCode } from "../relay/client-connection.ts";
+import {
+  type ClientConnection,
+  CloseCode,
+  HOLD_WHILE_WRITING_MAX_BYTES,
+} from "../relay/client-connection.ts";
 import { type ConnectionHandler, type Relay, TOO_MANY_CONNECTIONS_MESSAGE } from "../relay/relay.ts";
 
 /** How long a close waits for the stream's last data and FIN to go out before closing regardless. */
@@ -68,21 +72,34 @@ export async function serveWebTransportSession(
   let closed = false;
   // What the stream is handed within one event-loop turn goes out as one write of one buffer (no
   // timer: the first frame of a turn queues a microtask, which runs after the turn's packets).
+  // While the previous write is not done, a small chunk waits and takes the next turns' frames
+  // too: they would have queued behind that write anyway (docs/protocol.md, "Why batches").
   const turnFrames: Uint8Array[] = [];
   let turnBytes = 0;
-  const writeTurn = () => {
+  let writeInFlight = false;
+  const writeDone = () => {
+    writeInFlight = false;
+    if (turnFrames.length > 0) writeTurn();
+  };
+  const writeTurn = (force = false) => {
     if (turnFrames.length === 0 || closed) return;
+    if (writeInFlight && !force && turnBytes < HOLD_WHILE_WRITING_MAX_BYTES) return; // writeDone sends it
     const bytes = turnBytes;
     const chunk = turnFrames.length === 1 ? (turnFrames[0] as Uint8Array) : joinFrames(turnFrames, bytes);
     turnFrames.length = 0;
     turnBytes = 0;
+    writeInFlight = true;
     streamWriter.write(chunk).then(
       () => {
         pendingStreamBytes -= bytes;
+        writeDone();
       },
-      () => {},
+      () => {
+        writeInFlight = false; // the stream is broken: the session's close follows
+      },
     );
   };
+  const writeQueuedTurn = () => writeTurn();
 
   const connection: ClientConnection = {
     transport: "webtransport",
@@ -99,11 +116,11 @@ export async function serveWebTransportSession(
       pendingStreamBytes += frame.length;
       turnFrames.push(frame);
       turnBytes += frame.length;
-      if (turnFrames.length === 1) queueMicrotask(writeTurn);
+      if (turnFrames.length === 1) queueMicrotask(writeQueuedTurn);
     },
     close(code, reason) {
       if (closed) return;
-      writeTurn(); // the Goodbye that says why goes before the FIN
+      writeTurn(true); // the Goodbye that says why goes before the FIN
       closed = true;
       const closeSession = () => {
         clearTimeout(graceTimer);
