@@ -29,9 +29,13 @@ export interface RelayFlags {
   databaseUrl?: string;
 }
 
+/** V8 flags for the relays only, e.g. `RELAY_V8_FLAGS=--prof` for a profile of the relay under the load. */
+const RELAY_V8_FLAGS = Deno.env.get("RELAY_V8_FLAGS");
+
 function relayArgs(flags: RelayFlags): string[] {
   return [
     "run",
+    ...(RELAY_V8_FLAGS ? [`--v8-flags=${RELAY_V8_FLAGS}`] : []),
     "--config",
     "deno.json",
     "--unstable-net",

@@ -26,6 +26,7 @@ import {
 } from "../relay/child-process.ts";
 import type { BotsProcessConfig } from "./bots.ts";
 import { deploy, ROOT, rssBytesOf, type Topology } from "./deployment.ts";
+import { summarizeTimeline } from "./timeline.ts";
 
 /** Creates a database for one measurement; undefined: the relays use in-memory PGlite. */
 type DatabaseFactory = (() => Promise<string>) | undefined;
@@ -41,7 +42,7 @@ const USAGE = `Usage: deno run --config deno.json -A --unstable-net bench/large-
   --load-processes <n>   processes for the subscribers (default 4; publishers get one more)
   --join-concurrency <n> joins in flight per load process (default 25)
   --seconds <s>          measuring window (default 10)
-  --warmup-seconds <s>   sending before the window (default 3)
+  --warmup-seconds <s>   sending before the window (default 10: the start's backlog drains first)
   --drain-seconds <s>    waiting for stragglers after it (default 3)
   --modes <list>         broadcast,selective (default both)
   --topology <list>      single,two-nodes (default single)
@@ -90,6 +91,16 @@ export interface Measurement {
   keyframeRequests: number;
   disconnects: number;
   maxTickLagMs: number;
+  /**
+   * From the first media sent (the warm-up's start, when everyone subscribes and needs its first
+   * key frames) to the half second after which every half second had < 1 % of media later than
+   * 150 ms (timeline.ts); NaN: it never settled.
+   */
+  settleSeconds: number;
+  /** Share of the window's media later than 150 ms, %. */
+  windowLatePercent: number;
+  /** Per half second from the warm-up's start to the window's end: [packets, later than 150 ms]. */
+  timeline: [number, number][];
   /** Media that arrived with a capture time outside the window (warm-up, or later than the drain allowed for). */
   receivedOutsideWindow: number;
   /** From the relays' /api/debug/rooms at the window's end, summed over connections. */
@@ -155,7 +166,7 @@ function parseOptions(): Options {
       "load-processes": { type: "string", default: "4" },
       "join-concurrency": { type: "string", default: "25" },
       seconds: { type: "string", default: "10" },
-      "warmup-seconds": { type: "string", default: "3" },
+      "warmup-seconds": { type: "string", default: "10" },
       "drain-seconds": { type: "string", default: "3" },
       modes: { type: "string", default: "broadcast,selective" },
       topology: { type: "string", default: "single" },
@@ -348,6 +359,7 @@ async function measure(
       loadAverage,
       relayQueues,
       rss: [rssStart, rssJoined, rssEnd, rssAfterLeave],
+      window: { startUs, endUs },
     });
   } finally {
     for (const child of started.reverse()) await child.stop();
@@ -407,6 +419,7 @@ function summarize(
     loadAverage: number;
     relayQueues: Measurement["relayQueues"];
     rss: number[];
+    window: { startUs: number; endUs: number };
   },
 ): Measurement {
   const bots = results.flatMap((r) => r.bots);
@@ -415,6 +428,11 @@ function summarize(
   const window = options.windowSeconds;
   const joinEnds = bots.map((b) => b.joinStartedEpochMs + b.joinMs);
   const last = bots[joinEnds.indexOf(Math.max(...joinEnds))];
+  const timeline = summarizeTimeline(
+    results.map((r) => r.timeline),
+    sampled.window.startUs - options.warmupSeconds * 1e6,
+    sampled.window,
+  );
   const latency = new MergedLatency();
   const audioLatency = new MergedLatency();
   for (const result of results) {
@@ -479,6 +497,9 @@ function summarize(
     keyframeRequests: publishers.reduce((sum, p) => sum + p.keyframeRequests, 0),
     disconnects: bots.filter((b) => b.disconnected).length,
     maxTickLagMs: Math.max(...results.map((r) => r.maxTickLagMs)),
+    settleSeconds: timeline.settleSeconds,
+    windowLatePercent: timeline.windowLatePercent,
+    timeline: timeline.buckets,
     loadAverage: sampled.loadAverage,
     receivedOutsideWindow: bots.reduce((sum, b) => sum + b.outsideWindow, 0),
     relayQueues: sampled.relayQueues,
@@ -532,6 +553,8 @@ function formatMeasurements(measurements: Measurement[], options: Options): stri
     "speaker audio loss",
     "p50 ms",
     "p99 ms",
+    "> 150 ms",
+    "settled after s",
     "admit all s",
     "last join ms",
     "load avg",
@@ -549,6 +572,8 @@ function formatMeasurements(measurements: Measurement[], options: Options): stri
     `${fixed(m.speakerAudioLossPercent, 2)} %`,
     fixed(m.latencyMs.p50),
     fixed(m.latencyMs.p99),
+    `${fixed(m.windowLatePercent, 2)} %`,
+    Number.isNaN(m.settleSeconds) ? "never" : fixed(m.settleSeconds),
     fixed(m.admissionSeconds),
     fixed(m.lastJoinMs, 0),
     fixed(m.loadAverage),

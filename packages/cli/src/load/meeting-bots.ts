@@ -136,7 +136,27 @@ export interface MeetingBotsResult {
   audioLatencyBins: LatencyBins;
   /** The largest delay of the send timer past its period: large means this process is the bottleneck. */
   maxTickLagMs: number;
+  timeline: LatencyTimeline;
 }
+
+/**
+ * Media received per half second of capture time, from TIMELINE_BEFORE_WINDOW_MS before the window
+ * (the warm-up) to its end: how many packets, and how many came more than TIMELINE_LATE_MS after
+ * capture. Mergeable across processes (every process has the same window). Shows when the start's
+ * backlog (everyone's first key frames at once) has drained.
+ */
+export interface LatencyTimeline {
+  /** Wall-clock µs where bucket 0 starts. */
+  startUs: number;
+  stepMs: number;
+  packets: number[];
+  late: number[];
+}
+
+export const TIMELINE_STEP_MS = 500;
+export const TIMELINE_BEFORE_WINDOW_MS = 20_000;
+export const TIMELINE_LATE_MS = 150;
+const TIMELINE_BUCKETS = 200; // 100 s: the warm-up and a window of up to 80 s
 
 export const LATENCY_BIN_US = 100;
 const LATENCY_BINS = 100_000; // 10 s; slower is recorded as 10 s
@@ -184,6 +204,9 @@ export class MeetingBots {
   #stopping = false;
   #window: MeasuringWindow = { startUs: Number.POSITIVE_INFINITY, endUs: Number.POSITIVE_INFINITY };
   #maxTickLagMs = 0;
+  #timelineStartUs = Number.POSITIVE_INFINITY;
+  readonly #timelinePackets = new Uint32Array(TIMELINE_BUCKETS);
+  readonly #timelineLate = new Uint32Array(TIMELINE_BUCKETS);
 
   constructor(options: MeetingBotsOptions) {
     this.#options = options;
@@ -320,6 +343,11 @@ export class MeetingBots {
   #onMedia(bot: Bot, bytes: Uint8Array, header: RoutingHeader, receivedUs: number): void {
     const captureUs = captureTimeUsOf(header.captureTimeUs);
     const stats = bot.stats;
+    const bucket = Math.floor((captureUs - this.#timelineStartUs) / (TIMELINE_STEP_MS * 1000));
+    if (bucket >= 0 && bucket < TIMELINE_BUCKETS && captureUs < this.#window.endUs) {
+      (this.#timelinePackets[bucket] as number)++;
+      if (receivedUs - captureUs > TIMELINE_LATE_MS * 1000) (this.#timelineLate[bucket] as number)++;
+    }
     if (captureUs < this.#window.startUs || captureUs >= this.#window.endUs) {
       stats.outsideWindow++;
       return;
@@ -419,6 +447,7 @@ export class MeetingBots {
   async measure(window: MeasuringWindow, drainMs: number): Promise<MeetingBotsResult> {
     this.#joining = false;
     this.#window = window;
+    this.#timelineStartUs = window.startUs - TIMELINE_BEFORE_WINDOW_MS * 1000;
     const publisherNames = this.#options.publisherNames;
     for (const bot of this.#bots) {
       for (const name of this.#speakerNames) {
@@ -584,6 +613,12 @@ export class MeetingBots {
       latencyBins: binsOf(this.#latency),
       audioLatencyBins: binsOf(this.#audioLatency),
       maxTickLagMs: this.#maxTickLagMs,
+      timeline: {
+        startUs: this.#timelineStartUs,
+        stepMs: TIMELINE_STEP_MS,
+        packets: Array.from(this.#timelinePackets),
+        late: Array.from(this.#timelineLate),
+      },
     };
   }
 
