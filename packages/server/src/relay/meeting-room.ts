@@ -225,6 +225,7 @@ export class MeetingRoom {
     this.#simulcast = new SimulcastRouter<LocalParticipant>({
       locals: () => this.#local.values(),
       publishers: () => this.#publishers(),
+      publisher: (sessionId) => this.#local.get(sessionId) ?? this.#remote.get(sessionId),
       maySubscribe: (subscriber) => (subscriber.grants & Grant.subscribe) !== 0,
       requestKeyframe: (publisher, trackId, layer) => this.#requestKeyframe(publisher, trackId, layer),
       layersChanged: () => this.#updateBusInterest(),
@@ -354,7 +355,7 @@ export class MeetingRoom {
     this.chat.left(sessionId);
     this.#simulcast.forgetSubscriber(sessionId);
     if (hasSimulcast(participant.tracks)) this.#simulcast.reselectAll();
-    this.#announceLeft(sessionId, reason);
+    this.#announceLeft(sessionId, reason, participant.tracks);
     if (this.#hands.lowerLocal(sessionId)) this.#handsChanged(true);
     if (participant.role !== "participant") this.control.rolesChanged();
     this.#bus.publishPresence({ type: "left", sessionId, reason });
@@ -804,7 +805,7 @@ export class MeetingRoom {
           // A node with nobody left here needs nothing (its empty room may not say so).
           if (![...this.#remote.values()].some((p) => p.nodeId === nodeId))
             this.#simulcast.onNodeGone(nodeId);
-          this.#announceLeft(event.sessionId, event.reason);
+          this.#announceLeft(event.sessionId, event.reason, remote.tracks);
           if (this.#interestFollowsRemoteAudio) this.#updateBusInterest();
         }
         if (this.#hands.dropRemoteSession(event.sessionId)) this.#handsChanged(false);
@@ -892,7 +893,7 @@ export class MeetingRoom {
     }
     const joined = encodePacket({ body: { case: "participantJoined", value: { participant: p } } });
     for (const local of this.#local.values()) local.queue.push(joined, CONTROL);
-    this.#selectLastNForAll();
+    if (hasCamera(p.tracks)) this.#selectLastNForAll();
   }
 
   /** Removes the remote participants of `nodeId` (except those in `keep`) and tells the local ones. */
@@ -900,11 +901,12 @@ export class MeetingRoom {
     for (const remote of this.#remote.values()) {
       if (remote.nodeId !== nodeId || keep?.has(remote.sessionId)) continue;
       this.#remote.delete(remote.sessionId); // deleting the current entry is safe while iterating a Map
-      this.#announceLeft(remote.sessionId, reason);
+      this.#announceLeft(remote.sessionId, reason, remote.tracks);
     }
   }
 
-  #announceLeft(sessionId: number, reason: LeaveReason): void {
+  /** `tracks`: what the one who left published (only a camera's leaving changes anyone's last-N). */
+  #announceLeft(sessionId: number, reason: LeaveReason, tracks: readonly TrackInfo[]): void {
     for (const key of this.#lastKeyframeRequestMs.keys()) {
       if (sessionOfKeyframeRequestKey(key) === sessionId) this.#lastKeyframeRequestMs.delete(key);
     }
@@ -914,7 +916,9 @@ export class MeetingRoom {
       this.#deferredKeyframeRequests.delete(key);
     }
     this.#speakers.remove(sessionId);
-    this.#selectLastNForAll();
+    // Every last-N subscriber again is O(participants) each: in a meeting of 1000 that is done for
+    // the few cameras, not for each of the 990 who only watch.
+    if (hasCamera(tracks)) this.#selectLastNForAll();
     const left = encodePacket({ body: { case: "participantLeft", value: { sessionId, reason } } });
     for (const local of this.#local.values()) local.queue.push(left, CONTROL);
   }
@@ -963,6 +967,11 @@ function keyframeRequestKey(sessionId: number, trackId: number, layer: number): 
 /** The publisher a keyframeRequestKey belongs to. */
 function sessionOfKeyframeRequestKey(key: number): number {
   return sessionOfTrackKey(Math.floor(key / KEYFRAME_LAYER_SLOTS));
+}
+
+/** Whether `tracks` has a camera track: a last-N candidate (#cameraTracks). */
+function hasCamera(tracks: readonly TrackInfo[]): boolean {
+  return tracks.some((track) => track.kind === MediaKind.VIDEO);
 }
 
 function hasSimulcast(tracks: readonly TrackInfo[]): boolean {

@@ -10,7 +10,7 @@ import { chooseLayers, type LayerWish } from "./layer-selection.ts";
 import type { SendBandwidthEstimate } from "./send-bandwidth-estimate.ts";
 import type { QueuedPacketInfo } from "./subscriber-queue.ts";
 import type { SubscriptionTable } from "./subscription-table.ts";
-import { trackKey } from "./track-key.ts";
+import { sessionOfTrackKey, trackKey, trackOfTrackKey } from "./track-key.ts";
 
 export interface SimulcastPublisher {
   readonly sessionId: number;
@@ -47,6 +47,8 @@ export interface SimulcastSubscriber extends SimulcastPublisher {
 export interface SimulcastRoomView<S extends SimulcastSubscriber> {
   locals(): Iterable<S>;
   publishers(): Iterable<SimulcastPublisher>;
+  /** The participant `sessionId` (here or on another node), if the room knows it. */
+  publisher(sessionId: number): SimulcastPublisher | undefined;
   /** Whether `subscriber` may receive media at all (the subscribe grant). */
   maySubscribe(subscriber: S): boolean;
   requestKeyframe(publisherSessionId: number, trackId: number, layer: number): void;
@@ -208,21 +210,34 @@ export class SimulcastRouter<S extends SimulcastSubscriber> {
     const table = subscriber.subscriptions;
     const wishes: LayerWish[] = [];
     const keys: number[] = [];
+    const wish = (publisher: SimulcastPublisher, track: TrackInfo) => {
+      if (publisher.sessionId === subscriber.sessionId) return;
+      if (track.layers.length === 0 || !isVideo(track.kind)) return;
+      const key = trackKey(publisher.sessionId, track.trackId);
+      const wanted = table.wishOf(key);
+      if (wanted === undefined || subscriber.lastN?.admits(key) === false) return;
+      wishes.push({
+        layers: track.layers,
+        maxLayer: wanted.maxLayer,
+        tileWidthPx: wanted.widthPx,
+        tileHeightPx: wanted.heightPx,
+      });
+      keys.push(key);
+    };
+    // Without the subscribe grant there are no wishes: every layer is dropped below.
     const maySubscribe = this.#room.maySubscribe(subscriber);
-    for (const publisher of this.#room.publishers()) {
-      if (publisher.sessionId === subscriber.sessionId || !maySubscribe) continue;
-      for (const track of publisher.tracks) {
-        if (track.layers.length === 0 || !isVideo(track.kind)) continue;
-        const key = trackKey(publisher.sessionId, track.trackId);
-        const wish = table.wishOf(key);
-        if (wish === undefined || subscriber.lastN?.admits(key) === false) continue;
-        wishes.push({
-          layers: track.layers,
-          maxLayer: wish.maxLayer,
-          tileWidthPx: wish.widthPx,
-          tileHeightPx: wish.heightPx,
-        });
-        keys.push(key);
+    if (maySubscribe && table.isAll) {
+      for (const publisher of this.#room.publishers()) {
+        for (const track of publisher.tracks) wish(publisher, track);
+      }
+    } else if (maySubscribe) {
+      // An EXPLICIT table names its tracks (at most 256, in the subscriber's order): look those up
+      // instead of walking every participant, which made each choice O(meeting size).
+      for (const key of table.explicitTracks) {
+        const publisher = this.#room.publisher(sessionOfTrackKey(key));
+        const trackId = trackOfTrackKey(key);
+        const track = publisher?.tracks.find((t) => t.trackId === trackId);
+        if (publisher && track) wish(publisher, track);
       }
     }
     let changed = false;
