@@ -135,3 +135,32 @@ Deno.test("a Goodbye's flush and a close go through a held batch; nothing is lef
   assertEquals(target.batches, [[1, 2]]);
   assertEquals(batcher.pendingBatches, 0, "the closed batch left the list");
 });
+
+Deno.test("a socket whose state cannot be read fails alone: the other held batches still go out", async () => {
+  const batcher = new TurnBatcher();
+  const broken = recordingTarget();
+  const healthy = recordingTarget();
+  const brokenBatch = batcher.open(broken);
+  const healthyBatch = batcher.open(healthy);
+  broken.writingBytes = 1;
+  healthy.writingBytes = 1;
+  brokenBatch.add(packet(1));
+  healthyBatch.add(packet(2));
+  await Promise.resolve();
+  assertEquals(batcher.pendingBatches, 2, "both held while their sockets write");
+  Object.defineProperty(broken, "writingBytes", {
+    get() {
+      throw new Error("bad resource");
+    },
+  });
+  healthy.writingBytes = 0;
+  await nextTurn();
+  await nextTurn();
+  assertEquals(healthy.batches, [[2]], "the healthy socket's batch went out");
+  assertEquals(broken.batches, []);
+  assertEquals(broken.failures.length, 1, "the broken socket is failed, once");
+  assertEquals(batcher.pendingBatches, 0, "nothing is left in the lists");
+  brokenBatch.add(packet(3));
+  await nextTurn();
+  assertEquals(broken.batches, [], "a failed batch sends nothing more");
+});

@@ -139,16 +139,19 @@ export class PendingBatch {
 
   /**
    * Sends what is pending, unless it is small and the socket is still writing: then it stays
-   * pending (false) for more packets to join it.
+   * pending (false) for more packets to join it. Never throws: the batcher's lists hold every
+   * socket's batch, and one broken socket must not leave the others' batches unsent.
    */
   flushUnlessWriting(): boolean {
-    if (
-      !this.#closed &&
-      this.#packets.length > 0 &&
-      this.#pendingBytes < HOLD_WHILE_WRITING_MAX_BYTES &&
-      this.#target.writingBytes > 0
-    ) {
-      return false;
+    if (!this.#closed && this.#packets.length > 0 && this.#pendingBytes < HOLD_WHILE_WRITING_MAX_BYTES) {
+      let writingBytes: number;
+      try {
+        writingBytes = this.#target.writingBytes;
+      } catch (error) {
+        this.#fail(error);
+        return true;
+      }
+      if (writingBytes > 0) return false;
     }
     this.flush();
     return true;
@@ -167,8 +170,17 @@ export class PendingBatch {
     try {
       this.#target.sendBatch(writer.bytes);
     } catch (error) {
-      this.#closed = true;
+      this.#fail(error);
+    }
+  }
+
+  /** The socket broke: nothing more is sent on it, and its owner closes it. */
+  #fail(error: unknown): void {
+    this.close();
+    try {
       this.#target.onBatchFailed(error);
+    } catch {
+      // Its close failed too; the batch is already out of every list.
     }
   }
 
