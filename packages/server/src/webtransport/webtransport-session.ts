@@ -79,7 +79,7 @@ export async function serveWebTransportSession(
   let writeInFlight = false;
   const writeDone = () => {
     writeInFlight = false;
-    if (turnFrames.length > 0) writeTurn();
+    writeTurn();
   };
   const writeTurn = (force = false) => {
     if (turnFrames.length === 0 || closed) return;
@@ -99,7 +99,6 @@ export async function serveWebTransportSession(
       },
     );
   };
-  const writeQueuedTurn = () => writeTurn();
 
   const connection: ClientConnection = {
     transport: "webtransport",
@@ -116,7 +115,7 @@ export async function serveWebTransportSession(
       pendingStreamBytes += frame.length;
       turnFrames.push(frame);
       turnBytes += frame.length;
-      if (turnFrames.length === 1) queueMicrotask(writeQueuedTurn);
+      if (turnFrames.length === 1) queueMicrotask(writeTurn);
     },
     close(code, reason) {
       if (closed) return;
